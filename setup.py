@@ -1,0 +1,62 @@
+"""Build script: compiles the Cython speedups when it can, never fails when it cannot.
+
+Every module in ``symphony/_speedups/`` named ``_x.pyx`` has a pure-Python twin ``_x_py.py``;
+``symphony._speedups`` picks the compiled one when it imports, the twin otherwise.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+
+class OptionalBuildExt(build_ext):
+    """Build each extension if possible; on any failure warn and fall back to the pure twin."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - no compiler, no headers: the twins run instead
+            self._warn(f"could not build the speedups ({exc}); the pure-Python twins will be used")
+
+    def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            self._warn(f"could not build {ext.name} ({exc}); its pure-Python twin will be used")
+
+    @staticmethod
+    def _warn(text: str) -> None:
+        sys.stderr.write(f"WARNING: {text}\n")
+
+
+def extensions() -> list:
+    if os.environ.get("SYMPHONY_PURE_PYTHON", "") not in ("", "0"):
+        return []
+    sources = sorted(glob.glob(os.path.join("symphony", "_speedups", "_*.pyx")))
+    if not sources:
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        sys.stderr.write("WARNING: Cython not found; the pure-Python twins will be used\n")
+        return []
+    from setuptools import Extension
+
+    exts = [
+        Extension(
+            "symphony._speedups." + os.path.splitext(os.path.basename(src))[0],
+            [src],
+            extra_compile_args=["-O3"] if sys.platform != "win32" else [],
+        )
+        for src in sources
+    ]
+    return cythonize(exts, language_level=3, quiet=True,
+                     compiler_directives={"boundscheck": False, "wraparound": False})
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
