@@ -7,6 +7,16 @@ actors and talk to them through ``Ref``s with ``Message`` envelopes. See the REA
 import logging as _logging
 
 from ._version import __version__
+from .actors import (
+    Actor,
+    DeadLetter,
+    Future,
+    Node,
+    Ref,
+    Supervision,
+    Tracer,
+    available_transports,
+)
 from .envelope import (
     PROTOCOL_VERSION,
     Message,
@@ -29,35 +39,45 @@ from .errors import (
     MailboxFull,
     MessageExpired,
     NameTaken,
+    NodeStopped,
     SchemaError,
     SymphonyError,
     TransportNotFound,
 )
 
 __all__ = [
-    "PROTOCOL_VERSION",
+    "Actor",
     "ActorDead",
     "ActorNotFound",
     "AskTimeout",
+    "DeadLetter",
     "DecodeError",
     "EncodeError",
+    "Future",
     "MailboxFull",
     "Message",
     "MessageBuilder",
     "MessageExpired",
     "MessageType",
     "NameTaken",
+    "Node",
+    "NodeStopped",
+    "PROTOCOL_VERSION",
     "Priority",
+    "Ref",
     "SchemaError",
+    "Supervision",
     "SymphonyError",
+    "Tracer",
     "TransportNotFound",
-    "__version__",
+    "available_transports",
     "decode",
     "encode",
     "register_kind",
     "registered_kinds",
     "unregister_kind",
     "validate",
+    "__version__",
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())

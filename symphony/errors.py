@@ -19,6 +19,7 @@ __all__ = [
     "MailboxFull",
     "MessageExpired",
     "NameTaken",
+    "NodeStopped",
     "SchemaError",
     "SymphonyError",
     "TransportNotFound",
@@ -102,6 +103,12 @@ class ActorNotFound(SymphonyError, LookupError):
 
 class NameTaken(SymphonyError, ValueError):
     """Raised by ``Node.spawn(..., name=n)`` when a live actor on the node already has name ``n``."""
+
+
+class NodeStopped(SymphonyError):
+    """Raised by ``Node.spawn`` (and other calls that start work) on a node that is stopping
+    or has stopped. Messages sent to actors of a stopped node go to dead letters instead.
+    """
 
 
 class MailboxFull(SymphonyError):

@@ -1,0 +1,408 @@
+"""One actor's runtime: its mailbox, scheduling, delivery, supervision and stop.
+
+The user's ``Actor`` instance holds behaviour and state; the cell holds everything the
+runtime needs, so a restart can swap in a fresh instance while the mailbox, the name and
+every ``Ref`` stay the same (as Akka's ActorCell does).
+
+Invariants:
+- ``scheduled`` is True while the cell is in its dispatcher's run queue or running, so at
+  most one thread runs an actor at a time and messages are handled one by one, in order.
+- Producers append without the lock, then schedule if ``scheduled`` was False. The end
+  of a run clears ``scheduled`` *before* it looks at the mailbox (under the lock), so a
+  message appended concurrently is always either seen by that look or scheduled by its
+  producer; no message is stranded.
+- An expired message is never handed to ``on_receive``: it goes to dead letters and its
+  future gets ``MessageExpired``.
+- Once ``state`` is STOPPED nothing is delivered again: queued and late messages go to
+  dead letters and their askers get ``ActorDead``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..envelope._message import Message
+from ..envelope._priority import MessageType
+from ..errors import ActorDead, MailboxFull
+from ._actor import Supervision
+from ._mailbox import Mailbox
+
+if TYPE_CHECKING:
+    from ._actor import Actor
+    from ._dispatcher import Dispatcher
+    from ._future import Future
+    from ._node import Node
+    from ._ref import Ref
+
+__all__ = ["STARTING", "RUNNING", "STOPPING", "STOPPED", "Cell", "unwrap_reply"]
+
+logger = logging.getLogger("symphony.actors")
+_mono = time.monotonic
+_get_ident = threading.get_ident
+
+STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
+_RESPONSE = MessageType.RESPONSE
+_ERROR = MessageType.ERROR
+
+
+def unwrap_reply(result: Any) -> Any:
+    """What an asker gets for ``result``: a RESPONSE message stands for its payload."""
+    if result.__class__ is Message and result._type is _RESPONSE:
+        return result._payload
+    return result
+
+
+class Cell:
+    """The runtime of one actor; see the module docstring for its invariants."""
+
+    __slots__ = (
+        "actor", "cls", "args", "kwargs", "name", "node", "ref", "mailbox", "dispatcher",
+        "scheduled", "state", "lock", "bound", "overflow", "throughput", "running_in",
+        "stop_reason", "_stopped", "_watchers", "_restarts",
+    )
+
+    def __init__(self, node: Node, cls: type[Actor], name: str, dispatcher: Dispatcher,
+                 args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.node = node
+        self.cls = cls
+        self.args = args
+        self.kwargs = kwargs
+        self.name = name
+        self.dispatcher = dispatcher
+        mailbox = cls._create_actor_inbox()
+        if not isinstance(mailbox, Mailbox):
+            raise TypeError(f"{cls.__name__}._create_actor_inbox() must return a Mailbox")
+        self.mailbox = mailbox
+        self.scheduled = False
+        self.state = STARTING
+        self.lock = threading.Lock()
+        self.bound = cls.mailbox_size
+        self.overflow = cls.mailbox_overflow
+        self.throughput = max(1, int(cls.throughput))
+        self.running_in = 0
+        self.stop_reason: str | None = None
+        self._stopped: threading.Event | None = None
+        self._watchers: list[Callable[[Ref, str], None]] | None = None
+        self._restarts: deque[float] | None = None
+        self.actor: Actor = None  # type: ignore[assignment]
+        self.ref: Ref = None  # type: ignore[assignment]
+
+    def instantiate(self) -> Actor:
+        """Make a fresh instance of the actor class bound to this cell and run its ``__init__``."""
+        actor = self.cls.__new__(self.cls)
+        actor._cell = self
+        self.actor = actor
+        actor.__init__(*self.args, **self.kwargs)
+        return actor
+
+    # -- producers ----------------------------------------------------------------------
+
+    def put(self, msg: Message[Any], future: Future[Any] | None, block_timeout: float | None = None) -> None:
+        """Enqueue ``msg`` (with the asker's ``future``, if any) and make sure the actor will run."""
+        if self.state >= STOPPING:
+            self.reject(msg, future)
+            return
+        mailbox = self.mailbox
+        bound = self.bound
+        if bound is not None and len(mailbox) >= bound:
+            self._wait_for_space(msg, block_timeout)
+        mailbox.put((msg, future), msg._priority)
+        tracer = self.node._tracer
+        if tracer is not None:
+            tracer.instant("enqueue", self.name, msg._kind)
+        if not self.scheduled:
+            self.schedule()
+        if self.state == STOPPED:
+            self.drain_dead()  # the actor stopped while we appended: nothing may be stranded
+
+    def _wait_for_space(self, msg: Message[Any], timeout: float | None) -> None:
+        mailbox = self.mailbox
+        bound = self.bound
+        assert bound is not None
+        if self.overflow != "block" or self.running_in == _get_ident():
+            raise MailboxFull(f"mailbox of {self.name!r} is full ({bound} messages); {msg._kind!r} not sent")
+        space = mailbox._space
+        if space is None:
+            with mailbox._lock:
+                if mailbox._space is None:
+                    mailbox._space = threading.Condition(threading.Lock())
+                space = mailbox._space
+        deadline = None if timeout is None else _mono() + timeout
+        with space:
+            while len(mailbox) >= bound and self.state < STOPPING:
+                left = None if deadline is None else deadline - _mono()
+                if left is not None and left <= 0:
+                    raise MailboxFull(f"mailbox of {self.name!r} stayed full for {timeout} s; "
+                                      f"{msg._kind!r} not sent")
+                space.wait(left if left is None else min(left, 0.5))
+
+    def schedule(self) -> None:
+        """Put the cell in its dispatcher's run queue unless it is already there or running."""
+        with self.lock:
+            if self.scheduled:
+                return
+            self.scheduled = True
+        self.dispatcher.submit(self)
+
+    def reject(self, msg: Message[Any], future: Future[Any] | None, reason: str = "actor stopped") -> None:
+        """Send ``msg`` to dead letters; its asker learns the actor is gone."""
+        self.node._dead_letter(msg, reason, self.name)
+        if future is not None:
+            future.set_exception(ActorDead(f"actor {self.name!r} stopped before handling {msg._kind!r}"))
+
+    def drain_dead(self) -> None:
+        """Move every queued message to dead letters (the actor has stopped)."""
+        for msg, future in self.mailbox.drain():
+            self.reject(msg, future)
+        self._notify_space()
+
+    def _notify_space(self) -> None:
+        space = self.mailbox._space
+        if space is not None:
+            with space:
+                space.notify_all()
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin life: run ``on_start`` on the dispatcher if the class has one, else go straight to RUNNING."""
+        if type(self.actor).on_start is _base_on_start:
+            self.state = RUNNING
+            if not self.mailbox.empty():
+                self.schedule()
+        else:
+            self.schedule()
+
+    def request_stop(self, reason: str) -> None:
+        """Ask the actor to stop after the message it is handling; queued messages go to dead letters."""
+        with self.lock:
+            if self.state >= STOPPING:
+                return
+            self.state = STOPPING
+            self.stop_reason = reason
+        self.schedule()
+        self._notify_space()
+
+    def stopped_event(self) -> threading.Event:
+        """An event set once the actor has stopped (created on first use)."""
+        with self.lock:
+            if self._stopped is None:
+                self._stopped = threading.Event()
+                if self.state == STOPPED:
+                    self._stopped.set()
+            return self._stopped
+
+    def watch(self, callback: Callable[[Ref, str], None]) -> None:
+        """Call ``callback(ref, reason)`` when the actor stops (at once if it already has)."""
+        with self.lock:
+            if self.state != STOPPED:
+                if self._watchers is None:
+                    self._watchers = []
+                self._watchers.append(callback)
+                return
+        self._call_watcher(callback)
+
+    def _call_watcher(self, callback: Callable[[Ref, str], None]) -> None:
+        try:
+            callback(self.ref, self.stop_reason or "stopped")
+        except Exception:  # noqa: BLE001
+            logger.exception("watcher of %s failed", self.name)
+
+    # -- the run loop (one dispatcher thread at a time) -----------------------------------
+
+    def run(self) -> None:
+        """Handle up to ``throughput`` messages, then give the thread back."""
+        self.running_in = _get_ident()
+        try:
+            if self.state != RUNNING:
+                if self.state == STARTING:
+                    self._run_on_start()
+                if self.state == STOPPING:
+                    self._finish_stop()
+                    return
+                if self.state == STOPPED:
+                    self.drain_dead()
+                    return
+            self._run_messages(self.throughput, None)
+        finally:
+            self.running_in = 0
+        self._release()
+
+    def _release(self) -> None:
+        """End a run: give up ``scheduled``, or resubmit if messages (or a stop) are waiting."""
+        with self.lock:
+            self.scheduled = False
+            if self.state == RUNNING and self.mailbox.empty():
+                return
+            self.scheduled = True
+        self.dispatcher.submit(self)
+
+    def ask_inline(self, msg: Message[Any], future: Future[Any]) -> bool:
+        """Handle an ask on the asking thread if the actor is idle; False if it is not.
+
+        The asker would only block waiting for a dispatcher thread to wake, run and wake it
+        back; claiming the idle actor's run slot (the same ``scheduled`` flag a dispatcher
+        run holds) keeps one-at-a-time handling and arrival order and saves both wake-ups.
+        Actors with a dedicated thread always run there.
+        """
+        if self.scheduled or self.state != RUNNING or self.dispatcher is not self.node._dispatcher:
+            return False
+        with self.lock:
+            if self.scheduled:
+                return False
+            self.scheduled = True
+        self.mailbox.put((msg, future), msg._priority)
+        outer = self.running_in
+        self.running_in = _get_ident()
+        try:
+            if self.state == RUNNING:
+                self._run_messages(self.throughput, future)
+        finally:
+            self.running_in = outer
+        self._release()
+        return True
+
+    def _run_messages(self, limit: int, until: Future[Any] | None) -> None:
+        get = self.mailbox.get
+        node = self.node
+        tracer = node._tracer
+        mailbox = self.mailbox
+        n = limit
+        while n:
+            if until is not None and until.done():
+                return
+            entry = get()
+            if entry is None:
+                return
+            n -= 1
+            msg, future = entry
+            if mailbox._space is not None:
+                self._notify_space()
+            deadline = msg._deadline
+            if deadline is not None and _mono() >= deadline:
+                node._dead_letter(msg, "expired", self.name)
+                if future is not None:
+                    future._expire()
+                continue
+            if tracer is not None:
+                start = tracer.now()
+            try:
+                result = self.actor.on_receive(msg)
+            except BaseException as exc:  # noqa: BLE001 - supervision decides; the thread lives on
+                if future is not None:
+                    future.set_exception(exc)
+                self._failed(exc, future is not None)
+            else:
+                if future is not None:
+                    if result.__class__ is Message:
+                        if result._type is _RESPONSE:
+                            result = result._payload
+                        elif result._type is _ERROR:
+                            future.set_exception(_error_from_message(result))
+                            future = None
+                    if future is not None:
+                        future.set(result)
+            if tracer is not None:
+                tracer.span(self.name, msg._kind, start)
+            if self.state != RUNNING:
+                return
+
+    def _run_on_start(self) -> None:
+        try:
+            self.actor.on_start()
+        except BaseException as exc:  # noqa: BLE001
+            logger.error("%s failed in on_start; stopping it", self.actor, exc_info=exc)
+            self._call_on_failure(exc)
+            self.state = STOPPING
+            self.stop_reason = f"failed in on_start: {exc!r}"
+            return
+        with self.lock:
+            if self.state == STARTING:
+                self.state = RUNNING
+
+    def _call_on_failure(self, exc: BaseException) -> None:
+        try:
+            self.actor.on_failure(type(exc), exc, exc.__traceback__)
+        except Exception:  # noqa: BLE001
+            logger.exception("%s: on_failure itself failed", self.actor)
+
+    def _failed(self, exc: BaseException, asked: bool) -> None:
+        actor = self.actor
+        if asked:
+            logger.debug("%s raised %r to its asker", actor, exc)
+        else:
+            logger.error("%s failed handling a message", actor, exc_info=exc)
+        self._call_on_failure(exc)
+        strategy = actor.supervision if isinstance(exc, Exception) else Supervision.STOP
+        if strategy == Supervision.RESUME:
+            return
+        if strategy == Supervision.RESTART and self._may_restart():
+            self._restart(exc)
+            return
+        with self.lock:
+            if self.state < STOPPING:
+                self.state = STOPPING
+                self.stop_reason = f"failed: {exc!r}"
+
+    def _may_restart(self) -> bool:
+        now = _mono()
+        window = self.cls.restart_window
+        if self._restarts is None:
+            self._restarts = deque()
+        while self._restarts and now - self._restarts[0] > window:
+            self._restarts.popleft()
+        if len(self._restarts) >= self.cls.max_restarts:
+            logger.error("%s restarted %d times within %ss; stopping it", self.actor,
+                         len(self._restarts), window)
+            return False
+        self._restarts.append(now)
+        return True
+
+    def _restart(self, cause: BaseException) -> None:
+        logger.info("restarting %s after %r", self.actor, cause)
+        try:
+            actor = self.instantiate()
+            if type(actor).on_start is not _base_on_start:
+                actor.on_start()
+        except BaseException as exc:  # noqa: BLE001
+            logger.error("%s failed to restart; stopping it", self.name, exc_info=exc)
+            with self.lock:
+                self.state = STOPPING
+                self.stop_reason = f"failed to restart: {exc!r}"
+
+    def _finish_stop(self) -> None:
+        failed = (self.stop_reason or "").startswith("failed")
+        self.state = STOPPED
+        self.drain_dead()
+        if not failed:
+            try:
+                self.actor.on_stop()
+            except Exception:  # noqa: BLE001
+                logger.exception("%s: on_stop failed", self.actor)
+        self.node._unregister(self)
+        with self.lock:
+            watchers, self._watchers = self._watchers, None
+            if self._stopped is not None:
+                self._stopped.set()
+        for callback in watchers or ():
+            self._call_watcher(callback)
+        if self.dispatcher is not self.node._dispatcher:
+            self.dispatcher.shutdown(wait=False)
+        self.drain_dead()
+
+
+def _error_from_message(msg: Message[Any]) -> BaseException:
+    from ..errors import SymphonyError
+
+    payload = msg._payload
+    text = payload.get("message", repr(payload)) if isinstance(payload, dict) else repr(payload)
+    return SymphonyError(f"actor replied with an error: {text}")
+
+
+from ._actor import Actor as _Actor  # noqa: E402
+
+_base_on_start = _Actor.on_start
