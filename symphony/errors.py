@@ -13,16 +13,24 @@ from __future__ import annotations
 __all__ = [
     "ActorDead",
     "ActorNotFound",
+    "ArtifactInUse",
+    "ArtifactNotFound",
     "AskTimeout",
+    "CycleError",
     "DecodeError",
     "EncodeError",
+    "IntegrityError",
     "MailboxFull",
     "MessageExpired",
     "NameTaken",
     "NodeStopped",
     "SchemaError",
     "SymphonyError",
+    "TaskTimeout",
     "TransportNotFound",
+    "WorkflowCancelled",
+    "WorkflowError",
+    "WorkflowFailed",
 ]
 
 
@@ -125,3 +133,98 @@ class TransportNotFound(SymphonyError, LookupError):
 
     Transports register under the ``symphony.transports`` entry point group.
     """
+
+
+# -- AIDE: artifact store --------------------------------------------------------------------
+
+
+class ArtifactNotFound(SymphonyError, KeyError):
+    """Raised by the artifact store when no artifact (or name, or tag) matches what was asked.
+
+    ``get``/``stat``/``delete`` of an unknown digest, ``latest`` of an unknown name. A
+    ``KeyError`` so ``store.get(d)`` reads like a mapping lookup. Differs from
+    :class:`IntegrityError`: here nothing is stored under that key; there, something is
+    stored but its bytes are wrong.
+    """
+
+    def __str__(self) -> str:  # KeyError would show repr(args[0]); keep the plain message
+        return str(self.args[0]) if self.args else ""
+
+
+class IntegrityError(SymphonyError):
+    """Raised when bytes read from the artifact store do not hash to the digest they are stored under.
+
+    Every read verifies; on a mismatch the read raises this and never returns the wrong
+    bytes. ``digest`` names the artifact (or chunk) whose bytes are damaged. Differs from
+    :class:`ArtifactNotFound` (nothing stored) and from a ``DecodeError`` (wire messages).
+    """
+
+    def __init__(self, message: str, *, digest: str | None = None) -> None:
+        super().__init__(message)
+        self.digest = digest
+
+
+class ArtifactInUse(SymphonyError):
+    """Raised by ``ArtifactStore.delete`` for an artifact something still holds: a named
+    version, a tag or a pin. Nothing is deleted; remove the hold first (``unpin``, or delete
+    without a name). ``gc`` never raises this: it just keeps such artifacts.
+    """
+
+
+# -- AIDE: DAG tracker -----------------------------------------------------------------------
+
+
+class WorkflowError(SymphonyError, ValueError):
+    """Raised when a workflow is malformed: a duplicate task name, a dependency on a task
+    that does not exist, a bad option, or a spec file that does not describe a workflow.
+
+    Raised by ``Workflow.add``/``validate`` before anything runs; nothing has run. Its
+    subclass :class:`CycleError` is the case of a dependency cycle.
+    """
+
+
+class CycleError(WorkflowError):
+    """Raised by ``Workflow.validate`` (and so ``run``) when the tasks' dependencies form a cycle.
+
+    ``cycle`` lists the task names around one cycle, first name repeated at the end
+    (``["a", "b", "a"]``). Nothing has run.
+    """
+
+    def __init__(self, message: str, *, cycle: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.cycle = list(cycle or [])
+
+
+class TaskTimeout(SymphonyError, TimeoutError):
+    """The failure recorded for a workflow task that ran past its ``timeout``.
+
+    The tracker fails the task at its deadline (and retries it if it has retries left); a
+    late result is ignored. Appears in :class:`WorkflowFailed`'s ``failures``.
+    """
+
+
+class WorkflowFailed(SymphonyError):
+    """Raised by ``Workflow.run`` when one or more tasks failed for good (retries used up).
+
+    Independent branches still ran to the end. ``failures`` maps each failed task to its
+    exception, ``results`` holds every completed task's result, ``skipped`` lists the tasks
+    not run because something they depend on failed.
+    """
+
+    def __init__(self, message: str, *, failures: dict | None = None, results: dict | None = None,
+                 skipped: list | None = None) -> None:
+        super().__init__(message)
+        self.failures = dict(failures or {})
+        self.results = dict(results or {})
+        self.skipped = list(skipped or [])
+
+
+class WorkflowCancelled(SymphonyError):
+    """Raised by a run handle's ``result()`` after ``cancel()``: no new task was started
+    after the cancellation; ``results`` holds what had completed. Differs from
+    :class:`WorkflowFailed`, where tasks failed on their own.
+    """
+
+    def __init__(self, message: str, *, results: dict | None = None) -> None:
+        super().__init__(message)
+        self.results = dict(results or {})
