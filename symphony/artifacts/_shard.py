@@ -53,7 +53,7 @@ def unpack_manifest(value: bytes | memoryview) -> list[tuple[bytes, int]]:
 class Op:
     """One write waiting for its shard's next group commit."""
 
-    __slots__ = ("kind", "args", "size", "result", "error", "done")
+    __slots__ = ("kind", "args", "size", "result", "error", "done", "future")
 
     def __init__(self, kind: str, *args: Any, size: int = 0) -> None:
         self.kind = kind
@@ -62,6 +62,8 @@ class Op:
         self.result: Any = None
         self.error: BaseException | None = None
         self.done = False
+        #: Resolved (with None) once the op is committed or has failed for good.
+        self.future: Future[None] = Future()
 
     def outcome(self) -> Any:
         """The op's result, or raise its error (call only once its flush has been answered)."""
@@ -183,29 +185,49 @@ _APPLY: dict[str, Callable[..., Any]] = {
 class Shard:
     """One shard of the store: its environment, its pending writes and its actor's ``Ref``."""
 
-    __slots__ = ("index", "env", "pending", "ref")
+    __slots__ = ("index", "env", "pending", "ref", "waking")
 
     def __init__(self, index: int, env: ShardEnv) -> None:
         self.index = index
         self.env = env
         self.pending: deque[Op] = deque()
         self.ref: Ref | None = None
+        #: True while a ``flush`` wake-up is queued and has not started draining: a writer
+        #: appending meanwhile is sure to be taken by it, so it sends no wake-up of its own.
+        self.waking = False
 
-    def submit(self, op: Op) -> Future[Any]:
-        """Queue ``op`` for the next group commit; the returned future resolves once it is on disk."""
+    def submit(self, op: Op) -> Future[None]:
+        """Queue ``op`` for the next group commit; the returned future resolves once it is on disk.
+
+        The ``flush`` message is only a wake-up (at most one is outstanding, see ``waking``):
+        whichever flush takes the op resolves its future, so every writer of a batch wakes
+        as soon as that batch is committed.
+        """
         self.pending.append(op)
-        assert self.ref is not None
-        return self.ref.ask_async("flush")
+        if not self.waking:
+            self.waking = True
+            assert self.ref is not None
+            self.ref.tell("flush")
+        return op.future
 
     def run(self, op: Op) -> Any:
-        """Queue ``op``, wait for its commit, return its result (or raise its error)."""
+        """Queue ``op``, wait for its commit, return its result (or raise its error).
+
+        The writer that sends the wake-up asks (rather than tells), so when the actor is idle
+        the framework handles the flush on this thread (an inline ask), saving two thread
+        hops; writers arriving meanwhile just wait for their op to be committed by it.
+        """
         self.pending.append(op)
-        assert self.ref is not None
-        self.ref.ask("flush")
+        if not self.waking:
+            self.waking = True
+            assert self.ref is not None
+            self.ref.ask("flush")
+        op.future.get()
         return op.outcome()
 
     def flush(self) -> int:
         """Commit everything pending in one transaction (called by the shard actor). Returns the batch size."""
+        self.waking = False  # before draining: see ``waking``
         pending = self.pending
         ops: list[Op] = []
         while True:
@@ -226,15 +248,29 @@ class Shard:
                 except Exception as exc:  # noqa: BLE001
                     op.error = exc
                 op.done = True
+                op.future.set(None)
             return len(ops)
+        except BaseException as exc:
+            for op in ops:
+                op.error = exc
+                op.done = True
+                op.future.set(None)
+            raise
         for op, result in zip(ops, results):
             op.result = result
             op.done = True
+            op.future.set(None)
         return len(ops)
 
 
 class ShardActor(Actor):
-    """The actor owning one shard's writes: on ``flush`` it group-commits everything pending."""
+    """The actor owning one shard's writes: on ``flush`` it group-commits everything pending.
+
+    It blocks in fsync. It stays on the shared dispatcher (not ``dedicated_thread``) so an
+    idle shard's flush runs inline on the asking writer's thread (see ``Shard.run``); the
+    store's private node has a dispatcher thread per shard, and a shared node's dispatcher
+    grows when all its threads are blocked.
+    """
 
     def __init__(self, shard: Shard) -> None:
         self.shard = shard

@@ -159,7 +159,7 @@ class ArtifactStore:
         self._pid = os.getpid()
         node = self._given_node
         if node is None or not node.is_running:
-            node = Node(f"artifacts-{os.getpid()}-{id(self):x}", threads=2)
+            node = Node(f"artifacts-{os.getpid()}-{id(self):x}", threads=max(2, self.shards))
             self._own_node = True
         else:
             self._own_node = False
