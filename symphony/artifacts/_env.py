@@ -7,8 +7,8 @@ Invariants:
 - When another process grew the map, our next transaction sees ``MapResizedError``; we
   adopt the new size (``set_mapsize(0)``) under the exclusive gate and retry.
 - Reader slots left by dead processes are cleared (``reader_check``) at open and on growth.
-- After ``fork()`` the child never touches the parent's handle (LMDB forbids it): the
-  store reopens each environment in the child (see ``_store``).
+- After ``fork()`` the child never uses the parent's handle (LMDB forbids it): the store
+  closes its inherited copy and reopens each environment in the child (see ``_store``).
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ class ShardEnv:
         with self._gate.exclusive():
             self.env.set_mapsize(0)
 
-    def close(self) -> None:
-        """Close the environment (only in the process that opened it)."""
-        if os.getpid() == self.pid:
+    def close(self, *, after_fork: bool = False) -> None:
+        """Close the environment: in the process that opened it, or (``after_fork``) a
+        forked child dropping its inherited copy before reopening."""
+        if after_fork or os.getpid() == self.pid:
             self.env.close()

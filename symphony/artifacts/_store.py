@@ -187,8 +187,13 @@ class ArtifactStore:
         with self._lock:
             if self._pid == os.getpid():
                 return
-            # The parent's LMDB handles, node and threads must not be used (or closed) here.
-            _abandoned.append((self.node, [s.env for s in self._shards]))
+            # The parent's node and threads do not exist here: abandon them. Its LMDB handles
+            # must not be used; closing them only releases this process's copies (py-lmdb
+            # refuses to open an environment twice in one process, and LMDB clears only
+            # reader slots of the closing pid).
+            _abandoned.append(self.node)
+            for shard in self._shards:
+                shard.env.close(after_fork=True)
             if not self._own_node:
                 self._given_node = None
             self._open()

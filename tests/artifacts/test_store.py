@@ -1,0 +1,219 @@
+"""The artifact store's core: put/get/has/delete/stat, durability, integrity, chunking."""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import random
+import threading
+
+import pytest
+
+from symphony.artifacts import ArtifactStore
+from symphony.errors import ArtifactInUse, ArtifactNotFound, IntegrityError, SymphonyError
+
+
+def _rand(n: int, seed: int = 1) -> bytes:
+    return random.Random(seed).randbytes(n)
+
+
+def test_put_get_roundtrip_and_dedup(store):
+    d = store.put(b"hello")
+    assert isinstance(d, str) and len(d) == 32
+    assert store.get(d) == b"hello"
+    assert store[d] == b"hello"
+    assert store.has(d) and d in store
+    assert store.put(b"hello") == d
+    assert len(store) == 1
+    assert store.put(b"") != d
+    assert store.get(store.put(b"")) == b""
+
+
+def test_put_file_like_and_bytearray(store):
+    d = store.put(io.BytesIO(b"x" * 3000))
+    assert store.get(d) == b"x" * 3000
+    assert store.put(bytearray(b"abc")) == store.put(b"abc")
+    with pytest.raises(TypeError):
+        store.put(io.StringIO("text"))
+    with pytest.raises(TypeError):
+        store.put("a str")  # type: ignore[arg-type]
+
+
+def test_missing_is_keyerror_and_symphony_error(store):
+    with pytest.raises(ArtifactNotFound) as info:
+        store.get("0" * 32)
+    assert isinstance(info.value, KeyError) and isinstance(info.value, SymphonyError)
+    with pytest.raises(KeyError):
+        store.get("not-a-digest")
+    assert not store.has("nope")
+    with pytest.raises(ArtifactNotFound):
+        store.stat("0" * 32)
+    with pytest.raises(ArtifactNotFound):
+        store.delete("0" * 32)
+
+
+def test_stat(store):
+    d = store.put(b"data", metadata={"kind": "report", "n": 3})
+    st = store.stat(d)
+    assert st.digest == d and st.size == 4 and st.metadata == {"kind": "report", "n": 3}
+    assert st.created > 0 and st.chunks == 0 and st.quality is None and st.pinned is None
+
+
+def test_delete_and_delete_refuses_held(store):
+    d = store.put(b"temporary")
+    assert store.delete(d) == len(b"temporary")
+    assert not store.has(d)
+    named = store.put(b"keep me", name="keeper")
+    with pytest.raises(ArtifactInUse):
+        store.delete(named)
+    pinned = store.put(b"pinned")
+    store.pin(pinned, "checkpoint")
+    assert store.stat(pinned).pinned == "checkpoint"
+    with pytest.raises(ArtifactInUse):
+        store.delete(pinned)
+    store.unpin(pinned)
+    store.delete(pinned)
+    assert store.get(named) == b"keep me"
+
+
+def test_large_artifact_is_chunked_streamed_and_deduplicated(store):
+    big = _rand(4 << 20)
+    d = store.put(big)
+    st = store.stat(d)
+    assert st.chunks > 10 and st.size == len(big)
+    assert store.get(d) == big
+    assert b"".join(store.open(d)) == big
+    edited = bytearray(big)
+    edited[2 << 20:(2 << 20) + 10] = b"0123456789"
+    before = _chunk_bytes(store)
+    d2 = store.put(bytes(edited))
+    added = _chunk_bytes(store) - before
+    assert d2 != d and store.get(d2) == bytes(edited)
+    assert 0 < added < 1 << 20
+    # deleting one keeps the chunks the other still uses
+    store.delete(d)
+    assert store.get(d2) == bytes(edited)
+    assert store.verify() == []
+    store.delete(d2)
+    assert _chunk_bytes(store) == 0
+
+
+def _chunk_bytes(store: ArtifactStore) -> int:
+    total = 0
+    for shard in store._shards:
+        db = shard.env.db["chunks"]
+        total += shard.env.read(lambda txn, db=db: sum(len(v) for _, v in txn.cursor(db=db)))
+    return total
+
+
+def test_concurrent_writers(store):
+    blobs = [_rand(2000 + i, seed=i) for i in range(160)]
+    errors: list[BaseException] = []
+    digests: list[str] = []
+    lock = threading.Lock()
+
+    def writer(part: list[bytes]) -> None:
+        try:
+            for blob in part:
+                d = store.put(blob, name=f"w{len(blob) % 5}")
+                with lock:
+                    digests.append(d)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(blobs[i::8],)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(digests)) == 160
+    for blob in blobs:
+        assert store.get(store.put(blob)) == blob
+    assert sum(len(store.versions(f"w{i}")) for i in range(5)) == 160
+
+
+def test_map_grows_past_initial_size(tmp_path):
+    with ArtifactStore(tmp_path / "s", shards=2, map_size=256 << 10) as store:
+        blobs = [_rand(300_000, seed=i) for i in range(12)]
+        digests = [store.put(b) for b in blobs]
+        assert max(s.env.map_size for s in store._shards) > 256 << 10
+        big = _rand(3 << 20, seed=99)
+        digests.append(store.put(big))
+        blobs.append(big)
+    with ArtifactStore(tmp_path / "s") as store:
+        assert store.shards == 2
+        for d, b in zip(digests, blobs):
+            assert store.get(d) == b
+
+
+def test_corrupted_bytes_raise_integrity_error(tmp_path):
+    path = tmp_path / "s"
+    pattern = b"INTEGRITY-PATTERN-" * 200
+    chunked = _rand(2 << 20, seed=5)
+    with ArtifactStore(path, shards=2) as store:
+        small = store.put(pattern)
+        large = store.put(chunked)
+        fine = store.put(b"untouched")
+    flipped = 0
+    for file in glob.glob(str(path / "shard-*" / "data.mdb")):
+        with open(file, "r+b") as fh:
+            blob = fh.read()
+            for needle in (pattern[:64], chunked[1_500_000:1_500_064]):
+                at = blob.find(needle)
+                if at >= 0:
+                    fh.seek(at + 10)
+                    fh.write(bytes([blob[at + 10] ^ 0xFF]))
+                    flipped += 1
+    assert flipped == 2
+    with ArtifactStore(path) as store:
+        with pytest.raises(IntegrityError):
+            store.get(small)
+        with pytest.raises(IntegrityError):
+            store.get(large)
+        with pytest.raises(IntegrityError):
+            b"".join(store.open(large))
+        assert store.get(fine) == b"untouched"
+        assert sorted(store.verify()) == sorted([small, large])
+
+
+def test_reopen_keeps_everything(tmp_path):
+    with ArtifactStore(tmp_path / "s", shards=5) as store:
+        d = store.put(b"persist", name="p", metadata={"a": 1})
+    with ArtifactStore(tmp_path / "s", shards=2) as store:  # the stored shard count wins
+        assert store.shards == 5
+        assert store.get(d) == b"persist"
+        assert store.latest("p") == d
+        assert store.stat(d).metadata == {"a": 1}
+
+
+def test_closed_store_refuses(tmp_path):
+    store = ArtifactStore(tmp_path / "s")
+    store.close()
+    store.close()
+    with pytest.raises(ValueError):
+        store.put(b"x")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_reopens(tmp_path):
+    with ArtifactStore(tmp_path / "s", shards=2) as store:
+        d = store.put(b"from parent")
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: must reopen, not reuse the parent's handles
+            code = 1
+            try:
+                ok = store.get(d) == b"from parent"
+                child = store.put(b"from child")
+                os.write(write, child.encode() if ok else b"bad")
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        got = os.read(read, 100).decode()
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+        assert status == 0
+        assert store.get(got) == b"from child"
