@@ -33,27 +33,40 @@ from .envelope import (
 from .errors import (
     ActorDead,
     ActorNotFound,
+    ArtifactInUse,
+    ArtifactNotFound,
     AskTimeout,
+    CycleError,
     DecodeError,
     EncodeError,
+    IntegrityError,
     MailboxFull,
     MessageExpired,
     NameTaken,
     NodeStopped,
     SchemaError,
     SymphonyError,
+    TaskTimeout,
     TransportNotFound,
+    WorkflowCancelled,
+    WorkflowError,
+    WorkflowFailed,
 )
 
 __all__ = [
     "Actor",
     "ActorDead",
     "ActorNotFound",
+    "ArtifactInUse",
+    "ArtifactNotFound",
+    "ArtifactStore",
     "AskTimeout",
+    "CycleError",
     "DeadLetter",
     "DecodeError",
     "EncodeError",
     "Future",
+    "IntegrityError",
     "MailboxFull",
     "Message",
     "MessageBuilder",
@@ -68,8 +81,13 @@ __all__ = [
     "SchemaError",
     "Supervision",
     "SymphonyError",
+    "TaskTimeout",
     "Tracer",
     "TransportNotFound",
+    "Workflow",
+    "WorkflowCancelled",
+    "WorkflowError",
+    "WorkflowFailed",
     "available_transports",
     "decode",
     "encode",
@@ -81,3 +99,16 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+#: The AIDE layer's entry classes, imported on first use (they pull in lmdb, xxhash, networkx).
+_LAZY = {"ArtifactStore": "symphony.artifacts", "Workflow": "symphony.dag"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'symphony' has no attribute {name!r}")
