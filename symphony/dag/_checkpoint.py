@@ -131,6 +131,9 @@ class CheckpointActor(Actor):
             return None
         return super().on_receive(message)
 
+    def on_stop(self) -> None:
+        self.checkpoint.flush()  # completions queued behind the stop are still recorded
+
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, dict[str, float]]:
     """Every workflow recorded at ``path``: ``{workflow: {task: completed_at}}`` (for ``dag status``)."""
