@@ -14,7 +14,7 @@ import networkx as nx
 
 from ..errors import CycleError, WorkflowError
 
-__all__ = ["dependents_of", "topological_order"]
+__all__ = ["dependents_of", "plan", "topological_order"]
 
 
 def dependents_of(deps: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
@@ -29,6 +29,14 @@ def dependents_of(deps: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
 def topological_order(deps: Mapping[str, Sequence[str]]) -> list[str]:
     """Every task after all its dependencies. Raises ``WorkflowError`` for an unknown
     dependency and ``CycleError`` (naming one cycle) if there is no such order."""
+    return plan(deps)[0]
+
+
+def plan(deps: Mapping[str, Sequence[str]]) -> tuple[list[str], dict[str, list[str]]]:
+    """One pass for a run: a topological order and each task's (distinct) dependents.
+
+    Raises like :func:`topological_order`.
+    """
     for name, ds in deps.items():
         for d in ds:
             if d not in deps:
@@ -51,7 +59,7 @@ def topological_order(deps: Mapping[str, Sequence[str]]) -> list[str]:
         stuck = [n for n, w in waiting.items() if w > 0]
         cycle = _find_cycle(deps, stuck)
         raise CycleError("dependency cycle: " + " -> ".join(cycle), cycle=cycle)
-    return order
+    return order, dependents
 
 
 def _find_cycle(deps: Mapping[str, Iterable[str]], among: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ from ..errors import WorkflowError
 from ._checkpoint import Checkpoint
 from ._events import EventSink
 from ._executors import executor_for
-from ._graph import dependents_of, topological_order
+from ._graph import plan, topological_order
 from ._tracker import DagTracker, RunHandle
 
 __all__ = ["Task", "Workflow"]
@@ -129,7 +129,7 @@ class Workflow:
         Same options as :meth:`run`. Call ``handle.result()`` (or ``cancel()`` then
         ``result()``) to release what the run holds.
         """
-        self.validate()
+        _, dependents = plan({name: task.deps for name, task in self._tasks.items()})
         if max_concurrency is not None and (not isinstance(max_concurrency, int) or max_concurrency < 1):
             raise WorkflowError(f"max_concurrency must be an int >= 1, not {max_concurrency!r}")
         if store is None and any(t.cache for t in self._tasks.values()):
@@ -144,8 +144,7 @@ class Workflow:
         future: Future[dict[str, Any]] = Future(label=f"workflow {self.name}")
         handle_box: list[RunHandle] = []
         fingerprints = {name: task.fingerprint() for name, task in tasks.items()} if ckpt else {}
-        tracker = node.spawn(DagTracker, self.name, tasks, dependents_of({n: t.deps for n, t in tasks.items()}),
-                             run_executor, future, max_concurrency=max_concurrency, checkpoint=ckpt,
+        tracker = node.spawn(DagTracker, self.name, tasks, dependents, run_executor, future, max_concurrency=max_concurrency, checkpoint=ckpt,
                              fingerprints=fingerprints, emit=sink, store=store, handle_box=handle_box)
         if ckpt is not None:
             ckpt.start(node)
