@@ -352,15 +352,22 @@ CACHE_PREFIX = "symphony.dag.cache/"
 
 
 def cache_key(task: Task, args: list[Any]) -> str | None:
-    """A digest of the task function's identity (module, name, bytecode, constants) and its
-    inputs; None if the inputs cannot be pickled (then the task is not cached)."""
+    """A digest of the task function's identity and its inputs; None if something in it
+    cannot be pickled (then the task is simply not cached).
+
+    Identity: module, qualified name, bytecode, constants and names used, default
+    arguments and the values its closure captured (two closures of one function with
+    different captured values are different tasks). Globals the function reads are not
+    part of it: a task whose result depends on mutable global state should not use cache.
+    """
     import xxhash
 
     fn = task.fn
     code = getattr(fn, "__code__", None)
     if code is not None:
+        closure = tuple(cell.cell_contents for cell in (fn.__closure__ or ()))
         identity: Any = (getattr(fn, "__module__", ""), getattr(fn, "__qualname__", ""), code.co_code,
-                         repr(code.co_consts), code.co_names)
+                         repr(code.co_consts), code.co_names, fn.__defaults__, fn.__kwdefaults__, closure)
     else:
         identity = repr(fn)
     try:

@@ -94,3 +94,17 @@ def test_dask_executor_failures_and_retries(dask_client):
         wf.run(executor=dask_client)
     assert isinstance(info.value.failures["bad"], ValueError)
     assert info.value.skipped == ["after"] and info.value.results["ok"] == 45
+
+
+def test_cache_key_tells_closures_apart(tmp_path):
+    def make(k):
+        def f():
+            return k
+        return f
+
+    with ArtifactStore(tmp_path / "store") as store:
+        wf = Workflow("closures")
+        wf.add("one", make(1), cache=True)
+        wf.add("two", make(2), cache=True)
+        assert wf.run(store=store) == {"one": 1, "two": 2}
+        assert wf.run(store=store) == {"one": 1, "two": 2}
