@@ -19,7 +19,6 @@ Invariants:
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import struct
@@ -34,9 +33,9 @@ import msgpack
 
 from ..actors import Future, Node
 from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
-from ._chunking import CHUNK_THRESHOLD, digest_of, key_shard, parse_digest, raw_digest, shard_of, split
+from ._chunking import CHUNK_MAX, CHUNK_THRESHOLD, key_shard, parse_digest, raw_digest, shard_of, split
 from ._env import ShardEnv
-from ._index import IndexActor, SearchHit, SearchIndex, document
+from ._index import MAX_TEXT, IndexActor, SearchHit, SearchIndex, document
 from ._shard import CHUNKED, Op, Shard, ShardActor, pack_manifest, unpack_manifest
 
 __all__ = ["ArtifactStat", "ArtifactStore", "GcReport", "Ranked", "Version"]
@@ -98,22 +97,62 @@ class GcReport:
     bytes_freed: int = 0
 
 
-def _read_all(data: bytes | bytearray | memoryview | IO[bytes]) -> bytes:
+#: A put of a large artifact commits its chunks in rounds of about this many bytes.
+ROUND_BYTES = 8 << 20
+
+
+def _as_bytes(data: Any) -> bytes:
     if isinstance(data, bytes):
         return data
     if isinstance(data, (bytearray, memoryview)):
         return bytes(data)
-    if hasattr(data, "read"):
-        parts = []
-        while True:
-            block = data.read(1 << 20)
-            if not block:
-                break
-            if isinstance(block, str):
-                raise TypeError("put() needs a binary file (opened with 'rb'), not a text one")
-            parts.append(block)
-        return b"".join(parts)
     raise TypeError(f"put() takes bytes or a binary file-like object, not {type(data).__name__}")
+
+
+def _read_block(fh: IO[bytes], want: int) -> bytes:
+    """Up to ``want`` bytes from ``fh`` (fewer only at end of file)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < want:
+        block = fh.read(want - got)
+        if not block:
+            break
+        if isinstance(block, str):
+            raise TypeError("put() needs a binary file (opened with 'rb'), not a text one")
+        parts.append(bytes(block))
+        got += len(block)
+    return b"".join(parts)
+
+
+def _stream_chunks(head: bytes, fh: IO[bytes], hasher: Any) -> Iterator[bytes]:
+    """The content-defined chunks of ``head`` followed by the rest of ``fh``, the same
+    chunks ``split`` gives for the whole content, with bounded memory.
+
+    A chunk starting at ``s`` depends only on the ``CHUNK_MAX`` bytes from ``s``, so a cut
+    is final once that many bytes follow ``s`` in the buffer (or the file has ended).
+    """
+    buf = bytearray(head)
+    hasher.update(head)
+    eof = False
+    while True:
+        while not eof and len(buf) < 4 * CHUNK_MAX:
+            block = _read_block(fh, 1 << 20)
+            if not block:
+                eof = True
+            else:
+                buf += block
+                hasher.update(block)
+        if not buf:
+            return
+        start = 0
+        for end in split(buf):
+            if not eof and len(buf) - start < CHUNK_MAX:
+                break
+            yield bytes(buf[start:end])
+            start = end
+        del buf[:start]
+        if eof and not buf:
+            return
 
 
 class ArtifactStore:
@@ -243,31 +282,38 @@ class ArtifactStore:
             metadata: dict[str, Any] | None = None, parents: Iterable[str] = ()) -> str:
         """Store ``data`` durably and return its digest (xxh3-128, hex).
 
-        Identical content is stored once (a second put returns the same digest and keeps the
-        first ``metadata``). ``name`` appends a version to that name (unless its latest
-        version already is this content). ``parents`` records lineage; they must exist.
-        When this returns, everything it wrote is fsync'd.
+        ``data`` is bytes or a binary file-like object; a large file is read, chunked and
+        stored piece by piece (memory stays bounded). Identical content is stored once (a
+        second put returns the same digest and keeps the first ``metadata``). ``name``
+        appends a version to that name (unless its latest version already is this content).
+        ``parents`` records lineage; they must exist. When this returns, everything it wrote
+        is fsync'd.
         """
         self._check()
-        content = _read_all(data)
         if name is not None:
             _check_key("name", name)
+        parents = list(parents)
         parent_raws = [parse_digest(p) for p in parents]
         for p, praw in zip(parents, parent_raws):
             if not self._exists(praw):
                 raise ArtifactNotFound(f"parent artifact {p} is not in the store")
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError("metadata must be a dict")
-        raw = raw_digest(content)
-        digest = raw.hex()
         created = time.time()
-        meta = msgpack.packb({"size": len(content), "created": created, "metadata": metadata or {},
-                              "parents": [p.hex() for p in parent_raws], "chunks": 0}, use_bin_type=True)
-        home = self._shard(raw)
-        if len(content) < CHUNK_THRESHOLD:
-            home.run(Op("artifact", raw, b"\x00" + content, meta, size=len(content) + len(meta)))
-        elif not self._exists(raw):
-            self._put_chunked(raw, content, created, metadata, parent_raws, home)
+        fields = {"created": created, "metadata": metadata or {}, "parents": [p.hex() for p in parent_raws]}
+        if isinstance(data, (bytes, bytearray, memoryview)) or not hasattr(data, "read"):
+            content: bytes | None = _as_bytes(data)
+            raw = raw_digest(content)
+            if len(content) < CHUNK_THRESHOLD:
+                meta = msgpack.packb({"size": len(content), "chunks": 0, **fields}, use_bin_type=True)
+                self._shard(raw).run(Op("artifact", raw, b"\x00" + content, meta, size=len(content) + len(meta)))
+            elif not self._exists(raw):
+                view = memoryview(content)
+                bounds = split(view)
+                self._put_chunked(raw, (view[a:b] for a, b in zip([0] + bounds[:-1], bounds)), fields)
+        else:
+            raw, content = self._put_stream(data, fields)
+        digest = raw.hex()
         if name is not None:
             self._key_shard(name.encode()).run(Op("version", name.encode(), raw, created, size=64))
         if self._index_ref is not None:
@@ -275,28 +321,68 @@ class ArtifactStore:
             self._index_ref.tell("flush")
         return digest
 
-    def _put_chunked(self, raw: bytes, content: bytes, created: float, metadata: dict[str, Any] | None,
-                     parent_raws: list[bytes], home: Shard) -> None:
-        view = memoryview(content)
+    def _put_stream(self, fh: IO[bytes], fields: dict[str, Any]) -> tuple[bytes, bytes | None]:
+        """Put a file-like object; returns its digest and its bytes if small enough to index."""
+        head = _read_block(fh, CHUNK_THRESHOLD)
+        if len(head) < CHUNK_THRESHOLD:
+            raw = raw_digest(head)
+            meta = msgpack.packb({"size": len(head), "chunks": 0, **fields}, use_bin_type=True)
+            self._shard(raw).run(Op("artifact", raw, b"\x00" + head, meta, size=len(head) + len(meta)))
+            return raw, head
+        import xxhash
+
+        hasher = xxhash.xxh3_128()
+        text: list[bytes] | None = []
+
+        def stream() -> Iterator[bytes]:
+            nonlocal text
+            for piece in _stream_chunks(head, fh, hasher):
+                if text is not None:
+                    text.append(piece)
+                    if sum(map(len, text)) > MAX_TEXT:
+                        text = None
+                yield piece
+
+        raw = self._put_chunked(None, stream(), fields, hasher=hasher)
+        return raw, (b"".join(text) if text is not None else None)
+
+    def _put_chunked(self, raw: bytes | None, pieces: Iterable[bytes | memoryview], fields: dict[str, Any], *,
+                     hasher: Any = None) -> bytes:
+        """Store ``pieces`` as chunks (in rounds, each committed before the next is read),
+        then the manifest. ``raw`` is the artifact digest, or None when ``hasher`` will
+        know it once the pieces are consumed. Returns the digest."""
         entries: list[tuple[bytes, int]] = []
         by_shard: dict[int, list[tuple[bytes, bytes]]] = {}
-        start = 0
-        for end in split(view):
-            piece = view[start:end]
+        queued = 0
+
+        def commit_round() -> None:
+            nonlocal by_shard, queued
+            now = time.time()
+            futures = [self._shards[i].submit(Op("chunks", items, now, size=sum(len(b) for _, b in items) + 64 * len(items)))
+                       for i, items in by_shard.items()]
+            self._wait(futures)
+            by_shard, queued = {}, 0
+
+        for piece in pieces:
             cd = raw_digest(piece)
-            entries.append((cd, end - start))
+            entries.append((cd, len(piece)))
             by_shard.setdefault(shard_of(cd, self.shards), []).append((cd, bytes(piece)))
-            start = end
-        now = time.time()
-        futures = [self._shards[i].submit(Op("chunks", items, now, size=sum(len(b) for _, b in items) + 64 * len(items)))
-                   for i, items in by_shard.items()]
-        self._wait(futures)
-        meta = msgpack.packb({"size": len(content), "created": created, "metadata": metadata or {},
-                              "parents": [p.hex() for p in parent_raws], "chunks": len(entries)}, use_bin_type=True)
+            queued += len(piece)
+            if queued >= ROUND_BYTES:
+                commit_round()
+        if by_shard:
+            commit_round()
+        if raw is None:
+            raw = hasher.digest()
+            if self._exists(raw):  # already stored: give back the references we just took
+                self._unref([cd for cd, _ in entries])
+                return raw
+        meta = msgpack.packb({"size": sum(n for _, n in entries), "chunks": len(entries), **fields}, use_bin_type=True)
         manifest = pack_manifest(entries)
-        stored = home.run(Op("artifact", raw, manifest, meta, size=len(manifest) + len(meta)))
+        stored = self._shard(raw).run(Op("artifact", raw, manifest, meta, size=len(manifest) + len(meta)))
         if not stored:  # a concurrent put of the same content won: give back our chunk references
             self._unref([cd for cd, _ in entries])
+        return raw
 
     def _unref(self, cds: list[bytes]) -> int:
         by_shard: dict[int, list[bytes]] = {}
@@ -770,4 +856,3 @@ def _after_fork_in_child() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
-_ = io  # file-like inputs are duck-typed

@@ -217,3 +217,38 @@ def test_forked_child_reopens(tmp_path):
         _, status = os.waitpid(pid, 0)
         assert status == 0
         assert store.get(got) == b"from child"
+
+
+class _Trickle(io.RawIOBase):
+    """A binary file that hands out odd-sized reads, like a socket or a pipe."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.pos = 0
+        self.sizes = [7, 100_003, 65_536, 1 << 20, 3]
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        size = self.sizes[self.pos % len(self.sizes)] if n < 0 else min(n, self.sizes[self.pos % len(self.sizes)])
+        out = bytes(self.data[self.pos:self.pos + size])
+        self.pos += len(out)
+        return out
+
+
+@pytest.mark.parametrize("size", [0, 1000, (1 << 20) - 1, 1 << 20, 3_500_000])
+def test_streamed_put_equals_bytes_put(tmp_path, size):
+    data = _rand(size, seed=size)
+    with ArtifactStore(tmp_path / "a") as a, ArtifactStore(tmp_path / "b") as b:
+        streamed = a.put(_Trickle(data), name="s")
+        whole = b.put(data)
+        assert streamed == whole
+        assert a.get(streamed) == data
+        assert a.stat(streamed).chunks == b.stat(whole).chunks
+        before = _chunk_bytes(a)
+        assert a.put(data) == streamed  # same chunks, nothing new stored
+        assert _chunk_bytes(a) == before
+        assert a.put(_Trickle(data)) == streamed
+        assert _chunk_bytes(a) == before
+        assert a.verify() == []
