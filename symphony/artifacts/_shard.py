@@ -18,7 +18,6 @@ Invariants:
 from __future__ import annotations
 
 import struct
-import time
 from collections import deque
 from typing import Any, Callable
 
@@ -279,8 +278,3 @@ class ShardActor(Actor):
         if message.kind == "flush":
             return self.shard.flush()
         return super().on_receive(message)
-
-
-def now() -> float:
-    """Wall-clock time stored with records (UTC POSIX seconds)."""
-    return time.time()
