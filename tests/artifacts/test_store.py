@@ -252,3 +252,11 @@ def test_streamed_put_equals_bytes_put(tmp_path, size):
         assert a.put(_Trickle(data)) == streamed
         assert _chunk_bytes(a) == before
         assert a.verify() == []
+
+
+def test_close_stops_every_thread(tmp_path, no_leaked_threads):
+    with ArtifactStore(tmp_path / "s", shards=3) as store:
+        d = store.put(b"x" * 10, name="n")
+        store.put(_rand(2 << 20))
+        assert store.search("n")
+        assert store.get(d)

@@ -223,3 +223,22 @@ def test_many_tasks(node):
                deps=[f"t{j}" for j in (i - 1, i - 7) if j >= 0])
     results = wf.run(node=node)
     assert len(results) == 2000 and results["t0"] == 0 and results["t1"] == 1
+
+
+def test_dag_node_actors_are_spawned_per_task_and_stopped(node):
+    seen: list[list[str]] = []
+
+    def look():
+        seen.append([n for n in node.names() if n.startswith("taskactor")])
+        return 1
+
+    wf = Workflow("actors")
+    wf.add("a", look)
+    wf.add("b", lambda a: look(), deps=["a"])
+    wf.run(node=node)
+    assert all(len(names) == 1 for names in seen)  # the running task's own DAG-node actor
+    assert seen[0] != seen[1]
+    deadline = time.monotonic() + 5
+    while any(n.startswith(("taskactor", "dagtracker", "checkpointactor")) for n in node.names()):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
