@@ -26,7 +26,7 @@ import lmdb
 from ..actors import Actor, Future, Ref
 from ._env import ShardEnv
 
-__all__ = ["Op", "Shard", "ShardActor", "pack_manifest", "unpack_manifest"]
+__all__ = ["DedicatedShardActor", "Op", "Shard", "ShardActor", "pack_manifest", "unpack_manifest"]
 
 _REFS = struct.Struct(">Qd")
 _U64 = struct.Struct(">Q")
@@ -265,10 +265,11 @@ class Shard:
 class ShardActor(Actor):
     """The actor owning one shard's writes: on ``flush`` it group-commits everything pending.
 
-    It blocks in fsync. It stays on the shared dispatcher (not ``dedicated_thread``) so an
-    idle shard's flush runs inline on the asking writer's thread (see ``Shard.run``); the
-    store's private node has a dispatcher thread per shard, and a shared node's dispatcher
-    grows when all its threads are blocked.
+    It blocks in fsync. On the store's private node (a dispatcher thread per shard) it
+    stays on the shared dispatcher, so an idle shard's flush runs inline on the asking
+    writer's thread (see ``Shard.run``). On a node the application shares with other
+    actors, the store uses :class:`DedicatedShardActor` instead, so fsyncs never hold the
+    application's dispatcher threads.
     """
 
     def __init__(self, shard: Shard) -> None:
@@ -278,3 +279,9 @@ class ShardActor(Actor):
         if message.kind == "flush":
             return self.shard.flush()
         return super().on_receive(message)
+
+
+class DedicatedShardActor(ShardActor):
+    """A :class:`ShardActor` with a thread of its own, for stores on a shared node."""
+
+    dedicated_thread = True

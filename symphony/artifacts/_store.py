@@ -36,7 +36,7 @@ from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import CHUNK_MAX, CHUNK_THRESHOLD, key_shard, parse_digest, raw_digest, shard_of, split
 from ._env import ShardEnv
 from ._index import MAX_TEXT, IndexActor, SearchHit, SearchIndex, document
-from ._shard import CHUNKED, Op, Shard, ShardActor, pack_manifest, unpack_manifest
+from ._shard import CHUNKED, DedicatedShardActor, Op, Shard, ShardActor, pack_manifest, unpack_manifest
 
 __all__ = ["ArtifactStat", "ArtifactStore", "GcReport", "Ranked", "Version"]
 
@@ -159,8 +159,9 @@ class ArtifactStore:
     """A content-addressed artifact store at ``path`` with ``shards`` LMDB shards.
 
     ``shards`` applies when the store is created; an existing store keeps its own count.
-    ``node`` hosts the shard actors (a private node is started and stopped with the store
-    if none is given). ``map_size`` is each shard's initial LMDB map; it grows by itself.
+    ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
+    the node's shared dispatcher threads (without ``node``, a private node with a
+    dispatcher thread per shard is started and stopped with the store). ``map_size`` is each shard's initial LMDB map; it grows by itself.
     ``index=False`` turns off the search index.
     """
 
@@ -207,7 +208,8 @@ class ArtifactStore:
         self._shards: list[Shard] = []
         for i in range(self.shards):
             shard = Shard(i, ShardEnv(os.path.join(self.path, f"shard-{i}"), map_size=self._map_size))
-            shard.ref = node.spawn(ShardActor, shard, name=f"artifact-shard-{i}-{tag}")
+            actor = ShardActor if self._own_node else DedicatedShardActor
+            shard.ref = node.spawn(actor, shard, name=f"artifact-shard-{i}-{tag}")
             self._shards.append(shard)
         self._index_pending: deque = deque()
         self._index_ref = None

@@ -260,3 +260,21 @@ def test_close_stops_every_thread(tmp_path, no_leaked_threads):
         store.put(_rand(2 << 20))
         assert store.search("n")
         assert store.get(d)
+
+
+def test_store_on_an_application_node(tmp_path):
+    from symphony import Node
+
+    with Node("app", threads=2) as node:
+        with ArtifactStore(tmp_path / "s", node=node) as store:
+            assert any(n.startswith("artifact-shard-") for n in node.names())
+            digests = []
+            threads = [threading.Thread(target=lambda i=i: digests.append(store.put(_rand(500, seed=i))))
+                       for i in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(set(digests)) == 6 and all(store.has(d) for d in digests)
+        assert not any(n.startswith("artifact-") for n in node.names())
+        assert node.is_running
