@@ -20,6 +20,8 @@ from typing import Callable, Iterator, TypeVar
 
 import lmdb
 
+from ..errors import IntegrityError
+
 __all__ = ["DB_NAMES", "ShardEnv"]
 
 T = TypeVar("T")
@@ -104,6 +106,8 @@ class ShardEnv:
                     return fn(txn)
             except lmdb.MapResizedError:
                 pass
+            except (lmdb.CorruptedError, lmdb.PageNotFoundError, lmdb.InvalidError) as exc:
+                raise IntegrityError(f"{self.path}: LMDB reports damage on disk: {exc}") from exc
             finally:
                 gate.leave()
             self._adopt_size()

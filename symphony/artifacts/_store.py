@@ -482,7 +482,12 @@ class ArtifactStore:
         packed = shard.env.read(lambda txn: _copy(txn.get(raw, db=db)))
         if packed is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
-        return msgpack.unpackb(packed, raw=False)
+        try:
+            meta = msgpack.unpackb(packed, raw=False)
+            meta["size"], meta["created"], meta["parents"], meta["chunks"]  # noqa: B018 - all present
+        except Exception:  # noqa: BLE001 - any decoding failure means damaged bytes
+            raise IntegrityError(f"artifact {raw.hex()}: its metadata is corrupt on disk", digest=raw.hex()) from None
+        return meta
 
     def _ratings(self, raw: bytes) -> dict[str, float]:
         shard = self._shard(raw)

@@ -278,3 +278,13 @@ def test_store_on_an_application_node(tmp_path):
             assert len(set(digests)) == 6 and all(store.has(d) for d in digests)
         assert not any(n.startswith("artifact-") for n in node.names())
         assert node.is_running
+
+
+def test_damaged_metadata_is_an_integrity_error(store):
+    d = store.put(b"payload", metadata={"k": "v"})
+    raw = bytes.fromhex(d)
+    env = store._shard(raw).env
+    env.write(lambda txn: txn.put(raw, b"\xc1\xc1garbage", db=env.db["meta"]))
+    with pytest.raises(IntegrityError):
+        store.stat(d)
+    assert store.get(d) == b"payload"  # the bytes themselves are intact and verified
