@@ -89,7 +89,8 @@ class Message(Generic[P]):
         self._kind = kind
         self._payload = payload
         self._type = message_type if message_type.__class__ is MessageType else MessageType(message_type)
-        self._priority = _check_priority(priority)
+        self._priority = (priority if priority.__class__ is Priority or priority.__class__ is int
+                          else _check_priority(priority))
         self._created = _wall()
         if ttl is None:
             self._ttl: float | None = None
@@ -227,7 +228,7 @@ class Message(Generic[P]):
             metadata=changes.get("metadata", self._metadata),
             message_type=changes.get("message_type", self._type),
         )
-        new._id = changes["id"] if "id" in changes else self._id
+        new._id = changes["id"] if "id" in changes else self.id
         if new._id is not None and not isinstance(new._id, uuid.UUID):
             new._id = uuid.UUID(str(new._id))
         new._created = self._created
