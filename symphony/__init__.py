@@ -19,6 +19,7 @@ from .actors import (
 )
 from .envelope import (
     PROTOCOL_VERSION,
+    Format,
     Message,
     MessageBuilder,
     MessageType,
@@ -46,6 +47,7 @@ from .errors import (
 )
 
 __all__ = [
+    "PROTOCOL_VERSION",
     "Actor",
     "ActorDead",
     "ActorNotFound",
@@ -53,6 +55,7 @@ __all__ = [
     "DeadLetter",
     "DecodeError",
     "EncodeError",
+    "Format",
     "Future",
     "MailboxFull",
     "Message",
@@ -62,7 +65,6 @@ __all__ = [
     "NameTaken",
     "Node",
     "NodeStopped",
-    "PROTOCOL_VERSION",
     "Priority",
     "Ref",
     "SchemaError",

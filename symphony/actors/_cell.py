@@ -96,7 +96,7 @@ class Cell:
         actor = self.cls.__new__(self.cls)
         actor._cell = self
         self.actor = actor
-        actor.__init__(*self.args, **self.kwargs)
+        self.cls.__init__(actor, *self.args, **self.kwargs)
         return actor
 
     # -- producers ----------------------------------------------------------------------

@@ -31,9 +31,9 @@ Entry = tuple[Any, Any]
 class Mailbox:
     """Priority-then-arrival ordered queue of ``(message, future)`` entries for one actor.
 
-    Satisfies pykka's ``ActorInbox`` protocol (``put``, ``get``, ``empty``). ``get`` does not
-    block: actors run on shared dispatcher threads and are scheduled only when their
-    mailbox has something, so there is nothing to wait for.
+    Shaped like pykka's ``ActorInbox`` (``put``, ``get``, ``empty``), but ``put`` takes the
+    entry's priority and an optional bound, and ``get`` never blocks: actors run on shared
+    dispatcher threads and are scheduled only when their mailbox has something.
     """
 
     __slots__ = ("_levels", "_standard", "_order", "_keys", "_lock", "_space")

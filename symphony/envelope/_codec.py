@@ -47,11 +47,11 @@ def encode(msg: Message[Any], format: Format = "msgpack") -> bytes:
     represented in ``format`` (an arbitrary object, bytes in JSON, NaN in JSON)."""
     if not isinstance(msg, Message):
         raise TypeError(f"encode() takes a Message, not {type(msg).__name__}")
-    correlation = msg._correlation
+    correlation: Any = msg._correlation
     remaining = msg.remaining()
     if format == "msgpack":
         if correlation.__class__ is _UUID:
-            correlation = correlation.bytes  # type: ignore[union-attr]
+            correlation = correlation.bytes
         metadata = msg._metadata
         try:
             return _packb(  # type: ignore[no-any-return]
