@@ -13,7 +13,9 @@ What it understands of asv's conventions (so the same classes run under ``asv ru
   ``repeat`` calls with ``time.perf_counter`` (garbage collection off during each, as
   ``timeit`` does) and keeps the median. ``repeat`` is an int or asv's
   ``(min_repeat, max_repeat, max_time)``. A time method must therefore be repeatable on one
-  setup. Lower is better.
+  setup. The implementations of one row are set up side by side and sampled in turn, so
+  drift on a shared machine hits them alike (``interleave = False`` on a class whose
+  implementations cannot coexist). Lower is better.
 - ``track_*``: called once; returns a number in its ``unit`` attribute. Lower is better
   unless the method or class says ``higher_is_better = True``.
 
@@ -24,6 +26,9 @@ Extensions that asv ignores:
   must be at most ``target``, with higher-is-better at least ``target``.
 - ``limit``: an absolute bound on our own figure, in the benchmark's unit (a size, a
   thread count), checked the same way.
+- ``target`` and ``limit`` may be a dict from a row's parameter label (``"format=msgpack"``,
+  the other parameters as shown in the table) to the bound, for bounds that hold for some
+  rows only.
 
 The parameter named ``impl`` picks the implementation: ``"symphony"`` is ours (``--ours``
 changes that), every other value is a peer. Each remaining parameter combination is a row
@@ -53,7 +58,7 @@ from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["Case", "Outcome", "Row", "discover", "main", "run_case", "rows"]
+__all__ = ["Case", "Outcome", "Row", "discover", "format_table", "main", "run_case", "run_group", "rows"]
 
 SUITES = "asv_bench.benchmarks"
 DEFAULT_REPEAT = (3, 9, 1.0)
@@ -181,9 +186,10 @@ def _modules(package: str) -> Iterable[ModuleType | tuple[str, BaseException]]:
             yield (name, exc)
 
 
-def discover(package: str = SUITES) -> tuple[list[Case], list[Outcome]]:
-    """The benchmark cases in ``package``'s modules, and an error outcome per module or
-    class that could not be loaded."""
+def discover(package: str | None = None) -> tuple[list[Case], list[Outcome]]:
+    """The benchmark cases in ``package``'s modules (default: ``asv_bench.benchmarks``),
+    and an error outcome per module or class that could not be loaded."""
+    package = package or SUITES
     cases: list[Case] = []
     broken: list[Outcome] = []
     for module in _modules(package):
@@ -232,73 +238,160 @@ def _timed(func: Callable[[], Any]) -> float:
             gc.enable()
 
 
-def _measure_time(case: Case, func: Callable[[], Any]) -> list[float]:
+@dataclass
+class _Live:
+    """A set-up instance of a case for one parameter combination."""
+
+    outcome: Outcome
+    args: tuple[Any, ...]
+    instance: Any = None
+    call: Callable[[], Any] | None = None
+
+
+def _setup(case: Case, params: dict[str, Any]) -> _Live:
+    live = _Live(Outcome(case.name, params, unit=case.unit), tuple(params.values()))
+    try:
+        live.instance = case.cls()
+    except Exception as exc:  # noqa: BLE001
+        live.outcome.error = f"constructor: {exc!r}"
+        return live
+    try:
+        if hasattr(live.instance, "setup"):
+            live.instance.setup(*live.args)
+    except NotImplementedError:
+        live.outcome.skipped = True
+        live.instance = None
+        return live
+    except Exception as exc:  # noqa: BLE001
+        live.outcome.error = f"setup: {exc!r}"
+        _debug(exc)
+        live.instance = None
+        return live
+    bound = getattr(live.instance, case.method)
+    args = live.args
+    live.call = lambda: bound(*args)
+    return live
+
+
+def _teardown(live: _Live) -> None:
+    if live.instance is None:
+        return
+    try:
+        if hasattr(live.instance, "teardown"):
+            live.instance.teardown(*live.args)
+    except Exception as exc:  # noqa: BLE001
+        live.outcome.error = live.outcome.error or f"teardown: {exc!r}"
+        _debug(exc)
+    live.instance = live.call = None
+
+
+def _guarded(live: _Live, step: Callable[[Callable[[], Any]], None]) -> None:
+    """Run ``step(live.call)`` unless the case already failed; record a failure."""
+    if live.call is None or live.outcome.error:
+        return
+    try:
+        step(live.call)
+    except Exception as exc:  # noqa: BLE001
+        live.outcome.error = repr(exc)
+        _debug(exc)
+
+
+def _time_all(case: Case, lives: Sequence[_Live]) -> None:
+    """Warm up each, then take samples round-robin so drift on a shared machine hits all alike."""
     warmup = float(case.attr("warmup_time", -1))
     warmup = DEFAULT_WARMUP if warmup < 0 else warmup
-    end = time.perf_counter() + warmup
-    func()
-    while time.perf_counter() < end:
-        func()
+
+    def warm(call: Callable[[], Any]) -> None:
+        end = time.perf_counter() + warmup
+        call()
+        while time.perf_counter() < end:
+            call()
+
+    for live in lives:
+        _guarded(live, warm)
     low, high, budget = _repeat_spec(case)
     ops = int(case.attr("ops", 1)) or 1
-    samples: list[float] = []
-    deadline = time.perf_counter() + budget
-    while len(samples) < high and (len(samples) < low or time.perf_counter() < deadline):
-        samples.append(_timed(func) / ops)
-    return samples
+    deadline = time.perf_counter() + budget * len(lives)
+    for n in range(high):
+        if n >= low and time.perf_counter() >= deadline:
+            break
+        for live in lives:
+            _guarded(live, lambda call: live.outcome.samples.append(_timed(call) / ops))
+    for live in lives:
+        if live.outcome.samples and not live.outcome.error:
+            live.outcome.value = statistics.median(live.outcome.samples)
+
+
+def _track(live: _Live) -> None:
+    def step(call: Callable[[], Any]) -> None:
+        value = call()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"track method returned {type(value).__name__}, not a number")
+        live.outcome.value = float(value)
+
+    _guarded(live, step)
+
+
+def run_group(case: Case, combos: Sequence[dict[str, Any]]) -> list[Outcome]:
+    """Run one case for parameter combinations that differ only in ``impl``.
+
+    Time cases are set up together and sampled round-robin (unless the class says
+    ``interleave = False``); track cases, and time cases that do not interleave, run one
+    combination at a time: setup, measure, teardown. Never raises (except
+    ``KeyboardInterrupt``): errors become ``Outcome.error``.
+    """
+    together = case.kind == "time" and bool(case.attr("interleave", True))
+    batches = [list(combos)] if together else [[c] for c in combos]
+    outcomes: list[Outcome] = []
+    timeout = float(case.attr("timeout", DEFAULT_TIMEOUT))
+    for batch in batches:
+        gc.collect()
+        threads_before = set(threading.enumerate())
+        lives: list[_Live] = []
+        _watchdog(timeout * len(batch))
+        try:
+            for params in batch:
+                print(f"  {case.name} {params or ''}", file=sys.stderr, flush=True)
+                lives.append(_setup(case, params))
+            if case.kind == "time":
+                _time_all(case, lives)
+            else:
+                for live in lives:
+                    _track(live)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            for live in reversed(lives):
+                _teardown(live)
+        leaked = _leaked_threads(threads_before)
+        for live in lives:
+            if leaked:
+                live.outcome.error = (live.outcome.error
+                                      or f"left {len(leaked)} threads running, e.g. {leaked[0]}")
+            outcomes.append(live.outcome)
+    return outcomes
+
+
+def _groups(case: Case) -> list[list[dict[str, Any]]]:
+    """The case's parameter combinations, grouped by everything but ``impl``."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for params in case.combinations():
+        key = tuple((k, repr(v)) for k, v in params.items() if k != "impl")
+        groups.setdefault(key, []).append(params)
+    return list(groups.values())
 
 
 def run_case(case: Case, params: dict[str, Any]) -> Outcome:
-    """Run one case for one parameter combination: setup, measure, teardown.
+    """Run one case for one parameter combination: setup, measure, teardown."""
+    return run_group(case, [params])[0]
 
-    Never raises (except ``KeyboardInterrupt``): errors become ``Outcome.error``.
-    """
-    outcome = Outcome(case.name, params, unit=case.unit)
-    args = tuple(params.values())
-    gc.collect()
-    threads_before = set(threading.enumerate())
+
+def _watchdog(seconds: float) -> None:
+    """After ``seconds``, dump every thread's traceback and exit: a hung benchmark (a lost
+    message, a deadlock) cannot be interrupted from Python, so say where it hangs and stop."""
     try:
-        instance = case.cls()
-    except Exception as exc:  # noqa: BLE001
-        outcome.error = f"constructor: {exc!r}"
-        return outcome
-    try:
-        if hasattr(instance, "setup"):
-            instance.setup(*args)
-    except NotImplementedError:
-        outcome.skipped = True
-        return outcome
-    except Exception as exc:  # noqa: BLE001
-        outcome.error = f"setup: {exc!r}"
-        _debug(exc)
-        return outcome
-    timeout = float(case.attr("timeout", DEFAULT_TIMEOUT))
-    faulthandler.dump_traceback_later(timeout, exit=True)
-    try:
-        bound = getattr(instance, case.method)
-        if case.kind == "time":
-            outcome.samples = _measure_time(case, lambda: bound(*args))
-            outcome.value = statistics.median(outcome.samples)
-        else:
-            value = bound(*args)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"track method returned {type(value).__name__}, not a number")
-            outcome.value = float(value)
-    except Exception as exc:  # noqa: BLE001
-        outcome.error = f"{exc!r}"
-        _debug(exc)
-    finally:
-        faulthandler.cancel_dump_traceback_later()
-        try:
-            if hasattr(instance, "teardown"):
-                instance.teardown(*args)
-        except Exception as exc:  # noqa: BLE001
-            outcome.error = outcome.error or f"teardown: {exc!r}"
-            _debug(exc)
-    leaked = _leaked_threads(threads_before)
-    if leaked:
-        outcome.error = outcome.error or f"left {len(leaked)} threads running, e.g. {leaked[0]}"
-    return outcome
+        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
+    except (AttributeError, ValueError, OSError):  # no usable stderr file descriptor
+        pass
 
 
 def _leaked_threads(before: set[threading.Thread], grace: float = 2.0) -> list[str]:
@@ -323,8 +416,8 @@ def rows(case: Case, outcomes: Sequence[Outcome], ours: str) -> list[Row]:
     """Pair ours with each peer per combination of the other parameters."""
     names = case.param_names
     impl = names.index("impl") if "impl" in names else None
-    target = case.attr("target", None)
-    limit = case.attr("limit", None)
+    targets = case.attr("target", None)
+    limits = case.attr("limit", None)
     result: list[Row] = []
     groups: dict[str, dict[Any, Outcome]] = {}
     for out in outcomes:
@@ -338,6 +431,8 @@ def rows(case: Case, outcomes: Sequence[Outcome], ours: str) -> list[Row]:
         peers = [k for k in impls if k != mine_key] if impl is not None else []
         errors = [f"{k}: {o.error}" for k, o in by_impl.items() if o.error]
         error = "; ".join(errors) or None
+        target = targets.get(label) if isinstance(targets, dict) else targets
+        limit = limits.get(label) if isinstance(limits, dict) else limits
         base = dict(benchmark=case.name, params=label, unit=case.unit,
                     higher_is_better=case.higher_is_better, target=target, limit=limit,
                     ours=mine.value)
@@ -425,10 +520,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     started = time.perf_counter()
     for case in cases:
-        mine = []
-        for params in case.combinations():
-            print(f"  {case.name} {params or ''}", file=sys.stderr, flush=True)
-            mine.append(run_case(case, params))
+        mine: list[Outcome] = []
+        for group in _groups(case):
+            mine.extend(run_group(case, group))
         outcomes.extend(mine)
         table.extend(rows(case, mine, args.ours))
     machine = _machine()
