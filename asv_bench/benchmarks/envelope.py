@@ -34,7 +34,7 @@ class Create:
     params = [["symphony", "uuid4"], ["lazy id", "id drawn"]]
     param_names = ["impl", "id"]
     ops = OPS
-    target = 1.0
+    target = {"id=lazy id": 1.0}
 
     def setup(self, impl: str, id: str) -> None:
         if impl != "symphony":
@@ -124,4 +124,4 @@ class Codec:
         return len(self.data)
 
     track_size.unit = "bytes"  # type: ignore[attr-defined]
-    track_size.limit = 128  # type: ignore[attr-defined]
+    track_size.limit = {"format=msgpack": 128}  # type: ignore[attr-defined]
