@@ -13,13 +13,18 @@ What it understands of asv's conventions (so the same classes run under ``asv ru
   ``repeat`` calls with ``time.perf_counter`` (garbage collection off during each, as
   ``timeit`` does) and keeps the median. ``repeat`` is an int or asv's
   ``(min_repeat, max_repeat, max_time)``. A time method must therefore be repeatable on one
-  setup. The implementations of one row are set up side by side and sampled in turn, so
-  drift on a shared machine hits them alike (``interleave = False`` on a class whose
-  implementations cannot coexist). Lower is better.
+  setup. The implementations of one row are set up side by side and sampled in turn
+  (see ``interleave`` below). Lower is better.
 - ``track_*``: called once; returns a number in its ``unit`` attribute. Lower is better
   unless the method or class says ``higher_is_better = True``.
 
 Extensions that asv ignores:
+
+- ``repeat`` on a track method (an int): call it that many times and keep the median.
+- ``interleave``: set up the implementations of a row side by side and measure them in
+  turn, so drift on a shared machine (CPU frequency, a neighbour's load, which core a
+  thread wakes on) hits them alike. The default for time methods; opt-in for track ones,
+  whose implementations may not coexist (thousands of threads, tracemalloc).
 
 - ``ops``: a time method that loops ``ops`` times is reported per operation.
 - ``target``: the ratio (ours / peer) the issue asks for; with lower-is-better the ratio
@@ -322,25 +327,35 @@ def _time_all(case: Case, lives: Sequence[_Live]) -> None:
             live.outcome.value = statistics.median(live.outcome.samples)
 
 
-def _track(live: _Live) -> None:
+def _track_all(case: Case, lives: Sequence[_Live]) -> None:
+    """Call each track method ``repeat`` times (default once), round-robin; keep the median."""
+    repeat = case.attr("repeat", 1)
+    repeat = repeat if isinstance(repeat, int) and repeat > 0 else 1
+
     def step(call: Callable[[], Any]) -> None:
         value = call()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TypeError(f"track method returned {type(value).__name__}, not a number")
-        live.outcome.value = float(value)
+        samples.append(float(value))
 
-    _guarded(live, step)
+    for _ in range(repeat):
+        for live in lives:
+            samples = live.outcome.samples
+            _guarded(live, step)
+    for live in lives:
+        if live.outcome.samples and not live.outcome.error:
+            live.outcome.value = statistics.median(live.outcome.samples)
 
 
 def run_group(case: Case, combos: Sequence[dict[str, Any]]) -> list[Outcome]:
     """Run one case for parameter combinations that differ only in ``impl``.
 
-    Time cases are set up together and sampled round-robin (unless the class says
-    ``interleave = False``); track cases, and time cases that do not interleave, run one
-    combination at a time: setup, measure, teardown. Never raises (except
-    ``KeyboardInterrupt``): errors become ``Outcome.error``.
+    With ``interleave`` (the default for time cases, opt-in for track ones) every
+    combination is set up side by side and measured round-robin; otherwise one at a time:
+    setup, measure, teardown. Never raises (except ``KeyboardInterrupt``): errors become
+    ``Outcome.error``.
     """
-    together = case.kind == "time" and bool(case.attr("interleave", True))
+    together = bool(case.attr("interleave", case.kind == "time"))
     batches = [list(combos)] if together else [[c] for c in combos]
     outcomes: list[Outcome] = []
     timeout = float(case.attr("timeout", DEFAULT_TIMEOUT))
@@ -356,8 +371,7 @@ def run_group(case: Case, combos: Sequence[dict[str, Any]]) -> list[Outcome]:
             if case.kind == "time":
                 _time_all(case, lives)
             else:
-                for live in lives:
-                    _track(live)
+                _track_all(case, lives)
         finally:
             faulthandler.cancel_dump_traceback_later()
             for live in reversed(lives):
