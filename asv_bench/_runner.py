@@ -138,6 +138,8 @@ class Row:
     target: float | None
     limit: float | None = None
     error: str | None = None
+    ours_spread: float | None = None
+    theirs_spread: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -450,14 +452,22 @@ def rows(case: Case, outcomes: Sequence[Outcome], ours: str) -> list[Row]:
         base = dict(benchmark=case.name, params=label, unit=case.unit,
                     higher_is_better=case.higher_is_better, target=target, limit=limit,
                     ours=mine.value)
+        base["ours_spread"] = _spread(mine)
         if not peers:
             result.append(Row(peer="", theirs=None, error=error, **base))
         for peer in peers:
             theirs = by_impl[peer]
             if theirs.skipped and mine.skipped:
                 continue
-            result.append(Row(peer=str(peer), theirs=theirs.value, error=error, **base))
+            result.append(Row(peer=str(peer), theirs=theirs.value, error=error,
+                              theirs_spread=_spread(theirs), **base))
     return result
+
+
+def _spread(outcome: Outcome) -> float | None:
+    """max / min of the samples: 1.0 is steady; None with fewer than two positive samples."""
+    samples = [x for x in outcome.samples if x > 0]
+    return max(samples) / min(samples) if len(samples) > 1 else None
 
 
 def _fmt(value: float | None, unit: str) -> str:
@@ -474,8 +484,11 @@ def _fmt(value: float | None, unit: str) -> str:
 
 
 def format_table(table: Sequence[Row]) -> str:
-    """The rows as an aligned plain-text (and Markdown-compatible) table."""
-    header = ["benchmark", "params", "ours", "peer", "peer's", "ratio", "better", "target"]
+    """The rows as an aligned plain-text (and Markdown-compatible) table.
+
+    ``spread`` is max/min of ours' samples / of the peer's (1 is steady; a large spread
+    says the median is one of several regimes on a noisy machine)."""
+    header = ["benchmark", "params", "ours", "peer", "peer's", "ratio", "better", "target", "spread"]
     lines = [header]
     for r in table:
         ratio = "-" if r.ratio is None else f"{r.ratio:.3g}x"
@@ -488,10 +501,11 @@ def format_table(table: Sequence[Row]) -> str:
             goals.append(f"ours{sign}{_fmt(r.limit, r.unit)} {verdict[r.within_limit]}")
         target = ", ".join(goals)
         better = "higher" if r.higher_is_better else "lower"
+        spread = "/".join("-" if x is None else f"{x:.2g}" for x in (r.ours_spread, r.theirs_spread))
         lines.append([r.benchmark, r.params, _fmt(r.ours, r.unit), r.peer, _fmt(r.theirs, r.unit),
-                      ratio, better, target])
+                      ratio, better, target, "" if spread == "-/-" else spread])
         if r.error:
-            lines.append(["  ERROR", r.error[:200], "", "", "", "", "", ""])
+            lines.append(["  ERROR", r.error[:200], "", "", "", "", "", "", ""])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |" for line in lines]
     out.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
