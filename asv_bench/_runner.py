@@ -405,7 +405,7 @@ def _watchdog(seconds: float) -> None:
     """After ``seconds``, dump every thread's traceback and exit: a hung benchmark (a lost
     message, a deadlock) cannot be interrupted from Python, so say where it hangs and stop."""
     try:
-        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)
+        faulthandler.dump_traceback_later(seconds, exit=True, file=sys.__stderr__)  # type: ignore[arg-type]
     except (AttributeError, ValueError, OSError):  # no usable stderr file descriptor
         pass
 
@@ -449,18 +449,19 @@ def rows(case: Case, outcomes: Sequence[Outcome], ours: str) -> list[Row]:
         error = "; ".join(errors) or None
         target = targets.get(label) if isinstance(targets, dict) else targets
         limit = limits.get(label) if isinstance(limits, dict) else limits
-        base = dict(benchmark=case.name, params=label, unit=case.unit,
-                    higher_is_better=case.higher_is_better, target=target, limit=limit,
-                    ours=mine.value)
-        base["ours_spread"] = _spread(mine)
+        def row(peer: str, theirs: Outcome | None) -> Row:
+            return Row(benchmark=case.name, params=label, unit=case.unit,
+                       higher_is_better=case.higher_is_better, ours=mine.value, peer=peer,
+                       theirs=None if theirs is None else theirs.value, target=target,
+                       limit=limit, error=error, ours_spread=_spread(mine),
+                       theirs_spread=None if theirs is None else _spread(theirs))
+
         if not peers:
-            result.append(Row(peer="", theirs=None, error=error, **base))
+            result.append(row("", None))
         for peer in peers:
-            theirs = by_impl[peer]
-            if theirs.skipped and mine.skipped:
+            if by_impl[peer].skipped and mine.skipped:
                 continue
-            result.append(Row(peer=str(peer), theirs=theirs.value, error=error,
-                              theirs_spread=_spread(theirs), **base))
+            result.append(row(str(peer), by_impl[peer]))
     return result
 
 

@@ -217,6 +217,7 @@ class Spawn:
         costs = []
         for _ in range(SPAWN_BATCHES):
             start = time.perf_counter()
+            batch: list[Any]
             if self.node is not None:
                 spawn = self.node.spawn
                 batch = [spawn(Idle) for _ in range(per_batch)]
