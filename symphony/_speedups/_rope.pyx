@@ -10,13 +10,19 @@ descents run in C.
 
 cimport cython
 from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA
-from cpython.tuple cimport PyTuple_GET_SIZE
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.ref cimport PyObject, Py_INCREF
+from libc.string cimport memcpy
+from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 
 import re
 
 cdef extern from "Python.h":
     int PyUnicode_IS_ASCII(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_UCS4 PyUnicode_MAX_CHAR_VALUE(object o)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    Py_ssize_t PyUnicode_CopyCharacters(object to, Py_ssize_t to_start, object source, Py_ssize_t from_start, Py_ssize_t how_many) except -1
 
 public_api = [
     "EMPTY",
@@ -32,11 +38,13 @@ public_api = [
     "check",
     "chunks",
     "concat",
+    "limits",
     "line_of_offset",
     "offset_of_line",
     "offset_of_utf16",
     "offset_of_utf8",
     "replace",
+    "set_limits",
     "slice",
     "substr",
     "text_metrics",
@@ -44,18 +52,43 @@ public_api = [
     "utf8_of_offset",
 ]
 
-cdef enum:
-    C_MIN_LEAF = 512
-    C_TARGET_LEAF = 1024
-    C_MAX_LEAF = 2048
-    C_MIN_CHILDREN = 4
-    C_MAX_CHILDREN = 16
+#: Default limits (see ``set_limits``): leaves shorter than MIN_LEAF are merged with a
+#: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
+#: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
+MIN_LEAF = 2048
+TARGET_LEAF = 4096
+MAX_LEAF = 8192
+MIN_CHILDREN = 4
+MAX_CHILDREN = 8
 
-MIN_LEAF = C_MIN_LEAF
-TARGET_LEAF = C_TARGET_LEAF
-MAX_LEAF = C_MAX_LEAF
-MIN_CHILDREN = C_MIN_CHILDREN
-MAX_CHILDREN = C_MAX_CHILDREN
+cdef Py_ssize_t C_MIN_LEAF = MIN_LEAF
+cdef Py_ssize_t C_TARGET_LEAF = TARGET_LEAF
+cdef Py_ssize_t C_MAX_LEAF = MAX_LEAF
+cdef Py_ssize_t C_MIN_CHILDREN = MIN_CHILDREN
+cdef Py_ssize_t C_MAX_CHILDREN = MAX_CHILDREN
+
+
+def limits():
+    """The limits in force: ``(min_leaf, target_leaf, max_leaf, min_children, max_children)``."""
+    return (C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF, C_MIN_CHILDREN, C_MAX_CHILDREN)
+
+
+def set_limits(Py_ssize_t min_leaf, Py_ssize_t target_leaf, Py_ssize_t max_leaf,
+               Py_ssize_t min_children, Py_ssize_t max_children):
+    """Change the node size limits for trees built from now on; returns the previous ones.
+
+    For tests, which use tiny limits so small texts make deep trees. Trees built before
+    stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    """
+    global C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF, C_MIN_CHILDREN, C_MAX_CHILDREN
+    if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
+            and 2 <= min_children and 2 * min_children <= max_children):
+        raise ValueError("inconsistent rope limits")
+    previous = limits()
+    C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF = min_leaf, target_leaf, max_leaf
+    C_MIN_CHILDREN, C_MAX_CHILDREN = min_children, max_children
+    return previous
 
 
 cdef struct Metrics:
@@ -78,6 +111,16 @@ cdef class Node:
     cdef readonly int height
     cdef readonly str text
     cdef readonly tuple children
+    # A branch also keeps its children's metrics side by side in one C block
+    # (lengths, then newlines, UTF-16 units, UTF-8 bytes: 4 * nkids entries), so a descent
+    # reads one contiguous array per level instead of touching every child object.
+    cdef Py_ssize_t nkids
+    cdef Py_ssize_t* cm
+
+    def __dealloc__(self):
+        if self.cm is not NULL:
+            PyMem_Free(self.cm)
+            self.cm = NULL
 
     def __repr__(self):
         kind = f"leaf {self.text[:20]!r}" if self.height == 0 else f"branch of {len(self.children)}"
@@ -186,8 +229,18 @@ cdef Node _branch(tuple children):
     cdef Node c
     cdef Py_ssize_t i, k = PyTuple_GET_SIZE(children)
     cdef Py_ssize_t length = 0, nl = 0, u16 = 0, u8 = 0
+    cdef Py_ssize_t* cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
+    if cm is NULL:
+        raise MemoryError()
+    n.cm = cm
+    n.nkids = k
     for i in range(k):
-        c = <Node>children[i]
+        c = <Node>PyTuple_GET_ITEM(children, i)
+        cm[i] = c.length
+        cm[k + i] = <Py_ssize_t><PyObject*>c
+        cm[2 * k + i] = c.newlines
+        cm[3 * k + i] = c.utf16
+        cm[4 * k + i] = c.utf8
         length += c.length
         nl += c.newlines
         u16 += c.utf16
@@ -204,7 +257,7 @@ cdef Node _branch(tuple children):
 
 cdef Node _EMPTY = _mk_leaf("", 0, 0, 0, 0)
 EMPTY = _EMPTY
-cdef Node _NEWLINE = _leaf("\n")
+cdef Node _CRLF = _leaf("\r\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -295,14 +348,14 @@ def char_at(Node root, Py_ssize_t index):
     cdef Node node = root, c
     cdef tuple ch
     cdef Py_ssize_t i
+    cdef Py_ssize_t* cm
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if index < c.length:
+        cm = node.cm
+        for i in range(node.nkids):
+            if index < cm[i]:
                 break
-            index -= c.length
-        node = c
+            index -= cm[i]
+        node = <Node><PyObject*>cm[node.nkids + i]
     return node.text[index]
 
 
@@ -333,19 +386,19 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
     cdef Node node = root, c
     cdef tuple ch
     cdef Py_ssize_t i, a = start, b = end, off
+    cdef Py_ssize_t* cm
     while node.height:
-        ch = node.children
+        cm = node.cm
         off = 0
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if a - off < c.length:
+        for i in range(node.nkids):
+            if a - off < cm[i]:
                 break
-            off += c.length
-        if b - off > c.length:
+            off += cm[i]
+        if b - off > cm[i]:
             break
         a -= off
         b -= off
-        node = c
+        node = <Node><PyObject*>cm[node.nkids + i]
     if node.height == 0:
         return node.text if a == 0 and b == node.length else node.text[a:b]
     cdef list out = []
@@ -405,15 +458,18 @@ def offset_of_line(Node root, Py_ssize_t line):
     cdef Node node = root, c
     cdef tuple ch
     cdef Py_ssize_t off = 0, k = line, i = 0, n
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if k <= c.newlines:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if k <= cm[2 * nk + i]:
                 break
-            k -= c.newlines
-            off += c.length
-        node = c
+            k -= cm[2 * nk + i]
+            off += cm[i]
+        node = <Node><PyObject*>cm[nk + i]
+    i = 0
     cdef str text = node.text
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
@@ -445,15 +501,17 @@ def line_of_offset(Node root, Py_ssize_t offset):
     cdef Node node = root, c
     cdef tuple ch
     cdef Py_ssize_t lines = 0, k = offset, i
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if k <= c.length:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if k <= cm[i]:
                 break
-            k -= c.length
-            lines += c.newlines
-        node = c
+            k -= cm[i]
+            lines += cm[2 * nk + i]
+        node = <Node><PyObject*>cm[nk + i]
     if k * 2 > node.length:
         return lines + node.newlines - _count_nl(node.text, k, node.length)
     return lines + _count_nl(node.text, 0, k)
@@ -466,15 +524,17 @@ def utf16_of_offset(Node root, Py_ssize_t offset):
     cdef tuple ch
     cdef Py_ssize_t units = 0, k = offset, i
     cdef Metrics m
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if k <= c.length:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if k <= cm[i]:
                 break
-            k -= c.length
-            units += c.utf16
-        node = c
+            k -= cm[i]
+            units += cm[3 * nk + i]
+        node = <Node><PyObject*>cm[nk + i]
     if node.utf16 == node.length:
         return units + k
     _scan(node.text, 0, k, &m)
@@ -488,15 +548,17 @@ def offset_of_utf16(Node root, Py_ssize_t units):
     cdef Node node = root, c
     cdef tuple ch
     cdef Py_ssize_t off = 0, u = units, i, pos = 0, w
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if u <= c.utf16:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if u <= cm[3 * nk + i]:
                 break
-            u -= c.utf16
-            off += c.length
-        node = c
+            u -= cm[3 * nk + i]
+            off += cm[i]
+        node = <Node><PyObject*>cm[nk + i]
     if node.utf16 == node.length:
         return off + u
     cdef str text = node.text
@@ -517,15 +579,17 @@ def utf8_of_offset(Node root, Py_ssize_t offset):
     cdef tuple ch
     cdef Py_ssize_t nbytes = 0, k = offset, i
     cdef Metrics m
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if k <= c.length:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if k <= cm[i]:
                 break
-            k -= c.length
-            nbytes += c.utf8
-        node = c
+            k -= cm[i]
+            nbytes += cm[4 * nk + i]
+        node = <Node><PyObject*>cm[nk + i]
     if node.utf8 == node.length:
         return nbytes + k
     _scan(node.text, 0, k, &m)
@@ -540,15 +604,17 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
     cdef tuple ch
     cdef Py_ssize_t off = 0, b = nbytes, i, pos = 0, w
     cdef unsigned int cp
+    cdef Py_ssize_t* cm
+    cdef Py_ssize_t nk
     while node.height:
-        ch = node.children
-        for i in range(PyTuple_GET_SIZE(ch)):
-            c = <Node>ch[i]
-            if b <= c.utf8:
+        cm = node.cm
+        nk = node.nkids
+        for i in range(nk):
+            if b <= cm[4 * nk + i]:
                 break
-            b -= c.utf8
-            off += c.length
-        node = c
+            b -= cm[4 * nk + i]
+            off += cm[i]
+        node = <Node><PyObject*>cm[nk + i]
     if node.utf8 == node.length:
         return off + b
     cdef str text = node.text
@@ -656,7 +722,8 @@ cdef Node _concat_checked(Node a, Node b):
     if b.length == 0:
         return a
     if _last_char(a) == 13 and _first_char(b) == 10:
-        a = _concat(a, _NEWLINE)
+        # move the pair into one leaf of its own: "\r\n" is never split
+        a = _concat(_slice(a, 0, a.length - 1), _CRLF)
         b = _slice(b, 1, b.length)
     return _concat(a, b)
 
@@ -694,63 +761,154 @@ def slice(Node root, Py_ssize_t start, Py_ssize_t end):
     return _slice(root, start, end)
 
 
-cdef tuple _edit(Node node, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
-    """Path-copying edit of [a, b) inside one leaf: (node, node or None), or None."""
-    cdef str t, new
-    cdef Py_ssize_t n, nl, u16, u8, off, end, i, last, k
+cdef enum:
+    C_MAX_DEPTH = 64
+
+
+cdef str _splice(str t, Py_ssize_t a, Py_ssize_t b, str text, Py_ssize_t n):
+    """``t[:a] + text + t[b:]`` (of length ``n``) in one allocation when that is safe."""
+    cdef Py_UCS4 maxchar
+    cdef object out
+    if a == b:  # pure insert: the widest char of the result is the widest of the two
+        maxchar = PyUnicode_MAX_CHAR_VALUE(t)
+        if PyUnicode_MAX_CHAR_VALUE(text) > maxchar:
+            maxchar = PyUnicode_MAX_CHAR_VALUE(text)
+        out = PyUnicode_New(n, maxchar)
+        PyUnicode_CopyCharacters(out, 0, t, 0, a)
+        PyUnicode_CopyCharacters(out, a, text, 0, PyUnicode_GET_LENGTH(text))
+        PyUnicode_CopyCharacters(out, a + PyUnicode_GET_LENGTH(text), t, b, PyUnicode_GET_LENGTH(t) - b)
+        return <str>out
+    # a deletion may narrow the str's kind: let CPython pick the canonical form
+    if a == 0:
+        return text + t[b:]
+    if b == PyUnicode_GET_LENGTH(t):
+        return t[:a] + text
+    return t[:a] + text + t[b:]
+
+
+cdef tuple _with_children(Py_ssize_t* cm, Py_ssize_t k, Py_ssize_t i, Node n1, Node n2):
+    """The children of a branch (metrics block ``cm``, ``k`` children), child ``i`` replaced by
+    ``n1`` (and ``n2`` after it)."""
+    cdef Py_ssize_t j, extra = 0 if n2 is None else 1
+    cdef tuple out = PyTuple_New(k + extra)
+    cdef object o
+    cdef Py_ssize_t* ptrs = cm + k
+    for j in range(i):
+        o = <object><PyObject*>ptrs[j]
+        Py_INCREF(o)
+        PyTuple_SET_ITEM(out, j, o)
+    Py_INCREF(n1)
+    PyTuple_SET_ITEM(out, i, n1)
+    if extra:
+        Py_INCREF(n2)
+        PyTuple_SET_ITEM(out, i + 1, n2)
+    for j in range(i + 1, k):
+        o = <object><PyObject*>ptrs[j]
+        Py_INCREF(o)
+        PyTuple_SET_ITEM(out, j + extra, o)
+    return out
+
+
+cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
+    """Path-copying edit of [a, b) inside one leaf (splitting nodes that overflow), or None.
+
+    None when the edit spans leaves, empties a leaf, or could put a chunk boundary inside
+    a CRLF; the caller then takes the general slice-and-concat path.
+    """
+    cdef PyObject* path[C_MAX_DEPTH]
+    cdef Py_ssize_t idx[C_MAX_DEPTH]
+    cdef int depth = 0, d
+    cdef Node node = root, c, parent, n1, n2 = None
+    cdef tuple ch, kids
+    cdef Py_ssize_t off, end, i, last, n, k, nl, u16, u8
+    cdef Py_ssize_t dlen, dnl, du16, du8
+    cdef Py_ssize_t* cm
     cdef Metrics dm
-    cdef tuple children, kids, r
-    cdef Node n1
-    if node.height == 0:
-        t = node.text
-        n = node.length - (b - a) + tm.length
-        if n == 0:
+    cdef str t, new
+    while node.height:
+        if depth == C_MAX_DEPTH:
             return None
-        if a == 0:
-            new = text + t[b:] if b else text + t
-        elif b == node.length:
-            new = t[:a] + text
-        else:
-            new = t[:a] + text + t[b:]
-        if a == 0 and _char(new, 0) == 10 and _char(t, 0) != 10:
-            return None  # the previous leaf may end in "\r": let concat keep the pair whole
-        if b == node.length and _char(new, n - 1) == 13 and (node.length == 0 or _char(t, node.length - 1) != 13):
+        ch = node.children
+        cm = node.cm
+        off = 0
+        i = 0
+        last = node.nkids - 1
+        while i < last:
+            end = off + cm[i]
+            if b <= end:
+                break
+            off = end
+            i += 1
+        if a < off:
             return None
-        nl = node.newlines + tm.newlines
-        u16 = node.utf16 + tm.utf16
-        u8 = node.utf8 + tm.utf8
-        if a != b:
-            _scan(t, a, b, &dm)
-            nl -= dm.newlines
-            u16 -= dm.utf16
-            u8 -= dm.utf8
-        if n <= C_MAX_LEAF:
-            return (_mk_leaf(new, n, nl, u16, u8), None)
-        return tuple((<Node>_split_leaf(new, n, nl, u16, u8)).children)
-    children = node.children
-    off = 0
-    i = 0
-    last = PyTuple_GET_SIZE(children) - 1
-    while i < last:
-        end = off + (<Node>children[i]).length
-        if b <= end:
-            break
-        off = end
-        i += 1
-    if a < off:
+        path[depth] = <PyObject*>node
+        idx[depth] = i
+        depth += 1
+        a -= off
+        b -= off
+        node = <Node><PyObject*>cm[node.nkids + i]
+    t = node.text
+    n = node.length - (b - a) + tm.length
+    if n == 0 or n > 2 * C_MAX_LEAF - 2:
+        return None  # (a leaf that long might not split into two legal halves)
+    new = _splice(t, a, b, text, n)
+    if a == 0 and _char(new, 0) == 10 and _char(t, 0) != 10:
+        return None  # the previous leaf may end in "\r": let concat keep the pair whole
+    if b == node.length and _char(new, n - 1) == 13 and (node.length == 0 or _char(t, node.length - 1) != 13):
         return None
-    r = _edit(<Node>children[i], a - off, b - off, text, tm)
-    if r is None:
-        return None
-    if r[1] is None:
-        kids = children[:i] + (r[0],) + children[i + 1:]
+    dlen = n - node.length
+    dnl = tm.newlines
+    du16 = tm.utf16
+    du8 = tm.utf8
+    if a != b:
+        _scan(t, a, b, &dm)
+        dnl -= dm.newlines
+        du16 -= dm.utf16
+        du8 -= dm.utf8
+    nl = node.newlines + dnl
+    u16 = node.utf16 + du16
+    u8 = node.utf8 + du8
+    if n <= C_MAX_LEAF:
+        n1 = _mk_leaf(new, n, nl, u16, u8)
     else:
-        kids = children[:i] + r + children[i + 1:]
-    k = PyTuple_GET_SIZE(kids)
-    if k <= C_MAX_CHILDREN:
-        return (_branch(kids), None)
-    k //= 2
-    return (_branch(kids[:k]), _branch(kids[k:]))
+        kids = (<Node>_split_leaf(new, n, nl, u16, u8)).children
+        n1 = <Node>kids[0]
+        n2 = <Node>kids[1]
+    for d in range(depth - 1, -1, -1):
+        parent = <Node>path[d]
+        kids = _with_children(parent.cm, parent.nkids, idx[d], n1, n2)
+        k = PyTuple_GET_SIZE(kids)
+        if n2 is None:
+            i = idx[d]
+            cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
+            if cm is NULL:
+                raise MemoryError()
+            memcpy(cm, parent.cm, 5 * k * sizeof(Py_ssize_t))
+            cm[i] += dlen
+            cm[k + i] = <Py_ssize_t><PyObject*>n1
+            cm[2 * k + i] += dnl
+            cm[3 * k + i] += du16
+            cm[4 * k + i] += du8
+            n1 = Node.__new__(Node)
+            n1.cm = cm
+            n1.nkids = k
+            n1.length = parent.length + dlen
+            n1.newlines = parent.newlines + dnl
+            n1.utf16 = parent.utf16 + du16
+            n1.utf8 = parent.utf8 + du8
+            n1.height = parent.height
+            n1.text = None
+            n1.children = kids
+        elif k <= C_MAX_CHILDREN:
+            n1 = _branch(kids)
+            n2 = None
+        else:
+            k //= 2
+            n1 = _branch(kids[:k])
+            n2 = _branch(kids[k:])
+    if n2 is not None:
+        return _branch((n1, n2))
+    return n1
 
 
 def replace(Node root, Py_ssize_t start, Py_ssize_t end, text):
@@ -760,7 +918,7 @@ def replace(Node root, Py_ssize_t start, Py_ssize_t end, text):
         raise TypeError(f"a rope holds str, not {type(text).__name__}")
     cdef str s = <str>text
     cdef Metrics tm
-    cdef tuple r
+    cdef Node r
     cdef Py_ssize_t tl = PyUnicode_GET_LENGTH(s)
     if start == end and tl == 0:
         return root
@@ -768,7 +926,7 @@ def replace(Node root, Py_ssize_t start, Py_ssize_t end, text):
         _scan(s, 0, tl, &tm)
         r = _edit(root, start, end, s, &tm)
         if r is not None:
-            return r[0] if r[1] is None else _branch(r)
+            return r
     cdef Node left = _slice(root, 0, start)
     cdef Node right = _slice(root, end, root.length)
     return _concat_checked(_concat_checked(left, build(s)), right)

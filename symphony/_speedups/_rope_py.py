@@ -48,11 +48,13 @@ public_api = [
     "check",
     "chunks",
     "concat",
+    "limits",
     "line_of_offset",
     "offset_of_line",
     "offset_of_utf16",
     "offset_of_utf8",
     "replace",
+    "set_limits",
     "slice",
     "substr",
     "text_metrics",
@@ -60,16 +62,43 @@ public_api = [
     "utf8_of_offset",
 ]
 
-#: Leaves shorter than this are merged with a neighbour when trees are joined.
-MIN_LEAF = 512
-#: Leaves cut from a big text are about this long (code points).
-TARGET_LEAF = 1024
-#: No leaf is longer than this.
-MAX_LEAF = 2048
-#: Branches with fewer children are merged with a neighbour when trees are joined.
+#: Default limits (see :func:`set_limits`): leaves shorter than MIN_LEAF are merged with a
+#: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
+#: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
+MIN_LEAF = 2048
+TARGET_LEAF = 4096
+MAX_LEAF = 8192
 MIN_CHILDREN = 4
-#: No branch has more children than this.
-MAX_CHILDREN = 16
+MAX_CHILDREN = 8
+
+_min_leaf = MIN_LEAF
+_target_leaf = TARGET_LEAF
+_max_leaf = MAX_LEAF
+_min_children = MIN_CHILDREN
+_max_children = MAX_CHILDREN
+
+
+def limits() -> tuple[int, int, int, int, int]:
+    """The limits in force: ``(min_leaf, target_leaf, max_leaf, min_children, max_children)``."""
+    return (_min_leaf, _target_leaf, _max_leaf, _min_children, _max_children)
+
+
+def set_limits(min_leaf: int, target_leaf: int, max_leaf: int,
+               min_children: int, max_children: int) -> tuple[int, int, int, int, int]:
+    """Change the node size limits for trees built from now on; returns the previous ones.
+
+    For tests, which use tiny limits so small texts make deep trees. Trees built before
+    stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    """
+    global _min_leaf, _target_leaf, _max_leaf, _min_children, _max_children
+    if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
+            and 2 <= min_children and 2 * min_children <= max_children):
+        raise ValueError("inconsistent rope limits")
+    previous = limits()
+    _min_leaf, _target_leaf, _max_leaf = min_leaf, target_leaf, max_leaf
+    _min_children, _max_children = min_children, max_children
+    return previous
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -118,7 +147,7 @@ def _branch(children: tuple[Node, ...]) -> Node:
 
 
 EMPTY = Node(0, 0, 0, 0, 0, "", None)
-_NEWLINE = _leaf("\n")
+_CRLF = _leaf("\r\n")
 
 
 # ---------------------------------------------------------------------------------------
@@ -129,7 +158,7 @@ def _levels(nodes: list[Node]) -> Node:
     """Stack ``nodes`` (all of one height) into a balanced tree, bottom-up, in linear time."""
     while len(nodes) > 1:
         k = len(nodes)
-        groups = -(-k // MAX_CHILDREN)
+        groups = -(-k // _max_children)
         base, extra = divmod(k, groups)
         out = []
         i = 0
@@ -153,8 +182,8 @@ def build_chunks(chunks: Iterable[str]) -> Node:
         buf = carry + chunk if carry else chunk
         n = len(buf)
         pos = 0
-        while n - pos > MAX_LEAF:
-            end = pos + TARGET_LEAF
+        while n - pos > _max_leaf:
+            end = pos + _target_leaf
             if buf[end - 1] == "\r" and buf[end] == "\n":
                 end += 1
             leaves.append(_leaf(buf[pos:end]))
@@ -404,13 +433,13 @@ def offset_of_utf8(root: Node, nbytes: int) -> int:
 
 def _ok(node: Node) -> bool:
     if node.height == 0:
-        return node.length >= MIN_LEAF
-    return len(node.children) >= MIN_CHILDREN  # type: ignore[arg-type]
+        return node.length >= _min_leaf
+    return len(node.children) >= _min_children  # type: ignore[arg-type]
 
 
 def _merge_nodes(c1: tuple[Node, ...], c2: tuple[Node, ...]) -> Node:
     both = c1 + c2
-    if len(both) <= MAX_CHILDREN:
+    if len(both) <= _max_children:
         return _branch(both)
     m = len(both) // 2
     return _branch((_branch(both[:m]), _branch(both[m:])))
@@ -429,7 +458,7 @@ def _merge_leaves(a: Node, b: Node) -> Node:
     nl = a.newlines + b.newlines
     u16 = a.utf16 + b.utf16
     u8 = a.utf8 + b.utf8
-    if n <= MAX_LEAF:
+    if n <= _max_leaf:
         return Node(n, nl, u16, u8, 0, text, None)
     m = _split_text(text)
     left = _leaf(text[:m])
@@ -487,7 +516,8 @@ def concat(a: Node, b: Node) -> Node:
     if b.length == 0:
         return a
     if _last_char(a) == "\r" and _first_char(b) == "\n":
-        a = _concat(a, _NEWLINE)
+        # move the pair into one leaf of its own: "\r\n" is never split
+        a = _concat(_slice(a, 0, a.length - 1), _CRLF)
         b = _slice(b, 1, b.length)
     return _concat(a, b)
 
@@ -524,8 +554,8 @@ def _edit(node: Node, a: int, b: int, text: str, tm: tuple[int, int, int, int]) 
         t = node.text
         new = t[:a] + text + t[b:]  # type: ignore[index]
         n = len(new)
-        if n == 0:
-            return None
+        if n == 0 or n > 2 * _max_leaf - 2:
+            return None  # (a leaf that long might not split into two legal halves)
         if a == 0 and new[0] == "\n" and not t.startswith("\n"):  # type: ignore[union-attr]
             return None  # the previous leaf may end in "\r": let concat keep the pair whole
         if b == len(t) and new[-1] == "\r" and not t.endswith("\r"):  # type: ignore[arg-type,union-attr]
@@ -535,7 +565,7 @@ def _edit(node: Node, a: int, b: int, text: str, tm: tuple[int, int, int, int]) 
         else:
             dm = text_metrics(t[a:b])  # type: ignore[index]
             nl, u16, u8 = node.newlines - dm[1] + tm[1], node.utf16 - dm[2] + tm[2], node.utf8 - dm[3] + tm[3]
-        if n <= MAX_LEAF:
+        if n <= _max_leaf:
             return Node(n, nl, u16, u8, 0, new, None), None
         m = _split_text(new)
         left = _leaf(new[:m])
@@ -561,7 +591,7 @@ def _edit(node: Node, a: int, b: int, text: str, tm: tuple[int, int, int, int]) 
         kids = children[:i] + (n1,) + children[i + 1:]  # type: ignore[index,operator]
     else:
         kids = children[:i] + (n1, n2) + children[i + 1:]  # type: ignore[index,operator]
-    if len(kids) <= MAX_CHILDREN:
+    if len(kids) <= _max_children:
         return _branch(kids), None
     m = len(kids) // 2
     return _branch(kids[:m]), _branch(kids[m:])
@@ -574,7 +604,7 @@ def replace(root: Node, start: int, end: int, text: str) -> Node:
         raise TypeError(f"a rope holds str, not {type(text).__name__}")
     if start == end and not text:
         return root
-    if len(text) <= MAX_LEAF:
+    if len(text) <= _max_leaf:
         r = _edit(root, start, end, text, text_metrics(text))
         if r is not None:
             n1, n2 = r
@@ -599,14 +629,14 @@ def check(root: Node) -> None:
         if node.height == 0:
             t = node.text
             assert isinstance(t, str) and node.children is None, "leaf shape"
-            assert 1 <= len(t) <= MAX_LEAF, f"leaf length {len(t)}"
+            assert 1 <= len(t) <= _max_leaf, f"leaf length {len(t)}"
             assert (node.length, node.newlines, node.utf16, node.utf8) == text_metrics(t), "leaf metrics"
             assert not (prev_last[0] == "\r" and t[0] == "\n"), "a chunk boundary splits CRLF"
             prev_last[0] = t[-1]
             return
         kids = node.children
         assert node.text is None and isinstance(kids, tuple), "branch shape"
-        assert 2 <= len(kids) <= MAX_CHILDREN, f"branch of {len(kids)} children"
+        assert 2 <= len(kids) <= _max_children, f"branch of {len(kids)} children"
         for c in kids:
             assert c.height == node.height - 1, "uneven heights"
             walk(c, False)
