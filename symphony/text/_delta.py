@@ -227,7 +227,8 @@ class Delta:
         """Where base offset ``offset`` is after this edit (cursors, selections, marks).
 
         Text inserted exactly at ``offset`` goes before the result when ``after`` is true,
-        after it otherwise; an offset inside deleted text moves to where the deletion was.
+        after it otherwise. An offset strictly inside a deleted or replaced range moves to
+        the end of the text that replaced it (to where the deletion was, if none did).
         """
         if not 0 <= offset <= self.base_len:
             raise DeltaError(f"offset {offset} out of range 0..{self.base_len}")
