@@ -349,6 +349,7 @@ def char_at(Node root, Py_ssize_t index):
     cdef tuple ch
     cdef Py_ssize_t i
     cdef Py_ssize_t* cm
+    i = 0
     while node.height:
         cm = node.cm
         for i in range(node.nkids):
@@ -387,6 +388,7 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
     cdef tuple ch
     cdef Py_ssize_t i, a = start, b = end, off
     cdef Py_ssize_t* cm
+    i = 0
     while node.height:
         cm = node.cm
         off = 0
@@ -460,6 +462,7 @@ def offset_of_line(Node root, Py_ssize_t line):
     cdef Py_ssize_t off = 0, k = line, i = 0, n
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
@@ -470,29 +473,56 @@ def offset_of_line(Node root, Py_ssize_t line):
             off += cm[i]
         node = <Node><PyObject*>cm[nk + i]
     i = 0
-    cdef str text = node.text
+    return off + _nth_newline(node.text, node.length, node.newlines, k) + 1
+
+
+cdef Py_ssize_t _nth_newline(str text, Py_ssize_t n, Py_ssize_t total, Py_ssize_t k) noexcept:
+    """Index of the ``k``-th (1-based) ``"\n"`` of ``text`` (which has ``total`` of them)."""
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
-    n = node.length
+    cdef const unsigned char* p1
+    cdef Py_ssize_t i = 0, j, c
     if kind == 1:
-        for i in range(n):
-            if (<const unsigned char*>data)[i] == 10:
+        p1 = <const unsigned char*>data
+        if 2 * k <= total:
+            # whole 64-byte blocks first (a vectorised count), then the block holding it
+            while i + 64 <= n:
+                c = 0
+                for j in range(64):
+                    c += p1[i + j] == 10
+                if c >= k:
+                    break
+                k -= c
+                i += 64
+            while True:
+                if p1[i] == 10:
+                    k -= 1
+                    if k == 0:
+                        return i
+                i += 1
+        # nearer the end: the (total - k + 1)-th newline counted backwards
+        k = total - k + 1
+        i = n
+        while i >= 64:
+            c = 0
+            for j in range(1, 65):
+                c += p1[i - j] == 10
+            if c >= k:
+                break
+            k -= c
+            i -= 64
+        while True:
+            i -= 1
+            if p1[i] == 10:
                 k -= 1
                 if k == 0:
-                    break
-    elif kind == 2:
-        for i in range(n):
-            if (<const unsigned short*>data)[i] == 10:
-                k -= 1
-                if k == 0:
-                    break
-    else:
-        for i in range(n):
-            if (<const unsigned int*>data)[i] == 10:
-                k -= 1
-                if k == 0:
-                    break
-    return off + i + 1
+                    return i
+    for i in range(n):
+        if (kind == 2 and (<const unsigned short*>data)[i] == 10) or (kind == 4 and (<const unsigned int*>data)[i] == 10):
+            k -= 1
+            if k == 0:
+                return i
+    return n
 
 
 def line_of_offset(Node root, Py_ssize_t offset):
@@ -503,6 +533,7 @@ def line_of_offset(Node root, Py_ssize_t offset):
     cdef Py_ssize_t lines = 0, k = offset, i
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
@@ -526,6 +557,7 @@ def utf16_of_offset(Node root, Py_ssize_t offset):
     cdef Metrics m
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
@@ -550,6 +582,7 @@ def offset_of_utf16(Node root, Py_ssize_t units):
     cdef Py_ssize_t off = 0, u = units, i, pos = 0, w
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
@@ -581,6 +614,7 @@ def utf8_of_offset(Node root, Py_ssize_t offset):
     cdef Metrics m
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
@@ -606,6 +640,7 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
     cdef unsigned int cp
     cdef Py_ssize_t* cm
     cdef Py_ssize_t nk
+    i = 0
     while node.height:
         cm = node.cm
         nk = node.nkids
