@@ -196,7 +196,7 @@ class RopeReplaceLines:
         text = make_text()
         nl = text.count("\n")
         rng = random.Random(2)
-        self.rows = [rng.randrange(nl - 10) for _ in range(self.N)]
+        self.rows = [rng.randrange(nl - 10 - 3 * self.N) for _ in range(self.N)]  # each replace drops 2 lines
         self.doc = _rope_cls(impl)(text) if impl.startswith("symphony") else _document(text)
 
     def track_replace_lines_p50(self, impl: str) -> float:

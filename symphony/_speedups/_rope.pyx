@@ -10,12 +10,14 @@ descents run in C.
 
 cimport cython
 from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject, Py_INCREF
 from libc.string cimport memcpy
 from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 
 import re
+
+cdef extern from *:
+    void __builtin_prefetch(const void* p) nogil
 
 cdef extern from "Python.h":
     int PyUnicode_IS_ASCII(object o)
@@ -26,6 +28,7 @@ cdef extern from "Python.h":
 
 public_api = [
     "EMPTY",
+    "CHILDREN_CAP",
     "MAX_CHILDREN",
     "MAX_LEAF",
     "MIN_CHILDREN",
@@ -55,11 +58,16 @@ public_api = [
 #: Default limits (see ``set_limits``): leaves shorter than MIN_LEAF are merged with a
 #: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
 #: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
-MIN_LEAF = 2048
-TARGET_LEAF = 4096
-MAX_LEAF = 8192
+MIN_LEAF = 1024
+TARGET_LEAF = 2048
+MAX_LEAF = 4096
 MIN_CHILDREN = 4
-MAX_CHILDREN = 8
+MAX_CHILDREN = 16
+#: The most children a branch may ever have (``set_limits`` refuses more).
+CHILDREN_CAP = 16
+
+cdef enum:
+    C_CAP = 16  # room for children metrics in a node: the largest max_children allowed
 
 cdef Py_ssize_t C_MIN_LEAF = MIN_LEAF
 cdef Py_ssize_t C_TARGET_LEAF = TARGET_LEAF
@@ -79,11 +87,11 @@ def set_limits(Py_ssize_t min_leaf, Py_ssize_t target_leaf, Py_ssize_t max_leaf,
 
     For tests, which use tiny limits so small texts make deep trees. Trees built before
     stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
-    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP.
     """
     global C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF, C_MIN_CHILDREN, C_MAX_CHILDREN
     if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
-            and 2 <= min_children and 2 * min_children <= max_children):
+            and 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP):
         raise ValueError("inconsistent rope limits")
     previous = limits()
     C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF = min_leaf, target_leaf, max_leaf
@@ -98,7 +106,6 @@ cdef struct Metrics:
     Py_ssize_t utf8
 
 
-@cython.final
 @cython.no_gc
 @cython.freelist(256)
 cdef class Node:
@@ -111,20 +118,23 @@ cdef class Node:
     cdef readonly int height
     cdef readonly str text
     cdef readonly tuple children
-    # A branch also keeps its children's metrics side by side in one C block
-    # (lengths, then newlines, UTF-16 units, UTF-8 bytes: 4 * nkids entries), so a descent
-    # reads one contiguous array per level instead of touching every child object.
-    cdef Py_ssize_t nkids
-    cdef Py_ssize_t* cm
-
-    def __dealloc__(self):
-        if self.cm is not NULL:
-            PyMem_Free(self.cm)
-            self.cm = NULL
 
     def __repr__(self):
         kind = f"leaf {self.text[:20]!r}" if self.height == 0 else f"branch of {len(self.children)}"
         return f"<Node h={self.height} len={self.length} nl={self.newlines} {kind}>"
+
+
+@cython.final
+@cython.no_gc
+cdef class Branch(Node):
+    """A branch node (``height`` > 0)."""
+
+    # A branch also keeps its children's metrics side by side in one C block
+    # (lengths, child pointers, newlines, UTF-16 units, UTF-8 bytes: 5 * nkids entries,
+    # inline in the node so one cache miss per level fetches them), so a descent
+    # reads one contiguous array per level instead of touching every child object.
+    cdef Py_ssize_t nkids
+    cdef Py_ssize_t cm[5 * C_CAP]
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,14 +235,11 @@ cdef Node _leaf(str text):
 
 
 cdef Node _branch(tuple children):
-    cdef Node n = Node.__new__(Node)
+    cdef Branch n = Branch.__new__(Branch)
     cdef Node c
     cdef Py_ssize_t i, k = PyTuple_GET_SIZE(children)
     cdef Py_ssize_t length = 0, nl = 0, u16 = 0, u8 = 0
-    cdef Py_ssize_t* cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
-    if cm is NULL:
-        raise MemoryError()
-    n.cm = cm
+    cdef Py_ssize_t* cm = n.cm
     n.nkids = k
     for i in range(k):
         c = <Node>PyTuple_GET_ITEM(children, i)
@@ -349,14 +356,17 @@ def char_at(Node root, Py_ssize_t index):
     cdef tuple ch
     cdef Py_ssize_t i
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     i = 0
-    while node.height:
-        cm = node.cm
-        for i in range(node.nkids):
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        for i in range((<Branch>pn).nkids):
             if index < cm[i]:
                 break
             index -= cm[i]
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[(<Branch>pn).nkids + i]
+    node = <Node>pn
     return node.text[index]
 
 
@@ -388,11 +398,13 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
     cdef tuple ch
     cdef Py_ssize_t i, a = start, b = end, off
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     i = 0
-    while node.height:
-        cm = node.cm
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
         off = 0
-        for i in range(node.nkids):
+        for i in range((<Branch>pn).nkids):
             if a - off < cm[i]:
                 break
             off += cm[i]
@@ -400,7 +412,8 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
             break
         a -= off
         b -= off
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[(<Branch>pn).nkids + i]
+    node = <Node>pn
     if node.height == 0:
         return node.text if a == 0 and b == node.length else node.text[a:b]
     cdef list out = []
@@ -461,17 +474,20 @@ def offset_of_line(Node root, Py_ssize_t line):
     cdef tuple ch
     cdef Py_ssize_t off = 0, k = line, i = 0, n
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[2 * nk + i]:
                 break
             k -= cm[2 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     i = 0
     return off + _nth_newline(node.text, node.length, node.newlines, k) + 1
 
@@ -532,17 +548,20 @@ def line_of_offset(Node root, Py_ssize_t offset):
     cdef tuple ch
     cdef Py_ssize_t lines = 0, k = offset, i
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             lines += cm[2 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if k * 2 > node.length:
         return lines + node.newlines - _count_nl(node.text, k, node.length)
     return lines + _count_nl(node.text, 0, k)
@@ -556,17 +575,20 @@ def utf16_of_offset(Node root, Py_ssize_t offset):
     cdef Py_ssize_t units = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             units += cm[3 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf16 == node.length:
         return units + k
     _scan(node.text, 0, k, &m)
@@ -581,17 +603,20 @@ def offset_of_utf16(Node root, Py_ssize_t units):
     cdef tuple ch
     cdef Py_ssize_t off = 0, u = units, i, pos = 0, w
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if u <= cm[3 * nk + i]:
                 break
             u -= cm[3 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf16 == node.length:
         return off + u
     cdef str text = node.text
@@ -613,17 +638,20 @@ def utf8_of_offset(Node root, Py_ssize_t offset):
     cdef Py_ssize_t nbytes = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             nbytes += cm[4 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf8 == node.length:
         return nbytes + k
     _scan(node.text, 0, k, &m)
@@ -639,17 +667,20 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
     cdef Py_ssize_t off = 0, b = nbytes, i, pos = 0, w
     cdef unsigned int cp
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
     i = 0
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if b <= cm[4 * nk + i]:
                 break
             b -= cm[4 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf8 == node.length:
         return off + b
     cdef str text = node.text
@@ -853,21 +884,25 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
     cdef PyObject* path[C_MAX_DEPTH]
     cdef Py_ssize_t idx[C_MAX_DEPTH]
     cdef int depth = 0, d
-    cdef Node node = root, c, parent, n1, n2 = None
-    cdef tuple ch, kids
-    cdef Py_ssize_t off, end, i, last, n, k, nl, u16, u8
+    cdef Node node, n1, n2 = None
+    cdef Branch c, parent
+    cdef tuple kids
+    cdef Py_ssize_t off, end, i, j, last, n, k, nl, u16, u8
     cdef Py_ssize_t dlen, dnl, du16, du8
     cdef Py_ssize_t* cm
     cdef Metrics dm
     cdef str t, new
-    while node.height:
+    # Descend with borrowed pointers (no refcount writes on the way down); prefetch the
+    # siblings of each node on the path, whose refcounts the copy of the path will bump.
+    cdef PyObject* pn = <PyObject*>root
+    while (<Node>pn).height:
         if depth == C_MAX_DEPTH:
             return None
-        ch = node.children
-        cm = node.cm
+        cm = (<Branch>pn).cm
+        k = (<Branch>pn).nkids
         off = 0
         i = 0
-        last = node.nkids - 1
+        last = k - 1
         while i < last:
             end = off + cm[i]
             if b <= end:
@@ -876,12 +911,15 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
             i += 1
         if a < off:
             return None
-        path[depth] = <PyObject*>node
+        for j in range(k):
+            __builtin_prefetch(<void*>cm[k + j])
+        path[depth] = pn
         idx[depth] = i
         depth += 1
         a -= off
         b -= off
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[k + i]
+    node = <Node>pn
     t = node.text
     n = node.length - (b - a) + tm.length
     if n == 0 or n > 2 * C_MAX_LEAF - 2:
@@ -910,30 +948,28 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
         n1 = <Node>kids[0]
         n2 = <Node>kids[1]
     for d in range(depth - 1, -1, -1):
-        parent = <Node>path[d]
+        parent = <Branch>path[d]
         kids = _with_children(parent.cm, parent.nkids, idx[d], n1, n2)
         k = PyTuple_GET_SIZE(kids)
         if n2 is None:
             i = idx[d]
-            cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
-            if cm is NULL:
-                raise MemoryError()
+            c = Branch.__new__(Branch)
+            cm = c.cm
             memcpy(cm, parent.cm, 5 * k * sizeof(Py_ssize_t))
             cm[i] += dlen
-            cm[k + i] = <Py_ssize_t><PyObject*>n1
+            cm[k + i] = <Py_ssize_t><PyObject*>n1  # kept alive by ``kids``
             cm[2 * k + i] += dnl
             cm[3 * k + i] += du16
             cm[4 * k + i] += du8
-            n1 = Node.__new__(Node)
-            n1.cm = cm
-            n1.nkids = k
-            n1.length = parent.length + dlen
-            n1.newlines = parent.newlines + dnl
-            n1.utf16 = parent.utf16 + du16
-            n1.utf8 = parent.utf8 + du8
-            n1.height = parent.height
-            n1.text = None
-            n1.children = kids
+            c.nkids = k
+            c.length = parent.length + dlen
+            c.newlines = parent.newlines + dnl
+            c.utf16 = parent.utf16 + du16
+            c.utf8 = parent.utf8 + du8
+            c.height = parent.height
+            c.text = None
+            c.children = kids
+            n1 = c
         elif k <= C_MAX_CHILDREN:
             n1 = _branch(kids)
             n2 = None

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 
 public_api = [
     "EMPTY",
+    "CHILDREN_CAP",
     "MAX_CHILDREN",
     "MAX_LEAF",
     "MIN_CHILDREN",
@@ -65,11 +66,14 @@ public_api = [
 #: Default limits (see :func:`set_limits`): leaves shorter than MIN_LEAF are merged with a
 #: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
 #: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
-MIN_LEAF = 2048
-TARGET_LEAF = 4096
-MAX_LEAF = 8192
+MIN_LEAF = 1024
+TARGET_LEAF = 2048
+MAX_LEAF = 4096
 MIN_CHILDREN = 4
-MAX_CHILDREN = 8
+MAX_CHILDREN = 16
+#: The most children a branch may ever have (``set_limits`` refuses more): the compiled
+#: twin keeps its children's metrics inline in each node, with room for this many.
+CHILDREN_CAP = 16
 
 _min_leaf = MIN_LEAF
 _target_leaf = TARGET_LEAF
@@ -89,11 +93,11 @@ def set_limits(min_leaf: int, target_leaf: int, max_leaf: int,
 
     For tests, which use tiny limits so small texts make deep trees. Trees built before
     stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
-    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP.
     """
     global _min_leaf, _target_leaf, _max_leaf, _min_children, _max_children
     if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
-            and 2 <= min_children and 2 * min_children <= max_children):
+            and 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP):
         raise ValueError("inconsistent rope limits")
     previous = limits()
     _min_leaf, _target_leaf, _max_leaf = min_leaf, target_leaf, max_leaf

@@ -163,15 +163,21 @@ class Rope:
 
     def replace(self: _R, start: int, end: int, text: str) -> _R:
         """A new rope with the text between ``start`` and ``end`` replaced by ``text``."""
-        return self._wrap(self._ops.replace(self._root, start, end, text))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, start, end, text)
+        return rope
 
     def insert(self: _R, offset: int, text: str) -> _R:
         """A new rope with ``text`` inserted at ``offset``."""
-        return self._wrap(self._ops.replace(self._root, offset, offset, text))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, offset, offset, text)
+        return rope
 
     def delete(self: _R, start: int, end: int) -> _R:
         """A new rope without the text between ``start`` and ``end``."""
-        return self._wrap(self._ops.replace(self._root, start, end, ""))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, start, end, "")
+        return rope
 
     def __add__(self: _R, other: Rope | str) -> _R:
         if not isinstance(other, (Rope, str)):
