@@ -15,12 +15,13 @@ Invariants, true of every node reachable from a root this module returns:
 1. Nodes are never changed after construction, so any number of ropes share them safely;
    an edit copies only the path from the root to the leaves it touches.
 2. A leaf has ``height`` 0, ``text`` a str and ``children`` None. A branch has ``height`` h > 0,
-   ``text`` None and a tuple of 2..MAX_CHILDREN children, each of height h - 1 (so every leaf
+   ``text`` None and a tuple of 2..max_children children, each of height h - 1 (so every leaf
    is at the same depth, and the depth is O(log n)).
 3. A branch's metrics are the sums of its children's; a leaf's are those of its text.
-4. A leaf holds 1..MAX_LEAF code points; only the root of the empty rope is an empty leaf.
-   Leaves built from text hold TARGET_LEAF..MAX_LEAF code points (the last one may be
-   shorter only when it is the whole rope).
+4. A leaf holds 1..max_leaf code points; only the root of the empty rope is an empty leaf.
+   Leaves cut from a text hold target_leaf..max_leaf code points (the last may be shorter
+   only when it is the whole rope); edits may leave shorter leaves, merged again when
+   trees are joined. (``max_leaf`` etc. are the limits in force: :func:`limits`.)
 5. No chunk boundary falls inside ``"\\r\\n"``: a leaf ending in ``"\\r"`` is never followed
    by a leaf starting with ``"\\n"``. (Line metrics count ``"\\n"`` only, so lookups would be
    right anyway; the invariant lets a consumer of :func:`chunks` treat each chunk's line
