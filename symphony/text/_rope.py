@@ -142,11 +142,12 @@ class Rope:
             if step == 1:
                 return self._ops.substr(root, start, stop) if start < stop else ""  # type: ignore[no-any-return]
             return str(self)[key]
-        if key < 0:
-            key += root.length
-            if key < 0:
-                raise IndexError(f"index {key - root.length} out of range for a rope of length {root.length}")
-        return self._ops.char_at(root, key)  # type: ignore[no-any-return]
+        index: int = key
+        if index < 0:
+            index += root.length
+            if index < 0:
+                raise IndexError(f"index {key} out of range for a rope of length {root.length}")
+        return self._ops.char_at(root, index)  # type: ignore[no-any-return]
 
     def slice(self: _R, start: int, end: int) -> _R:
         """The rope of the text between ``start`` and ``end``, sharing this rope's nodes."""
