@@ -136,7 +136,6 @@ def test_edits_release_every_node_they_share():
             o = rng.randrange(r.length + 1)
             r = ops.replace(r, o, min(r.length, o + rng.choice([0, 1, 9000])), rng.choice(["", "x", "\r\n" * 3000]))
             r = ops.concat(ops.slice(r, 0, r.length // 2), ops.slice(r, r.length // 2, r.length))
-        assert sys.getrefcount(first) > before or r.length >= 0
         del r
         assert sys.getrefcount(first) == before
         assert ops.substr(root, 0, 10) == "abc\r\nabc\r\n"
