@@ -287,3 +287,59 @@ def test_chunks_cover_the_range(R):
         pieces = list(r.chunks(a, b))
         assert "".join(pieces) == s[a:b]
         assert all(pieces)
+
+
+# -- cases after xi-editor's rope tests (our own code) ------------------------------------------
+
+
+def test_equal_whatever_the_chunking(R):
+    s = "ab\r\ncd😀\n" * 300
+    built = R(s)
+    for size in (1, 2, 3, 7, 64, 1000):
+        streamed = R.from_chunks(s[i:i + size] for i in range(0, len(s), size))
+        check(streamed)
+        assert streamed == built and streamed == s
+        assert [streamed.offset_of_line(i) for i in range(0, streamed.line_count, 97)] == [
+            built.offset_of_line(i) for i in range(0, built.line_count, 97)]
+
+
+def test_concat_trees_of_very_different_heights(R):
+    small = R("x")
+    big = R("0123456789\n" * 2000)
+    for joined, text in ((small + big, "x" + str(big)), (big + small, str(big) + "x"),
+                         (big + big, str(big) * 2), (R() + big, str(big)), (big + R(), str(big))):
+        check(joined)
+        assert joined == text
+        assert joined.line_count == text.count("\n") + 1
+
+
+def test_slice_of_slice_and_edits_at_the_ends(R):
+    s = "".join(f"line {i}\n" for i in range(500))
+    r = R(s)
+    part = r.slice(100, 3000).slice(50, 2000)
+    check(part)
+    assert part == s[100:3000][50:2000]
+    assert r.insert(len(r), "end") == s + "end"
+    assert r.insert(0, "start") == "start" + s
+    assert r.replace(0, len(r), "all") == "all"
+    assert r.delete(len(r) - 1, len(r)).line_count == s.count("\n")
+    assert r.offset_of_line(r.line_count - 1) == len(s)
+    assert r.line_of_offset(len(s)) == r.line_count - 1
+
+
+def test_many_random_edits_on_a_bigger_text(R_default):
+    import random
+
+    rng = random.Random(11)
+    s = "".join(rng.choice(["word ", "\n", "\r\n", "é", "😀", "tab\t"]) for _ in range(40_000))
+    r = R_default(s)
+    for _ in range(300):
+        a = rng.randrange(len(s) + 1)
+        b = min(len(s), a + rng.choice([0, 1, 10, 5000, 20000]))
+        text = rng.choice(["", "x", "\n", "\r", "\r\n", "é😀" * rng.randrange(4000)])
+        r, s = r.replace(a, b, text), s[:a] + text + s[b:]
+    check(r)
+    assert r == s
+    for o in range(0, len(s), 997):
+        assert r.line_of_offset(o) == s.count("\n", 0, o)
+        assert r.to_utf16(o) == len(s[:o].encode("utf-16-le")) // 2
