@@ -2,10 +2,12 @@
 """Compiled twin of ``_rope_py``: the nodes of a persistent B-tree rope and their metrics.
 
 Same ``public_api``, same behaviour and same exceptions as the pure-Python twin, whose
-docstring states the node model and the invariants. Here nodes are final, GC-untracked
-extension objects (they can never form a cycle: they are immutable and only point down),
-leaf metrics are computed by scanning the str's own buffer (``PyUnicode_KIND/DATA``), and
-descents run in C.
+docstring states the node model and the invariants. Here nodes are GC-untracked
+extension objects (they can never form a cycle: they are immutable and only point down);
+a ``Branch`` holds its children's pointers and metrics in one inline C block instead of
+a tuple (``children`` builds the tuple on demand), so a descent reads one contiguous
+array per level and an edit copies that block; leaf metrics are computed by scanning the
+str's own buffer (``PyUnicode_KIND/DATA``); descents use borrowed pointers.
 """
 
 cimport cython
@@ -14,10 +16,16 @@ from cpython.ref cimport PyObject, Py_DECREF, Py_INCREF
 from libc.string cimport memcpy
 from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 
-import re
 
 cdef extern from *:
-    void __builtin_prefetch(const void* p) nogil
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SYMPHONY_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define SYMPHONY_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void SYMPHONY_PREFETCH(const void* p) nogil
 
 cdef extern from "Python.h":
     int PyUnicode_IS_ASCII(object o)
@@ -386,7 +394,6 @@ def char_at(Node root, Py_ssize_t index):
     if not 0 <= index < root.length:
         raise IndexError(f"index {index} out of range for a rope of length {root.length}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t i
     cdef Py_ssize_t* cm
     cdef PyObject* pn
@@ -406,7 +413,6 @@ def char_at(Node root, Py_ssize_t index):
 cdef void _collect(Node node, Py_ssize_t a, Py_ssize_t b, list out) except *:
     cdef Py_ssize_t off = 0, end, i
     cdef Node c
-    cdef tuple ch
     if node.height == 0:
         out.append(node.text if a == 0 and b == node.length else node.text[a:b])
         return
@@ -427,7 +433,6 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
         return ""
     # fast path: inside one leaf
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t i, a = start, b = end, off
     cdef Py_ssize_t* cm
     cdef PyObject* pn
@@ -501,7 +506,6 @@ def offset_of_line(Node root, Py_ssize_t line):
     if line == 0:
         return 0
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, k = line, i = 0, n
     cdef Py_ssize_t* cm
     cdef PyObject* pn
@@ -575,7 +579,6 @@ def line_of_offset(Node root, Py_ssize_t offset):
     """Number of ``"\\n"`` before ``offset``: the index of the line holding it."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t lines = 0, k = offset, i
     cdef Py_ssize_t* cm
     cdef PyObject* pn
@@ -601,7 +604,6 @@ def utf16_of_offset(Node root, Py_ssize_t offset):
     """UTF-16 code units before code point ``offset``."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t units = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
@@ -630,7 +632,6 @@ def offset_of_utf16(Node root, Py_ssize_t units):
     if not 0 <= units <= root.utf16:
         raise IndexError(f"UTF-16 position {units} out of range 0..{root.utf16}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, u = units, i, pos = 0, w
     cdef Py_ssize_t* cm
     cdef PyObject* pn
@@ -664,7 +665,6 @@ def utf8_of_offset(Node root, Py_ssize_t offset):
     """UTF-8 bytes before code point ``offset``."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t nbytes = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
@@ -693,7 +693,6 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
     if not 0 <= nbytes <= root.utf8:
         raise IndexError(f"UTF-8 position {nbytes} out of range 0..{root.utf8}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, b = nbytes, i, pos = 0, w
     cdef unsigned int cp
     cdef Py_ssize_t* cm
@@ -941,7 +940,7 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
         if a < off:
             return None
         for j in range(k):
-            __builtin_prefetch(<void*>cm[k + j])
+            SYMPHONY_PREFETCH(<void*>cm[k + j])
         path[depth] = pn
         idx[depth] = i
         depth += 1
