@@ -205,3 +205,30 @@ def test_map_offset_follows_kept_characters(sd):
     assert d.map_offset(len(s), after=True) == len(out)
     mapped = [d.map_offset(i) for i in range(len(s) + 1)]
     assert mapped == sorted(mapped)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=st.lists(TEXT, min_size=1, max_size=6).map("".join), data=st.data())
+def test_diff_of_versions_sharing_nodes(R, base, data):
+    """Versions made by edits share subtrees: the tree walk must still find the exact middle."""
+    r = R(base * 5)
+    s = str(r)
+    other, t = r, s
+    for _ in range(data.draw(st.integers(1, 3))):
+        a = data.draw(st.integers(0, len(t)))
+        b = data.draw(st.integers(a, len(t)))
+        text = data.draw(TEXT)
+        other, t = other.replace(a, b, text), t[:a] + text + t[b:]
+    d = r.diff(other)
+    assert d == diff(s, t)  # the same canonical delta as the plain str diff
+    assert d.apply(r) == t
+    assert other.diff(r).apply(other) == s
+
+
+def test_diff_of_big_versions_is_quick_to_find():
+    r = Rope("abcdefghij\n" * 500_000)
+    r2 = r.insert(2_000_000, "XYZ").delete(4_000_000, 4_000_005)
+    d = r.diff(r2)
+    assert d.apply(r) == r2
+    [(start, end, text)] = d.edits()
+    assert start == 2_000_000 and end == 4_000_002 and text == str(r2)[2_000_000:4_000_000]
