@@ -343,3 +343,21 @@ def test_many_random_edits_on_a_bigger_text(R_default):
     for o in range(0, len(s), 997):
         assert r.line_of_offset(o) == s.count("\n", 0, o)
         assert r.to_utf16(o) == len(s[:o].encode("utf-16-le")) // 2
+
+
+def test_from_file_never_holds_the_text_twice(R_default, tmp_path):
+    import tracemalloc
+
+    text = "0123456789 abcdefghij\r\n" * 200_000  # 4.6 MB
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    size = len(text)
+    del text
+    tracemalloc.start()
+    try:
+        r = R_default.from_file(path, block_size=1 << 18)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(r) == size
+    assert peak < 1.5 * size  # the rope (~1.1x) plus one block in flight, never a second copy
