@@ -2,7 +2,7 @@
 
 A ``Rope`` wraps the root node of a B-tree built by the speedup ``_rope`` (compiled, or its
 pure-Python twin, chosen once by :func:`symphony._speedups.load`). Leaves hold ``str``
-chunks of about a kilobyte; every node keeps the metrics of its subtree (code points,
+chunks of 1-4 KB; every node keeps the metrics of its subtree (code points,
 newlines, UTF-16 units, UTF-8 bytes), so positions of any kind are found in O(log n).
 
 Invariants:
@@ -117,7 +117,7 @@ class Rope:
     def chunks(self, start: int = 0, end: int | None = None) -> Iterator[str]:
         """The text between ``start`` and ``end`` as consecutive non-empty str pieces, lazily.
 
-        Chunks are the rope's own leaves (about 1 KB), cut at ``start`` and ``end``.
+        Chunks are the rope's own leaves (1-4 KB), cut at ``start`` and ``end``.
         """
         root = self._root
         return self._ops.chunks(root, start, root.length if end is None else end)  # type: ignore[no-any-return]
