@@ -5,6 +5,7 @@ actors and talk to them through ``Ref``s with ``Message`` envelopes. See the REA
 """
 
 import logging as _logging
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .actors import (
@@ -19,6 +20,7 @@ from .actors import (
 )
 from .envelope import (
     PROTOCOL_VERSION,
+    Format,
     Message,
     MessageBuilder,
     MessageType,
@@ -38,6 +40,7 @@ from .errors import (
     AskTimeout,
     CycleError,
     DecodeError,
+    DeltaError,
     EncodeError,
     IntegrityError,
     MailboxFull,
@@ -54,6 +57,7 @@ from .errors import (
 )
 
 __all__ = [
+    "PROTOCOL_VERSION",
     "Actor",
     "ActorDead",
     "ActorNotFound",
@@ -64,7 +68,11 @@ __all__ = [
     "CycleError",
     "DeadLetter",
     "DecodeError",
+    "Delta",
+    "DeltaBuilder",
+    "DeltaError",
     "EncodeError",
+    "Format",
     "Future",
     "IntegrityError",
     "MailboxFull",
@@ -75,9 +83,9 @@ __all__ = [
     "NameTaken",
     "Node",
     "NodeStopped",
-    "PROTOCOL_VERSION",
     "Priority",
     "Ref",
+    "Rope",
     "SchemaError",
     "Supervision",
     "SymphonyError",
@@ -100,8 +108,20 @@ __all__ = [
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
-#: The AIDE layer's entry classes, imported on first use (they pull in lmdb, xxhash, networkx).
-_LAZY = {"ArtifactStore": "symphony.artifacts", "Workflow": "symphony.dag"}
+#: Exports from the layers below the core (text, AIDE), imported on first use: a host that
+#: only needs actors does not pay for the rope's compiled module, lmdb or networkx.
+_LAZY = {
+    "ArtifactStore": "symphony.artifacts",
+    "Delta": "symphony.text",
+    "DeltaBuilder": "symphony.text",
+    "Rope": "symphony.text",
+    "Workflow": "symphony.dag",
+}
+
+if TYPE_CHECKING:
+    from .artifacts import ArtifactStore
+    from .dag import Workflow
+    from .text import Delta, DeltaBuilder, Rope
 
 
 def __getattr__(name: str) -> object:

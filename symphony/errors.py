@@ -18,6 +18,7 @@ __all__ = [
     "AskTimeout",
     "CycleError",
     "DecodeError",
+    "DeltaError",
     "EncodeError",
     "IntegrityError",
     "MailboxFull",
@@ -228,3 +229,13 @@ class WorkflowCancelled(SymphonyError):
     def __init__(self, message: str, *, results: dict | None = None) -> None:
         super().__init__(message)
         self.results = dict(results or {})
+class DeltaError(SymphonyError, ValueError):
+    """Raised when a :class:`symphony.text.Delta` does not fit what it is used with.
+
+    Applying a delta to a text whose length is not the delta's ``base_len``; composing
+    two deltas where the first's ``target_len`` is not the second's ``base_len``;
+    transforming two deltas with different bases; recording overlapping or out-of-order
+    edits in a ``DeltaBuilder``; or decoding a malformed wire form with
+    ``Delta.from_json``. Nothing is changed when it is raised. Out-of-range offsets given
+    to a ``Rope`` itself raise ``IndexError`` instead.
+    """
