@@ -197,10 +197,11 @@ class CycleError(WorkflowError):
 
 
 class TaskTimeout(SymphonyError, TimeoutError):
-    """The failure recorded for a workflow task that ran past its ``timeout``.
+    """Raised (recorded as the task's failure) when a workflow task runs past its ``timeout``.
 
     The tracker fails the task at its deadline (and retries it if it has retries left); a
-    late result is ignored. Appears in :class:`WorkflowFailed`'s ``failures``.
+    late result is ignored. Appears in :class:`WorkflowFailed`'s ``failures``; differs from
+    :class:`AskTimeout`, where a caller stopped waiting for an actor's reply.
     """
 
 

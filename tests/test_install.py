@@ -27,6 +27,7 @@ def test_wheel_builds_and_runs_without_a_compiler(tmp_path):
     (wheel,) = wheels.glob("symphony_aide-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "symphony/py.typed" in names and "symphony/_speedups/_rope_py.py" in names
+    assert "symphony/_speedups/_hash_py.py" in names
     assert not [n for n in names if n.endswith(".so")]  # nothing compiled, and that is fine
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
@@ -37,4 +38,4 @@ def test_wheel_builds_and_runs_without_a_compiler(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, PYTHONPATH=str(target)), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "{'_rope':", "'pure'}", "b"]
+    assert out.stdout.split() == ["False", "{'_hash':", "'pure',", "'_rope':", "'pure'}", "b"]

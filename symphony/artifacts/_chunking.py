@@ -58,6 +58,6 @@ def key_shard(key: bytes, shards: int) -> int:
     return _hash.jump_hash(mmh3.hash64(key, signed=False)[0], shards) if shards > 1 else 0
 
 
-def split(data: bytes | memoryview) -> list[int]:
+def split(data: bytes | bytearray | memoryview) -> list[int]:
     """The chunk end offsets of ``data`` (content-defined, see the module docstring)."""
-    return _hash.cdc_boundaries(data, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX)
+    return list(_hash.cdc_boundaries(data, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX))

@@ -117,7 +117,8 @@ class IndexActor(Actor):
         self.pending = pending
 
     def _flush(self) -> None:
-        adds, removes = [], []
+        adds: list[tuple[str, str, str, str]] = []
+        removes: list[str] = []
         while True:
             try:
                 kind, item = self.pending.popleft()

@@ -242,8 +242,12 @@ class Shard:
             results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops], need=need)
         except Exception:  # noqa: BLE001 - isolate the bad op: each alone in its own transaction
             for op in ops:
+
+                def alone(txn: lmdb.Transaction, op: Op = op) -> Any:
+                    return _APPLY[op.kind](txn, db, *op.args)
+
                 try:
-                    op.result = self.env.write(lambda txn, op=op: _APPLY[op.kind](txn, db, *op.args), need=op.size)
+                    op.result = self.env.write(alone, need=op.size)
                 except Exception as exc:  # noqa: BLE001
                     op.error = exc
                 op.done = True

@@ -66,7 +66,8 @@ class Ranked(NamedTuple):
     digest: str
     score: float
     """Mean of the ratings."""
-    count: int
+    ratings: int
+    """How many sources rated it."""
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,16 @@ class ArtifactStore:
             raise TypeError("metadata must be a dict")
         created = time.time()
         fields = {"created": created, "metadata": metadata or {}, "parents": [p.hex() for p in parent_raws]}
+        content: bytes | None
         if isinstance(data, (bytes, bytearray, memoryview)) or not hasattr(data, "read"):
-            content: bytes | None = _as_bytes(data)
-            raw = raw_digest(content)
-            if len(content) < CHUNK_THRESHOLD:
-                meta = msgpack.packb({"size": len(content), "chunks": 0, **fields}, use_bin_type=True)
-                self._shard(raw).run(Op("artifact", raw, b"\x00" + content, meta, size=len(content) + len(meta)))
+            whole = _as_bytes(data)
+            content = whole
+            raw = raw_digest(whole)
+            if len(whole) < CHUNK_THRESHOLD:
+                meta = msgpack.packb({"size": len(whole), "chunks": 0, **fields}, use_bin_type=True)
+                self._shard(raw).run(Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta)))
             elif not self._exists(raw):
-                view = memoryview(content)
+                view = memoryview(whole)
                 bounds = split(view)
                 self._put_chunked(raw, (view[a:b] for a, b in zip([0] + bounds[:-1], bounds)), fields)
         else:
@@ -536,11 +539,23 @@ class ArtifactStore:
         out: list[str] = []
         for shard in self._shards:
             db = shard.env.db["meta"]
-            out.extend(shard.env.read(lambda txn, db=db: [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False)]))
+
+            def keys(txn: Any, db: Any = db) -> list[str]:
+                return [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False)]
+
+            out.extend(shard.env.read(keys))
         return out
 
     def __len__(self) -> int:
-        return sum(shard.env.read(lambda txn, s=shard: txn.stat(s.env.db["meta"])["entries"]) for shard in self._shards)
+        total = 0
+        for shard in self._shards:
+            db = shard.env.db["meta"]
+
+            def entries(txn: Any, db: Any = db) -> int:
+                return int(txn.stat(db)["entries"])
+
+            total += shard.env.read(entries)
+        return total
 
     # -- deleting ---------------------------------------------------------------------------
 
@@ -635,12 +650,12 @@ class ArtifactStore:
 
             shard.env.read(manifests)
         for shard in self._shards:
-            db = shard.env.db
+            dbs = shard.env.db
 
-            def fix(txn: Any) -> tuple[dict[bytes, int], int, int]:
+            def fix(txn: Any, dbs: dict[str, Any] = dbs) -> tuple[dict[bytes, int], int, int]:
                 changes: dict[bytes, int] = {}
                 removed = freed = 0
-                for key, value in txn.cursor(db=db["refs"]):
+                for key, value in txn.cursor(db=dbs["refs"]):
                     cd = bytes(key)
                     stored, first = _REFS.unpack(bytes(value))
                     want = counts.get(cd, 0)
@@ -649,7 +664,7 @@ class ArtifactStore:
                     changes[cd] = want
                     if want == 0:
                         removed += 1
-                        chunk = txn.get(cd, db=db["chunks"])
+                        chunk = txn.get(cd, db=dbs["chunks"])
                         freed += 0 if chunk is None else len(chunk)
                 return changes, removed, freed
 
@@ -800,7 +815,7 @@ class ArtifactStore:
                 if ratings:
                     mean = sum(ratings.values()) / len(ratings)
                     ranked[version.digest] = Ranked(name, version.number, version.digest, mean, len(ratings))
-        return sorted(ranked.values(), key=lambda r: (-r.score, -r.count, r.name, r.version))[:max(k, 0)]
+        return sorted(ranked.values(), key=lambda r: (-r.score, -r.ratings, r.name, r.version))[:max(k, 0)]
 
     # -- search -----------------------------------------------------------------------------
 
@@ -822,7 +837,7 @@ class ArtifactStore:
         indexed = self._index_ref.ask("digests")
         missing = [d for d in self.digests() if d not in indexed]
         if missing:
-            names: dict[str, list[str]] = {}
+            names: dict[str, list[str | None]] = {}
             for name in self.names():
                 for v in self.versions(name):
                     names.setdefault(v.digest, []).append(name)
@@ -832,8 +847,8 @@ class ArtifactStore:
                     data = self.get(digest) if meta["size"] <= (4 << 20) else None
                 except (ArtifactNotFound, IntegrityError):
                     continue
-                for name in names.get(digest, [None]):  # type: ignore[list-item]
-                    self._index_pending.append(("add", document(digest, name, meta["metadata"], data)))
+                for label in names.get(digest, [None]):
+                    self._index_pending.append(("add", document(digest, label, meta["metadata"], data)))
             self._index_ref.ask("flush")
         self._reconciled = True
 

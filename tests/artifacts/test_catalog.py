@@ -68,7 +68,7 @@ def test_quality_ratings_and_top(store):
     assert st.quality == pytest.approx(0.7) and st.ratings == {"judge": 0.5, "user": 0.9}
     top = store.top("answers/", 5)
     assert [r.digest for r in top] == [a, b]
-    assert top[0].score == pytest.approx(0.7) and top[0].count == 2 and top[0].name == "answers/a"
+    assert top[0].score == pytest.approx(0.7) and top[0].ratings == 2 and top[0].name == "answers/a"
     assert store.top("answers/", 1)[0].digest == a
     assert c not in [r.digest for r in top]
     with pytest.raises(ValueError):
