@@ -15,6 +15,7 @@ __all__ = [
     "ActorNotFound",
     "AskTimeout",
     "DecodeError",
+    "DeltaError",
     "EncodeError",
     "MailboxFull",
     "MessageExpired",
@@ -124,4 +125,16 @@ class TransportNotFound(SymphonyError, LookupError):
     """Raised when an address uses a URI scheme no installed transport provides.
 
     Transports register under the ``symphony.transports`` entry point group.
+    """
+
+
+class DeltaError(SymphonyError, ValueError):
+    """Raised when a :class:`symphony.text.Delta` does not fit what it is used with.
+
+    Applying a delta to a text whose length is not the delta's ``base_len``; composing
+    two deltas where the first's ``target_len`` is not the second's ``base_len``;
+    transforming two deltas with different bases; recording overlapping or out-of-order
+    edits in a ``DeltaBuilder``; or decoding a malformed wire form with
+    ``Delta.from_json``. Nothing is changed when it is raised. Out-of-range offsets given
+    to a ``Rope`` itself raise ``IndexError`` instead.
     """
