@@ -1,0 +1,59 @@
+"""``BufferActor``: the actor that owns one :class:`Buffer` (one per open document).
+
+Every command for the document, from any view, is a message to this actor, so commands
+run one at a time in arrival order and two views of one file never disagree. Messages:
+
+- ``("add_view", view_id)``, ``("remove_view", view_id)`` -> True when no views are left
+- ``("command", (view_id, method, params))`` -> the edit method's result
+- ``("save", path_or_None)``, ``("check_disk", None)``, ``("config", changes)``,
+  ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
+
+A command that raises (bad params) answers the asker with that error and changes nothing
+else: the actor resumes with the next message (``Supervision.RESUME``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...actors import Actor
+from ...envelope import Message
+from ._buffer import Buffer, Send
+
+__all__ = ["BufferActor"]
+
+
+class BufferActor(Actor):
+    """Holds the rope, views, selections and undo history of one document."""
+
+    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None) -> None:
+        self.buffer = Buffer(send, path, config)
+
+    def on_receive(self, message: Message[Any]) -> Any:
+        kind = message.kind
+        payload = message.payload
+        buffer = self.buffer
+        if kind == "command":
+            view_id, method, params = payload
+            return buffer.command(view_id, method, params)
+        if kind == "add_view":
+            buffer.add_view(payload)
+            return None
+        if kind == "remove_view":
+            return buffer.remove_view(payload)
+        if kind == "save":
+            buffer.save(payload)
+            return None
+        if kind == "check_disk":
+            buffer.check_disk()
+            return None
+        if kind == "config":
+            buffer.config.update(payload)
+            for view_id in buffer.views:
+                buffer.send("config_changed", {"view_id": view_id, "changes": dict(payload)})
+            return None
+        if kind == "get_config":
+            return dict(buffer.config)
+        if kind == "snapshot":
+            return buffer.rope
+        raise ValueError(f"BufferActor: unknown message kind {kind!r}")
