@@ -79,7 +79,10 @@ class XiCore:
         try:
             self.call(method, params)
         except RpcError as exc:
-            self.send("alert", {"msg": f"{method}: {exc.message}"})
+            name = method
+            if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
+                name = f"edit {params['method']}"
+            self.send("alert", {"msg": f"{name}: {exc.message}"})
             raise
 
     def call(self, method: str, params: Any) -> Any:

@@ -153,7 +153,8 @@ class Buffer:
         """Send each view whose frontend cache is stale an ``update`` (and ``scroll_to``)."""
         pristine = self.pristine
         for view in self.views.values():
-            ops = render(view, self.rope)
+            ops = render(view, self.rope, force=view.fe_pristine is not pristine)
+            view.fe_pristine = pristine
             if ops is not None:
                 self.send("update", {"view_id": view.view_id, "update": {"ops": ops, "pristine": pristine}})
 
@@ -427,8 +428,9 @@ class Buffer:
         texts = []
         for r in view.regions:
             if self.config["translate_tabs_to_spaces"]:
-                col = rope.line_col(r.start)[1]
                 tab = self.config["tab_size"]
+                line = rope.line_of_offset(r.start)
+                col = len(rope[rope.offset_of_line(line):r.start].expandtabs(tab))
                 texts.append(" " * (tab - col % tab))
             else:
                 texts.append("\t")
@@ -621,6 +623,7 @@ class Buffer:
 
     def cmd_scroll(self, view: View, params: Any) -> None:
         first, last = _pair(params)
+        view.requested = None
         view.first = max(0, first)
         view.height = max(0, last - first)
 
@@ -632,7 +635,6 @@ class Buffer:
     def cmd_request_lines(self, view: View, params: Any) -> None:
         first, last = _pair(params)
         view.requested = (first, last)
-        view.reset_cache() if False else None
 
     def offset_at(self, line: int, col8: int) -> int:
         """Offset of ``(line, UTF-8 column)``, clamped into the text."""

@@ -62,6 +62,7 @@ class View:
     replacement: str = ""
     last_caret: tuple[int, int] | None = None
     drag_anchor: int | None = None
+    fe_pristine: bool | None = None
 
     def note_change(self, first_line: int, tail_lines: int) -> None:
         """Fold an edit of lines ``[first_line, total - tail_lines)`` into the pending change."""
@@ -80,7 +81,7 @@ def _utf8_col(text: str, col: int) -> int:
     return col if text.isascii() else len(text[:col].encode("utf-8", "surrogatepass"))
 
 
-def render(view: View, rope: Rope) -> list[dict[str, Any]] | None:
+def render(view: View, rope: Rope, force: bool = False) -> list[dict[str, Any]] | None:
     """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
 
     Updates the view's record of the frontend cache as if the ops had been applied.
@@ -95,7 +96,6 @@ def render(view: View, rope: Rope) -> list[dict[str, Any]] | None:
         re_ = max(rs, min(re_, total, rs + MAX_REQUEST))
         if re_ > rs:
             ws, we = min(ws, rs), max(we, re_)
-        view.requested = None
     old_total = view.fe_lines
     vs, ve = view.valid
     change = view.change
@@ -215,6 +215,6 @@ def render(view: View, rope: Rope) -> list[dict[str, Any]] | None:
     view.valid = (ws, we)
     view.sent = sent
     view.change = None
-    if unchanged and old_sent:
+    if unchanged and old_sent and not force:
         return None
     return ops
