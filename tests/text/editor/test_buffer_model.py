@@ -1,0 +1,88 @@
+"""``Buffer`` in process, checked against a plain-``str`` model and a frontend line cache.
+
+Random sequences of edits, movements, multi-cursor additions, scrolls and undo/redo: after
+every step the cache built from ``update`` ops must equal the text in every valid line.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symphony.text.editor import Buffer
+from tests.rpc.xi_client import LineCache
+
+ACTIONS = st.one_of(
+    st.tuples(st.just("insert"), st.fixed_dictionaries({"chars": st.text("ab\n é😀\t", max_size=5)})),
+    st.tuples(st.sampled_from([
+        "delete_backward", "delete_forward", "insert_newline", "move_left", "move_right", "move_up",
+        "move_down", "move_word_left", "move_word_right_and_modify_selection", "add_selection_below",
+        "add_selection_above", "undo", "redo", "undo", "select_all", "duplicate_line", "transpose",
+        "indent", "outdent", "delete_word_backward", "move_to_end_of_document", "collapse_selections",
+        "selection_into_lines", "uppercase", "move_down_and_modify_selection", "insert_tab",
+    ]), st.none()),
+    st.tuples(st.just("scroll"), st.tuples(st.integers(0, 30), st.integers(1, 8)).map(lambda t: [t[0], t[0] + t[1]])),
+    st.tuples(st.just("gesture"), st.fixed_dictionaries({
+        "line": st.integers(0, 20), "col": st.integers(0, 10),
+        "ty": st.sampled_from(["point_select", "toggle_sel", "range_select", "word_select", "multi_line_select"])})),
+)
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.caches: dict[str, LineCache] = {}
+
+    def __call__(self, method, params):
+        if method == "update":
+            self.caches.setdefault(params["view_id"], LineCache()).apply(params["update"]["ops"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text("ab\n ", max_size=60), st.lists(ACTIONS, max_size=25), st.integers(0, 1))
+def test_cache_follows_every_step(initial, actions, acting):
+    import symphony.text.editor._view as view_module
+    sink = Sink()
+    buf = Buffer(sink)
+    old_margin = view_module.MARGIN
+    view_module.MARGIN = 1  # small windows, so invalidation and copying are exercised
+    try:
+        buf.add_view("a")
+        buf.add_view("b")
+        buf.command("a", "insert", {"chars": initial})
+        for method, params in actions:
+            view = "ab"[acting]
+            buf.command(view, method, params)
+            text = str(buf.rope)
+            for vid in ("a", "b"):
+                sink.caches[vid].check(text)
+                for region in buf.views[vid].regions:
+                    assert 0 <= region.start <= region.end <= len(text)
+            acting = 1 - acting
+    finally:
+        view_module.MARGIN = old_margin
+
+
+def test_undo_restores_pristine_and_exact_rope():
+    buf = Buffer(lambda m, p: None)
+    buf.add_view("v")
+    start = buf.rope
+    for ch in "hello":
+        buf.command("v", "insert", {"chars": ch})
+    buf.command("v", "move_left", None)
+    buf.command("v", "insert", {"chars": "X"})
+    buf.command("v", "undo", None)
+    assert str(buf.rope) == "hello"
+    buf.command("v", "undo", None)
+    assert buf.rope is start and buf.pristine
+
+
+def test_word_movement_follows_uax29():
+    buf = Buffer(lambda m, p: None)
+    buf.add_view("v")
+    buf.command("v", "insert", {"chars": "can't stop 3.14 naïve_x"})
+    buf.command("v", "move_to_beginning_of_document", None)
+    stops = []
+    for _ in range(4):
+        buf.command("v", "move_word_right", None)
+        stops.append(buf.views["v"].regions[0].active)
+    assert stops == [5, 10, 15, 23]
