@@ -303,13 +303,18 @@ class Buffer:
             "scroll_page_up": "page_up", "scroll_page_down": "page_down",
         }
         for name, movement in movements.items():
-            table[name] = lambda v, p, m=movement: self.move(v, m, False)
-            table[name + "_and_modify_selection"] = lambda v, p, m=movement: self.move(v, m, True)
+            table[name] = self._mover(movement, False)
+            table[name + "_and_modify_selection"] = self._mover(movement, True)
         table["page_up_and_modify_selection"] = lambda v, p: self.move(v, "page_up", True)
         table["page_down_and_modify_selection"] = lambda v, p: self.move(v, "page_down", True)
         table["move_page_up"] = table["scroll_page_up"]
         table["move_page_down"] = table["scroll_page_down"]
         return table
+
+    def _mover(self, movement: str, extend: bool) -> Callable[[View, Any], None]:
+        def run(view: View, params: Any) -> None:
+            self.move(view, movement, extend)
+        return run
 
     # -- movement -------------------------------------------------------------------------
 
