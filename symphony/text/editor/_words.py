@@ -1,23 +1,52 @@
 """Unicode segmentation around an offset: grapheme clusters, UAX #29 words, UAX #14 breaks.
 
-Built on ``uniseg`` (a maintained implementation of UAX #29 and UAX #14). Every function
-looks only at a bounded window of text around the offset (``WINDOW`` code points), so a
-10MB single line costs the same as a short one; a word longer than the window is cut at
-the window's edge, which is the only place these functions differ from the standard.
+Graphemes and words use the ``regex`` module (C speed): ``\\X`` is an extended grapheme
+cluster and ``\\b`` under the ``WORD`` flag is a UAX #29 default word boundary. Line break
+opportunities (UAX #14) come from ICU's ``BreakIterator`` when PyICU is installed (the
+``symphony-aide[icu]`` extra: ``pyicu-wheels``), else from ``uniseg`` (pure Python, about
+a thousand times slower; wrapping then takes longer in the background, typing does not).
+
+Grapheme and word functions look only at a bounded window of text around the offset
+(``WINDOW`` code points), so a 10MB single line costs the same as a short one; a word
+longer than the window is cut at the window's edge, the only place they differ from the
+standard.
 """
 
 from __future__ import annotations
 
-from uniseg.graphemecluster import grapheme_cluster_boundaries
-from uniseg.linebreak import line_break_boundaries
-from uniseg.wordbreak import word_boundaries
+import regex
 
 from .._rope import Rope
 
-__all__ = ["WINDOW", "line_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
+try:  # ICU when available: UAX #14 at C speed
+    import icu as _icu
+except ImportError:  # pragma: no cover - depends on the environment
+    _icu = None
+
+__all__ = ["ICU", "WINDOW", "line_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
 
 #: Code points looked at on each side of an offset.
 WINDOW = 512
+#: True when UAX #14 line breaks come from ICU.
+ICU = _icu is not None
+
+_GRAPHEME = regex.compile(r"\X", regex.DOTALL)
+_WORD_BOUNDARY = regex.compile(r"\b", regex.WORD)
+
+
+def grapheme_cluster_boundaries(text: str) -> list[int]:
+    """Offsets where extended grapheme clusters of ``text`` start, and ``len(text)``."""
+    return [0, *(m.end() for m in _GRAPHEME.finditer(text))]
+
+
+def word_boundaries(text: str) -> list[int]:
+    """UAX #29 word boundaries of ``text``, including 0 and ``len(text)``."""
+    bounds = [m.start() for m in _WORD_BOUNDARY.finditer(text)]
+    if not bounds or bounds[0] != 0:
+        bounds.insert(0, 0)
+    if bounds[-1] != len(text):
+        bounds.append(len(text))
+    return bounds
 
 
 def prev_grapheme(rope: Rope, offset: int) -> int:
@@ -46,7 +75,7 @@ def next_grapheme(rope: Rope, offset: int) -> int:
 
 
 def _segments(text: str) -> list[tuple[int, int]]:
-    bounds = list(word_boundaries(text))
+    bounds = word_boundaries(text)
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 
@@ -96,4 +125,19 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
 
 def line_break_points(text: str) -> list[int]:
     """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start)."""
+    if _icu is not None:
+        it = _icu.BreakIterator.createLineInstance(_icu.Locale.getRoot())
+        it.setText(text)
+        points = list(it)
+        if any(ord(c) > 0xFFFF for c in text) if not text.isascii() else False:  # ICU counts UTF-16 units
+            units = []
+            for i, c in enumerate(text):
+                units.append(i)
+                if ord(c) > 0xFFFF:
+                    units.append(i)
+            units.append(len(text))
+            points = [units[p] for p in points]
+        return [p for p in points if 0 < p < len(text)]
+    from uniseg.linebreak import line_break_boundaries
+
     return [b for b in line_break_boundaries(text) if 0 < b < len(text)]
