@@ -356,3 +356,22 @@ def test_json_rpc_batch(xi):
              {"id": "b1", "method": "edit", "params": {"view_id": v, "method": "debug_get_contents"}}]
     xi.raw(json.dumps(batch).encode() + b"\n")
     assert xi.responses.setdefault("b1", __import__("queue").Queue()).get(timeout=30)["result"] == "ab"
+
+
+def test_wrapping_at_a_column(xi):
+    v = xi.new_view()
+    xi.request("modify_user_config", {"domain": {"user_override": v},
+                                      "changes": {"word_wrap": True, "wrap_width": 10}})
+    xi.edit(v, "insert", {"chars": "alpha beta gamma delta\nxy"})
+    import time
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        xi.contents(v)
+        if len(xi.caches[v].lines) == 4:
+            break
+        time.sleep(0.05)
+    assert [line.text for line in xi.caches[v].lines] == ["alpha beta ", "gamma ", "delta\n", "xy"]
+    xi.edit(v, "gesture", {"line": 1, "col": 2, "ty": "point_select"})  # visual line 1 = "gamma "
+    xi.edit(v, "insert", {"chars": "!"})
+    assert xi.contents(v) == "alpha beta ga!mma delta\nxy"
+    assert xi.scroll_to[v] == (1, 3)

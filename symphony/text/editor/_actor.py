@@ -5,6 +5,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
 
 - ``("add_view", view_id)``, ``("remove_view", view_id)`` -> True when no views are left
 - ``("command", (view_id, method, params))`` -> the edit method's result
+- ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
+  so edits go first; wrapping never sits on the typing path)
 - ``("save", path_or_None)``, ``("check_disk", None)``, ``("config", changes)``,
   ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...actors import Actor
-from ...envelope import Message
+from ...envelope import Message, Priority
 from ._buffer import Buffer, Send
 
 __all__ = ["BufferActor"]
@@ -28,8 +30,18 @@ class BufferActor(Actor):
 
     def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None) -> None:
         self.buffer = Buffer(send, path, config)
+        self._wrap_scheduled = False
 
     def on_receive(self, message: Message[Any]) -> Any:
+        try:
+            return self._handle(message)
+        finally:
+            wrap = self.buffer.wrap
+            if wrap is not None and not wrap.done and not self._wrap_scheduled:
+                self._wrap_scheduled = True
+                self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+
+    def _handle(self, message: Message[Any]) -> Any:
         kind = message.kind
         payload = message.payload
         buffer = self.buffer
@@ -51,6 +63,12 @@ class BufferActor(Actor):
             buffer.config.update(payload)
             for view_id in buffer.views:
                 buffer.send("config_changed", {"view_id": view_id, "changes": dict(payload)})
+            buffer.configure_wrap()
+            buffer.flush()
+            return None
+        if kind == "wrap_step":
+            self._wrap_scheduled = False
+            buffer.wrap_step()
             return None
         if kind == "get_config":
             return dict(buffer.config)

@@ -34,6 +34,7 @@ from ._selection import Region, normalize
 from ._undo import History
 from ._view import View, render
 from ._whitespace import ensure_final_newline, trim_trailing_whitespace
+from ._wrap import WrapIndex
 
 __all__ = ["DEFAULT_CONFIG", "Buffer"]
 
@@ -110,7 +111,44 @@ class Buffer:
         self.history = History()
         self._text_cache: tuple[Rope, str] | None = None
         self.kill_ring = ""
+        self.wrap: WrapIndex | None = None
         self._commands = self._command_table()
+        self.configure_wrap()
+
+    def configure_wrap(self) -> None:
+        """Start (or stop) wrapping per ``word_wrap``/``wrap_width`` and the views' widths.
+
+        ``wrap_width > 0`` wraps at that many columns; ``0`` wraps at the width the
+        frontend reported with ``resize`` (in columns: character cells of its font).
+        """
+        width = 0
+        if self.config["word_wrap"]:
+            width = int(self.config["wrap_width"])
+            if width <= 0:
+                widths = [int(v.width) for v in self.views.values() if v.width > 0]
+                width = min(widths) if widths else 0
+        old = self.wrap
+        if width <= 0:
+            self.wrap = None
+        elif old is None or old.width != width or old.tab != self.config["tab_size"]:
+            self.wrap = WrapIndex(width, int(self.config["tab_size"]), self.rope.line_count)
+        if self.wrap is not old:
+            for view in self.views.values():
+                view.reset_cache()
+                view.note_change(0, 0)
+
+    def wrap_step(self) -> bool:
+        """Wrap some pending lines (a few ms) and update the views; True while more remain."""
+        wrap = self.wrap
+        if wrap is None or wrap.done:
+            return False
+        changed = wrap.step(self.rope)
+        if changed is not None:
+            n = self.rope.line_count
+            for view in self.views.values():
+                view.note_change(changed[0], max(0, n - changed[1]))
+            self.flush()
+        return not wrap.done
 
     # -- views ----------------------------------------------------------------------------
 
@@ -153,7 +191,7 @@ class Buffer:
         """Send each view whose frontend cache is stale an ``update`` (and ``scroll_to``)."""
         pristine = self.pristine
         for view in self.views.values():
-            ops = render(view, self.rope, force=view.fe_pristine is not pristine)
+            ops = render(view, self.rope, force=view.fe_pristine is not pristine, wrap=self.wrap)
             view.fe_pristine = pristine
             if ops is not None:
                 self.send("update", {"view_id": view.view_id, "update": {"ops": ops, "pristine": pristine}})
@@ -164,8 +202,14 @@ class Buffer:
         if (line, col) != view.last_caret:
             view.last_caret = (line, col)
             text = self.rope.line(line) if col else ""
+            vline = line
+            if self.wrap is not None:
+                segs = self.wrap.segments(line)
+                k = bisect_right(segs, col) - 1 if col < len(text) else len(segs) - 1
+                vline = self.wrap.vis_of_line(line) + k
+                text, col = text[segs[k]:], col - segs[k]
             col8 = len(text[:col].encode("utf-8", "surrogatepass")) if col else 0
-            self.send("scroll_to", {"view_id": view.view_id, "line": line, "col": col8})
+            self.send("scroll_to", {"view_id": view.view_id, "line": vline, "col": col8})
 
     def command(self, view_id: str, method: str, params: Any) -> Any:
         """Run edit method ``method`` for view ``view_id``; returns its result (for requests)."""
@@ -218,6 +262,8 @@ class Buffer:
             return s + shifts[k] + (len(t) if o > s else 0)
 
         self.rope = rope
+        if self.wrap is not None:
+            self.wrap.on_edit(first_line, old.line_of_offset(edits[-1][1]), rope.line_of_offset(ends[-1]), rope)
         for v in self.views.values():
             if v is view:
                 v.regions = normalize(carets(ends) if carets else [Region.caret(o) for o in ends])
@@ -227,7 +273,10 @@ class Buffer:
         self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail)
 
     def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int) -> None:
+        old = self.rope
         self.rope = rope
+        if self.wrap is not None:
+            self.wrap.on_edit(first_line, old.line_count - 1 - tail, rope.line_count - 1 - tail, rope)
         n = len(rope)
         for vid, v in self.views.items():
             regions = sels.get(vid)
@@ -634,8 +683,8 @@ class Buffer:
 
     def cmd_resize(self, view: View, params: Any) -> None:
         view.width = float(_p(params, "width", (int, float)))
-        height = _p(params, "height", (int, float), 0)
-        del height  # height in points; the scroll window gives the line count
+        _p(params, "height", (int, float), 0)  # the scroll window gives the line count
+        self.configure_wrap()
 
     def cmd_request_lines(self, view: View, params: Any) -> None:
         first, last = _pair(params)
@@ -646,9 +695,20 @@ class Buffer:
         rope = self.rope
         if line < 0:
             return 0
-        if line >= rope.line_count:
+        seg_start = 0
+        if self.wrap is not None:
+            if line >= self.wrap.total(rope.line_count):
+                return len(rope)
+            line, seg = self.wrap.line_of_vis(line)
+            segs = self.wrap.segments(line)
+            whole = rope.line(line)
+            seg_start = segs[seg] if seg < len(segs) else 0
+            seg_end = segs[seg + 1] if seg + 1 < len(segs) else len(whole)
+            text = whole[seg_start:seg_end]
+        elif line >= rope.line_count:
             return len(rope)
-        text = rope.line(line)
+        else:
+            text = rope.line(line)
         if col8 <= 0:
             col = 0
         elif text.isascii():
@@ -656,7 +716,7 @@ class Buffer:
         else:
             data = text.encode("utf-8", "surrogatepass")[:col8]
             col = len(data.decode("utf-8", "ignore"))
-        return rope.offset_of_line(line) + col
+        return rope.offset_of_line(line) + seg_start + col
 
     def cmd_click(self, view: View, params: Any) -> None:
         if not isinstance(params, list) or len(params) < 4:

@@ -27,6 +27,7 @@ from typing import Any
 from .._rope import Rope
 from ._find import Query
 from ._selection import Region
+from ._wrap import WrapIndex
 
 __all__ = ["DEFAULT_HEIGHT", "MARGIN", "View", "render"]
 
@@ -81,12 +82,54 @@ def _utf8_col(text: str, col: int) -> int:
     return col if text.isascii() else len(text[:col].encode("utf-8", "surrogatepass"))
 
 
-def render(view: View, rope: Rope, force: bool = False) -> list[dict[str, Any]] | None:
+def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
+            ) -> tuple[list[str], list[int], list[int], list[bool]]:
+    """Texts, start offsets, line numbers (1-based; negated on continuation lines) and
+    has-newline flags of visual lines ``[ws, we)``, read with one rope slice."""
+    n = rope.line_count
+    if wrap is None:
+        first, skip = ws, 0
+        last = we - 1
+    else:
+        first, skip = wrap.line_of_vis(ws)
+        last = wrap.line_of_vis(we - 1)[0]
+    start_off = rope.offset_of_line(first)
+    end_off = rope.offset_of_line(last + 1) if last + 1 < n else len(rope)
+    lines = rope[start_off:end_off].split("\n")
+    if last + 1 < n:
+        lines.pop()  # the slice ends with the last line's "\n"
+    texts: list[str] = []
+    starts: list[int] = []
+    lns: list[int] = []
+    nls: list[bool] = []
+    off = start_off
+    for k, text in enumerate(lines):
+        line = first + k
+        segs = wrap.segments(line) if wrap is not None else [0]
+        if len(segs) > 1:
+            segs = [b for b in segs if b < len(text)] or [0]
+        for j, b in enumerate(segs):
+            e = segs[j + 1] if j + 1 < len(segs) else len(text)
+            texts.append(text[b:e])
+            starts.append(off + b)
+            lns.append(line + 1 if j == 0 else -(line + 1))
+            nls.append(j == len(segs) - 1 and line < n - 1)
+        off += len(text) + 1
+    count = we - ws
+    if skip or len(texts) > count:
+        texts, starts, lns, nls = (x[skip:skip + count] for x in (texts, starts, lns, nls))  # type: ignore[assignment]
+    return texts, starts, lns, nls
+
+
+def render(view: View, rope: Rope, force: bool = False,
+           wrap: WrapIndex | None = None) -> list[dict[str, Any]] | None:
     """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
 
-    Updates the view's record of the frontend cache as if the ops had been applied.
+    Lines are visual lines: with ``wrap``, a logical line may be several. Updates the
+    view's record of the frontend cache as if the ops had been applied.
     """
-    total = rope.line_count
+    n_logical = rope.line_count
+    total = wrap.total(n_logical) if wrap is not None else n_logical
     height = view.height or DEFAULT_HEIGHT
     ws = max(0, min(view.first, total - 1) - MARGIN)
     we = min(total, view.first + height + MARGIN)
@@ -96,18 +139,24 @@ def render(view: View, rope: Rope, force: bool = False) -> list[dict[str, Any]] 
         re_ = max(rs, min(re_, total, rs + MAX_REQUEST))
         if re_ > rs:
             ws, we = min(ws, rs), max(we, re_)
+    if we <= ws:
+        ws, we = 0, min(total, height + MARGIN)
     old_total = view.fe_lines
     vs, ve = view.valid
     change = view.change
     if change is None and old_total != total:  # should not happen; be safe
         change = (0, 0)
-    first_changed, tail = change if change is not None else (total, 0)
+    if change is None:
+        first_changed, tail = total, 0
+    elif wrap is None:
+        first_changed, tail = change
+    else:
+        first_changed = wrap.vis_of_line(change[0])
+        tail = total - wrap.vis_of_line(n_logical - change[1])
 
-    start_off = rope.offset_of_line(ws)
-    end_off = rope.offset_of_line(we) if we < total else len(rope)
-    window = rope[start_off:end_off].split("\n")
-    if we < total:
-        window.pop()  # the text ends with the last window line's "\n"
+    window, line_starts, lns, nls = _window(rope, ws, we, wrap)
+    start_off = line_starts[0]
+    end_off = line_starts[-1] + len(window[-1])
 
     # cursors and selection spans per line, from the regions meeting the window
     cursors: dict[int, list[int]] = {}
@@ -115,11 +164,6 @@ def render(view: View, rope: Rope, force: bool = False) -> list[dict[str, Any]] 
     regions = view.regions
     ends = [r.end for r in regions] if len(regions) > 8 else None
     k = bisect_left(ends, start_off) if ends is not None else 0
-    line_starts: list[int] = []
-    off = start_off
-    for text in window:
-        line_starts.append(off)
-        off += len(text) + 1
     for region in regions[k:]:
         if region.start > end_off:
             break
@@ -190,10 +234,12 @@ def render(view: View, rope: Rope, force: bool = False) -> list[dict[str, Any]] 
                 last["n"] += 1
                 last["_j"] = j + 1
             else:
-                ops.append({"op": "copy", "n": 1, "ln": i + 1, "_j": j + 1})
+                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1})
             old_ix = j + 1
         else:
-            line: dict[str, Any] = {"text": text + "\n" if i < total - 1 else text, "ln": i + 1}
+            line: dict[str, Any] = {"text": text + "\n" if nls[li] else text}
+            if lns[li] > 0:
+                line["ln"] = lns[li]
             if cur8:
                 line["cursor"] = list(cur8)
             if styles:

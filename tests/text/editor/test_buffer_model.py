@@ -86,3 +86,51 @@ def test_word_movement_follows_uax29():
         buf.command("v", "move_word_right", None)
         stops.append(buf.views["v"].regions[0].active)
     assert stops == [5, 10, 15, 23]
+
+
+def _visual_lines(text: str, width: int) -> list[str]:
+    from symphony.text.editor._wrap import wrap_line
+    out = []
+    logical = text.split("\n")
+    for i, line in enumerate(logical):
+        b = wrap_line(line, width)
+        pieces = [line[x:y] for x, y in zip([0, *b], [*b, len(line)])]
+        pieces[-1] += "\n" if i < len(logical) - 1 else ""
+        out += pieces
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text("ab \n", max_size=80), st.lists(ACTIONS, max_size=20), st.integers(3, 8))
+def test_wrapped_cache_follows_every_step(initial, actions, width):
+    sink = Sink()
+    buf = Buffer(sink, config={"word_wrap": True, "wrap_width": width})
+    buf.add_view("a")
+    buf.add_view("b")
+    buf.command("a", "insert", {"chars": initial})
+    for i, (method, params) in enumerate(actions):
+        buf.command("ab"[i % 2], method, params)
+        while buf.wrap_step():
+            pass
+        expected = _visual_lines(str(buf.rope), width)
+        for vid in ("a", "b"):
+            cache = sink.caches[vid]
+            assert len(cache.lines) == len(expected)
+            for k, line in enumerate(cache.lines):
+                assert line is None or line.text == expected[k], (k, line.text, expected[k])
+
+
+def test_wrap_is_off_the_typing_path_for_long_lines():
+    from symphony.text.editor._wrap import LONG
+    sink = Sink()
+    buf = Buffer(sink, config={"word_wrap": True, "wrap_width": 40})
+    buf.add_view("v")
+    buf.command("v", "insert", {"chars": "word " * (LONG // 2)})  # one line of 2.5 LONG
+    assert buf.wrap is not None and not buf.wrap.done  # queued, not wrapped while typing
+    steps = 1
+    while buf.wrap.step(buf.rope, budget=0) is None and not buf.wrap.done:
+        steps += 1
+    assert steps >= 3  # one piece of the long line per step
+    buf.wrap_step()
+    buf.flush()
+    assert len(sink.caches["v"].lines) == len(_visual_lines(str(buf.rope), 40))

@@ -1,0 +1,299 @@
+"""Soft wrapping: which logical lines show as several visual lines, computed incrementally.
+
+``WrapIndex`` records, for the few lines that wrap, where their visual lines start
+(``breaks``); every other line is one visual line. Lines not yet looked at are listed in
+``pending`` and shown unwrapped until a background step (``step``) reaches them, so
+opening a 100MB file or typing in a 10MB line never waits for wrapping: an edit re-wraps
+the lines it touched only when they are short (``SYNC_CHARS``), else queues them.
+
+Invariants:
+
+- ``keys`` is sorted; ``breaks[k]`` is a non-empty increasing list of offsets (relative to
+  the line's start, ``0 < b < len(line)``) for every key; ``prefix[i]`` is the number of
+  extra visual lines of ``keys[:i]``.
+- ``pending`` is a sorted list of disjoint half-open logical line ranges.
+- Visual line ``v`` of the document is found in O(log k) for k wrapped lines.
+
+Widths count columns: a tab advances to the next tab stop, East Asian wide and fullwidth
+characters take two columns, everything else one. Breaks are at UAX #14 opportunities
+(see ``_words.line_break_points``); a run with no opportunity wider than the width is cut
+at the width (by grapheme cluster boundaries for non-ASCII text).
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from bisect import bisect_left, bisect_right
+
+from .._rope import Rope
+from ._words import grapheme_cluster_boundaries, line_break_points
+
+__all__ = ["LONG", "SYNC_CHARS", "WrapIndex", "wrap_line"]
+
+#: Edited lines up to this many characters in total are re-wrapped on the typing path.
+SYNC_CHARS = 4096
+#: Lines longer than this are wrapped a piece of this size per background step.
+LONG = 1 << 15
+
+
+def _width(text: str, tab: int, col: int = 0) -> int:
+    """Column after ``text`` starting at column ``col``."""
+    if text.isascii() and "\t" not in text:
+        return col + len(text)
+    for ch in text:
+        if ch == "\t":
+            col += tab - col % tab
+        elif ord(ch) < 0x1100:
+            col += 1
+        else:
+            col += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return col
+
+
+def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
+    """Offsets in ``text`` where its visual lines after the first start (empty: no wrap)."""
+    if width <= 0:
+        return []
+    if (len(text) <= width and text.isascii() and "\t" not in text) or 2 * len(text) <= width and "\t" not in text:
+        return []
+    if _width(text, tab) <= width:
+        return []
+    points = line_break_points(text)
+    points.append(len(text))
+    out: list[int] = []
+    start = 0
+    last_fit = -1
+    i = 0
+    while i < len(points):
+        p = points[i]
+        seg = text[start:p].rstrip(" ")
+        if _width(seg, tab) <= width:
+            last_fit = p
+            i += 1
+            continue
+        if last_fit > start:
+            out.append(last_fit)
+            start = last_fit
+            last_fit = -1
+            continue
+        # a run with no break opportunity that fits: cut at the width
+        cut = start
+        if text.isascii():
+            cut = start + max(1, width)
+        else:
+            col = 0
+            for b in grapheme_cluster_boundaries(text[start:p])[1:]:
+                w = _width(text[start:start + b], tab)
+                if w > width and cut > start:
+                    break
+                cut = start + b
+                col = w
+            del col
+        if cut >= p:
+            last_fit = p
+            i += 1
+            continue
+        out.append(cut)
+        start = cut
+        last_fit = -1
+    return [b for b in out if 0 < b < len(text)]
+
+
+class WrapIndex:
+    """The wrap state of one buffer at one width (see the module docstring)."""
+
+    def __init__(self, width: int, tab: int, line_count: int) -> None:
+        self.width = width
+        self.tab = tab
+        self.keys: list[int] = []
+        self.breaks: dict[int, list[int]] = {}
+        self.prefix: list[int] = [0]
+        self.pending: list[tuple[int, int]] = [(0, line_count)] if line_count else []
+        #: progress through one long line: (line, offset reached, breaks so far)
+        self._partial: tuple[int, int, list[int]] | None = None
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _rebuild_prefix(self) -> None:
+        prefix = [0]
+        total = 0
+        for k in self.keys:
+            total += len(self.breaks[k])
+            prefix.append(total)
+        self.prefix = prefix
+
+    def vis_of_line(self, line: int) -> int:
+        """Visual index of the first visual line of logical line ``line``."""
+        return line + self.prefix[bisect_left(self.keys, line)]
+
+    def total(self, line_count: int) -> int:
+        """Visual lines of a document of ``line_count`` logical lines."""
+        return line_count + self.prefix[-1]
+
+    def line_of_vis(self, v: int) -> tuple[int, int]:
+        """``(logical line, segment)`` of visual line ``v``."""
+        keys, prefix = self.keys, self.prefix
+        lo, hi = 0, len(keys)
+        while lo < hi:  # last key whose first visual line is <= v
+            mid = (lo + hi) // 2
+            if keys[mid] + prefix[mid] <= v:
+                lo = mid + 1
+            else:
+                hi = mid
+        k = lo - 1
+        if k < 0:
+            return v, 0
+        start = keys[k] + prefix[k]
+        n = len(self.breaks[keys[k]]) + 1
+        if v < start + n:
+            return keys[k], v - start
+        return keys[k] + 1 + (v - start - n), 0
+
+    def segments(self, line: int) -> list[int]:
+        """Offsets (relative to the line) where each visual line of ``line`` starts."""
+        return [0, *self.breaks.get(line, ())]
+
+    @property
+    def done(self) -> bool:
+        return not self.pending
+
+    # -- updates --------------------------------------------------------------------------
+
+    def _set(self, line: int, brks: list[int]) -> bool:
+        old = self.breaks.get(line)
+        if brks:
+            if old == brks:
+                return False
+            if old is None:
+                self.keys.insert(bisect_left(self.keys, line), line)
+            self.breaks[line] = brks
+            return True
+        if old is not None:
+            del self.breaks[line]
+            self.keys.pop(bisect_left(self.keys, line))
+            return True
+        return False
+
+    def _add_pending(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        ranges = self.pending
+        out: list[tuple[int, int]] = []
+        for a, b in ranges:
+            if b < start or a > end:
+                out.append((a, b))
+            else:
+                start, end = min(a, start), max(b, end)
+        out.append((start, end))
+        out.sort()
+        self.pending = out
+
+    def on_edit(self, first: int, old_last: int, new_last: int, rope: Rope) -> None:
+        """Lines ``first..old_last`` became ``first..new_last``; re-wrap them now when short."""
+        delta = new_last - old_last
+        keys = self.keys
+        lo = bisect_left(keys, first)
+        hi = bisect_right(keys, old_last)
+        for k in keys[lo:hi]:
+            del self.breaks[k]
+        moved = [k + delta for k in keys[hi:]]
+        for k in keys[hi:]:
+            brk = self.breaks.pop(k)
+            self.breaks[k + delta] = brk
+        self.keys = keys[:lo] + moved
+        pending: list[tuple[int, int]] = []
+        for a, b in self.pending:
+            if a < first:
+                pending.append((a, min(b, first)))
+            if b > old_last + 1:
+                pending.append((max(a, old_last + 1) + delta, b + delta))
+        partial = self._partial
+        if partial is not None:
+            if partial[0] > old_last:
+                self._partial = (partial[0] + delta, partial[1], partial[2])
+            elif partial[0] >= first:
+                self._partial = None
+        self.pending = pending
+        start = rope.offset_of_line(first)
+        end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
+        if end - start <= SYNC_CHARS:
+            for i, text in enumerate(rope[start:end].split("\n")[: new_last - first + 1]):
+                self._set(first + i, wrap_line(text, self.width, self.tab))
+        else:
+            self._add_pending(first, new_last + 1)
+        self._rebuild_prefix()
+
+    def _long_line_piece(self, rope: Rope, line: int, length: int) -> bool:
+        """Wrap the next ``LONG`` characters of a long line; True when the line is done."""
+        start = rope.offset_of_line(line)
+        partial = self._partial
+        pos, brks = (partial[1], partial[2]) if partial is not None and partial[0] == line else (0, [])
+        end = min(length, pos + LONG)
+        piece = rope[start + pos:start + end]
+        found = wrap_line(piece, self.width, self.tab)
+        if end >= length:
+            self._partial = None
+            self._set(line, brks + [pos + b for b in found])
+            return True
+        if found:  # the last visual line may go on past the piece: resume from its start
+            brks = brks + [pos + b for b in found]
+            pos += found[-1]
+        else:
+            pos = end
+            brks = brks + [pos]
+        self._partial = (line, pos, brks)
+        return False
+
+    def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
+        """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
+
+        Lines longer than ``LONG`` are wrapped a piece per step, so no step takes much
+        longer than ``budget`` whatever the line lengths.
+        """
+        if not self.pending:
+            return None
+        deadline = time.perf_counter() + budget
+        a, b = self.pending[0]
+        n = rope.line_count
+        b = min(b, n)
+        line = a
+        changed_lo: int | None = None
+        changed_hi = 0
+        first_round = True
+        while line < b and (first_round or time.perf_counter() < deadline):
+            first_round = False
+            start = rope.offset_of_line(line)
+            next_start = rope.offset_of_line(line + 1) if line + 1 < n else len(rope) + 1
+            length = next_start - start - 1
+            if length > LONG:
+                old = self.breaks.get(line)
+                if not self._long_line_piece(rope, line, length):
+                    continue
+                if self.breaks.get(line) != old:
+                    changed_lo = line if changed_lo is None else changed_lo
+                    changed_hi = line + 1
+                line += 1
+                continue
+            chunk_end = line + 1
+            end = next_start
+            while chunk_end < b and chunk_end - line < 256:
+                nxt = rope.offset_of_line(chunk_end + 1) if chunk_end + 1 < n else len(rope) + 1
+                if nxt - end > LONG or nxt - start > 4 * LONG:
+                    break
+                end = nxt
+                chunk_end += 1
+            texts = rope[start:min(end, len(rope))].split("\n")
+            for i in range(chunk_end - line):
+                if self._set(line + i, wrap_line(texts[i], self.width, self.tab)):
+                    changed_lo = line + i if changed_lo is None else changed_lo
+                    changed_hi = line + i + 1
+            line = chunk_end
+        if line >= b:
+            self.pending.pop(0)
+        else:
+            self.pending[0] = (line, b)
+        self._rebuild_prefix()
+        if changed_lo is None:
+            return None
+        return changed_lo, changed_hi
