@@ -8,9 +8,9 @@ the lines it touched only when they are short (``SYNC_CHARS``), else queues them
 
 Invariants:
 
-- ``keys`` is sorted; ``breaks[k]`` is a non-empty increasing list of offsets (relative to
-  the line's start, ``0 < b < len(line)``) for every key; ``prefix[i]`` is the number of
-  extra visual lines of ``keys[:i]``.
+- ``lines`` maps each wrapped line to a non-empty increasing list of break offsets
+  (relative to the line's start, ``0 < b < len(line)``); it is kept in blocks with a lazy
+  line shift each, so an edit that adds or removes lines costs O(blocks), not O(lines).
 - ``pending`` is a sorted list of disjoint half-open logical line ranges.
 - Visual line ``v`` of the document is found in O(log k) for k wrapped lines.
 
@@ -100,59 +100,174 @@ def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
     return [b for b in out if 0 < b < len(text)]
 
 
+class _Block:
+    __slots__ = ("brks", "extra", "keys", "shift")
+
+    def __init__(self, keys: list[int], brks: list[list[int]], shift: int = 0) -> None:
+        self.keys = keys  # line numbers minus ``shift``
+        self.brks = brks
+        self.shift = shift
+        self.extra = sum(len(b) for b in brks)
+
+
+class _WrappedLines:
+    """Sorted map line -> breaks, in blocks of about ``B`` lines with a lazy line shift per
+    block, so shifting every line after an edit costs O(blocks), not O(wrapped lines)."""
+
+    B = 512
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self._firsts: list[int] = []
+        self._cum: list[int] = [0]
+
+    def _reindex(self) -> None:
+        self.blocks = [b for b in self.blocks if b.keys]
+        self._firsts = [b.keys[0] + b.shift for b in self.blocks]
+        cum = [0]
+        for b in self.blocks:
+            cum.append(cum[-1] + b.extra)
+        self._cum = cum
+
+    def __len__(self) -> int:
+        return sum(len(b.keys) for b in self.blocks)
+
+    @property
+    def total_extra(self) -> int:
+        return self._cum[-1]
+
+    def _block_of(self, line: int) -> int:
+        return max(0, bisect_right(self._firsts, line) - 1)
+
+    def get(self, line: int) -> list[int] | None:
+        if not self.blocks:
+            return None
+        b = self.blocks[self._block_of(line)]
+        k = bisect_left(b.keys, line - b.shift)
+        if k < len(b.keys) and b.keys[k] == line - b.shift:
+            return b.brks[k]
+        return None
+
+    def set(self, line: int, brks: list[int]) -> bool:
+        """Set (or with ``[]`` remove) the breaks of ``line``; True when they changed."""
+        if not self.blocks:
+            if not brks:
+                return False
+            self.blocks.append(_Block([line], [brks]))
+            self._reindex()
+            return True
+        bi = self._block_of(line)
+        b = self.blocks[bi]
+        rel = line - b.shift
+        k = bisect_left(b.keys, rel)
+        present = k < len(b.keys) and b.keys[k] == rel
+        if present and b.brks[k] == brks:
+            return False
+        if not present and not brks:
+            return False
+        if present:
+            b.extra -= len(b.brks[k])
+            if brks:
+                b.brks[k] = brks
+            else:
+                del b.keys[k], b.brks[k]
+        else:
+            b.keys.insert(k, rel)
+            b.brks.insert(k, brks)
+        b.extra += len(brks)
+        if len(b.keys) > 2 * self.B:
+            half = len(b.keys) // 2
+            self.blocks[bi:bi + 1] = [_Block(b.keys[:half], b.brks[:half], b.shift),
+                                      _Block(b.keys[half:], b.brks[half:], b.shift)]
+        self._reindex()
+        return True
+
+    def edit(self, first: int, old_last: int, delta: int) -> None:
+        """Drop lines ``first..old_last`` and move every line after them by ``delta``."""
+        for b in self.blocks:
+            lo_line, hi_line = b.keys[0] + b.shift if b.keys else 0, b.keys[-1] + b.shift if b.keys else -1
+            if hi_line < first:
+                continue
+            if lo_line > old_last:
+                b.shift += delta
+                continue
+            lo = bisect_left(b.keys, first - b.shift)
+            hi = bisect_right(b.keys, old_last - b.shift)
+            tail_keys = [k + delta for k in b.keys[hi:]]
+            b.extra -= sum(len(x) for x in b.brks[lo:hi])
+            b.keys = b.keys[:lo] + tail_keys
+            del b.brks[lo:hi]
+        self._reindex()
+
+    def extra_before(self, line: int) -> int:
+        """Extra visual lines of all wrapped lines before ``line``."""
+        if not self.blocks:
+            return 0
+        bi = bisect_left(self._firsts, line) - 1
+        if bi < 0:
+            return 0
+        b = self.blocks[bi]
+        k = bisect_left(b.keys, line - b.shift)
+        return self._cum[bi] + sum(len(x) for x in b.brks[:k])
+
+    def locate(self, v: int) -> tuple[int, int]:
+        """``(logical line, segment)`` of visual line ``v``."""
+        blocks, firsts, cum = self.blocks, self._firsts, self._cum
+        lo, hi = 0, len(blocks)
+        while lo < hi:  # last block whose first line starts at or before v
+            mid = (lo + hi) // 2
+            if firsts[mid] + cum[mid] <= v:
+                lo = mid + 1
+            else:
+                hi = mid
+        bi = lo - 1
+        if bi < 0:
+            return v, 0
+        b = blocks[bi]
+        extra = cum[bi]
+        prev_line, prev_end = None, 0
+        for key, brk in zip(b.keys, b.brks):
+            line = key + b.shift
+            start = line + extra
+            if start > v:
+                break
+            n = len(brk) + 1
+            if v < start + n:
+                return line, v - start
+            extra += len(brk)
+            prev_line, prev_end = line, start + n
+        assert prev_line is not None
+        return prev_line + 1 + (v - prev_end), 0
+
+
 class WrapIndex:
     """The wrap state of one buffer at one width (see the module docstring)."""
 
     def __init__(self, width: int, tab: int, line_count: int) -> None:
         self.width = width
         self.tab = tab
-        self.keys: list[int] = []
-        self.breaks: dict[int, list[int]] = {}
-        self.prefix: list[int] = [0]
+        self.lines = _WrappedLines()
         self.pending: list[tuple[int, int]] = [(0, line_count)] if line_count else []
         #: progress through one long line: (line, offset reached, breaks so far)
         self._partial: tuple[int, int, list[int]] | None = None
 
     # -- queries --------------------------------------------------------------------------
 
-    def _rebuild_prefix(self) -> None:
-        prefix = [0]
-        total = 0
-        for k in self.keys:
-            total += len(self.breaks[k])
-            prefix.append(total)
-        self.prefix = prefix
-
     def vis_of_line(self, line: int) -> int:
         """Visual index of the first visual line of logical line ``line``."""
-        return line + self.prefix[bisect_left(self.keys, line)]
+        return line + self.lines.extra_before(line)
 
     def total(self, line_count: int) -> int:
         """Visual lines of a document of ``line_count`` logical lines."""
-        return line_count + self.prefix[-1]
+        return line_count + self.lines.total_extra
 
     def line_of_vis(self, v: int) -> tuple[int, int]:
         """``(logical line, segment)`` of visual line ``v``."""
-        keys, prefix = self.keys, self.prefix
-        lo, hi = 0, len(keys)
-        while lo < hi:  # last key whose first visual line is <= v
-            mid = (lo + hi) // 2
-            if keys[mid] + prefix[mid] <= v:
-                lo = mid + 1
-            else:
-                hi = mid
-        k = lo - 1
-        if k < 0:
-            return v, 0
-        start = keys[k] + prefix[k]
-        n = len(self.breaks[keys[k]]) + 1
-        if v < start + n:
-            return keys[k], v - start
-        return keys[k] + 1 + (v - start - n), 0
+        return self.lines.locate(v)
 
     def segments(self, line: int) -> list[int]:
         """Offsets (relative to the line) where each visual line of ``line`` starts."""
-        return [0, *self.breaks.get(line, ())]
+        return [0, *(self.lines.get(line) or ())]
 
     @property
     def done(self) -> bool:
@@ -161,19 +276,7 @@ class WrapIndex:
     # -- updates --------------------------------------------------------------------------
 
     def _set(self, line: int, brks: list[int]) -> bool:
-        old = self.breaks.get(line)
-        if brks:
-            if old == brks:
-                return False
-            if old is None:
-                self.keys.insert(bisect_left(self.keys, line), line)
-            self.breaks[line] = brks
-            return True
-        if old is not None:
-            del self.breaks[line]
-            self.keys.pop(bisect_left(self.keys, line))
-            return True
-        return False
+        return self.lines.set(line, brks)
 
     def _add_pending(self, start: int, end: int) -> None:
         if end <= start:
@@ -192,16 +295,7 @@ class WrapIndex:
     def on_edit(self, first: int, old_last: int, new_last: int, rope: Rope) -> None:
         """Lines ``first..old_last`` became ``first..new_last``; re-wrap them now when short."""
         delta = new_last - old_last
-        keys = self.keys
-        lo = bisect_left(keys, first)
-        hi = bisect_right(keys, old_last)
-        for k in keys[lo:hi]:
-            del self.breaks[k]
-        moved = [k + delta for k in keys[hi:]]
-        for k in keys[hi:]:
-            brk = self.breaks.pop(k)
-            self.breaks[k + delta] = brk
-        self.keys = keys[:lo] + moved
+        self.lines.edit(first, old_last, delta)
         pending: list[tuple[int, int]] = []
         for a, b in self.pending:
             if a < first:
@@ -222,7 +316,6 @@ class WrapIndex:
                 self._set(first + i, wrap_line(text, self.width, self.tab))
         else:
             self._add_pending(first, new_last + 1)
-        self._rebuild_prefix()
 
     def _long_line_piece(self, rope: Rope, line: int, length: int) -> bool:
         """Wrap the next ``LONG`` characters of a long line; True when the line is done."""
@@ -267,10 +360,10 @@ class WrapIndex:
             next_start = rope.offset_of_line(line + 1) if line + 1 < n else len(rope) + 1
             length = next_start - start - 1
             if length > LONG:
-                old = self.breaks.get(line)
+                old = self.lines.get(line)
                 if not self._long_line_piece(rope, line, length):
                     continue
-                if self.breaks.get(line) != old:
+                if self.lines.get(line) != old:
                     changed_lo = line if changed_lo is None else changed_lo
                     changed_hi = line + 1
                 line += 1
@@ -293,7 +386,6 @@ class WrapIndex:
             self.pending.pop(0)
         else:
             self.pending[0] = (line, b)
-        self._rebuild_prefix()
         if changed_lo is None:
             return None
         return changed_lo, changed_hi
