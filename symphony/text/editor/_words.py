@@ -18,6 +18,10 @@ import regex
 
 from .._rope import Rope
 
+import threading
+
+_local = threading.local()  # one ICU BreakIterator per thread (they are not thread-safe)
+
 try:  # ICU when available: UAX #14 at C speed
     import icu as _icu
 except ImportError:  # pragma: no cover - depends on the environment
@@ -126,7 +130,9 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
 def line_break_points(text: str) -> list[int]:
     """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start)."""
     if _icu is not None:
-        it = _icu.BreakIterator.createLineInstance(_icu.Locale.getRoot())
+        it = getattr(_local, "it", None)
+        if it is None:
+            it = _local.it = _icu.BreakIterator.createLineInstance(_icu.Locale.getRoot())
         it.setText(text)
         points = list(it)
         if any(ord(c) > 0xFFFF for c in text) if not text.isascii() else False:  # ICU counts UTF-16 units

@@ -120,21 +120,28 @@ class _WrappedLines:
         self.blocks: list[_Block] = []
         self._firsts: list[int] = []
         self._cum: list[int] = [0]
+        self._cum_stale = False
 
     def _reindex(self) -> None:
         self.blocks = [b for b in self.blocks if b.keys]
         self._firsts = [b.keys[0] + b.shift for b in self.blocks]
-        cum = [0]
-        for b in self.blocks:
-            cum.append(cum[-1] + b.extra)
-        self._cum = cum
+        self._cum_stale = True
+
+    def _sums(self) -> list[int]:
+        if self._cum_stale:
+            cum = [0]
+            for b in self.blocks:
+                cum.append(cum[-1] + b.extra)
+            self._cum = cum
+            self._cum_stale = False
+        return self._cum
 
     def __len__(self) -> int:
         return sum(len(b.keys) for b in self.blocks)
 
     @property
     def total_extra(self) -> int:
-        return self._cum[-1]
+        return self._sums()[-1]
 
     def _block_of(self, line: int) -> int:
         return max(0, bisect_right(self._firsts, line) - 1)
@@ -161,7 +168,7 @@ class _WrappedLines:
         rel = line - b.shift
         k = bisect_left(b.keys, rel)
         present = k < len(b.keys) and b.keys[k] == rel
-        if present and b.brks[k] == brks:
+        if present and tuple(b.brks[k]) == tuple(brks):
             return False
         if not present and not brks:
             return False
@@ -179,7 +186,12 @@ class _WrappedLines:
             half = len(b.keys) // 2
             self.blocks[bi:bi + 1] = [_Block(b.keys[:half], b.brks[:half], b.shift),
                                       _Block(b.keys[half:], b.brks[half:], b.shift)]
-        self._reindex()
+            self._reindex()
+        elif not b.keys:
+            self._reindex()
+        else:
+            self._firsts[bi] = b.keys[0] + b.shift
+            self._cum_stale = True
         return True
 
     def edit(self, first: int, old_last: int, delta: int) -> None:
@@ -208,11 +220,11 @@ class _WrappedLines:
             return 0
         b = self.blocks[bi]
         k = bisect_left(b.keys, line - b.shift)
-        return self._cum[bi] + sum(len(x) for x in b.brks[:k])
+        return self._sums()[bi] + sum(len(x) for x in b.brks[:k])
 
     def locate(self, v: int) -> tuple[int, int]:
         """``(logical line, segment)`` of visual line ``v``."""
-        blocks, firsts, cum = self.blocks, self._firsts, self._cum
+        blocks, firsts, cum = self.blocks, self._firsts, self._sums()
         lo, hi = 0, len(blocks)
         while lo < hi:  # last block whose first line starts at or before v
             mid = (lo + hi) // 2
@@ -276,7 +288,9 @@ class WrapIndex:
     # -- updates --------------------------------------------------------------------------
 
     def _set(self, line: int, brks: list[int]) -> bool:
-        return self.lines.set(line, brks)
+        # tuples of ints are untracked by the cycle collector: millions of wrapped lines
+        # then add nothing to garbage-collection pauses
+        return self.lines.set(line, tuple(brks))  # type: ignore[arg-type]
 
     def _add_pending(self, start: int, end: int) -> None:
         if end <= start:
@@ -370,7 +384,7 @@ class WrapIndex:
                 continue
             chunk_end = line + 1
             end = next_start
-            while chunk_end < b and chunk_end - line < 256:
+            while chunk_end < b and chunk_end - line < 48:
                 nxt = rope.offset_of_line(chunk_end + 1) if chunk_end + 1 < n else len(rope) + 1
                 if nxt - end > LONG or nxt - start > 4 * LONG:
                     break
