@@ -349,7 +349,7 @@ class EditorApp(App[None]):
         if self.message:
             parts.append(self.message)
         try:
-            self.query_one("#status", Static).update("  |  ".join(parts))
+            self.query_one("#status", Static).update(Text("  |  ".join(parts)))  # not markup
         except Exception:  # noqa: BLE001 - before the layout exists
             pass
 
