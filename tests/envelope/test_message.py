@@ -153,3 +153,30 @@ def test_equality_and_hash():
     assert msg == same and hash(msg) == hash(same)
     assert msg != Message("x", 1)
     assert "payload=1" in repr(msg)
+
+
+def test_pooled_ids_are_version_4_with_the_rfc_variant_across_refills():
+    ids = [Message("x").id for _ in range(1000)]  # several pool refills
+    assert all(i.version == 4 and i.variant == uuid.RFC_4122 for i in ids)
+    assert len(set(ids)) == 1000
+
+
+def test_a_forked_child_never_repeats_its_parents_ids():
+    import os
+
+    Message("warm").id  # the parent's pool now holds ids a careless child would reuse
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read)
+        os.write(write, b"".join(Message("c").id.bytes for _ in range(100)))
+        os._exit(0)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 65536):
+        data += chunk
+    os.close(read)
+    os.waitpid(pid, 0)
+    child = {data[i:i + 16] for i in range(0, len(data), 16)}
+    parent = {Message("p").id.bytes for _ in range(100)}
+    assert len(child) == 100 and not child & parent
