@@ -2,20 +2,30 @@
 """Compiled twin of ``_rope_py``: the nodes of a persistent B-tree rope and their metrics.
 
 Same ``public_api``, same behaviour and same exceptions as the pure-Python twin, whose
-docstring states the node model and the invariants. Here nodes are final, GC-untracked
-extension objects (they can never form a cycle: they are immutable and only point down),
-leaf metrics are computed by scanning the str's own buffer (``PyUnicode_KIND/DATA``), and
-descents run in C.
+docstring states the node model and the invariants. Here nodes are GC-untracked
+extension objects (they can never form a cycle: they are immutable and only point down);
+a ``Branch`` holds its children's pointers and metrics in one inline C block instead of
+a tuple (``children`` builds the tuple on demand), so a descent reads one contiguous
+array per level and an edit copies that block; leaf metrics are computed by scanning the
+str's own buffer (``PyUnicode_KIND/DATA``); descents use borrowed pointers.
 """
 
 cimport cython
 from cpython.unicode cimport PyUnicode_KIND, PyUnicode_DATA
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
-from cpython.ref cimport PyObject, Py_INCREF
+from cpython.ref cimport PyObject, Py_DECREF, Py_INCREF
 from libc.string cimport memcpy
 from cpython.tuple cimport PyTuple_GET_SIZE, PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 
-import re
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define SYMPHONY_PREFETCH(p) __builtin_prefetch(p)
+    #else
+    #define SYMPHONY_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void SYMPHONY_PREFETCH(const void* p) nogil
 
 cdef extern from "Python.h":
     int PyUnicode_IS_ASCII(object o)
@@ -26,6 +36,7 @@ cdef extern from "Python.h":
 
 public_api = [
     "EMPTY",
+    "CHILDREN_CAP",
     "MAX_CHILDREN",
     "MAX_LEAF",
     "MIN_CHILDREN",
@@ -55,11 +66,16 @@ public_api = [
 #: Default limits (see ``set_limits``): leaves shorter than MIN_LEAF are merged with a
 #: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
 #: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
-MIN_LEAF = 2048
-TARGET_LEAF = 4096
-MAX_LEAF = 8192
+MIN_LEAF = 1024
+TARGET_LEAF = 2048
+MAX_LEAF = 4096
 MIN_CHILDREN = 4
-MAX_CHILDREN = 8
+MAX_CHILDREN = 16
+#: The most children a branch may ever have (``set_limits`` refuses more).
+CHILDREN_CAP = 16
+
+cdef enum:
+    C_CAP = 16  # room for children metrics in a node: the largest max_children allowed
 
 cdef Py_ssize_t C_MIN_LEAF = MIN_LEAF
 cdef Py_ssize_t C_TARGET_LEAF = TARGET_LEAF
@@ -79,11 +95,11 @@ def set_limits(Py_ssize_t min_leaf, Py_ssize_t target_leaf, Py_ssize_t max_leaf,
 
     For tests, which use tiny limits so small texts make deep trees. Trees built before
     stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
-    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP.
     """
     global C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF, C_MIN_CHILDREN, C_MAX_CHILDREN
     if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
-            and 2 <= min_children and 2 * min_children <= max_children):
+            and 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP):
         raise ValueError("inconsistent rope limits")
     previous = limits()
     C_MIN_LEAF, C_TARGET_LEAF, C_MAX_LEAF = min_leaf, target_leaf, max_leaf
@@ -98,7 +114,6 @@ cdef struct Metrics:
     Py_ssize_t utf8
 
 
-@cython.final
 @cython.no_gc
 @cython.freelist(256)
 cdef class Node:
@@ -110,21 +125,41 @@ cdef class Node:
     cdef readonly Py_ssize_t utf8
     cdef readonly int height
     cdef readonly str text
-    cdef readonly tuple children
-    # A branch also keeps its children's metrics side by side in one C block
-    # (lengths, then newlines, UTF-16 units, UTF-8 bytes: 4 * nkids entries), so a descent
-    # reads one contiguous array per level instead of touching every child object.
-    cdef Py_ssize_t nkids
-    cdef Py_ssize_t* cm
 
-    def __dealloc__(self):
-        if self.cm is not NULL:
-            PyMem_Free(self.cm)
-            self.cm = NULL
+    @property
+    def children(self):
+        """The children of a branch as a tuple; None for a leaf."""
+        return None
 
     def __repr__(self):
         kind = f"leaf {self.text[:20]!r}" if self.height == 0 else f"branch of {len(self.children)}"
         return f"<Node h={self.height} len={self.length} nl={self.newlines} {kind}>"
+
+
+@cython.final
+@cython.no_gc
+cdef class Branch(Node):
+    """A branch node (``height`` > 0)."""
+
+    # A branch also keeps its children's metrics side by side in one C block
+    # (lengths, child pointers, newlines, UTF-16 units, UTF-8 bytes: 5 * nkids entries,
+    # inline in the node so one cache miss per level fetches them), so a descent
+    # reads one contiguous array per level instead of touching every child object.
+    # The branch owns one reference to each child, held through its pointer in ``cm``
+    # (no tuple: an edit copies this block and bumps the siblings' refcounts, nothing else).
+    cdef Py_ssize_t nkids
+    cdef Py_ssize_t cm[5 * C_CAP]
+
+    @property
+    def children(self):
+        """The children of this branch as a tuple."""
+        return _kids(self)
+
+    def __dealloc__(self):
+        cdef Py_ssize_t j
+        for j in range(self.nkids):
+            Py_DECREF(<object><PyObject*>self.cm[self.nkids + j])
+        self.nkids = 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -214,7 +249,6 @@ cdef inline Node _mk_leaf(str text, Py_ssize_t length, Py_ssize_t nl, Py_ssize_t
     n.utf8 = u8
     n.height = 0
     n.text = text
-    n.children = None
     return n
 
 
@@ -225,17 +259,15 @@ cdef Node _leaf(str text):
 
 
 cdef Node _branch(tuple children):
-    cdef Node n = Node.__new__(Node)
+    cdef Branch n = Branch.__new__(Branch)
     cdef Node c
     cdef Py_ssize_t i, k = PyTuple_GET_SIZE(children)
     cdef Py_ssize_t length = 0, nl = 0, u16 = 0, u8 = 0
-    cdef Py_ssize_t* cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
-    if cm is NULL:
-        raise MemoryError()
-    n.cm = cm
+    cdef Py_ssize_t* cm = n.cm
     n.nkids = k
     for i in range(k):
         c = <Node>PyTuple_GET_ITEM(children, i)
+        Py_INCREF(c)
         cm[i] = c.length
         cm[k + i] = <Py_ssize_t><PyObject*>c
         cm[2 * k + i] = c.newlines
@@ -251,8 +283,24 @@ cdef Node _branch(tuple children):
     n.utf8 = u8
     n.height = (<Node>children[0]).height + 1
     n.text = None
-    n.children = children
     return n
+
+
+cdef tuple _kids(Node node):
+    """The children of branch ``node`` as a new tuple (slow paths only: joins and cuts)."""
+    cdef Branch b = <Branch>node
+    cdef Py_ssize_t j, k = b.nkids
+    cdef tuple out = PyTuple_New(k)
+    cdef object o
+    for j in range(k):
+        o = <object><PyObject*>b.cm[k + j]
+        Py_INCREF(o)
+        PyTuple_SET_ITEM(out, j, o)
+    return out
+
+
+cdef inline Node _child(Node node, Py_ssize_t i):
+    return <Node><PyObject*>(<Branch>node).cm[(<Branch>node).nkids + i]
 
 
 cdef Node _EMPTY = _mk_leaf("", 0, 0, 0, 0)
@@ -346,29 +394,30 @@ def char_at(Node root, Py_ssize_t index):
     if not 0 <= index < root.length:
         raise IndexError(f"index {index} out of range for a rope of length {root.length}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t i
     cdef Py_ssize_t* cm
-    while node.height:
-        cm = node.cm
-        for i in range(node.nkids):
+    cdef PyObject* pn
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        for i in range((<Branch>pn).nkids):
             if index < cm[i]:
                 break
             index -= cm[i]
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[(<Branch>pn).nkids + i]
+    node = <Node>pn
     return node.text[index]
 
 
 cdef void _collect(Node node, Py_ssize_t a, Py_ssize_t b, list out) except *:
     cdef Py_ssize_t off = 0, end, i
     cdef Node c
-    cdef tuple ch
     if node.height == 0:
         out.append(node.text if a == 0 and b == node.length else node.text[a:b])
         return
-    ch = node.children
-    for i in range(PyTuple_GET_SIZE(ch)):
-        c = <Node>ch[i]
+    for i in range((<Branch>node).nkids):
+        c = _child(node, i)
         end = off + c.length
         if end > a:
             if off >= b:
@@ -384,13 +433,15 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
         return ""
     # fast path: inside one leaf
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t i, a = start, b = end, off
     cdef Py_ssize_t* cm
-    while node.height:
-        cm = node.cm
+    cdef PyObject* pn
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
         off = 0
-        for i in range(node.nkids):
+        for i in range((<Branch>pn).nkids):
             if a - off < cm[i]:
                 break
             off += cm[i]
@@ -398,7 +449,8 @@ def substr(Node root, Py_ssize_t start, Py_ssize_t end):
             break
         a -= off
         b -= off
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[(<Branch>pn).nkids + i]
+    node = <Node>pn
     if node.height == 0:
         return node.text if a == 0 and b == node.length else node.text[a:b]
     cdef list out = []
@@ -415,20 +467,18 @@ def chunks(Node root, Py_ssize_t start, Py_ssize_t end):
 def _iter_chunks(Node root, Py_ssize_t start, Py_ssize_t end):
     cdef Py_ssize_t remaining = end - start, off = start, i, last, take
     cdef list stack = []
-    cdef Node node = root
-    cdef tuple ch
+    cdef Node node = root, parent
     cdef str text
     if remaining <= 0:
         return
     while node.height:
-        ch = node.children
         i = 0
-        last = PyTuple_GET_SIZE(ch) - 1
-        while i < last and off >= (<Node>ch[i]).length:
-            off -= (<Node>ch[i]).length
+        last = (<Branch>node).nkids - 1
+        while i < last and off >= _child(node, i).length:
+            off -= _child(node, i).length
             i += 1
-        stack.append((ch, i))
-        node = <Node>ch[i]
+        stack.append((node, i))
+        node = _child(node, i)
     while True:
         text = node.text
         take = node.length - off
@@ -439,14 +489,14 @@ def _iter_chunks(Node root, Py_ssize_t start, Py_ssize_t end):
         remaining -= take
         off = 0
         while True:
-            ch, i = stack.pop()
-            if i + 1 < PyTuple_GET_SIZE(ch):
-                stack.append((ch, i + 1))
-                node = <Node>ch[i + 1]
+            parent, i = stack.pop()
+            if i + 1 < (<Branch>parent).nkids:
+                stack.append((parent, i + 1))
+                node = _child(parent, i + 1)
                 break
         while node.height:
-            stack.append((node.children, 0))
-            node = <Node>node.children[0]
+            stack.append((node, 0))
+            node = _child(node, 0)
 
 
 def offset_of_line(Node root, Py_ssize_t line):
@@ -456,62 +506,95 @@ def offset_of_line(Node root, Py_ssize_t line):
     if line == 0:
         return 0
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, k = line, i = 0, n
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[2 * nk + i]:
                 break
             k -= cm[2 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     i = 0
-    cdef str text = node.text
+    return off + _nth_newline(node.text, node.length, node.newlines, k) + 1
+
+
+cdef Py_ssize_t _nth_newline(str text, Py_ssize_t n, Py_ssize_t total, Py_ssize_t k) noexcept:
+    """Index of the ``k``-th (1-based) ``"\n"`` of ``text`` (which has ``total`` of them)."""
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
-    n = node.length
+    cdef const unsigned char* p1
+    cdef Py_ssize_t i = 0, j, c
     if kind == 1:
-        for i in range(n):
-            if (<const unsigned char*>data)[i] == 10:
+        p1 = <const unsigned char*>data
+        if 2 * k <= total:
+            # whole 64-byte blocks first (a vectorised count), then the block holding it
+            while i + 64 <= n:
+                c = 0
+                for j in range(64):
+                    c += p1[i + j] == 10
+                if c >= k:
+                    break
+                k -= c
+                i += 64
+            while True:
+                if p1[i] == 10:
+                    k -= 1
+                    if k == 0:
+                        return i
+                i += 1
+        # nearer the end: the (total - k + 1)-th newline counted backwards
+        k = total - k + 1
+        i = n
+        while i >= 64:
+            c = 0
+            for j in range(1, 65):
+                c += p1[i - j] == 10
+            if c >= k:
+                break
+            k -= c
+            i -= 64
+        while True:
+            i -= 1
+            if p1[i] == 10:
                 k -= 1
                 if k == 0:
-                    break
-    elif kind == 2:
-        for i in range(n):
-            if (<const unsigned short*>data)[i] == 10:
-                k -= 1
-                if k == 0:
-                    break
-    else:
-        for i in range(n):
-            if (<const unsigned int*>data)[i] == 10:
-                k -= 1
-                if k == 0:
-                    break
-    return off + i + 1
+                    return i
+    for i in range(n):
+        if (kind == 2 and (<const unsigned short*>data)[i] == 10) or (kind == 4 and (<const unsigned int*>data)[i] == 10):
+            k -= 1
+            if k == 0:
+                return i
+    return n
 
 
 def line_of_offset(Node root, Py_ssize_t offset):
     """Number of ``"\\n"`` before ``offset``: the index of the line holding it."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t lines = 0, k = offset, i
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             lines += cm[2 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if k * 2 > node.length:
         return lines + node.newlines - _count_nl(node.text, k, node.length)
     return lines + _count_nl(node.text, 0, k)
@@ -521,20 +604,23 @@ def utf16_of_offset(Node root, Py_ssize_t offset):
     """UTF-16 code units before code point ``offset``."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t units = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             units += cm[3 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf16 == node.length:
         return units + k
     _scan(node.text, 0, k, &m)
@@ -546,19 +632,22 @@ def offset_of_utf16(Node root, Py_ssize_t units):
     if not 0 <= units <= root.utf16:
         raise IndexError(f"UTF-16 position {units} out of range 0..{root.utf16}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, u = units, i, pos = 0, w
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if u <= cm[3 * nk + i]:
                 break
             u -= cm[3 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf16 == node.length:
         return off + u
     cdef str text = node.text
@@ -576,20 +665,23 @@ def utf8_of_offset(Node root, Py_ssize_t offset):
     """UTF-8 bytes before code point ``offset``."""
     _check_offset(root, offset)
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t nbytes = 0, k = offset, i
     cdef Metrics m
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if k <= cm[i]:
                 break
             k -= cm[i]
             nbytes += cm[4 * nk + i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf8 == node.length:
         return nbytes + k
     _scan(node.text, 0, k, &m)
@@ -601,20 +693,23 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
     if not 0 <= nbytes <= root.utf8:
         raise IndexError(f"UTF-8 position {nbytes} out of range 0..{root.utf8}")
     cdef Node node = root, c
-    cdef tuple ch
     cdef Py_ssize_t off = 0, b = nbytes, i, pos = 0, w
     cdef unsigned int cp
     cdef Py_ssize_t* cm
+    cdef PyObject* pn
     cdef Py_ssize_t nk
-    while node.height:
-        cm = node.cm
-        nk = node.nkids
+    i = 0
+    pn = <PyObject*>node
+    while (<Node>pn).height:
+        cm = (<Branch>pn).cm
+        nk = (<Branch>pn).nkids
         for i in range(nk):
             if b <= cm[4 * nk + i]:
                 break
             b -= cm[4 * nk + i]
             off += cm[i]
-        node = <Node><PyObject*>cm[nk + i]
+        pn = <PyObject*>cm[nk + i]
+    node = <Node>pn
     if node.utf8 == node.length:
         return off + b
     cdef str text = node.text
@@ -636,7 +731,7 @@ def offset_of_utf8(Node root, Py_ssize_t nbytes):
 cdef inline bint _ok(Node node) noexcept:
     if node.height == 0:
         return node.length >= C_MIN_LEAF
-    return PyTuple_GET_SIZE(node.children) >= C_MIN_CHILDREN
+    return (<Branch>node).nkids >= C_MIN_CHILDREN
 
 
 cdef Node _merge_nodes(tuple c1, tuple c2):
@@ -682,37 +777,37 @@ cdef Node _concat(Node a, Node b):
     cdef tuple kids
     cdef Node n
     if ha < hb:
-        kids = b.children
+        kids = _kids(b)
         if ha == hb - 1 and _ok(a):
             return _merge_nodes((a,), kids)
         n = _concat(a, <Node>kids[0])
         if n.height == hb - 1:
             return _merge_nodes((n,), kids[1:])
-        return _merge_nodes(n.children, kids[1:])
+        return _merge_nodes(_kids(n), kids[1:])
     if ha > hb:
-        kids = a.children
+        kids = _kids(a)
         if hb == ha - 1 and _ok(b):
             return _merge_nodes(kids, (b,))
         n = _concat(<Node>kids[PyTuple_GET_SIZE(kids) - 1], b)
         if n.height == ha - 1:
             return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], (n,))
-        return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], n.children)
+        return _merge_nodes(kids[:PyTuple_GET_SIZE(kids) - 1], _kids(n))
     if _ok(a) and _ok(b):
         return _branch((a, b))
     if ha == 0:
         return _merge_leaves(a, b)
-    return _merge_nodes(a.children, b.children)
+    return _merge_nodes(_kids(a), _kids(b))
 
 
 cdef unsigned int _first_char(Node node) noexcept:
     while node.height:
-        node = <Node>node.children[0]
+        node = _child(node, 0)
     return _char(node.text, 0)
 
 
 cdef unsigned int _last_char(Node node) noexcept:
     while node.height:
-        node = <Node>node.children[PyTuple_GET_SIZE(node.children) - 1]
+        node = _child(node, (<Branch>node).nkids - 1)
     return _char(node.text, node.length - 1)
 
 
@@ -742,9 +837,8 @@ cdef Node _slice(Node node, Py_ssize_t a, Py_ssize_t b):
         return _leaf(node.text[a:b])
     cdef Node result = None, piece, c
     cdef Py_ssize_t off = 0, end, i
-    cdef tuple ch = node.children
-    for i in range(PyTuple_GET_SIZE(ch)):
-        c = <Node>ch[i]
+    for i in range((<Branch>node).nkids):
+        c = _child(node, i)
         end = off + c.length
         if end > a:
             if off >= b:
@@ -818,21 +912,25 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
     cdef PyObject* path[C_MAX_DEPTH]
     cdef Py_ssize_t idx[C_MAX_DEPTH]
     cdef int depth = 0, d
-    cdef Node node = root, c, parent, n1, n2 = None
-    cdef tuple ch, kids
-    cdef Py_ssize_t off, end, i, last, n, k, nl, u16, u8
+    cdef Node node, n1, n2 = None
+    cdef Branch c, parent
+    cdef tuple kids
+    cdef Py_ssize_t off, end, i, j, last, n, k, nl, u16, u8
     cdef Py_ssize_t dlen, dnl, du16, du8
     cdef Py_ssize_t* cm
     cdef Metrics dm
     cdef str t, new
-    while node.height:
+    # Descend with borrowed pointers (no refcount writes on the way down); prefetch the
+    # siblings of each node on the path, whose refcounts the copy of the path will bump.
+    cdef PyObject* pn = <PyObject*>root
+    while (<Node>pn).height:
         if depth == C_MAX_DEPTH:
             return None
-        ch = node.children
-        cm = node.cm
+        cm = (<Branch>pn).cm
+        k = (<Branch>pn).nkids
         off = 0
         i = 0
-        last = node.nkids - 1
+        last = k - 1
         while i < last:
             end = off + cm[i]
             if b <= end:
@@ -841,12 +939,15 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
             i += 1
         if a < off:
             return None
-        path[depth] = <PyObject*>node
+        for j in range(k):
+            SYMPHONY_PREFETCH(<void*>cm[k + j])
+        path[depth] = pn
         idx[depth] = i
         depth += 1
         a -= off
         b -= off
-        node = <Node><PyObject*>cm[node.nkids + i]
+        pn = <PyObject*>cm[k + i]
+    node = <Node>pn
     t = node.text
     n = node.length - (b - a) + tm.length
     if n == 0 or n > 2 * C_MAX_LEAF - 2:
@@ -871,35 +972,36 @@ cdef Node _edit(Node root, Py_ssize_t a, Py_ssize_t b, str text, Metrics* tm):
     if n <= C_MAX_LEAF:
         n1 = _mk_leaf(new, n, nl, u16, u8)
     else:
-        kids = (<Node>_split_leaf(new, n, nl, u16, u8)).children
+        kids = _kids(_split_leaf(new, n, nl, u16, u8))
         n1 = <Node>kids[0]
         n2 = <Node>kids[1]
     for d in range(depth - 1, -1, -1):
-        parent = <Node>path[d]
-        kids = _with_children(parent.cm, parent.nkids, idx[d], n1, n2)
-        k = PyTuple_GET_SIZE(kids)
+        parent = <Branch>path[d]
+        k = parent.nkids
         if n2 is None:
             i = idx[d]
-            cm = <Py_ssize_t*>PyMem_Malloc(5 * k * sizeof(Py_ssize_t))
-            if cm is NULL:
-                raise MemoryError()
+            c = Branch.__new__(Branch)
+            cm = c.cm
             memcpy(cm, parent.cm, 5 * k * sizeof(Py_ssize_t))
             cm[i] += dlen
-            cm[k + i] = <Py_ssize_t><PyObject*>n1
+            cm[k + i] = <Py_ssize_t><PyObject*>n1  # kept alive by ``kids``
             cm[2 * k + i] += dnl
             cm[3 * k + i] += du16
             cm[4 * k + i] += du8
-            n1 = Node.__new__(Node)
-            n1.cm = cm
-            n1.nkids = k
-            n1.length = parent.length + dlen
-            n1.newlines = parent.newlines + dnl
-            n1.utf16 = parent.utf16 + du16
-            n1.utf8 = parent.utf8 + du8
-            n1.height = parent.height
-            n1.text = None
-            n1.children = kids
-        elif k <= C_MAX_CHILDREN:
+            for j in range(k):
+                Py_INCREF(<object><PyObject*>cm[k + j])
+            c.nkids = k
+            c.length = parent.length + dlen
+            c.newlines = parent.newlines + dnl
+            c.utf16 = parent.utf16 + du16
+            c.utf8 = parent.utf8 + du8
+            c.height = parent.height
+            c.text = None
+            n1 = c
+            continue
+        kids = _with_children(parent.cm, k, idx[d], n1, n2)
+        k = PyTuple_GET_SIZE(kids)
+        if k <= C_MAX_CHILDREN:
             n1 = _branch(kids)
             n2 = None
         else:

@@ -15,12 +15,13 @@ Invariants, true of every node reachable from a root this module returns:
 1. Nodes are never changed after construction, so any number of ropes share them safely;
    an edit copies only the path from the root to the leaves it touches.
 2. A leaf has ``height`` 0, ``text`` a str and ``children`` None. A branch has ``height`` h > 0,
-   ``text`` None and a tuple of 2..MAX_CHILDREN children, each of height h - 1 (so every leaf
+   ``text`` None and a tuple of 2..max_children children, each of height h - 1 (so every leaf
    is at the same depth, and the depth is O(log n)).
 3. A branch's metrics are the sums of its children's; a leaf's are those of its text.
-4. A leaf holds 1..MAX_LEAF code points; only the root of the empty rope is an empty leaf.
-   Leaves built from text hold TARGET_LEAF..MAX_LEAF code points (the last one may be
-   shorter only when it is the whole rope).
+4. A leaf holds 1..max_leaf code points; only the root of the empty rope is an empty leaf.
+   Leaves cut from a text hold target_leaf..max_leaf code points (the last may be shorter
+   only when it is the whole rope); edits may leave shorter leaves, merged again when
+   trees are joined. (``max_leaf`` etc. are the limits in force: :func:`limits`.)
 5. No chunk boundary falls inside ``"\\r\\n"``: a leaf ending in ``"\\r"`` is never followed
    by a leaf starting with ``"\\n"``. (Line metrics count ``"\\n"`` only, so lookups would be
    right anyway; the invariant lets a consumer of :func:`chunks` treat each chunk's line
@@ -36,6 +37,7 @@ from collections.abc import Iterable, Iterator
 
 public_api = [
     "EMPTY",
+    "CHILDREN_CAP",
     "MAX_CHILDREN",
     "MAX_LEAF",
     "MIN_CHILDREN",
@@ -65,11 +67,14 @@ public_api = [
 #: Default limits (see :func:`set_limits`): leaves shorter than MIN_LEAF are merged with a
 #: neighbour when trees are joined; leaves cut from a big text are about TARGET_LEAF long;
 #: none is longer than MAX_LEAF; branches hold MIN_CHILDREN..MAX_CHILDREN children.
-MIN_LEAF = 2048
-TARGET_LEAF = 4096
-MAX_LEAF = 8192
+MIN_LEAF = 1024
+TARGET_LEAF = 2048
+MAX_LEAF = 4096
 MIN_CHILDREN = 4
-MAX_CHILDREN = 8
+MAX_CHILDREN = 16
+#: The most children a branch may ever have (``set_limits`` refuses more): the compiled
+#: twin keeps its children's metrics inline in each node, with room for this many.
+CHILDREN_CAP = 16
 
 _min_leaf = MIN_LEAF
 _target_leaf = TARGET_LEAF
@@ -89,11 +94,11 @@ def set_limits(min_leaf: int, target_leaf: int, max_leaf: int,
 
     For tests, which use tiny limits so small texts make deep trees. Trees built before
     stay valid texts. Requires 1 <= min_leaf <= target_leaf, target_leaf + min_leaf <=
-    max_leaf, 2 <= min_children and 2 * min_children <= max_children.
+    max_leaf, 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP.
     """
     global _min_leaf, _target_leaf, _max_leaf, _min_children, _max_children
     if not (1 <= min_leaf <= target_leaf and target_leaf + min_leaf <= max_leaf
-            and 2 <= min_children and 2 * min_children <= max_children):
+            and 2 <= min_children and 2 * min_children <= max_children <= CHILDREN_CAP):
         raise ValueError("inconsistent rope limits")
     previous = limits()
     _min_leaf, _target_leaf, _max_leaf = min_leaf, target_leaf, max_leaf

@@ -22,7 +22,7 @@ The laws the tests hold it to: ``b.apply(a.apply(t)) == a.compose(b).apply(t)``;
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, Union
 
 from ..errors import DeltaError
@@ -227,7 +227,8 @@ class Delta:
         """Where base offset ``offset`` is after this edit (cursors, selections, marks).
 
         Text inserted exactly at ``offset`` goes before the result when ``after`` is true,
-        after it otherwise; an offset inside deleted text moves to where the deletion was.
+        after it otherwise. An offset strictly inside a deleted or replaced range moves to
+        the end of the text that replaced it (to where the deletion was, if none did).
         """
         if not 0 <= offset <= self.base_len:
             raise DeltaError(f"offset {offset} out of range 0..{self.base_len}")
@@ -254,57 +255,26 @@ class Delta:
             raise DeltaError(f"cannot compose: the first delta yields length {self.target_len}, "
                              f"the second expects {other.base_len}")
         out: list[Op] = []
-        it1: Iterator[Op] = iter(self._ops)
-        it2: Iterator[Op] = iter(other._ops)
-        op1: Op | None = next(it1, None)
-        op2: Op | None = next(it2, None)
-        while op1 is not None or op2 is not None:
-            if type(op1) is int and op1 < 0:
-                _push_delete(out, -op1)
-                op1 = next(it1, None)
-                continue
-            if type(op2) is str:
-                _push_insert(out, op2)
-                op2 = next(it2, None)
-                continue
-            if op1 is None or op2 is None:  # pragma: no cover - lengths were checked
-                raise DeltaError("cannot compose deltas of mismatched lengths")
-            if type(op1) is str:
-                n1 = len(op1)
-                if op2 > 0:  # type: ignore[operator]
-                    if n1 > op2:  # type: ignore[operator]
-                        _push_insert(out, op1[:op2])  # type: ignore[misc]
-                        op1 = op1[op2:]  # type: ignore[misc]
-                        op2 = next(it2, None)
+        first = _Cursor(self._ops)
+        second = _Cursor(other._ops)
+        while not (first.done and second.done):
+            if first.kind == "delete":  # text the second delta never sees
+                _push_delete(out, first.take(first.size))
+            elif second.kind == "insert":  # text the first delta never saw
+                _push_insert(out, second.take_text(second.size))
+            else:
+                n = min(first.size, second.size)
+                if first.kind == "insert":
+                    text = first.take_text(n)
+                    if second.kind == "retain":
+                        _push_insert(out, text)
+                    second.take(n)  # (a delete here drops the just-inserted text)
+                else:  # first retains
+                    first.take(n)
+                    if second.kind == "retain":
+                        _push_retain(out, second.take(n))
                     else:
-                        _push_insert(out, op1)
-                        op2 = op2 - n1  # type: ignore[operator]
-                        op1 = next(it1, None)
-                        if op2 == 0:
-                            op2 = next(it2, None)
-                else:  # the insert is (partly) deleted again
-                    d = -op2  # type: ignore[operator]
-                    if n1 > d:
-                        op1 = op1[d:]
-                        op2 = next(it2, None)
-                    else:
-                        op2 = op2 + n1  # type: ignore[operator]
-                        op1 = next(it1, None)
-                        if op2 == 0:
-                            op2 = next(it2, None)
-            else:  # op1 retains
-                if op2 > 0:  # type: ignore[operator]
-                    m = min(op1, op2)  # type: ignore[type-var]
-                    _push_retain(out, m)  # type: ignore[arg-type]
-                else:
-                    m = min(op1, -op2)  # type: ignore[type-var,operator]
-                    _push_delete(out, m)  # type: ignore[arg-type]
-                op1 = op1 - m  # type: ignore[operator]
-                op2 = op2 - m if op2 > 0 else op2 + m  # type: ignore[operator]
-                if op1 == 0:
-                    op1 = next(it1, None)
-                if op2 == 0:
-                    op2 = next(it2, None)
+                        _push_delete(out, second.take(n))
         return Delta._of(out, self.base_len, other.target_len)
 
     def invert(self, base: Rope | str) -> Delta:
@@ -335,38 +305,30 @@ class Delta:
             raise DeltaError(f"cannot transform deltas of different bases ({self.base_len} and {other.base_len})")
         a2: list[Op] = []
         b2: list[Op] = []
-        it1: Iterator[Op] = iter(self._ops)
-        it2: Iterator[Op] = iter(other._ops)
-        op1: Op | None = next(it1, None)
-        op2: Op | None = next(it2, None)
-        while op1 is not None or op2 is not None:
-            if type(op1) is str:
-                _push_insert(a2, op1)
-                _push_retain(b2, len(op1))
-                op1 = next(it1, None)
-                continue
-            if type(op2) is str:
-                _push_retain(a2, len(op2))
-                _push_insert(b2, op2)
-                op2 = next(it2, None)
-                continue
-            if op1 is None or op2 is None:  # pragma: no cover - lengths were checked
-                raise DeltaError("cannot transform deltas of mismatched lengths")
-            m = min(abs(op1), abs(op2))  # type: ignore[arg-type]
-            if op1 > 0 and op2 > 0:  # type: ignore[operator]
-                _push_retain(a2, m)
-                _push_retain(b2, m)
-            elif op1 < 0 and op2 > 0:  # type: ignore[operator]
-                _push_delete(a2, m)
-            elif op1 > 0 and op2 < 0:  # type: ignore[operator]
-                _push_delete(b2, m)
-            # both delete the same text: nothing left to do on either side
-            op1 = op1 - m if op1 > 0 else op1 + m  # type: ignore[operator]
-            op2 = op2 - m if op2 > 0 else op2 + m  # type: ignore[operator]
-            if op1 == 0:
-                op1 = next(it1, None)
-            if op2 == 0:
-                op2 = next(it2, None)
+        first = _Cursor(self._ops)
+        second = _Cursor(other._ops)
+        while not (first.done and second.done):
+            if first.kind == "insert":
+                text = first.take_text(first.size)
+                _push_insert(a2, text)
+                _push_retain(b2, len(text))
+            elif second.kind == "insert":
+                text = second.take_text(second.size)
+                _push_retain(a2, len(text))
+                _push_insert(b2, text)
+            else:
+                n = min(first.size, second.size)
+                k1, k2 = first.kind, second.kind
+                first.take(n)
+                second.take(n)
+                if k1 == "retain" and k2 == "retain":
+                    _push_retain(a2, n)
+                    _push_retain(b2, n)
+                elif k1 == "delete" and k2 == "retain":
+                    _push_delete(a2, n)
+                elif k1 == "retain" and k2 == "delete":
+                    _push_delete(b2, n)
+                # both deleted the same text: nothing is left to do on either side
         return (Delta._of(a2, other.target_len, _target(a2)),
                 Delta._of(b2, self.target_len, _target(b2)))
 
@@ -394,6 +356,57 @@ class Delta:
         if delta.base_len != base_len:
             raise DeltaError(f"delta operations cover {delta.base_len} characters, 'base_len' says {base_len}")
         return delta
+
+
+class _Cursor:
+    """Walks a delta's operations, taking them in pieces of any size (for compose/transform).
+
+    ``kind`` is ``"retain"``, ``"delete"``, ``"insert"`` or ``"end"``; ``size`` is what is
+    left of the current operation (code points).
+    """
+
+    __slots__ = ("_ops", "_i", "_left", "_text", "kind", "size")
+
+    def __init__(self, ops: Sequence[Op]) -> None:
+        self._ops = ops
+        self._i = -1
+        self._left = 0
+        self._text = ""
+        self.kind = "end"
+        self.size = 0
+        self._next()
+
+    @property
+    def done(self) -> bool:
+        return self.kind == "end"
+
+    def _next(self) -> None:
+        self._i += 1
+        if self._i >= len(self._ops):
+            self.kind, self.size = "end", 0
+            return
+        op = self._ops[self._i]
+        if isinstance(op, str):
+            self.kind, self.size, self._text = "insert", len(op), op
+        elif op > 0:
+            self.kind, self.size = "retain", op
+        else:
+            self.kind, self.size = "delete", -op
+
+    def take(self, n: int) -> int:
+        """Consume ``n`` (<= size) of the current operation; returns ``n``."""
+        if self.kind == "insert":
+            self._text = self._text[n:]
+        self.size -= n
+        if self.size == 0:
+            self._next()
+        return n
+
+    def take_text(self, n: int) -> str:
+        """Consume ``n`` code points of the current insert; returns them."""
+        text = self._text[:n]
+        self.take(n)
+        return text
 
 
 def _target(ops: Sequence[Op]) -> int:

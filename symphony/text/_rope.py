@@ -2,7 +2,7 @@
 
 A ``Rope`` wraps the root node of a B-tree built by the speedup ``_rope`` (compiled, or its
 pure-Python twin, chosen once by :func:`symphony._speedups.load`). Leaves hold ``str``
-chunks of about a kilobyte; every node keeps the metrics of its subtree (code points,
+chunks of 1-4 KB; every node keeps the metrics of its subtree (code points,
 newlines, UTF-16 units, UTF-8 bytes), so positions of any kind are found in O(log n).
 
 Invariants:
@@ -117,7 +117,7 @@ class Rope:
     def chunks(self, start: int = 0, end: int | None = None) -> Iterator[str]:
         """The text between ``start`` and ``end`` as consecutive non-empty str pieces, lazily.
 
-        Chunks are the rope's own leaves (about 1 KB), cut at ``start`` and ``end``.
+        Chunks are the rope's own leaves (1-4 KB), cut at ``start`` and ``end``.
         """
         root = self._root
         return self._ops.chunks(root, start, root.length if end is None else end)  # type: ignore[no-any-return]
@@ -142,11 +142,12 @@ class Rope:
             if step == 1:
                 return self._ops.substr(root, start, stop) if start < stop else ""  # type: ignore[no-any-return]
             return str(self)[key]
-        if key < 0:
-            key += root.length
-            if key < 0:
-                raise IndexError(f"index {key - root.length} out of range for a rope of length {root.length}")
-        return self._ops.char_at(root, key)  # type: ignore[no-any-return]
+        index: int = key
+        if index < 0:
+            index += root.length
+            if index < 0:
+                raise IndexError(f"index {key} out of range for a rope of length {root.length}")
+        return self._ops.char_at(root, index)  # type: ignore[no-any-return]
 
     def slice(self: _R, start: int, end: int) -> _R:
         """The rope of the text between ``start`` and ``end``, sharing this rope's nodes."""
@@ -163,15 +164,21 @@ class Rope:
 
     def replace(self: _R, start: int, end: int, text: str) -> _R:
         """A new rope with the text between ``start`` and ``end`` replaced by ``text``."""
-        return self._wrap(self._ops.replace(self._root, start, end, text))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, start, end, text)
+        return rope
 
     def insert(self: _R, offset: int, text: str) -> _R:
         """A new rope with ``text`` inserted at ``offset``."""
-        return self._wrap(self._ops.replace(self._root, offset, offset, text))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, offset, offset, text)
+        return rope
 
     def delete(self: _R, start: int, end: int) -> _R:
         """A new rope without the text between ``start`` and ``end``."""
-        return self._wrap(self._ops.replace(self._root, start, end, ""))
+        rope = _new(self.__class__)
+        rope._root = self._ops.replace(self._root, start, end, "")
+        return rope
 
     def __add__(self: _R, other: Rope | str) -> _R:
         if not isinstance(other, (Rope, str)):
