@@ -38,6 +38,9 @@ def serve_connection(reader, writer, node: Node | None = None) -> None:  # type:
 
 def serve_stdio() -> int:
     """Serve the frontend on this process's stdin/stdout."""
+    # A background step (wrapping) holding the GIL must not make the reader thread wait
+    # the default 5 ms switch interval for a keystroke.
+    sys.setswitchinterval(0.0005)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     serve_connection(stdin, stdout)

@@ -18,6 +18,7 @@ Invariants:
 from __future__ import annotations
 
 import codecs
+import gc
 import os
 import stat
 import tempfile
@@ -84,7 +85,7 @@ def _decoded_blocks(f: object, path: str, info: FileInfo, counts: list[int]) -> 
             counts[0] += crlf
             counts[1] += text.count("\n") - crlf
             text = text.replace("\r\n", "\n")
-        else:
+        elif counts[0]:  # LF-only lines matter only once CRLF ones were seen
             counts[1] += text.count("\n")
         if text:
             yield text
@@ -99,7 +100,14 @@ def load_file(path: str) -> tuple[Rope, FileInfo]:
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
         info.mtime_ns, info.size = st.st_mtime_ns, st.st_size
-        rope = Rope.from_chunks(_decoded_blocks(f, path, info, counts))
+        # building allocates ~100k leaves at once: cycle collections meanwhile find nothing
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            rope = Rope.from_chunks(_decoded_blocks(f, path, info, counts))
+        finally:
+            if collecting:
+                gc.enable()
     info.crlf = counts[0] > counts[1]
     info.tabs, info.indent_width = detect_indentation(rope.lines(0))
     return rope, info

@@ -384,7 +384,7 @@ class WrapIndex:
                 continue
             chunk_end = line + 1
             end = next_start
-            while chunk_end < b and chunk_end - line < 48:
+            while chunk_end < b and chunk_end - line < 24:
                 nxt = rope.offset_of_line(chunk_end + 1) if chunk_end + 1 < n else len(rope) + 1
                 if nxt - end > LONG or nxt - start > 4 * LONG:
                     break
