@@ -10,7 +10,7 @@ by word); Ctrl+S save; Ctrl+Q quit (twice with unsaved changes); Ctrl+Z/Ctrl+Y u
 Ctrl+A select all; Ctrl+C/Ctrl+X/Ctrl+V copy/cut/paste; Ctrl+D add the next match of the
 selection as another cursor; Alt+Up/Alt+Down add a cursor above/below; Escape back to one
 cursor; Ctrl+F find, F3/Shift+F3 next/previous; Ctrl+R replace all; Ctrl+G go to line;
-Ctrl+L duplicate line; Tab/Shift+Tab indent/outdent; click to place the cursor
+Ctrl+L duplicate line; Ctrl+W soft wrap on/off; Tab/Shift+Tab indent/outdent; click to place the cursor
 (Ctrl+click adds one).
 """
 
@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -33,6 +34,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Static
 
 __all__ = ["CoreConnection", "EditorApp", "LineCache"]
+
+
+#: Columns taken by the line-number gutter.
+GUTTER = 7
 
 
 class LineCache:
@@ -84,7 +89,12 @@ class CoreConnection:
                 msg = json.loads(raw)
             except ValueError:
                 continue
-            if "method" in msg:
+            if "method" in msg and "id" in msg:  # a request from the core
+                result = None
+                if msg["method"] == "measure_width":  # terminal cells
+                    result = [[float(cell_len(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
+                self._write({"id": msg["id"], "result": result})
+            elif "method" in msg:
                 self.on_notification(msg["method"], msg.get("params"))
             else:
                 with self._lock:
@@ -202,7 +212,7 @@ class EditorView(Widget, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         app = self.editor
         line = app.first + event.y
-        col = max(0, event.x - 7)
+        col = max(0, event.x - GUTTER)
         cached = app.cache.lines[line] if 0 <= line < len(app.cache.lines) else None
         if cached is not None:  # screen column -> UTF-8 column
             raw = cached["text"].rstrip("\n")
@@ -239,6 +249,7 @@ class EditorApp(App[None]):
         Binding("ctrl+f", "prompt('find')", "Find", priority=True),
         Binding("ctrl+r", "prompt('replace')", "Replace", priority=True),
         Binding("ctrl+g", "prompt('goto')", "Go to line", priority=True),
+        Binding("ctrl+w", "toggle_wrap", "Wrap", priority=True),
     ]
 
     KEYMAP: dict[str, tuple[str, Any]] = {
@@ -283,6 +294,8 @@ class EditorApp(App[None]):
         self._prompt_kind = ""
         self._requested: tuple[int, int] | None = None
         self._argv = argv
+        self._sent_width = 0
+        self.word_wrap = False
         self.core: CoreConnection | None = None
 
     # -- layout ---------------------------------------------------------------------------
@@ -369,6 +382,10 @@ class EditorApp(App[None]):
     def send_scroll(self) -> None:
         height = max(1, self.editor_view.size.height)
         self.edit("scroll", [self.first, self.first + height])
+        width = max(1, self.editor_view.size.width - GUTTER)
+        if width != self._sent_width:
+            self._sent_width = width
+            self.edit("resize", {"width": width, "height": height})
         self.editor_view.refresh()
 
     def scroll_by(self, delta: int) -> None:
@@ -425,6 +442,15 @@ class EditorApp(App[None]):
 
         self.core.request("save", {"view_id": self.view_id, "file_path": self.path},
                           lambda r, e: self.call_from_thread(done, r, e))
+
+    def action_toggle_wrap(self) -> None:
+        if self.core is None or self.view_id is None:
+            return
+        self.word_wrap = not self.word_wrap
+        self.core.request("modify_user_config", {"domain": {"user_override": self.view_id},
+                                                 "changes": {"word_wrap": self.word_wrap, "wrap_width": 0}})
+        self.message = "wrap on" if self.word_wrap else "wrap off"
+        self.refresh_status()
 
     def action_quit_editor(self) -> None:
         if not self.pristine and not self._quit_armed:

@@ -17,6 +17,7 @@ Invariants:
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import logging
 import os
@@ -64,6 +65,14 @@ class XiCore:
         """Send notifications through ``peer``."""
         self.peer = peer
         self._send = peer.send_notification
+
+    def request_frontend(self, method: str, params: Any) -> concurrent.futures.Future[Any]:
+        """Send the frontend a request; the future gets its answer (or fails with RpcError)."""
+        if self.peer is None:
+            future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            future.set_exception(RpcError(-32603, "no frontend connected"))
+            return future
+        return self.peer.send_request(method, params)
 
     def send(self, method: str, params: Any) -> None:
         """Send a notification to the frontend."""
@@ -131,7 +140,7 @@ class XiCore:
             key = os.path.abspath(path) if path else None
             ref = self.buffers.get(key) if key else None
             if ref is None:
-                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config))
+                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend)
                 if key:
                     self.buffers[key] = ref
                     self._start_watcher()

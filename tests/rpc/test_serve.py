@@ -375,3 +375,20 @@ def test_wrapping_at_a_column(xi):
     xi.edit(v, "insert", {"chars": "!"})
     assert xi.contents(v) == "alpha beta ga!mma delta\nxy"
     assert xi.scroll_to[v] == (1, 3)
+
+
+def test_wrapping_at_a_measured_width(xi):
+    v = xi.new_view()
+    xi.request("modify_user_config", {"domain": {"user_override": v},
+                                      "changes": {"word_wrap": True, "wrap_width": 0}})
+    xi.edit(v, "insert", {"chars": "alpha beta gamma delta"})
+    xi.edit(v, "resize", {"width": 80.0, "height": 400.0})  # 80 px, 8 px a character: 10 columns
+    import time
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        xi.contents(v)
+        if len(xi.caches[v].lines) == 3:
+            break
+        time.sleep(0.05)
+    assert [r["method"] for r in xi.requests][-1] == "measure_width"
+    assert [line.text for line in xi.caches[v].lines] == ["alpha beta ", "gamma ", "delta"]

@@ -104,6 +104,8 @@ class XiClient:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
         self.caches: dict[str, LineCache] = {}
         self.notifications: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.char_width_px = 8.0
         self.responses: dict[Any, queue.Queue[dict[str, Any]]] = {}
         self.errors: list[dict[str, Any]] = []  # error responses with id null
         self.scroll_to: dict[str, tuple[int, int]] = {}
@@ -119,7 +121,13 @@ class XiClient:
     def _read(self) -> None:
         for raw in self.proc.stdout:
             msg = json.loads(raw)
-            if "method" in msg:
+            if "method" in msg and "id" in msg:  # a request from the core
+                self.requests.append(msg)
+                result = self.char_width_px if msg["method"] == "measure_width" else None
+                if msg["method"] == "measure_width":
+                    result = [[self.char_width_px * len(s) for s in req["strings"]] for req in msg["params"]]
+                self.raw(json.dumps({"id": msg["id"], "result": result}).encode() + b"\n")
+            elif "method" in msg:
                 self.notifications.append(msg)
                 params = msg.get("params") or {}
                 if msg["method"] == "update":

@@ -5,6 +5,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
 
 - ``("add_view", view_id)``, ``("remove_view", view_id)`` -> True when no views are left
 - ``("command", (view_id, method, params))`` -> the edit method's result
+- ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
+  (``measure_width``), run in the actor so the buffer stays single-threaded
 - ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
   so edits go first; wrapping never sits on the typing path)
 - ``("save", path_or_None)``, ``("check_disk", None)``, ``("config", changes)``,
@@ -16,6 +18,8 @@ else: the actor resumes with the next message (``Supervision.RESUME``).
 
 from __future__ import annotations
 
+import concurrent.futures
+from collections.abc import Callable
 from typing import Any
 
 from ...actors import Actor
@@ -28,9 +32,18 @@ __all__ = ["BufferActor"]
 class BufferActor(Actor):
     """Holds the rope, views, selections and undo history of one document."""
 
-    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None) -> None:
+    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
+                 request: Callable[[str, Any], concurrent.futures.Future[Any]] | None = None) -> None:
         self.buffer = Buffer(send, path, config)
         self._wrap_scheduled = False
+        if request is not None:
+            ref = self.actor_ref
+
+            def ask_frontend(method: str, params: Any, on_result: Callable[[Any], None]) -> None:
+                future = request(method, params)
+                future.add_done_callback(lambda f: ref.tell("answer", (on_result, f)))
+
+            self.buffer.request = ask_frontend
 
     def on_receive(self, message: Message[Any]) -> Any:
         try:
@@ -64,6 +77,11 @@ class BufferActor(Actor):
             for view_id in buffer.views:
                 buffer.send("config_changed", {"view_id": view_id, "changes": dict(payload)})
             buffer.configure_wrap()
+            buffer.flush()
+            return None
+        if kind == "answer":  # the frontend answered a request the buffer made
+            on_result, future = payload
+            on_result(None if future.exception() is not None else future.result())
             buffer.flush()
             return None
         if kind == "wrap_step":

@@ -59,6 +59,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
 }
 
 Send = Callable[[str, dict[str, Any]], None]
+#: ``request(method, params, on_result)``: ask the frontend; ``on_result(result)`` runs
+#: later in the buffer's own context (``None`` result when the frontend answered an error).
+Request = Callable[[str, Any, Callable[[Any], None]], None]
 Edit = tuple[int, int, str]
 
 
@@ -112,6 +115,7 @@ class Buffer:
         self._text_cache: tuple[Rope, str] | None = None
         self.kill_ring = ""
         self.wrap: WrapIndex | None = None
+        self.request: Request | None = None
         self._commands = self._command_table()
         self.configure_wrap()
 
@@ -119,13 +123,15 @@ class Buffer:
         """Start (or stop) wrapping per ``word_wrap``/``wrap_width`` and the views' widths.
 
         ``wrap_width > 0`` wraps at that many columns; ``0`` wraps at the width the
-        frontend reported with ``resize`` (in columns: character cells of its font).
+        frontend reported with ``resize``, divided by the width of one character as the
+        frontend measured it (``measure_width``; a frontend that does not answer is taken
+        to report its width in character cells).
         """
         width = 0
         if self.config["word_wrap"]:
             width = int(self.config["wrap_width"])
             if width <= 0:
-                widths = [int(v.width) for v in self.views.values() if v.width > 0]
+                widths = [int(v.width / (v.char_width or 1.0)) for v in self.views.values() if v.width > 0]
                 width = min(widths) if widths else 0
         old = self.wrap
         if width <= 0:
@@ -684,6 +690,20 @@ class Buffer:
     def cmd_resize(self, view: View, params: Any) -> None:
         view.width = float(_p(params, "width", (int, float)))
         _p(params, "height", (int, float), 0)  # the scroll window gives the line count
+        if (self.config["word_wrap"] and self.config["wrap_width"] <= 0 and view.char_width is None
+                and self.request is not None):
+            view.char_width = 1.0  # until the frontend answers
+
+            def measured(result: Any) -> None:
+                try:
+                    width = float(result[0][0])
+                except (TypeError, ValueError, IndexError, KeyError):
+                    return
+                if width > 0 and view.view_id in self.views:
+                    view.char_width = width
+                    self.configure_wrap()
+
+            self.request("measure_width", [{"id": 0, "strings": ["0"]}], measured)
         self.configure_wrap()
 
     def cmd_request_lines(self, view: View, params: Any) -> None:

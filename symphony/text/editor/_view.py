@@ -51,6 +51,7 @@ class View:
     first: int = 0
     height: int = 0
     width: float = 0.0
+    char_width: float | None = None
     # what the frontend's cache holds
     fe_lines: int = 0
     valid: tuple[int, int] = (0, 0)
