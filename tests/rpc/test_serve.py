@@ -375,6 +375,13 @@ def test_wrapping_at_a_column(xi):
     xi.edit(v, "insert", {"chars": "!"})
     assert xi.contents(v) == "alpha beta ga!mma delta\nxy"
     assert xi.scroll_to[v] == (1, 3)
+    xi.edit(v, "move_down")  # by visual line: into "delta"
+    xi.contents(v)
+    assert xi.scroll_to[v] == (2, 3)
+    xi.edit(v, "move_up")
+    xi.edit(v, "move_up")
+    xi.contents(v)
+    assert xi.scroll_to[v] == (0, 3)
 
 
 def test_wrapping_at_a_measured_width(xi):

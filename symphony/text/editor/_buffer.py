@@ -398,6 +398,8 @@ class Buffer:
             o = 0
         elif movement == "doc_end":
             o = len(rope)
+        elif movement in ("up", "down", "page_up", "page_down") and self.wrap is not None:
+            o, horiz = self._vertical_wrapped(view, region, movement)
         elif movement in ("up", "down", "page_up", "page_down"):
             line, col = rope.line_col(o)
             horiz = region.horiz if region.horiz is not None else col
@@ -413,6 +415,33 @@ class Buffer:
             if movement.startswith("page"):
                 view.first = max(0, min(rope.line_count - 1, view.first + delta))
         return Region(region.anchor if extend else o, o, horiz)
+
+    def _vertical_wrapped(self, view: View, region: Region, movement: str) -> tuple[int, int | None]:
+        """Up/down/page by visual lines when wrapping is on; the column is kept visually."""
+        rope = self.rope
+        wrap = self.wrap
+        assert wrap is not None
+        line, col = rope.line_col(region.active)
+        segs = wrap.segments(line)
+        k = bisect_right(segs, col) - 1
+        horiz = region.horiz if region.horiz is not None else col - segs[k]
+        page = max(1, (view.height or 20) - 1)
+        delta = {"up": -1, "down": 1, "page_up": -page, "page_down": page}[movement]
+        total = wrap.total(rope.line_count)
+        target = wrap.vis_of_line(line) + k + delta
+        if movement.startswith("page"):
+            view.first = max(0, min(total - 1, view.first + delta))
+        if target < 0:
+            return 0, None
+        if target >= total:
+            return len(rope), None
+        tline, tseg = wrap.line_of_vis(target)
+        tsegs = wrap.segments(tline)
+        text_len = len(rope.line(tline))
+        start = tsegs[tseg]
+        last = tseg == len(tsegs) - 1
+        end = text_len if last else tsegs[tseg + 1] - 1
+        return rope.offset_of_line(tline) + min(start + horiz, max(start, end)), horiz
 
     def move(self, view: View, movement: str, extend: bool) -> None:
         """Move every region (extending the selections when ``extend``); seals the undo step."""
