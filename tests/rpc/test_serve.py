@@ -399,3 +399,69 @@ def test_wrapping_at_a_measured_width(xi):
         time.sleep(0.05)
     assert [r["method"] for r in xi.requests][-1] == "measure_width"
     assert [line.text for line in xi.caches[v].lines] == ["alpha beta ", "gamma ", "delta"]
+
+
+def test_new_file_is_created_on_save(xi, tmp_path):
+    path = tmp_path / "sub" / "new.txt"
+    path.parent.mkdir()
+    v = xi.new_view(str(path))
+    xi.sync_check(v, "")
+    typed(xi, v, "fresh")
+    xi.request("save", {"view_id": v, "file_path": str(path)})
+    assert path.read_text() == "fresh"
+    assert not [p for p in path.parent.iterdir() if p.name != "new.txt"]  # no temp file left
+    answer = xi.request_raw("save", {"view_id": v, "file_path": str(tmp_path / "missing" / "x.txt")})
+    assert answer["error"]["code"] == -32001
+
+
+def test_changed_on_disk_with_unsaved_edits_alerts(xi, tmp_path):
+    import time
+    path = tmp_path / "busy.txt"
+    path.write_text("a\n")
+    v = xi.new_view(str(path))
+    typed(xi, v, "mine ")
+    xi.sync_check(v, "mine a\n")
+    path.write_text("theirs\n")
+    os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "changed on disk" not in (xi.last("alert") or {}).get("msg", ""):
+        time.sleep(0.1)
+    assert "changed on disk" in xi.last("alert")["msg"]
+    xi.sync_check(v, "mine a\n")  # the buffer is left alone
+
+
+def test_paste_one_line_per_cursor_and_click(xi):
+    v = xi.new_view()
+    xi.edit(v, "insert", {"chars": "a\nb\nc"})
+    xi.edit(v, "click", [0, 1, 0, 1])
+    xi.edit(v, "add_selection_below")
+    xi.edit(v, "add_selection_below")
+    xi.edit(v, "paste", {"chars": "1\n2\n3"})
+    xi.sync_check(v, "a1\nb2\nc3")
+    xi.edit(v, "click", [1, 0, 0, 2])  # double click selects the word
+    assert xi.edit_request(v, "copy") == "b2"
+
+
+def test_listen_on_tcp(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from .xi_client import ROOT
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.Popen([sys.executable, "-m", "symphony", "serve", "--listen", "tcp://127.0.0.1:0"],
+                            stderr=subprocess.PIPE, env=env)
+    try:
+        line = proc.stderr.readline().decode()
+        port = int(line.rsplit(",", 1)[1].strip(" )\n"))
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn, \
+                conn.makefile("rwb") as stream:
+            stream.write(b'not json\n{"id": 1, "method": "new_view", "params": {}}\n')
+            stream.flush()
+            answers = [json.loads(stream.readline()) for _ in range(5)]
+            assert answers[0]["error"]["code"] == -32700
+            assert {"id": 1, "result": "view-id-1", "jsonrpc": "2.0"} in answers
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()
