@@ -8,11 +8,11 @@
 - Open: seconds from ``new_view`` to the first ``update``, over what Python takes to read
   and decode the same file (target: <= 3), and the core's peak RSS over the file size
   (target: <= 2; it includes the interpreter, about 40 MB).
-- Document operations against textual's ``TextArea`` document (``textual.document.Document``),
-  where they overlap: 300 single-character inserts in the middle of the 100MB text, each
-  followed by reading the 50 lines a screen shows; and building the document from the
-  decoded text. Ours goes through the buffer (selections, undo and the frontend update
-  included), textual's through ``replace_range``/``get_line``.
+- Document operations against textual's ``TextArea`` document (``textual.document.Document``,
+  a list of lines), where they overlap: 300 edits in the middle of the 100MB text (a
+  character, a line break, a 300-line paste), each followed by reading the 50 lines a
+  screen shows; and building the document from the decoded text. ``EditorInsert`` times
+  our whole buffer path for the same typing, for scale.
 
 ``SYMPHONY_BENCH_MB`` sets the file size (default 100) for a quicker run.
 """
@@ -98,27 +98,30 @@ class OpenFile:
 
 
 class DocumentOps:
-    """Insert-and-read-the-screen against textual's TextArea document."""
+    """Document operations against textual's TextArea document, where they overlap.
 
-    params = ["symphony", "textual"]
-    param_names = ["impl"]
+    Each op runs 300 times in the middle of the text, each followed by reading the 50 lines
+    a screen shows: ``type`` inserts one character, ``newline`` inserts a line break (the
+    document gains a line), ``paste`` inserts 20 KB of 300 lines. Ours is the rope
+    (``insert`` at an offset found with ``offset_of_line``; the screen read with one slice,
+    as the view renders); textual's is ``Document.replace_range`` and ``get_line``.
+    """
+
+    params = [["symphony", "textual"], ["type", "newline", "paste"]]
+    param_names = ["impl", "op"]
     unit = "ms"
     repeat = 3
     interleave = False
 
-    def setup(self, impl: str) -> None:
+    def setup(self, impl: str, op: str) -> None:
         with open(big_file(), encoding="utf-8") as f:
             text = f.read()
         self.middle = 700_000 * int(os.environ.get("SYMPHONY_BENCH_MB", "100")) // 100
+        self.piece = {"type": "x", "newline": "\n", "paste": "pasted line of text, 60 characters or so......\n" * 300}[op]
         if impl == "symphony":
-            from symphony.text.editor import Buffer
+            from symphony.text import Rope
 
-            self.buffer = Buffer(lambda method, params: None)
-            self.buffer.rope = type(self.buffer.rope)(text)
-            self.buffer.saved = self.buffer.rope
-            self.buffer.add_view("v")
-            self.buffer.command("v", "goto_line", {"line": self.middle})
-            self.buffer.command("v", "scroll", [self.middle - 20, self.middle + 30])
+            self.rope = Rope(text)
         else:
             try:
                 from textual.document._document import Document
@@ -127,30 +130,78 @@ class DocumentOps:
             self.document: Any = Document(text)
         del text
 
-    def time_300_inserts_and_screen_reads(self, impl: str) -> None:
+    def time_300_edits_and_screen_reads(self, impl: str, op: str) -> None:
+        row = self.middle
+        piece = self.piece
         if impl == "symphony":
-            command = self.buffer.command
-            for _ in range(INSERTS):
-                command("v", "insert", {"chars": "x"})  # renders the changed screen lines too
+            rope = self.rope
+            for i in range(INSERTS):
+                rope = rope.insert(rope.offset_of_line(row) + i % 40, piece)
+                a = rope.offset_of_line(row - 20)
+                rope[a:rope.offset_of_line(row + 30)].split("\n")
         else:
             document = self.document
-            row = self.middle
             for i in range(INSERTS):
-                document.replace_range((row, i), (row, i), "x")
+                document.replace_range((row, i % 40), (row, i % 40), piece)
                 for line in range(row - 20, row + 30):
                     document.get_line(line)
 
-    def track_build_seconds(self, impl: str) -> float:
+
+
+class DocumentBuild:
+    """Building the document from the decoded 100MB text: the rope against textual's."""
+
+    params = ["symphony", "textual"]
+    param_names = ["impl"]
+    repeat = 3
+    interleave = False
+
+    def setup(self, impl: str) -> None:
+        if impl == "textual":
+            try:
+                from textual.document._document import Document  # noqa: F401
+            except ImportError:
+                raise NotImplementedError from None
         with open(big_file(), encoding="utf-8") as f:
-            text = f.read()
+            self.text = f.read()
+
+    def track_build_seconds(self, impl: str) -> float:
         t = time.perf_counter()
         if impl == "symphony":
             from symphony.text import Rope
 
-            Rope(text)
+            Rope(self.text)
         else:
             from textual.document._document import Document
 
-            Document(text)
+            Document(self.text)
         return time.perf_counter() - t
     track_build_seconds.unit = "s"  # type: ignore[attr-defined]
+
+
+class EditorInsert:
+    """Ours only: the same 300 typed characters through the buffer (selections, undo and
+    rendering the frontend update included), for scale against ``DocumentOps``."""
+
+    params = ["symphony"]
+    param_names = ["impl"]
+    unit = "ms"
+    repeat = 3
+
+    def setup(self, impl: str) -> None:
+        from symphony.text import Rope
+        from symphony.text.editor import Buffer
+
+        with open(big_file(), encoding="utf-8") as f:
+            rope = Rope(f.read())
+        middle = 700_000 * int(os.environ.get("SYMPHONY_BENCH_MB", "100")) // 100
+        self.buffer = Buffer(lambda method, params: None)
+        self.buffer.rope = self.buffer.saved = rope
+        self.buffer.add_view("v")
+        self.buffer.command("v", "goto_line", {"line": middle})
+        self.buffer.command("v", "scroll", [middle - 20, middle + 30])
+
+    def time_300_typed_characters(self, impl: str) -> None:
+        command = self.buffer.command
+        for _ in range(INSERTS):
+            command("v", "insert", {"chars": "x"})

@@ -21,6 +21,7 @@ Invariants:
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,12 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     lines = rope[start_off:end_off].split("\n")
     if last + 1 < n:
         lines.pop()  # the slice ends with the last line's "\n"
+    if wrap is None:  # one visual line per line
+        starts = list(accumulate([len(t) + 1 for t in lines[:-1]], initial=start_off))
+        nls = [True] * len(lines)
+        if first + len(lines) >= n:
+            nls[-1] = False
+        return lines, starts, list(range(first + 1, first + 1 + len(lines))), nls
     texts: list[str] = []
     starts: list[int] = []
     lns: list[int] = []
