@@ -101,11 +101,11 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     if last + 1 < n:
         lines.pop()  # the slice ends with the last line's "\n"
     if wrap is None:  # one visual line per line
-        starts = list(accumulate([len(t) + 1 for t in lines[:-1]], initial=start_off))
-        nls = [True] * len(lines)
+        flags = [True] * len(lines)
         if first + len(lines) >= n:
-            nls[-1] = False
-        return lines, starts, list(range(first + 1, first + 1 + len(lines))), nls
+            flags[-1] = False
+        offsets = list(accumulate([len(t) + 1 for t in lines[:-1]], initial=start_off))
+        return lines, offsets, list(range(first + 1, first + 1 + len(lines))), flags
     texts: list[str] = []
     starts: list[int] = []
     lns: list[int] = []
