@@ -207,14 +207,15 @@ class Buffer:
         line, col = self.rope.line_col(region.active)
         if (line, col) != view.last_caret:
             view.last_caret = (line, col)
-            text = self.rope.line(line) if col else ""
+            start = region.active - col
             vline = line
             if self.wrap is not None:
                 segs = self.wrap.segments(line)
-                k = bisect_right(segs, col) - 1 if col < len(text) else len(segs) - 1
+                k = bisect_right(segs, col) - 1 if col < _line_len(self.rope, line) else len(segs) - 1
                 vline = self.wrap.vis_of_line(line) + k
-                text, col = text[segs[k]:], col - segs[k]
-            col8 = len(text[:col].encode("utf-8", "surrogatepass")) if col else 0
+                start, col = start + segs[k], col - segs[k]
+            text = self.rope[start:start + col] if col else ""
+            col8 = len(text.encode("utf-8", "surrogatepass")) if col else 0
             self.send("scroll_to", {"view_id": view.view_id, "line": vline, "col": col8})
 
     def command(self, view_id: str, method: str, params: Any) -> Any:
@@ -269,7 +270,8 @@ class Buffer:
 
         self.rope = rope
         if self.wrap is not None:
-            self.wrap.on_edit(first_line, old.line_of_offset(edits[-1][1]), rope.line_of_offset(ends[-1]), rope)
+            self.wrap.on_edit(first_line, old.line_of_offset(edits[-1][1]), rope.line_of_offset(ends[-1]), rope,
+                              span=(edits[0][0], edits[-1][1], ends[-1]))
         for v in self.views.values():
             if v is view:
                 v.regions = normalize(carets(ends) if carets else [Region.caret(o) for o in ends])
@@ -393,7 +395,7 @@ class Buffer:
             o = rope.offset_of_line(line)
         elif movement == "line_end":
             line = rope.line_of_offset(o)
-            o = rope.offset_of_line(line) + len(rope.line(line))
+            o = rope.offset_of_line(line) + _line_len(rope, line)
         elif movement == "doc_start":
             o = 0
         elif movement == "doc_end":
@@ -411,7 +413,7 @@ class Buffer:
             elif target >= rope.line_count:
                 o, horiz = len(rope), None
             else:
-                o = rope.offset_of_line(target) + min(horiz, len(rope.line(target)))
+                o = rope.offset_of_line(target) + min(horiz, _line_len(rope, target))
             if movement.startswith("page"):
                 view.first = max(0, min(rope.line_count - 1, view.first + delta))
         return Region(region.anchor if extend else o, o, horiz)
@@ -437,7 +439,7 @@ class Buffer:
             return len(rope), None
         tline, tseg = wrap.line_of_vis(target)
         tsegs = wrap.segments(tline)
-        text_len = len(rope.line(tline))
+        text_len = _line_len(rope, tline)
         start = tsegs[tseg]
         last = tseg == len(tsegs) - 1
         end = text_len if last else tsegs[tseg + 1] - 1
@@ -599,7 +601,7 @@ class Buffer:
             return
 
         def at(line: int, col: int) -> int:
-            return rope.offset_of_line(line) + min(col, len(rope.line(line)))
+            return rope.offset_of_line(line) + min(col, _line_len(rope, line))
 
         view.regions = normalize([*view.regions, Region(at(target_a, col_a), at(target_b, col_b))])
 
@@ -614,7 +616,7 @@ class Buffer:
             a, b = rope.line_of_offset(r.start), rope.line_of_offset(r.end)
             for line in range(a, b + 1):
                 ls = rope.offset_of_line(line)
-                le = ls + len(rope.line(line))
+                le = ls + _line_len(rope, line)
                 s, e = max(ls, r.start), min(le, r.end)
                 if e > s or line == a:
                     out.append(Region(s, e))
@@ -652,7 +654,7 @@ class Buffer:
                 continue
             o = r.active
             line, col = rope.line_col(o)
-            length = len(rope.line(line))
+            length = _line_len(rope, line)
             if length < 2 or col == 0:
                 continue
             if col == length:
@@ -750,10 +752,10 @@ class Buffer:
                 return len(rope)
             line, seg = self.wrap.line_of_vis(line)
             segs = self.wrap.segments(line)
-            whole = rope.line(line)
             seg_start = segs[seg] if seg < len(segs) else 0
-            seg_end = segs[seg + 1] if seg + 1 < len(segs) else len(whole)
-            text = whole[seg_start:seg_end]
+            seg_end = segs[seg + 1] if seg + 1 < len(segs) else _line_len(rope, line)
+            base = rope.offset_of_line(line)
+            text = rope[base + seg_start:base + seg_end]
         elif line >= rope.line_count:
             return len(rope)
         else:
@@ -1040,6 +1042,14 @@ class Buffer:
         self.rope = rope
         self.saved = rope
         self.flush()
+
+
+def _line_len(rope: Rope, line: int) -> int:
+    """Length of ``line`` without its newline, in O(log n) (no copy of a long line)."""
+    start = rope.offset_of_line(line)
+    if line + 1 < rope.line_count:
+        return rope.offset_of_line(line + 1) - 1 - start
+    return len(rope) - start
 
 
 def _merge_edits(edits: list[Edit]) -> list[Edit]:

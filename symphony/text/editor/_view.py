@@ -97,6 +97,8 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
         last = wrap.line_of_vis(we - 1)[0]
     start_off = rope.offset_of_line(first)
     end_off = rope.offset_of_line(last + 1) if last + 1 < n else len(rope)
+    if wrap is not None and end_off - start_off > 1 << 16:  # a long line: read only the visual lines shown
+        return _window_segments(rope, ws, we, first, skip, wrap)
     lines = rope[start_off:end_off].split("\n")
     if last + 1 < n:
         lines.pop()  # the slice ends with the last line's "\n"
@@ -106,6 +108,7 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
             flags[-1] = False
         offsets = list(accumulate([len(t) + 1 for t in lines[:-1]], initial=start_off))
         return lines, offsets, list(range(first + 1, first + 1 + len(lines))), flags
+    assert wrap is not None
     texts: list[str] = []
     starts: list[int] = []
     lns: list[int] = []
@@ -126,6 +129,31 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     count = we - ws
     if skip or len(texts) > count:
         texts, starts, lns, nls = (x[skip:skip + count] for x in (texts, starts, lns, nls))  # type: ignore[assignment]
+    return texts, starts, lns, nls
+
+
+def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: WrapIndex
+                     ) -> tuple[list[str], list[int], list[int], list[bool]]:
+    """Like :func:`_window`, reading each visual line on its own (for very long lines)."""
+    n = rope.line_count
+    texts: list[str] = []
+    starts: list[int] = []
+    lns: list[int] = []
+    nls: list[bool] = []
+    while len(texts) < we - ws and line < n:
+        base = rope.offset_of_line(line)
+        length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - base
+        segs = wrap.segments(line)
+        while seg < len(segs) and len(texts) < we - ws:
+            a = segs[seg]
+            b = segs[seg + 1] if seg + 1 < len(segs) else length
+            texts.append(rope[base + a:base + b])
+            starts.append(base + a)
+            lns.append(line + 1 if seg == 0 else -(line + 1))
+            nls.append(seg == len(segs) - 1 and line < n - 1)
+            seg += 1
+        line += 1
+        seg = 0
     return texts, starts, lns, nls
 
 

@@ -306,9 +306,27 @@ class WrapIndex:
         out.sort()
         self.pending = out
 
-    def on_edit(self, first: int, old_last: int, new_last: int, rope: Rope) -> None:
-        """Lines ``first..old_last`` became ``first..new_last``; re-wrap them now when short."""
+    def on_edit(self, first: int, old_last: int, new_last: int, rope: Rope,
+                span: tuple[int, int, int] | None = None) -> None:
+        """Lines ``first..old_last`` became ``first..new_last``; re-wrap them now when short.
+
+        ``span = (start, old_end, new_end)`` are the edit's offsets; an edit inside one
+        long line re-wraps only around the edit (see :meth:`_rewrap_around`).
+        """
         delta = new_last - old_last
+        if span is not None and first == old_last == new_last:
+            old_breaks = self.lines.get(first)
+            line_start = rope.offset_of_line(first)
+            length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
+            if old_breaks and length > SYNC_CHARS:
+                breaks, exact = self._rewrap_around(rope, line_start, length, old_breaks, span[0] - line_start,
+                                                    span[1] - line_start, span[2] - line_start)
+                self.lines.set(first, breaks)  # type: ignore[arg-type]
+                if not exact or self._pending_has(first):
+                    if self._partial is not None and self._partial[0] == first:
+                        self._partial = None  # start that line again, from its start
+                    self._add_pending(first, first + 1)
+                return
         self.lines.edit(first, old_last, delta)
         pending: list[tuple[int, int]] = []
         for a, b in self.pending:
@@ -351,6 +369,46 @@ class WrapIndex:
             brks = brks + [pos]
         self._partial = (line, pos, brks)
         return False
+
+    def _pending_has(self, line: int) -> bool:
+        return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
+
+    def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: tuple[int, ...] | list[int],
+                       start: int, old_end: int, new_end: int) -> tuple[tuple[int, ...], bool]:
+        """Breaks of a long line after an edit of ``[start, old_end)`` -> ``[start, new_end)``,
+        and whether they are exact.
+
+        Breaks before the edit's visual line stay; breaks after it move with the text; the
+        visual lines from the edit on are wrapped again over a window of a few visual
+        lines. When a new break meets a moved old one, the greedy wrap is back in step and
+        the result is exact. Otherwise the window's breaks are joined to the moved ones
+        (the visual line in between wrapped on its own, so every visual line still fits)
+        and the caller re-wraps the whole line in the background. Cost: the window, and
+        O(breaks) list work, whatever the line's length.
+        """
+        shift = new_end - old_end
+        k = bisect_right(old, start) - 1  # the break starting the edited visual line
+        before = list(old[:k]) if k >= 0 else []
+        lo = old[k] if k >= 0 else 0
+        cut = bisect_right(old, old_end)
+        after = [b + shift for b in old[cut:]]
+        hi = min(length, new_end + max(8 * self.width, 512))
+        found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
+        if hi >= length:
+            return tuple(before + found), True
+        for i, b in enumerate(found):
+            if b > new_end:
+                m = bisect_left(after, b)
+                if m < len(after) and after[m] == b:
+                    return tuple(before + found[:i] + after[m:]), True
+        last = found[-1] if found else lo
+        m = bisect_right(after, last)
+        rest = after[m:]
+        bridge: list[int] = []
+        if rest:
+            gap = rope[line_start + last:line_start + rest[0]]
+            bridge = [last + b for b in wrap_line(gap, self.width, self.tab)]
+        return tuple(before + found + bridge + rest), False
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.

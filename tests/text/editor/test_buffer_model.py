@@ -134,3 +134,33 @@ def test_wrap_is_off_the_typing_path_for_long_lines():
     buf.wrap_step()
     buf.flush()
     assert len(sink.caches["v"].lines) == len(_visual_lines(str(buf.rope), 40))
+
+
+def test_typing_in_a_long_wrapped_line_rewraps_locally():
+    from symphony.text.editor._wrap import wrap_line
+    sent: list[dict] = []
+    sink = Sink()
+
+    def send(method, params):
+        sink(method, params)
+        if method == "update":
+            sent.append(params)
+
+    buf = Buffer(send, config={"word_wrap": True, "wrap_width": 30})
+    buf.add_view("v")
+    buf.command("v", "insert", {"chars": "lorem ipsum dolor sit amet " * 800})  # one 21,600-character line
+    while buf.wrap_step():
+        pass
+    buf.command("v", "scroll", [300, 320])
+    buf.command("v", "gesture", {"line": 310, "col": 3, "ty": "point_select"})
+    sent.clear()
+    for ch in "Hello, world " * 3:
+        buf.command("v", "insert", {"chars": ch})
+        longest = max((len(line["text"]) for u in sent for op in u["update"]["ops"] if op["op"] == "ins"
+                       for line in op["lines"]), default=0)
+        assert longest <= 31  # never the whole line
+        sent.clear()
+    while buf.wrap_step():
+        pass
+    assert buf.wrap.lines.get(0) == tuple(wrap_line(str(buf.rope), 30))
+    assert len(sink.caches["v"].lines) == len(_visual_lines(str(buf.rope), 30))
