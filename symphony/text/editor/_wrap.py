@@ -388,7 +388,7 @@ class WrapIndex:
         """
         shift = new_end - old_end
         k = bisect_right(old, start) - 1  # the break starting the edited visual line
-        before = list(old[:k]) if k >= 0 else []
+        before = list(old[:k + 1]) if k >= 0 else []
         lo = old[k] if k >= 0 else 0
         cut = bisect_right(old, old_end)
         after = [b + shift for b in old[cut:]]
