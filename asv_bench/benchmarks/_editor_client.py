@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-__all__ = ["Core", "big_file", "percentile", "read_decode_seconds"]
+__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
 
 LINE = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghij\n"
 
@@ -31,6 +31,17 @@ def big_file(megabytes: int | None = None) -> str:
             for _ in range(mb * 1_000_000 // len(block) + 1):
                 f.write(block)
         os.replace(tmp, path)
+    return path
+
+
+def long_line_file(megabytes: int = 10) -> str:
+    """A file holding one line of ``megabytes`` MB of words (and a final newline), made once."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-line.txt")
+    if not os.path.exists(path):
+        words = "lorem ipsum dolor sit amet consectetur adipiscing elit "
+        with open(path + ".part", "w") as f:
+            f.write((words * (megabytes * 1_000_000 // len(words) + 1))[:megabytes * 1_000_000] + "\n")
+        os.replace(path + ".part", path)
     return path
 
 
