@@ -138,6 +138,9 @@ class Buffer:
             self.wrap = None
         elif old is None or old.width != width or old.tab != self.config["tab_size"]:
             self.wrap = WrapIndex(width, int(self.config["tab_size"]), self.rope.line_count)
+            firsts = [v.first for v in self.views.values()] or [0]
+            for first in firsts:  # long lines on screen get provisional breaks at once
+                self.wrap.provisional(self.rope, max(0, first - 20), first + 120)
         if self.wrap is not old:
             for view in self.views.values():
                 view.reset_cache()

@@ -292,6 +292,15 @@ class WrapIndex:
         # then add nothing to garbage-collection pauses
         return self.lines.set(line, tuple(brks))  # type: ignore[arg-type]
 
+    def _remove_pending(self, start: int, end: int) -> None:
+        out: list[tuple[int, int]] = []
+        for a, b in self.pending:
+            if a < start:
+                out.append((a, min(b, start)))
+            if b > end:
+                out.append((max(a, end), b))
+        self.pending = [(a, b) for a, b in out if b > a]
+
     def _add_pending(self, start: int, end: int) -> None:
         if end <= start:
             return
@@ -346,8 +355,32 @@ class WrapIndex:
         if end - start <= SYNC_CHARS:
             for i, text in enumerate(rope[start:end].split("\n")[: new_last - first + 1]):
                 self._set(first + i, wrap_line(text, self.width, self.tab))
-        else:
+        else:  # short lines are wrapped now (up to a budget), long ones get provisional breaks
             self._add_pending(first, new_last + 1)
+            budget = 4 * SYNC_CHARS
+            n = rope.line_count
+            exact = True
+            for line in range(first, min(new_last, first + 64) + 1):
+                start = rope.offset_of_line(line)
+                length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - start
+                if length <= SYNC_CHARS and length <= budget:
+                    budget -= length
+                    self._set(line, wrap_line(rope[start:start + length], self.width, self.tab))
+                else:
+                    exact = False
+                    self._set(line, list(range(self.width, length, self.width)))
+            if exact and new_last < first + 64:
+                self._remove_pending(first, new_last + 1)
+
+    def provisional(self, rope: Rope, first: int, last: int) -> None:
+        """Give long pending lines among ``first..last`` breaks every ``width`` characters,
+        so they never show (or travel to the frontend) whole until wrapped properly."""
+        n = rope.line_count
+        for line in range(first, min(last, n - 1) + 1):
+            start = rope.offset_of_line(line)
+            length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - start
+            if length > SYNC_CHARS and self._pending_has(line):
+                self._set(line, list(range(self.width, length, self.width)))
 
     def _long_line_piece(self, rope: Rope, line: int, length: int) -> bool:
         """Wrap the next ``LONG`` characters of a long line; True when the line is done."""
@@ -387,7 +420,9 @@ class WrapIndex:
         O(breaks) list work, whatever the line's length.
         """
         shift = new_end - old_end
-        k = bisect_right(old, start) - 1  # the break starting the edited visual line
+        # from the visual line before the edited one: a deletion at a visual line's start
+        # can pull its first word up, an inserted space can leave the line above
+        k = bisect_right(old, start) - 2
         before = list(old[:k + 1]) if k >= 0 else []
         lo = old[k] if k >= 0 else 0
         cut = bisect_right(old, old_end)

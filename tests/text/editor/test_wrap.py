@@ -51,3 +51,42 @@ def test_breaks_follow_uax14_and_width():
     assert wrap_line("日本語" * 4, 6) == [3, 6, 9]  # wide characters take two columns
     assert wrap_line("\tab cd", 6, tab=4) == [4]
     assert wrap_line("short", 10) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 3), st.text("ab ,\n", max_size=4)), max_size=12),
+       st.integers(5, 12))
+def test_local_rewrap_of_a_long_line_stays_valid_and_converges(edits, width):
+    from symphony.text.editor import Buffer
+    import symphony.text.editor._wrap as wrap_module
+
+    old_sync = wrap_module.SYNC_CHARS
+    wrap_module.SYNC_CHARS = 50  # so a few hundred characters count as a long line
+    try:
+        buf = Buffer(lambda m, p: None, config={"word_wrap": True, "wrap_width": width})
+        buf.add_view("v")
+        buf.command("v", "insert", {"chars": "ab cd, efgh ij " * 30})
+        while buf.wrap_step():
+            pass
+        for at, length, chars in edits:
+            text = str(buf.rope)
+            start = at % (len(text) + 1)
+            end = min(len(text), start + length)
+            line = buf.rope.line_of_offset(start)
+            col = start - buf.rope.offset_of_line(line)
+            buf.views["v"].regions = [__import__("symphony.text.editor", fromlist=["Region"]).Region(start, end)]
+            buf.command("v", "insert", {"chars": chars})
+            text = str(buf.rope)
+            for i, logical in enumerate(text.split("\n")):  # every visual line fits
+                b = buf.wrap.segments(i)
+                for x, y in zip(b, [*b[1:], len(logical)]):
+                    assert 0 <= x < y or (x == y == 0), (b, len(logical))
+                    piece = logical[x:y].rstrip(" ")
+                    assert len(piece) <= width or " " not in piece.strip() and "," not in piece, piece
+            del line, col
+        while buf.wrap_step():
+            pass
+        for i, logical in enumerate(str(buf.rope).split("\n")):
+            assert buf.wrap.segments(i)[1:] == wrap_line(logical, width)
+    finally:
+        wrap_module.SYNC_CHARS = old_sync
