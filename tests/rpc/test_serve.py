@@ -465,3 +465,15 @@ def test_listen_on_tcp(tmp_path):
         proc.terminate()
         proc.wait(10)
         proc.stderr.close()
+
+
+def test_moving_the_caret_sends_no_text(xi):
+    v = xi.new_view()
+    xi.edit(v, "insert", {"chars": "one\ntwo\nthree"})
+    xi.contents(v)
+    xi.edit(v, "move_up")
+    xi.sync_check(v)
+    ops = xi.last("update")["update"]["ops"]
+    assert {op["op"] for op in ops} <= {"copy", "skip", "update", "invalidate"}
+    assert [line.get("cursor") for op in ops if op["op"] == "update" for line in op["lines"]] == [[3], []]
+    assert xi.caches[v].cursors() == [(1, 3)]

@@ -12,8 +12,8 @@ Invariants:
   buffer's line with its cursors and styles; every other line is invalid.
 - Changes to the text since the last update are summarized as ``change = (first_line,
   tail_lines)``: lines above ``first_line`` and the last ``tail_lines`` lines are unchanged
-  (in the old and the new text alike); a line outside that span is copied, never re-sent,
-  unless its cursors or styles changed.
+  (in the old and the new text alike); a line outside that span is copied, never re-sent;
+  when only its cursors or styles changed, an ``update`` op sends those without the text.
 - Rendering costs O(window + regions in the window + log n): it reads the window's text
   with one rope slice, never the whole document.
 """
@@ -272,6 +272,21 @@ def render(view: View, rope: Rope, force: bool = False,
             else:
                 ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1})
             old_ix = j + 1
+        elif j is not None and vs <= j < ve and j >= old_ix and j in old_sent:
+            # same text, other cursors or styles: "update" keeps the frontend's text
+            if j > old_ix:
+                push("skip", j - old_ix)
+            change_: dict[str, Any] = {"cursor": list(cur8), "styles": list(styles)}
+            if lns[li] > 0:
+                change_["ln"] = lns[li]
+            last = ops[-1] if ops else None
+            if last is not None and last["op"] == "update" and last["_j"] == j:
+                last["lines"].append(change_)
+                last["n"] += 1
+                last["_j"] = j + 1
+            else:
+                ops.append({"op": "update", "n": 1, "lines": [change_], "_j": j + 1})
+            old_ix = j + 1
         else:
             line: dict[str, Any] = {"text": text + "\n" if nls[li] else text}
             if lns[li] > 0:
@@ -292,7 +307,7 @@ def render(view: View, rope: Rope, force: bool = False,
     for op in ops:
         op.pop("_j", None)
     unchanged = (change is None and (ws, we) == (vs, ve) and old_total == total
-                 and all(op["op"] != "ins" for op in ops))
+                 and all(op["op"] not in ("ins", "update") for op in ops))
     view.fe_lines = total
     view.valid = (ws, we)
     view.sent = sent
