@@ -21,6 +21,7 @@ Invariants:
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,8 +117,8 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     off = start_off
     for k, text in enumerate(lines):
         line = first + k
-        segs = wrap.segments(line) if wrap is not None else [0]
-        if len(segs) > 1:
+        segs: Sequence[int] = wrap.segments(line) if wrap is not None else (0,)
+        if len(segs) > 1 and segs[len(segs) - 1] >= len(text):
             segs = [b for b in segs if b < len(text)] or [0]
         for j, b in enumerate(segs):
             e = segs[j + 1] if j + 1 < len(segs) else len(text)

@@ -25,11 +25,13 @@ from __future__ import annotations
 import time
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from typing import overload
 
 from .._rope import Rope
 from ._words import grapheme_cluster_boundaries, line_break_points
 
-__all__ = ["LONG", "SYNC_CHARS", "WrapIndex", "wrap_line"]
+__all__ = ["LONG", "SYNC_CHARS", "Segments", "WrapIndex", "wrap_line"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
@@ -98,6 +100,35 @@ def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
         start = cut
         last_fit = -1
     return [b for b in out if 0 < b < len(text)]
+
+
+class Segments(Sequence[int]):
+    """``[0, *breaks]`` without copying ``breaks`` (indexing, ``len``, ``bisect`` work)."""
+
+    __slots__ = ("_breaks",)
+
+    def __init__(self, breaks: Sequence[int]) -> None:
+        self._breaks = breaks
+
+    def __len__(self) -> int:
+        return len(self._breaks) + 1
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [0, *self._breaks][i]
+        if i < 0:
+            i += len(self._breaks) + 1
+        if i == 0:
+            return 0
+        if i < 0:
+            raise IndexError(i)
+        return self._breaks[i - 1]
 
 
 class _Block:
@@ -277,9 +308,10 @@ class WrapIndex:
         """``(logical line, segment)`` of visual line ``v``."""
         return self.lines.locate(v)
 
-    def segments(self, line: int) -> list[int]:
-        """Offsets (relative to the line) where each visual line of ``line`` starts."""
-        return [0, *(self.lines.get(line) or ())]
+    def segments(self, line: int) -> Segments:
+        """Offsets (relative to the line) where each visual line of ``line`` starts: ``0``
+        then the breaks, as a sequence view (no copy of a long line's breaks)."""
+        return Segments(self.lines.get(line) or ())
 
     @property
     def done(self) -> bool:
