@@ -177,7 +177,21 @@ class EditorView(Widget, can_focus=True):
             number = line.get("ln")
             gutter = f"{number:>6} " if number else "       "
             out.append(gutter, style="dim")
-            text = Text(raw.expandtabs(app.tab_size) if "\t" in raw else raw)
+            if "\t" in raw:
+                shown = raw.expandtabs(app.tab_size)
+                if app.show_tabs:  # mark where each tab starts
+                    cells = list(shown)
+                    col = 0
+                    for ch in raw:
+                        if ch == "\t":
+                            cells[col] = "→"
+                            col += app.tab_size - col % app.tab_size
+                        else:
+                            col += 1
+                    shown = "".join(cells)
+                text = Text(shown)
+            else:
+                text = Text(raw)
             mapping = None
             if "\t" in raw:  # character index -> column after expanding tabs
                 mapping, col = [], 0
@@ -289,6 +303,7 @@ class EditorApp(App[None]):
         self.matches: int | None = None
         self.message = ""
         self.tab_size = 4
+        self.show_tabs = False
         self.kill_buffer = ""
         self._quit_armed = False
         self._prompt_kind = ""
@@ -344,6 +359,9 @@ class EditorApp(App[None]):
                 self.send_scroll()
         elif method == "config_changed":
             self.tab_size = int(params["changes"].get("tab_size", self.tab_size))
+            self.show_tabs = bool(params["changes"].get("show_tabs", self.show_tabs))
+            self.word_wrap = bool(params["changes"].get("word_wrap", self.word_wrap))
+            self.editor_view.refresh()
         elif method == "find_status":
             queries = params.get("queries") or []
             self.matches = queries[0].get("matches") if queries else None
