@@ -340,11 +340,15 @@ def test_malformed_input_keeps_serving(xi):
     assert xi.request_raw("edit", {"view_id": v, "method": "scroll", "params": ["a"]})["error"]["code"] == -32602
     assert xi.request_raw("new_view", {"file_path": 7})["error"]["code"] == -32602
     assert xi.request_raw("set_theme", {"theme_name": "nope"})["error"]["code"] == -32602
+    assert xi.request_raw("edit", {"view_id": v, "method": "click", "params": [0, 0, "x", 1]})["error"]["code"] == -32602
+    assert xi.request_raw("edit", {"view_id": v, "method": "gesture", "params": {"line": 0}})["error"]["code"] == -32602
+    xi.raw(b"[" * 100000 + b"\n")  # nesting too deep for the parser: a parse error
+    xi.edit(v, "scroll", [0, 10**9])  # a huge window is cut down
     assert xi.request_raw("modify_user_config", {"domain": "general", "changes": {"tab_size": "x"}})["error"]
     xi.edit(v, "insert", {"chars": 3})  # a bad notification: alert, nothing else
     xi.sync_check(v, "keep")
     codes = [e["error"]["code"] for e in xi.errors[before:]]
-    assert codes[:3] == [-32700, -32700, -32600]
+    assert codes[:5] == [-32700, -32700, -32600, -32600, -32700]  # [1, 2] is a batch of two bad messages
     assert "insert" in xi.last("alert")["msg"]
     typed(xi, v, "!")
     xi.sync_check(v, "keep!")

@@ -39,6 +39,8 @@ from ._wrap import WrapIndex
 __all__ = ["DEFAULT_CONFIG", "Buffer"]
 
 INVALID_PARAMS = -32602
+#: Most lines a scroll window may span (a larger ``scroll`` is cut to this).
+MAX_SCROLL_HEIGHT = 1000
 METHOD_NOT_FOUND = -32601
 
 #: Settings every buffer starts with (``config_changed`` reports them per view).
@@ -719,7 +721,7 @@ class Buffer:
         first, last = _pair(params)
         view.requested = None
         view.first = max(0, first)
-        view.height = max(0, last - first)
+        view.height = max(0, min(last - first, MAX_SCROLL_HEIGHT))
 
     def cmd_resize(self, view: View, params: Any) -> None:
         view.width = float(_p(params, "width", (int, float)))
@@ -777,6 +779,8 @@ class Buffer:
             raise RpcError(INVALID_PARAMS, "click takes [line, col, modifiers, count]")
         line, col = _pair(params)
         mods, count = params[2], params[3]
+        if not (isinstance(mods, int) and isinstance(count, int)):
+            raise RpcError(INVALID_PARAMS, "click takes [line, col, modifiers, count] as integers")
         if count == 2:
             ty = "word_select"
         elif count >= 3:
