@@ -481,3 +481,35 @@ def test_moving_the_caret_sends_no_text(xi):
     assert {op["op"] for op in ops} <= {"copy", "skip", "update", "invalidate"}
     assert [line.get("cursor") for op in ops if op["op"] == "update" for line in op["lines"]] == [[3], []]
     assert xi.caches[v].cursors() == [(1, 3)]
+
+
+def test_random_garbage_never_stops_the_server(xi):
+    """Fuzz: random bytes, random JSON, random edit calls with random params."""
+    import random
+
+    rng = random.Random(1234)
+    v = xi.new_view()
+    xi.edit(v, "insert", {"chars": "survivor\n"})
+    methods = ["insert", "paste", "gesture", "click", "drag", "scroll", "resize", "request_lines", "find",
+               "find_next", "replace", "goto_line", "move_up", "undo", "indent", "transpose", "copy", "nope"]
+    values = [None, 0, -1, 10**12, 1.5, "x", "", [], [1], [1, 2], [-5, 10**9], {}, {"chars": 5},
+              {"chars": "é\n"}, {"line": -3, "col": 10**9, "ty": "word_select"}, {"width": -1},
+              {"chars": "(", "regex": True}, True]
+    for _ in range(300):
+        kind = rng.random()
+        if kind < 0.2:
+            xi.raw(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40))).replace(b"\n", b" ") + b"\n")
+        elif kind < 0.4:
+            xi.raw(json.dumps(rng.choice(values)).encode() + b"\n")
+        else:
+            body = {"view_id": rng.choice([v, "view-id-999", 3]), "method": rng.choice(methods),
+                    "params": rng.choice(values)}
+            if rng.random() < 0.5:
+                xi.notify("edit", body)
+            else:
+                xi.raw(json.dumps({"id": f"f{_}", "method": "edit", "params": body}).encode() + b"\n")
+    text = xi.contents(v)
+    xi.caches[v].check(text)
+    assert xi.proc.poll() is None
+    answers = [q.get() for key, q in list(xi.responses.items()) if str(key).startswith("f") and not q.empty()]
+    assert answers and all(a.get("error", {}).get("code") != -32603 for a in answers)  # no internal errors
