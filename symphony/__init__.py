@@ -5,6 +5,7 @@ actors and talk to them through ``Ref``s with ``Message`` envelopes. See the REA
 """
 
 import logging as _logging
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .actors import (
@@ -57,6 +58,8 @@ __all__ = [
     "AskTimeout",
     "DeadLetter",
     "DecodeError",
+    "Delta",
+    "DeltaBuilder",
     "DeltaError",
     "EncodeError",
     "FileEncodingError",
@@ -72,6 +75,7 @@ __all__ = [
     "NodeStopped",
     "Priority",
     "Ref",
+    "Rope",
     "RpcError",
     "SchemaError",
     "Supervision",
@@ -89,3 +93,20 @@ __all__ = [
 ]
 
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
+#: Exports from the layers below the core (text, AIDE), imported on first use: a host that
+#: only needs actors does not pay for the rope's compiled module, lmdb or networkx.
+_LAZY = {"Delta": "symphony.text", "DeltaBuilder": "symphony.text", "Rope": "symphony.text"}
+
+if TYPE_CHECKING:
+    from .text import Delta, DeltaBuilder, Rope
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'symphony' has no attribute {name!r}")

@@ -127,6 +127,8 @@ class RopeBuild:
     def time_build(self, impl: str) -> None:
         self._build(impl)
 
+    time_build.target = 1.3  # type: ignore[attr-defined]
+
     def track_build_ms(self, impl: str) -> float:
         times = []
         for _ in range(3):
@@ -137,6 +139,8 @@ class RopeBuild:
         return statistics.median(times) * 1e3
 
     track_build_ms.unit = "ms"  # type: ignore[attr-defined]
+
+    track_build_ms.target = 1.3  # type: ignore[attr-defined]
 
     def track_memory_ratio(self, impl: str) -> float:
         gc.collect()
@@ -152,6 +156,8 @@ class RopeBuild:
 
     track_memory_ratio.unit = "x text size"  # type: ignore[attr-defined]
 
+
+    track_memory_ratio.limit = 1.5  # type: ignore[attr-defined]
 
 class RopeInsert:
     """One-character insert at a random place of a 100 MB text of lines, p50."""
@@ -182,6 +188,8 @@ class RopeInsert:
         return statistics.median(self._latencies(impl))
 
     track_insert_char_p50.unit = "us"  # type: ignore[attr-defined]
+
+    track_insert_char_p50.target = 1.0  # type: ignore[attr-defined]
 
     def track_insert_char_p99(self, impl: str) -> float:
         return p99(self._latencies(impl))
@@ -232,6 +240,8 @@ class RopeReplaceLines:
         return statistics.median(self._latencies(impl))
 
     track_replace_lines_p50.unit = "us"  # type: ignore[attr-defined]
+
+    track_replace_lines_p50.target = 0.1  # type: ignore[attr-defined]
 
     def track_replace_lines_p99(self, impl: str) -> float:
         return p99(self._latencies(impl))
@@ -288,6 +298,8 @@ class RopeOneLineInsert:
 
     track_insert_one_line_p50.unit = "us"  # type: ignore[attr-defined]
 
+    track_insert_one_line_p50.target = 0.001  # type: ignore[attr-defined]
+
     def teardown(self, impl: str) -> None:
         del self.doc
 
@@ -328,6 +340,8 @@ class RopeLineLookup:
 
     track_line_of_offset_p50.unit = "us"  # type: ignore[attr-defined]
 
+    track_line_of_offset_p50.target = 10.0  # type: ignore[attr-defined]
+
     def track_offset_of_line_p50(self, impl: str) -> float:
         lines = self.lines
         if impl == "symphony":
@@ -338,6 +352,8 @@ class RopeLineLookup:
 
     track_offset_of_line_p50.unit = "us"  # type: ignore[attr-defined]
 
+
+    track_offset_of_line_p50.target = 10.0  # type: ignore[attr-defined]
 
 class RopePureCurve:
     """The pure-Python twin, per edit, at 1, 10 and 100 MB: O(log n), so nearly flat."""

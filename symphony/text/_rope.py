@@ -114,6 +114,12 @@ class Rope:
     def __reduce__(self) -> tuple[Any, ...]:
         return (Rope, (str(self),))
 
+    def __copy__(self: _R) -> _R:
+        return self  # immutable: a copy would be indistinguishable
+
+    def __deepcopy__(self: _R, memo: dict[int, Any]) -> _R:
+        return self
+
     def chunks(self, start: int = 0, end: int | None = None) -> Iterator[str]:
         """The text between ``start`` and ``end`` as consecutive non-empty str pieces, lazily.
 

@@ -361,3 +361,10 @@ def test_from_file_never_holds_the_text_twice(R_default, tmp_path):
         tracemalloc.stop()
     assert len(r) == size
     assert peak < 1.5 * size  # the rope (~1.1x) plus one block in flight, never a second copy
+
+
+def test_copies_are_the_rope_itself(R):
+    import copy
+
+    r = R("abc\n" * 10)
+    assert copy.copy(r) is r and copy.deepcopy(r) is r
