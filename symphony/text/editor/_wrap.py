@@ -25,13 +25,13 @@ from __future__ import annotations
 import time
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import overload
 
 from .._rope import Rope
 from ._words import grapheme_cluster_boundaries, line_break_points
 
-__all__ = ["LONG", "SYNC_CHARS", "Segments", "WrapIndex", "wrap_line"]
+__all__ = ["LONG", "SYNC_CHARS", "Breaks", "Segments", "WrapIndex", "wrap_line"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
@@ -100,6 +100,81 @@ def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
         start = cut
         last_fit = -1
     return [b for b in out if 0 < b < len(text)]
+
+
+class Breaks(Sequence[int]):
+    """The breaks of one long line, in chunks of relative offsets with a base each, so an
+    edit moves every break after it in O(chunks), not O(breaks)."""
+
+    __slots__ = ("chunks", "cum")
+    CHUNK = 1024
+
+    def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
+        self.chunks = [c for c in chunks if c[1]]
+        cum = [0]
+        for _, rel in self.chunks:
+            cum.append(cum[-1] + len(rel))
+        self.cum = cum
+
+    @classmethod
+    def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:
+        """Chunk ``values`` (each moved by ``shift``)."""
+        if isinstance(values, Breaks):
+            return cls([(base + shift, rel) for base, rel in values.chunks])
+        vals = list(values)
+        size = cls.CHUNK
+        return cls([(shift, tuple(vals[i:i + size])) for i in range(0, len(vals), size)])
+
+    def __len__(self) -> int:
+        return self.cum[-1]
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self.cum[-1]
+        if not 0 <= i < self.cum[-1]:
+            raise IndexError(i)
+        c = bisect_right(self.cum, i) - 1
+        base, rel = self.chunks[c]
+        return base + rel[i - self.cum[c]]
+
+    def __iter__(self) -> Iterator[int]:
+        for base, rel in self.chunks:
+            for r in rel:
+                yield base + r
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(self) != len(other):
+            return False
+        return all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def head(self, k: int) -> list[tuple[int, tuple[int, ...]]]:
+        """Chunks of the first ``k`` breaks."""
+        c = bisect_right(self.cum, k) - 1
+        out = self.chunks[:c]
+        if c < len(self.chunks) and k > self.cum[c]:
+            base, rel = self.chunks[c]
+            out.append((base, rel[:k - self.cum[c]]))
+        return out
+
+    def tail(self, k: int, shift: int) -> list[tuple[int, tuple[int, ...]]]:
+        """Chunks of the breaks from index ``k`` on, each moved by ``shift``."""
+        if k >= self.cum[-1]:
+            return []
+        c = bisect_right(self.cum, k) - 1
+        base, rel = self.chunks[c]
+        out = [(base + shift, rel[k - self.cum[c]:])]
+        out += [(b + shift, r) for b, r in self.chunks[c + 1:]]
+        return out
 
 
 class Segments(Sequence[int]):
@@ -199,7 +274,7 @@ class _WrappedLines:
         rel = line - b.shift
         k = bisect_left(b.keys, rel)
         present = k < len(b.keys) and b.keys[k] == rel
-        if present and tuple(b.brks[k]) == tuple(brks):
+        if present and not isinstance(brks, Breaks) and len(b.brks[k]) == len(brks) and tuple(b.brks[k]) == tuple(brks):
             return False
         if not present and not brks:
             return False
@@ -322,6 +397,10 @@ class WrapIndex:
     def _set(self, line: int, brks: list[int]) -> bool:
         # tuples of ints are untracked by the cycle collector: millions of wrapped lines
         # then add nothing to garbage-collection pauses
+        if isinstance(brks, Breaks):
+            return self.lines.set(line, brks)  # type: ignore[arg-type]
+        if len(brks) > Breaks.CHUNK:
+            return self.lines.set(line, Breaks.of(brks))  # type: ignore[arg-type]
         return self.lines.set(line, tuple(brks))  # type: ignore[arg-type]
 
     def _remove_pending(self, start: int, end: int) -> None:
@@ -426,20 +505,21 @@ class WrapIndex:
             self._partial = None
             self._set(line, brks + [pos + b for b in found])
             return True
+        brks = list(brks) if partial is None or partial[0] != line else brks  # owned from here on
         if found:  # the last visual line may go on past the piece: resume from its start
-            brks = brks + [pos + b for b in found]
+            brks.extend(pos + b for b in found)
             pos += found[-1]
         else:
             pos = end
-            brks = brks + [pos]
+            brks.append(pos)
         self._partial = (line, pos, brks)
         return False
 
     def _pending_has(self, line: int) -> bool:
         return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
 
-    def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: tuple[int, ...] | list[int],
-                       start: int, old_end: int, new_end: int) -> tuple[tuple[int, ...], bool]:
+    def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: Sequence[int],
+                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool]:
         """Breaks of a long line after an edit of ``[start, old_end)`` -> ``[start, new_end)``,
         and whether they are exact.
 
@@ -448,34 +528,34 @@ class WrapIndex:
         lines. When a new break meets a moved old one, the greedy wrap is back in step and
         the result is exact. Otherwise the window's breaks are joined to the moved ones
         (the visual line in between wrapped on its own, so every visual line still fits)
-        and the caller re-wraps the whole line in the background. Cost: the window, and
-        O(breaks) list work, whatever the line's length.
+        and the caller re-wraps the whole line in the background. Cost: the window plus
+        O(chunks) (:class:`Breaks`), whatever the line's length.
         """
         shift = new_end - old_end
+        chunked = old if isinstance(old, Breaks) else Breaks.of(old)
         # from the visual line before the edited one: a deletion at a visual line's start
         # can pull its first word up, an inserted space can leave the line above
-        k = bisect_right(old, start) - 2
-        before = list(old[:k + 1]) if k >= 0 else []
-        lo = old[k] if k >= 0 else 0
-        cut = bisect_right(old, old_end)
-        after = [b + shift for b in old[cut:]]
+        k = bisect_right(chunked, start) - 2
+        lo = chunked[k] if k >= 0 else 0
+        before = chunked.head(k + 1) if k >= 0 else []
+        cut = bisect_right(chunked, old_end)
+        after = Breaks(chunked.tail(cut, shift))
         hi = min(length, new_end + max(8 * self.width, 512))
         found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
         if hi >= length:
-            return tuple(before + found), True
+            return Breaks([*before, (0, tuple(found))]), True
         for i, b in enumerate(found):
             if b > new_end:
                 m = bisect_left(after, b)
                 if m < len(after) and after[m] == b:
-                    return tuple(before + found[:i] + after[m:]), True
+                    return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True
         last = found[-1] if found else lo
         m = bisect_right(after, last)
-        rest = after[m:]
         bridge: list[int] = []
-        if rest:
-            gap = rope[line_start + last:line_start + rest[0]]
+        if m < len(after):
+            gap = rope[line_start + last:line_start + after[m]]
             bridge = [last + b for b in wrap_line(gap, self.width, self.tab)]
-        return tuple(before + found + bridge + rest), False
+        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.

@@ -60,8 +60,9 @@ def test_local_rewrap_of_a_long_line_stays_valid_and_converges(edits, width):
     from symphony.text.editor import Buffer
     import symphony.text.editor._wrap as wrap_module
 
-    old_sync = wrap_module.SYNC_CHARS
+    old_sync, old_chunk = wrap_module.SYNC_CHARS, wrap_module.Breaks.CHUNK
     wrap_module.SYNC_CHARS = 50  # so a few hundred characters count as a long line
+    wrap_module.Breaks.CHUNK = 4  # and its breaks are stored in many chunks
     try:
         buf = Buffer(lambda m, p: None, config={"word_wrap": True, "wrap_width": width})
         buf.add_view("v")
@@ -87,6 +88,28 @@ def test_local_rewrap_of_a_long_line_stays_valid_and_converges(edits, width):
         while buf.wrap_step():
             pass
         for i, logical in enumerate(str(buf.rope).split("\n")):
-            assert buf.wrap.segments(i)[1:] == wrap_line(logical, width)
+            assert list(buf.wrap.segments(i))[1:] == wrap_line(logical, width)
     finally:
-        wrap_module.SYNC_CHARS = old_sync
+        wrap_module.SYNC_CHARS, wrap_module.Breaks.CHUNK = old_sync, old_chunk
+
+
+def test_chunked_breaks_behave_like_a_tuple():
+    from bisect import bisect_left, bisect_right
+
+    from symphony.text.editor._wrap import Breaks
+
+    values = list(range(3, 400, 7))
+    old_chunk = Breaks.CHUNK
+    Breaks.CHUNK = 5
+    try:
+        b = Breaks.of(values)
+        assert list(b) == values and len(b) == len(values) and b == tuple(values)
+        assert [b[i] for i in range(-3, 3)] == values[-3:] + values[:3]
+        for x in (0, 3, 4, 200, 399, 500):
+            assert bisect_right(b, x) == bisect_right(values, x)
+            assert bisect_left(b, x) == bisect_left(values, x)
+        for k in range(len(values) + 1):
+            assert list(Breaks(b.head(k))) == values[:k]
+            assert list(Breaks(b.tail(k, 10))) == [v + 10 for v in values[k:]]
+    finally:
+        Breaks.CHUNK = old_chunk
