@@ -254,6 +254,9 @@ def test_two_views_of_one_file(xi, tmp_path):
     xi.sync_check(a, ">one\ntwo\nthree")
     xi.sync_check(b)
     assert xi.caches[a].cursors() == [(2, 5)]
+    xi.edit(a, "undo")  # typing in another view was a separate undo step
+    xi.sync_check(a, "one\ntwo\nthree")
+    xi.edit(a, "redo")
     xi.request("close_view", {"view_id": b})
     xi.sync_check(a)
     assert xi.request_raw("edit", {"view_id": b, "method": "insert", "params": {"chars": "x"}})["error"]

@@ -283,7 +283,7 @@ class Buffer:
             else:
                 v.regions = normalize(Region(carry(r.anchor), carry(r.active)) for r in v.regions)
             v.note_change(first_line, tail)
-        self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail)
+        self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail, view.view_id)
 
     def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int) -> None:
         old = self.rope

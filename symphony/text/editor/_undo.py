@@ -9,8 +9,9 @@ Invariants:
 
 - ``undo`` then ``redo`` restores exactly the rope object (not just equal text) and the
   selections that were current; a new edit after an undo drops the redo steps.
-- Consecutive edits of a mergeable kind (typing, deleting) join the open step until
-  :meth:`History.seal` is called (a movement, a click, another kind of edit, a save).
+- Consecutive edits of a mergeable kind (typing, deleting) in one view join the open step
+  until :meth:`History.seal` is called (a movement, a click, another kind of edit, a
+  save) or an edit comes from another view.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Step:
     first_line: int
     tail_lines: int
     open: bool = True
+    view_id: str = ""
 
 
 @dataclass(slots=True)
@@ -53,18 +55,21 @@ class History:
     limit: int = 10_000
 
     def record(self, kind: str, before: Rope, after: Rope, sel_before: dict[str, Any],
-               sel_after: dict[str, Any], first_line: int, tail_lines: int) -> None:
-        """Add an edit, merging it into the open step when both are the same mergeable kind."""
+               sel_after: dict[str, Any], first_line: int, tail_lines: int, view_id: str = "") -> None:
+        """Add an edit, merging it into the open step when both are the same mergeable kind
+        made in the same view."""
         self.redo_stack.clear()
         top = self.undo_stack[-1] if self.undo_stack else None
-        if top is not None and top.open and top.kind == kind and kind in MERGEABLE and top.after is before:
+        if (top is not None and top.open and top.kind == kind and kind in MERGEABLE and top.after is before
+                and top.view_id == view_id):
             top.after = after
             top.sel_after = sel_after
             top.first_line = min(top.first_line, first_line)
             top.tail_lines = min(top.tail_lines, tail_lines)
             return
         self.seal()
-        self.undo_stack.append(Step(kind, before, after, sel_before, sel_after, first_line, tail_lines))
+        self.undo_stack.append(Step(kind, before, after, sel_before, sel_after, first_line, tail_lines,
+                                    view_id=view_id))
         if len(self.undo_stack) > self.limit:
             del self.undo_stack[0]
 
