@@ -516,3 +516,29 @@ def test_random_garbage_never_stops_the_server(xi):
     assert xi.proc.poll() is None
     answers = [q.get() for key, q in list(xi.responses.items()) if str(key).startswith("f") and not q.empty()]
     assert answers and all(a.get("error", {}).get("code") != -32603 for a in answers)  # no internal errors
+
+
+def test_numbers_and_recordings(xi):
+    v = xi.new_view()
+    xi.edit(v, "insert", {"chars": "x = 41\ny = -1"})
+    xi.edit(v, "increase_number")  # the caret is right after "-1"
+    xi.sync_check(v, "x = 41\ny = 0")
+    xi.edit(v, "gesture", {"line": 0, "col": 5, "ty": "point_select"})
+    xi.edit(v, "increase_number")
+    xi.edit(v, "decrease_number")
+    xi.edit(v, "decrease_number")
+    xi.sync_check(v, "x = 40\ny = 0")
+    xi.edit(v, "move_to_beginning_of_document")
+    xi.edit(v, "toggle_recording", {"recording_name": "m"})
+    xi.edit(v, "insert", {"chars": "# "})
+    xi.edit(v, "move_down")
+    xi.edit(v, "move_to_left_end_of_line")
+    xi.edit(v, "toggle_recording", {"recording_name": "m"})
+    xi.sync_check(v, "# x = 40\ny = 0")
+    xi.edit(v, "play_recording", {"recording_name": "m"})
+    xi.sync_check(v, "# x = 40\n# y = 0")
+    xi.edit(v, "undo")  # the whole replay is one step
+    xi.sync_check(v, "# x = 40\ny = 0")
+    xi.edit(v, "clear_recording", {"recording_name": "m"})
+    xi.edit(v, "play_recording", {"recording_name": "m"})
+    xi.sync_check(v, "# x = 40\ny = 0")

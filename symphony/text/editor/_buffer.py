@@ -116,6 +116,8 @@ class Buffer:
         self.history = History()
         self._text_cache: tuple[Rope, str] | None = None
         self.kill_ring = ""
+        self.recordings: dict[str, list[tuple[str, Any]]] = {}
+        self.recording: str | None = None
         self.wrap: WrapIndex | None = None
         self.request: Request | None = None
         self._commands = self._command_table()
@@ -229,6 +231,8 @@ class Buffer:
         handler = self._commands.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"unknown edit method {method!r}")
+        if self.recording is not None and method not in _NOT_RECORDED:
+            self.recordings.setdefault(self.recording, []).append((method, params))
         before = view.regions
         result = handler(view, params)
         if view.regions is not before:
@@ -355,6 +359,11 @@ class Buffer:
             "replace_next": self.cmd_replace_next,
             "replace_all": self.cmd_replace_all,
             "debug_get_contents": lambda v, p: str(self.rope),
+            "increase_number": lambda v, p: self.change_numbers(v, 1),
+            "decrease_number": lambda v, p: self.change_numbers(v, -1),
+            "toggle_recording": self.cmd_toggle_recording,
+            "play_recording": self.cmd_play_recording,
+            "clear_recording": self.cmd_clear_recording,
         }
         movements = {
             "move_left": "left", "move_right": "right", "move_up": "up", "move_down": "down",
@@ -715,6 +724,51 @@ class Buffer:
         o = self.rope.offset_of_line(line)
         view.regions = [Region(o, o)]
 
+    def change_numbers(self, view: View, delta: int) -> None:
+        """Add ``delta`` to the integer each region selects, or the one at or before each caret."""
+        edits: list[Edit] = []
+        for r in view.regions:
+            line = self.rope.line_of_offset(r.start)
+            ls = self.rope.offset_of_line(line)
+            text = self.rope[ls:ls + _line_len(self.rope, line)]
+            col = r.start - ls
+            for m in _NUMBER.finditer(text):
+                if (m.start() <= col <= m.end()) if r.is_caret else (m.start() <= col and r.end - ls <= m.end()):
+                    edits.append((ls + m.start(), ls + m.end(), str(int(m.group()) + delta)))
+                    break
+        self.history.seal()
+        self.apply(view, _merge_edits(edits), "number")
+
+    def _recording_name(self, params: Any) -> str:
+        name = _p(params, "recording_name", str, "DEFAULT") if isinstance(params, dict) else "DEFAULT"
+        return name or "DEFAULT"
+
+    def cmd_toggle_recording(self, view: View, params: Any) -> None:
+        name = self._recording_name(params)
+        if self.recording is None:
+            self.recording = name
+            self.recordings[name] = []
+        else:
+            self.recording = None
+
+    def cmd_play_recording(self, view: View, params: Any) -> None:
+        name = self._recording_name(params)
+        steps = list(self.recordings.get(name, ()))
+        if self.recording == name:
+            raise RpcError(INVALID_PARAMS, f"recording {name!r} is still being recorded")
+        self.history.seal()
+        start = len(self.history.undo_stack)
+        for method, params_ in steps:
+            self._commands[method](view, params_)
+        self.history.collapse(start)
+        self.history.seal()
+
+    def cmd_clear_recording(self, view: View, params: Any) -> None:
+        name = self._recording_name(params)
+        self.recordings.pop(name, None)
+        if self.recording == name:
+            self.recording = None
+
     # -- scrolling and pointer ------------------------------------------------------------
 
     def cmd_scroll(self, view: View, params: Any) -> None:
@@ -1049,6 +1103,12 @@ class Buffer:
         self.rope = rope
         self.saved = rope
         self.flush()
+
+
+_NUMBER = re.compile(r"-?\d+")
+#: Edit methods a recording does not keep (they control recording, the view, or only read).
+_NOT_RECORDED = frozenset({"toggle_recording", "play_recording", "clear_recording", "scroll", "resize",
+                           "request_lines", "copy", "debug_get_contents"})
 
 
 def _line_len(rope: Rope, line: int) -> int:

@@ -73,6 +73,19 @@ class History:
         if len(self.undo_stack) > self.limit:
             del self.undo_stack[0]
 
+    def collapse(self, start: int) -> None:
+        """Join the steps recorded since the stack had ``start`` steps into one (a replayed
+        recording undoes as one step)."""
+        steps = self.undo_stack[start:]
+        if len(steps) < 2:
+            return
+        first, last = steps[0], steps[-1]
+        joined = Step("playback", first.before, last.after, first.sel_before, last.sel_after,
+                      min(s.first_line for s in steps), min(s.tail_lines for s in steps), open=False,
+                      view_id=last.view_id)
+        del self.undo_stack[start:]
+        self.undo_stack.append(joined)
+
     def seal(self) -> None:
         """Close the open step: the next edit starts a new one."""
         if self.undo_stack:
