@@ -542,3 +542,16 @@ def test_numbers_and_recordings(xi):
     xi.edit(v, "clear_recording", {"recording_name": "m"})
     xi.edit(v, "play_recording", {"recording_name": "m"})
     xi.sync_check(v, "# x = 40\ny = 0")
+
+
+def test_multi_find(xi):
+    v = xi.new_view()
+    xi.edit(v, "insert", {"chars": "Red green RED blue"})
+    xi.edit(v, "multi_find", {"queries": [{"chars": "red", "case_sensitive": False},
+                                          {"chars": "b.ue", "regex": True, "case_sensitive": True}]})
+    xi.sync_check(v)
+    queries = xi.last("find_status")["queries"]
+    assert [(q["id"], q["matches"]) for q in queries] == [(0, 2), (1, 1)]
+    xi.edit(v, "find_all")
+    xi.sync_check(v)
+    assert xi.caches[v].selections() == [(0, 0, 3), (0, 10, 13), (0, 14, 18)]

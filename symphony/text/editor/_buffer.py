@@ -29,7 +29,7 @@ from ...errors import RpcError
 from .._rope import Rope
 from . import _words as words
 from ._files import FileInfo, load_file, save_file
-from ._find import Query, compile_query
+from ._find import Query, combine_queries, compile_query
 from ._selection import Region, normalize
 from ._undo import History
 from ._view import View, render
@@ -352,6 +352,7 @@ class Buffer:
             "find_next": lambda v, p: self.cmd_find_next(v, p, forward=True),
             "find_previous": lambda v, p: self.cmd_find_next(v, p, forward=False),
             "find_all": self.cmd_find_all,
+            "multi_find": self.cmd_multi_find,
             "highlight_find": self.cmd_highlight_find,
             "selection_for_find": self.cmd_selection_for_find,
             "replace": self.cmd_replace,
@@ -907,7 +908,12 @@ class Buffer:
     def _find_status(self, view: View, count: bool = True) -> None:
         query = view.query
         queries = []
-        if query is not None:
+        if view.queries:
+            for i, q in enumerate(view.queries):
+                status = q.status(self._count(q) if count else None)
+                status["id"] = i
+                queries.append(status)
+        elif query is not None:
             queries.append(query.status(self._count(query) if count else None))
         self.send("find_status", {"view_id": view.view_id, "queries": queries})
 
@@ -916,12 +922,27 @@ class Buffer:
 
     def cmd_find(self, view: View, params: Any) -> None:
         chars = _p(params, "chars", (str, type(None)), None)
+        view.queries = []
         if not chars:
             view.query = None
         else:
             view.query = compile_query(chars, bool(_p(params, "case_sensitive", bool, False)),
                                        bool(_p(params, "regex", bool, False)),
                                        bool(_p(params, "whole_words", bool, False)))
+        view.highlight = True
+        view.reset_cache()
+        self._find_status(view)
+
+    def cmd_multi_find(self, view: View, params: Any) -> None:
+        items = _p(params, "queries", list)
+        queries = []
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("chars"), str) or not item["chars"]:
+                raise RpcError(INVALID_PARAMS, "each query needs non-empty chars")
+            queries.append(compile_query(item["chars"], bool(item.get("case_sensitive", False)),
+                                         bool(item.get("regex", False)), bool(item.get("whole_words", False))))
+        view.queries = queries
+        view.query = combine_queries(queries) if queries else None
         view.highlight = True
         view.reset_cache()
         self._find_status(view)

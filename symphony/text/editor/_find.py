@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ...errors import RpcError
 
-__all__ = ["Query", "compile_query"]
+__all__ = ["Query", "combine_queries", "compile_query"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +45,14 @@ def compile_query(chars: str, case_sensitive: bool = False, regex: bool = False,
     except re.error as exc:
         raise RpcError(-32602, f"invalid regular expression {chars!r}: {exc}") from None
     return Query(chars, case_sensitive, regex, whole_words, pattern)
+
+
+def combine_queries(queries: list[Query]) -> Query:
+    """One query matching what any of ``queries`` matches (``multi_find``), each keeping its
+    own case sensitivity through a scoped inline flag."""
+    parts = []
+    for q in queries:
+        flag = "" if q.case_sensitive else "i"
+        parts.append(f"(?{flag}:{q.pattern.pattern})" if flag else f"(?:{q.pattern.pattern})")
+    pattern = re.compile("|".join(parts), re.MULTILINE)
+    return Query(" | ".join(q.chars for q in queries), True, True, False, pattern)

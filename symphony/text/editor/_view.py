@@ -62,6 +62,7 @@ class View:
     requested: tuple[int, int] | None = None
     # find and replace
     query: Query | None = None
+    queries: list[Query] = field(default_factory=list)  # multi_find's, combined in ``query``
     highlight: bool = True
     replacement: str = ""
     last_caret: tuple[int, int] | None = None
