@@ -563,26 +563,28 @@ class Buffer:
             if indent:
                 edits.append((start, start, unit))
             else:
-                text = self.rope.line(line)
-                if text.startswith("\t"):
+                head = self.rope[start:start + min(tab, _line_len(self.rope, line))]
+                if head.startswith("\t"):
                     edits.append((start, start + 1, ""))
                 else:
-                    n = len(text) - len(text.lstrip(" "))
+                    n = len(head) - len(head.lstrip(" "))
                     if n:
-                        edits.append((start, start + min(n, tab), ""))
+                        edits.append((start, start + n, ""))
         old_regions = view.regions
         if not edits:
             return
         starts = [s for s, _, _ in edits]
-        deltas = [len(t) - (e - s) for s, e, t in edits]
+        before = [0]  # total shift of the edits before index k
+        for s, e, t in edits:
+            before.append(before[-1] + len(t) - (e - s))
 
         def shift(o: int) -> int:
-            total = 0
-            for s, d, (_, e, _) in zip(starts, deltas, edits):
-                if s > o or (indent and s == o and False):
-                    break
-                total += d if o >= e else -(o - s)
-            return o + total
+            k = bisect_right(starts, o) - 1
+            if k < 0:
+                return o
+            s, e, _ = edits[k]
+            # inside a removed indent: to where it started; else moved by all edits up to k
+            return o + before[k + 1] if o >= e else s + before[k]
 
         self.history.seal()
         self.apply(view, edits, "indent",

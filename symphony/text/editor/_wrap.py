@@ -84,14 +84,10 @@ def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
         if text.isascii():
             cut = start + max(1, width)
         else:
-            col = 0
             for b in grapheme_cluster_boundaries(text[start:p])[1:]:
-                w = _width(text[start:start + b], tab)
-                if w > width and cut > start:
+                if _width(text[start:start + b], tab) > width and cut > start:
                     break
                 cut = start + b
-                col = w
-            del col
         if cut >= p:
             last_fit = p
             i += 1
