@@ -23,7 +23,7 @@ def measure(argv: list[str] | None, path: str, wrap: int, inserts: int, middle: 
         rss = core.peak_rss()
         if wrap:
             core.request("modify_user_config", {"domain": {"user_override": core.view_id},
-                                                "changes": {"word_wrap": True, "wrap_width": wrap}})
+                                                "changes": {"wrap_width": wrap}})
         core.edit("goto_line", {"line": middle})
         core.edit("scroll", [middle - 20, middle + 30])
         core.settle(0.05)

@@ -82,6 +82,12 @@ class Core:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             msg = json.loads(raw)
+            if "method" in msg and "id" in msg:  # a request from the core: answer as a frontend
+                result = None
+                if msg["method"] == "measure_width":
+                    result = [[float(len(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
+                self._send({"id": msg["id"], "result": result})
+                continue
             with self._cond:
                 if "method" in msg:
                     self._notifications += 1

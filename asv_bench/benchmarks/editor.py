@@ -44,7 +44,7 @@ class Keystroke:
         self.core.open(big_file())
         if wrap != "off":
             self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
-                                                     "changes": {"word_wrap": True, "wrap_width": int(wrap)}})
+                                                     "changes": {"wrap_width": int(wrap)}})
         middle = 700_000 * int(os.environ.get("SYMPHONY_BENCH_MB", "100")) // 100
         self.core.edit("goto_line", {"line": middle})
         self.core.edit("scroll", [middle - 20, middle + 30])
@@ -80,7 +80,7 @@ class KeystrokeLongLine:
         self.core = Core()
         self.core.open(long_line_file())
         self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
-                                                 "changes": {"word_wrap": True, "wrap_width": int(wrap)}})
+                                                 "changes": {"wrap_width": int(wrap)}})
         self.core.settle(1.0)  # the first background wrap of the line
         self.core.edit("scroll", [60_000, 60_050])
         self.core.edit("gesture", {"line": 60_010, "col": 5, "ty": "point_select"})

@@ -124,19 +124,17 @@ class Buffer:
         self.configure_wrap()
 
     def configure_wrap(self) -> None:
-        """Start (or stop) wrapping per ``word_wrap``/``wrap_width`` and the views' widths.
+        """Start (or stop) wrapping per ``wrap_width``/``word_wrap`` and the views' widths.
 
-        ``wrap_width > 0`` wraps at that many columns; ``0`` wraps at the width the
-        frontend reported with ``resize``, divided by the width of one character as the
-        frontend measured it (``measure_width``; a frontend that does not answer is taken
-        to report its width in character cells).
+        As in xi: ``wrap_width > 0`` wraps at that many columns; else ``word_wrap`` wraps at
+        the width the frontend reported with ``resize``, divided by the width of one
+        character as the frontend measured it (``measure_width``; a frontend that does not
+        answer is taken to report its width in character cells); else no wrapping.
         """
-        width = 0
-        if self.config["word_wrap"]:
-            width = int(self.config["wrap_width"])
-            if width <= 0:
-                widths = [int(v.width / (v.char_width or 1.0)) for v in self.views.values() if v.width > 0]
-                width = min(widths) if widths else 0
+        width = int(self.config["wrap_width"])
+        if width <= 0 and self.config["word_wrap"]:
+            widths = [int(v.width / (v.char_width or 1.0)) for v in self.views.values() if v.width > 0]
+            width = min(widths) if widths else 0
         old = self.wrap
         if width <= 0:
             self.wrap = None
