@@ -143,6 +143,9 @@ class Buffer:
             firsts = [v.first for v in self.views.values()] or [0]
             for first in firsts:  # long lines on screen get provisional breaks at once
                 self.wrap.provisional(self.rope, max(0, first - 20), first + 120)
+            if len(self.rope) <= 16 * 1024:  # a small document is wrapped before the next update
+                while not self.wrap.done:
+                    self.wrap.step(self.rope)
         if self.wrap is not old:
             for view in self.views.values():
                 view.reset_cache()
