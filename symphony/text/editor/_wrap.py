@@ -439,8 +439,9 @@ class WrapIndex:
                                                     span[1] - line_start, span[2] - line_start)
                 self.lines.set(first, breaks)  # type: ignore[arg-type]
                 if not exact or self._pending_has(first):
-                    if self._partial is not None and self._partial[0] == first:
-                        self._partial = None  # start that line again, from its start
+                    partial = self._partial
+                    if partial is not None and partial[0] == first and span[0] - line_start < partial[1]:
+                        self._partial = None  # the edit is in the part done: start that line again
                     self._add_pending(first, first + 1)
                 return
         self.lines.edit(first, old_last, delta)
@@ -536,15 +537,18 @@ class WrapIndex:
         before = chunked.head(k + 1) if k >= 0 else []
         cut = bisect_right(chunked, old_end)
         after = Breaks(chunked.tail(cut, shift))
-        hi = min(length, new_end + max(8 * self.width, 512))
-        found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
-        if hi >= length:
-            return Breaks([*before, (0, tuple(found))]), True
-        for i, b in enumerate(found):
-            if b > new_end:
-                m = bisect_left(after, b)
-                if m < len(after) and after[m] == b:
-                    return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True
+        window = max(8 * self.width, 512)
+        for _ in range(5):  # widen the window a few times before giving up on exactness
+            hi = min(length, new_end + window)
+            found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
+            if hi >= length:
+                return Breaks([*before, (0, tuple(found))]), True
+            for i, b in enumerate(found):
+                if b > new_end:
+                    m = bisect_left(after, b)
+                    if m < len(after) and after[m] == b:
+                        return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True
+            window *= 2
         last = found[-1] if found else lo
         m = bisect_right(after, last)
         bridge: list[int] = []
