@@ -156,7 +156,7 @@ class Buffer:
         wrap = self.wrap
         if wrap is None or wrap.done:
             return False
-        changed = wrap.step(self.rope, budget=0.002)
+        changed = wrap.step(self.rope, budget=0.001)
         if changed is not None:
             n = self.rope.line_count
             for view in self.views.values():

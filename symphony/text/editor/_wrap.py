@@ -36,7 +36,7 @@ __all__ = ["LONG", "SYNC_CHARS", "Breaks", "Segments", "WrapIndex", "wrap_line"]
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
 #: Lines longer than this are wrapped a piece of this size per background step.
-LONG = 1 << 15
+LONG = 1 << 13
 
 
 def _width(text: str, tab: int, col: int = 0) -> int:
