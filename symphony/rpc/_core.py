@@ -85,6 +85,13 @@ class XiCore:
         return self.call(method, params)
 
     def handle_notification(self, method: str, params: Any) -> None:
+        if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
+            ref = self.views.get(params.get("view_id"))  # type: ignore[arg-type]
+            if ref is not None:
+                # the buffer actor runs it on a dispatcher thread and sends an alert itself if
+                # it fails: a slow command in one buffer never holds up the others
+                ref.tell("command_notify", (params["view_id"], params["method"], params.get("params")))
+                return
         try:
             self.call(method, params)
         except RpcError as exc:
@@ -222,7 +229,16 @@ class XiCore:
         method = params.get("method")
         if not isinstance(method, str):
             raise RpcError(INVALID_PARAMS, "edit needs a method")
-        return ref.ask("command", (view_id, method, params.get("params")))
+        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def resolve(reply: Any) -> None:
+            try:
+                answer.set_result(reply.get(0))
+            except BaseException as exc:  # noqa: BLE001 - handed to the peer, which answers with it
+                answer.set_exception(exc)
+
+        ref.ask_async("command", (view_id, method, params.get("params"))).add_done_callback(resolve)
+        return answer
 
     # -- files changed on disk ------------------------------------------------------------
 

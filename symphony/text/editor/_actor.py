@@ -5,6 +5,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
 
 - ``("add_view", view_id)``, ``("remove_view", view_id)`` -> True when no views are left
 - ``("command", (view_id, method, params))`` -> the edit method's result
+- ``("command_notify", (view_id, method, params))``: the same for an ``edit``
+  notification; a failure is sent to the frontend as an ``alert``
 - ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
   (``measure_width``), run in the actor so the buffer stays single-threaded
 - ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
@@ -24,6 +26,7 @@ from typing import Any
 
 from ...actors import Actor
 from ...envelope import Message, Priority
+from ...errors import RpcError
 from ._buffer import Buffer, Send
 
 __all__ = ["BufferActor"]
@@ -61,6 +64,13 @@ class BufferActor(Actor):
         if kind == "command":
             view_id, method, params = payload
             return buffer.command(view_id, method, params)
+        if kind == "command_notify":  # an edit notification: no one waits, so alert on failure
+            view_id, method, params = payload
+            try:
+                buffer.command(view_id, method, params)
+            except RpcError as exc:
+                buffer.send("alert", {"msg": f"edit {method}: {exc.message}"})
+            return None
         if kind == "add_view":
             buffer.add_view(payload)
             return None
