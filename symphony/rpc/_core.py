@@ -13,6 +13,10 @@ Invariants:
   other views are unaffected.
 - Two ``new_view`` calls for the same file share one buffer actor (both views see every
   edit); a buffer actor stops when its last view closes.
+- ``edit`` never blocks the reader: a notification is told to the buffer actor (which
+  sends an ``alert`` itself if it fails) and a request is asked asynchronously (answered
+  when the actor is done), so a long command in one buffer does not hold up another's
+  keystrokes. One actor's mailbox keeps each buffer's commands in arrival order.
 """
 
 from __future__ import annotations
