@@ -11,7 +11,7 @@ Ctrl+A select all; Ctrl+C/Ctrl+X/Ctrl+V copy/cut/paste; Ctrl+D add the next matc
 selection as another cursor; Alt+Up/Alt+Down add a cursor above/below; Escape back to one
 cursor; Ctrl+F find, F3/Shift+F3 next/previous; Ctrl+R replace all; Ctrl+G go to line;
 Ctrl+L duplicate line; Ctrl+W soft wrap on/off; Tab/Shift+Tab indent/outdent; click to place the cursor
-(Ctrl+click adds one).
+(Ctrl+click adds one); drag to select, double-click a word, triple-click a line.
 """
 
 from __future__ import annotations
@@ -223,23 +223,40 @@ class EditorView(Widget, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.editor.send_scroll()
 
-    def on_click(self, event: events.Click) -> None:
+    def _position(self, x: int, y: int) -> tuple[int, int]:
+        """(line, UTF-8 column) of screen cell (x, y)."""
         app = self.editor
-        line = app.first + event.y
-        col = max(0, event.x - GUTTER)
+        line = app.first + y
+        col = max(0, x - GUTTER)
         cached = app.cache.lines[line] if 0 <= line < len(app.cache.lines) else None
         if cached is not None:  # screen column -> UTF-8 column
             raw = cached["text"].rstrip("\n")
             chars, width = 0, 0
             for ch in raw:
-                step = app.tab_size - width % app.tab_size if ch == "\t" else 1
+                step = app.tab_size - width % app.tab_size if ch == "\t" else cell_len(ch)
                 if width + step > col:
                     break
                 width += step
                 chars += 1
             col = len(raw[:chars].encode("utf-8"))
+        return line, col
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if event.button == 1:  # dragging with the left button extends the selection
+            line, col = self._position(event.x, event.y)
+            self.editor.edit("drag", [line, col, 0])
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        line, col = self._position(event.x, event.y)
         ty = "toggle_sel" if event.ctrl else ("range_select" if event.shift else "point_select")
-        app.edit("gesture", {"line": line, "col": col, "ty": ty})
+        self.editor.edit("gesture", {"line": line, "col": col, "ty": ty})
+
+    def on_click(self, event: events.Click) -> None:
+        chain = getattr(event, "chain", 1)
+        if chain >= 2:  # double click: the word; triple: the line
+            line, col = self._position(event.x, event.y)
+            self.editor.edit("gesture", {"line": line, "col": col,
+                                         "ty": "word_select" if chain == 2 else "line_select"})
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         self.editor.scroll_by(3)
