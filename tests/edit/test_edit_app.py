@@ -47,6 +47,10 @@ def test_type_save_quit(tmp_path, monkeypatch):
             await _until(pilot, lambda: _texts(app)[:2] == ["hi first\n", "second\n"])
             await pilot.press("ctrl+f", "s", "e", "c", "enter")  # find: selects "sec" in "second"
             await _until(pilot, lambda: app.matches == 1 and app.caret == (1, 3))
+            from symphony._edit_app import GUTTER, EditorView
+
+            await pilot.click(EditorView, offset=(GUTTER + 2, 1))  # line 2, column 3
+            await _until(pilot, lambda: app.caret == (1, 2))
             await pilot.press("ctrl+s")
             await _until(pilot, lambda: app.pristine and path.read_text() == "hi first\nsecond\n")
             assert "notes.txt" in str(app.query_one("#status").render())
