@@ -164,3 +164,20 @@ def test_typing_in_a_long_wrapped_line_rewraps_locally():
         pass
     assert buf.wrap.lines.get(0) == tuple(wrap_line(str(buf.rope), 30))
     assert len(sink.caches["v"].lines) == len(_visual_lines(str(buf.rope), 30))
+
+
+def test_graphemes_move_and_delete_whole():
+    buf = Buffer(lambda m, p: None)
+    buf.add_view("v")
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    buf.command("v", "insert", {"chars": f"a{family}e\u0301b"})
+    buf.command("v", "move_to_beginning_of_document", None)
+    stops = []
+    for _ in range(4):
+        buf.command("v", "move_right", None)
+        stops.append(buf.views["v"].regions[0].active)
+    assert stops == [1, 1 + len(family), 3 + len(family), 4 + len(family)]
+    buf.command("v", "move_left", None)
+    buf.command("v", "delete_backward", None)  # e + combining acute go together
+    buf.command("v", "delete_backward", None)  # the whole family
+    assert str(buf.rope) == "ab"
