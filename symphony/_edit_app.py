@@ -215,6 +215,8 @@ class EditorView(Widget, can_focus=True):
                 if c >= len(text.plain):
                     text.append(" ")
                 text.stylize("reverse blink", c, c + 1)
+            if app.left:  # scrolled sideways: drop the columns left of the view
+                text = text[app.left:] if app.left < len(text.plain) else Text("")
             out.append_text(text)
         if missing:
             app.request_missing()
@@ -227,7 +229,7 @@ class EditorView(Widget, can_focus=True):
         """(line, UTF-8 column) of screen cell (x, y)."""
         app = self.editor
         line = app.first + y
-        col = max(0, x - GUTTER)
+        col = max(0, x - GUTTER) + app.left
         cached = app.cache.lines[line] if 0 <= line < len(app.cache.lines) else None
         if cached is not None:  # screen column -> UTF-8 column
             raw = cached["text"].rstrip("\n")
@@ -321,6 +323,7 @@ class EditorApp(App[None]):
         self.message = ""
         self.tab_size = 4
         self.show_tabs = False
+        self.left = 0  # first text column shown (horizontal scrolling, wrapping off)
         self.kill_buffer = ""
         self._quit_armed = False
         self._prompt_kind = ""
@@ -371,6 +374,13 @@ class EditorApp(App[None]):
             self.caret = (params["line"], params["col"])
             height = max(1, self.editor_view.size.height)
             line = params["line"]
+            cached = self.cache.lines[line] if 0 <= line < len(self.cache.lines) else None
+            raw = cached["text"].rstrip("\n") if cached is not None else ""
+            col = cell_len(raw.encode("utf-8")[:params["col"]].decode("utf-8", "ignore").expandtabs(self.tab_size))
+            width = max(1, self.editor_view.size.width - GUTTER - 1)
+            if col < self.left or col >= self.left + width:  # keep the caret's column in view
+                self.left = max(0, col - width // 2)
+                self.editor_view.refresh()
             if line < self.first or line >= self.first + height:
                 self.first = max(0, line - height // 2)
                 self.send_scroll()
