@@ -21,7 +21,8 @@ __all__ = ["COMMANDS", "main", "register"]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 #: Modules that register further subcommands when imported.
-_COMMAND_MODULES: tuple[str, ...] = ("symphony._demo", "symphony.artifacts._cli", "symphony.dag._cli")
+_COMMAND_MODULES: tuple[str, ...] = ("symphony._demo", "symphony._edit", "symphony.rpc._serve",
+                                  "symphony.artifacts._cli", "symphony.dag._cli")
 
 
 def register(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],

@@ -20,11 +20,13 @@ __all__ = [
     "DecodeError",
     "DeltaError",
     "EncodeError",
+    "FileEncodingError",
     "IntegrityError",
     "MailboxFull",
     "MessageExpired",
     "NameTaken",
     "NodeStopped",
+    "RpcError",
     "SchemaError",
     "SymphonyError",
     "TaskTimeout",
@@ -240,3 +242,42 @@ class DeltaError(SymphonyError, ValueError):
     ``Delta.from_json``. Nothing is changed when it is raised. Out-of-range offsets given
     to a ``Rope`` itself raise ``IndexError`` instead.
     """
+
+
+class RpcError(SymphonyError):
+    """A JSON-RPC 2.0 error: raised by a request handler to answer with ``code``/``message``,
+    and raised by :meth:`symphony.rpc.Peer.request`'s result when the other side answered
+    a request with an error object.
+
+    ``code`` follows JSON-RPC 2.0: -32700 parse error, -32600 invalid request, -32601
+    method not found, -32602 invalid params, -32603 internal error; other codes are the
+    application's. Raising it in a handler changes nothing else: the peer keeps serving.
+    """
+
+    def __init__(self, code: int, message: str, data: object = None) -> None:
+        super().__init__(f"{message} ({code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+    def to_json(self) -> dict[str, object]:
+        """The JSON-RPC ``error`` object for this error."""
+        error: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.data is not None:
+            error["data"] = self.data
+        return error
+
+
+class FileEncodingError(SymphonyError, ValueError):
+    """Raised when opening a file whose bytes are not valid in the encoding it declares or
+    we detect (invalid UTF-8, a UTF-16 BOM we do not decode, NUL-filled binary data).
+
+    The file is not opened and nothing is changed, on disk or in memory: the editor refuses
+    rather than replace undecodable bytes and later write the mangled text back. ``path``
+    names the file and ``position`` is the byte offset of the first bad byte, if known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, position: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.position = position

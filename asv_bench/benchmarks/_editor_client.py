@@ -1,0 +1,173 @@
+"""A minimal xi frontend for the editor benchmarks: start a core, open a file, time keystrokes.
+
+It works with ``symphony serve`` and with a real ``xi-core`` alike (the same messages), so
+``python -m asv_bench.editor_latency --xi-core /tmp/xi/xi-core`` puts both side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from typing import Any
+
+__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
+
+LINE = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghij\n"
+
+
+def big_file(megabytes: int | None = None) -> str:
+    """A file of about ``megabytes`` MB (default ``$SYMPHONY_BENCH_MB`` or 100), made once."""
+    mb = megabytes or int(os.environ.get("SYMPHONY_BENCH_MB", "100"))
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{mb}mb.txt")
+    if not os.path.exists(path) or os.path.getsize(path) < mb * 1_000_000 * 0.99:
+        tmp = path + ".part"
+        with open(tmp, "w") as f:
+            block = LINE * 10_000
+            for _ in range(mb * 1_000_000 // len(block) + 1):
+                f.write(block)
+        os.replace(tmp, path)
+    return path
+
+
+def long_line_file(megabytes: int = 10) -> str:
+    """A file holding one line of ``megabytes`` MB of words (and a final newline), made once."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-line.txt")
+    if not os.path.exists(path):
+        words = "lorem ipsum dolor sit amet consectetur adipiscing elit "
+        with open(path + ".part", "w") as f:
+            f.write((words * (megabytes * 1_000_000 // len(words) + 1))[:megabytes * 1_000_000] + "\n")
+        os.replace(path + ".part", path)
+    return path
+
+
+def read_decode_seconds(path: str) -> float:
+    """What Python takes to read and decode ``path`` (the open target's yardstick)."""
+    t = time.perf_counter()
+    with open(path, "rb") as f:
+        f.read().decode("utf-8")
+    return time.perf_counter() - t
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Core:
+    """A core process driven over stdio; every notification is timestamped on arrival."""
+
+    def __init__(self, argv: list[str] | None = None) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        self.proc = subprocess.Popen(argv or [sys.executable, "-m", "symphony", "serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        self._cond = threading.Condition()
+        self._notifications = 0
+        self._updates = 0
+        self._responses: dict[Any, Any] = {}
+        self._next = 0
+        self.view_id = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.request("client_started", {})
+        with self._cond:  # ready once it has said something (available_themes, in both cores)
+            self._cond.wait_for(lambda: self._notifications > 0, 60)
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            msg = json.loads(raw)
+            if "method" in msg and "id" in msg:  # a request from the core: answer as a frontend
+                result = None
+                if msg["method"] == "measure_width":
+                    result = [[float(len(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
+                self._send({"id": msg["id"], "result": result})
+                continue
+            with self._cond:
+                if "method" in msg:
+                    self._notifications += 1
+                if msg.get("method") == "update":
+                    self._updates += 1
+                elif "id" in msg and "method" not in msg:
+                    self._responses[msg["id"]] = msg.get("result")
+                self._cond.notify_all()
+
+    def _send(self, msg: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: Any, wait: bool = False, timeout: float = 600) -> Any:
+        rid = self._next
+        self._next += 1
+        if method == "client_started":  # a notification in xi
+            self._send({"method": method, "params": params})
+            return None
+        self._send({"id": rid, "method": method, "params": params})
+        with self._cond:
+            if not self._cond.wait_for(lambda: rid in self._responses, timeout):
+                raise TimeoutError(method)
+            return self._responses.pop(rid)
+
+    def open(self, path: str) -> float:
+        """Open ``path``; seconds until the first ``update`` (the first screen) arrived."""
+        t = time.perf_counter()
+        before = self._updates
+        self.view_id = self.request("new_view", {"file_path": path})
+        self.edit("scroll", [0, 50])
+        with self._cond:
+            self._cond.wait_for(lambda: self._updates > before, 600)
+        return time.perf_counter() - t
+
+    def edit(self, method: str, params: Any = None) -> None:
+        body: dict[str, Any] = {"method": method, "view_id": self.view_id}
+        body["params"] = params if params is not None else []
+        self._send({"method": "edit", "params": body})
+
+    def keystroke(self, chars: str = "x") -> float:
+        """Seconds from sending ``insert`` to receiving its ``update``."""
+        with self._cond:
+            before = self._updates
+        t = time.perf_counter()
+        self.edit("insert", {"chars": chars})
+        with self._cond:
+            self._cond.wait_for(lambda: self._updates > before, 60)
+        return time.perf_counter() - t
+
+    def settle(self, seconds: float = 0.2) -> None:
+        """Wait until no update has come for ``seconds`` (background work drained)."""
+        while True:
+            with self._cond:
+                seen = self._updates
+            time.sleep(seconds)
+            with self._cond:
+                if self._updates == seen:
+                    return
+
+    def peak_rss(self) -> int:
+        """Peak resident memory of the core process in bytes (Linux)."""
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()

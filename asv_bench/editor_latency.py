@@ -1,0 +1,71 @@
+"""Keystroke latency and open time of ``symphony serve`` over stdio, optionally beside xi-core.
+
+    python -m asv_bench.editor_latency                       # symphony serve, 100MB file
+    python -m asv_bench.editor_latency --mb 10 --wrap 40     # smaller file, wrapping on
+    python -m asv_bench.editor_latency --xi-core /tmp/xi/xi-core   # also the real xi-core
+    python -m asv_bench.editor_latency --mb 10 --long-line --wrap 80  # inside one 10MB line
+
+Prints one row per core: first screen (s) and its ratio to Python's read+decode of the
+file, peak RSS over the file size, and keystroke (edit -> update) p50/p99 over 300
+consecutive inserts in the middle of the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .benchmarks._editor_client import Core, big_file, long_line_file, percentile, read_decode_seconds
+
+
+def measure(argv: list[str] | None, path: str, wrap: int, inserts: int, middle: int) -> dict[str, float]:
+    core = Core(argv)
+    try:
+        opened = core.open(path)
+        rss = core.peak_rss()
+        if wrap:
+            core.request("modify_user_config", {"domain": {"user_override": core.view_id},
+                                                "changes": {"wrap_width": wrap}})
+        if middle:
+            core.edit("goto_line", {"line": middle})
+            core.edit("scroll", [middle - 20, middle + 30])
+        else:  # one long line: settle its wrapping, then go to a visual line in the middle
+            core.settle(1.0)
+            core.edit("scroll", [60_000, 60_050])
+            core.edit("gesture", {"line": 60_010, "col": 5, "ty": "point_select"})
+        core.settle(0.05)
+        for _ in range(20):
+            core.keystroke()
+        samples = [core.keystroke() * 1e3 for _ in range(inserts)]
+    finally:
+        core.close()
+    return {"open": opened, "rss": rss, "p50": percentile(samples, 0.5), "p99": percentile(samples, 0.99)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m asv_bench.editor_latency", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=int, default=100, help="file size in MB (default 100)")
+    parser.add_argument("--wrap", type=int, default=0, help="wrap at this many columns (default off)")
+    parser.add_argument("--inserts", type=int, default=300)
+    parser.add_argument("--xi-core", metavar="PATH", help="also measure this xi-core binary")
+    parser.add_argument("--long-line", action="store_true",
+                        help="a file of one --mb MB line (type in its middle; use with --wrap)")
+    args = parser.parse_args()
+    path = long_line_file(args.mb) if args.long_line else big_file(args.mb)
+    read_decode_seconds(path)
+    yardstick = min(read_decode_seconds(path) for _ in range(3))
+    import os
+    size = os.path.getsize(path)
+    middle = 7_000 * args.mb if not args.long_line else 0
+    cores: list[tuple[str, list[str] | None]] = [("symphony serve", None)]
+    if args.xi_core:
+        cores.append(("xi-core", [args.xi_core]))
+    print(f"file: {path} ({size / 1e6:.0f} MB); Python read+decode {yardstick:.3f} s")
+    print(f"{'core':<16} {'open s':>8} {'x read':>7} {'RSS/size':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, argv in cores:
+        r = measure(argv, path, args.wrap, args.inserts, middle)
+        print(f"{name:<16} {r['open']:>8.3f} {r['open'] / yardstick:>7.2f} {r['rss'] / size:>9.2f} "
+              f"{r['p50']:>8.3f} {r['p99']:>8.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,280 @@
+"""``XiCore``: the xi frontend protocol's methods, dispatched to buffer actors.
+
+One ``XiCore`` serves one frontend connection (a :class:`Peer`). It keeps which view
+belongs to which buffer actor; every document command is a message to that document's
+:class:`~symphony.text.editor.BufferActor`, which sends ``update``/``scroll_to``/... back
+through the peer. Methods and their parameters follow xi-editor's ``frontend-protocol.md``;
+the differences are listed in ``docs/protocol.md``.
+
+Invariants:
+
+- Bad input (unknown method, wrong params, unknown view, unreadable file) answers a
+  request with an error and a notification with an ``alert``; nothing else changes and
+  other views are unaffected.
+- Two ``new_view`` calls for the same file share one buffer actor (both views see every
+  edit); a buffer actor stops when its last view closes.
+- ``edit`` never blocks the reader: a notification is told to the buffer actor (which
+  sends an ``alert`` itself if it fails) and a request is asked asynchronously (answered
+  when the actor is done), so a long command in one buffer does not hold up another's
+  keystrokes. One actor's mailbox keeps each buffer's commands in arrival order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import logging
+import os
+import threading
+from typing import Any
+
+from ..actors import Node, Ref
+from ..errors import FileEncodingError, RpcError, SymphonyError
+from ..text.editor import DEFAULT_CONFIG, BufferActor
+from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Peer
+
+__all__ = ["FILE_ERROR", "THEMES", "XiCore"]
+
+logger = logging.getLogger(__name__)
+
+#: Error code for a file that cannot be read, decoded or written.
+FILE_ERROR = -32001
+#: The themes ``set_theme`` accepts (no syntax highlighting yet: they differ in name only).
+THEMES = ("default", "InspiredGitHub", "Solarized (dark)")
+LANGUAGES = ("Plain Text",)
+#: Seconds between checks for files changed on disk.
+DISK_POLL = 1.0
+
+
+class XiCore:
+    """The core side of the xi frontend protocol for one connection."""
+
+    def __init__(self, peer_send: Any = None, *, node: Node | None = None, disk_poll: float = DISK_POLL) -> None:
+        self._own_node = node is None
+        self.node = node or Node("symphony-core")
+        self.peer: Peer | None = None
+        self._send = peer_send
+        self.views: dict[str, Ref] = {}
+        self.buffers: dict[str, Ref] = {}  # absolute path -> buffer actor
+        self._buffer_views: dict[Ref, set[str]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.config = dict(DEFAULT_CONFIG)
+        self.theme = THEMES[0]
+        self._stop = threading.Event()
+        self._disk_poll = disk_poll
+        self._watcher: threading.Thread | None = None
+
+    def attach(self, peer: Peer) -> None:
+        """Send notifications through ``peer``."""
+        self.peer = peer
+        self._send = peer.send_notification
+
+    def request_frontend(self, method: str, params: Any) -> concurrent.futures.Future[Any]:
+        """Send the frontend a request; the future gets its answer (or fails with RpcError)."""
+        if self.peer is None:
+            future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            future.set_exception(RpcError(-32603, "no frontend connected"))
+            return future
+        return self.peer.send_request(method, params)
+
+    def send(self, method: str, params: Any) -> None:
+        """Send a notification to the frontend."""
+        if self._send is not None:
+            self._send(method, params)
+
+    # -- Handler --------------------------------------------------------------------------
+
+    def handle_request(self, method: str, params: Any) -> Any:
+        return self.call(method, params)
+
+    def handle_notification(self, method: str, params: Any) -> None:
+        if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
+            ref = self.views.get(params.get("view_id"))  # type: ignore[arg-type]
+            if ref is not None:
+                # the buffer actor runs it on a dispatcher thread and sends an alert itself if
+                # it fails: a slow command in one buffer never holds up the others
+                ref.tell("command_notify", (params["view_id"], params["method"], params.get("params")))
+                return
+        try:
+            self.call(method, params)
+        except RpcError as exc:
+            name = method
+            if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
+                name = f"edit {params['method']}"
+            self.send("alert", {"msg": f"{name}: {exc.message}"})
+            raise
+
+    def call(self, method: str, params: Any) -> Any:
+        """Run protocol method ``method``; raises :class:`RpcError` for bad input."""
+        handler = getattr(self, "rpc_" + method, None) if method.isidentifier() else None
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
+        if params is None:
+            params = {}
+        if not isinstance(params, (dict, list)):
+            raise RpcError(INVALID_PARAMS, "params must be an object or an array")
+        try:
+            return handler(params)
+        except RpcError:
+            raise
+        except FileEncodingError as exc:
+            raise RpcError(FILE_ERROR, str(exc), {"path": exc.path, "position": exc.position}) from None
+        except OSError as exc:
+            raise RpcError(FILE_ERROR, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+        except SymphonyError as exc:
+            raise RpcError(-32603, f"{type(exc).__name__}: {exc}") from None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _view_ref(self, params: Any) -> tuple[str, Ref]:
+        view_id = params.get("view_id") if isinstance(params, dict) else None
+        if not isinstance(view_id, str):
+            raise RpcError(INVALID_PARAMS, "missing view_id")
+        ref = self.views.get(view_id)
+        if ref is None:
+            raise RpcError(INVALID_PARAMS, f"no view {view_id!r}")
+        return view_id, ref
+
+    # -- methods from the frontend --------------------------------------------------------
+
+    def rpc_client_started(self, params: Any) -> None:
+        self.send("available_themes", {"themes": list(THEMES)})
+        self.send("available_languages", {"languages": list(LANGUAGES)})
+
+    def rpc_new_view(self, params: Any) -> str:
+        path = params.get("file_path") if isinstance(params, dict) else None
+        if path is not None and not isinstance(path, str):
+            raise RpcError(INVALID_PARAMS, "file_path must be a string")
+        view_id = f"view-id-{next(self._ids)}"
+        with self._lock:
+            key = os.path.abspath(path) if path else None
+            ref = self.buffers.get(key) if key else None
+            if ref is None:
+                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend)
+                if key:
+                    self.buffers[key] = ref
+                    self._start_watcher()
+                self._buffer_views[ref] = set()
+            self._buffer_views[ref].add(view_id)
+            self.views[view_id] = ref
+        ref.ask("add_view", view_id)
+        return view_id
+
+    def rpc_close_view(self, params: Any) -> None:
+        view_id, ref = self._view_ref(params)
+        last = ref.ask("remove_view", view_id)
+        with self._lock:
+            self.views.pop(view_id, None)
+            views = self._buffer_views.get(ref, set())
+            views.discard(view_id)
+            if last:
+                self._buffer_views.pop(ref, None)
+                for key, other in list(self.buffers.items()):
+                    if other == ref:
+                        del self.buffers[key]
+        if last:
+            ref.stop()
+
+    def rpc_save(self, params: Any) -> None:
+        _, ref = self._view_ref(params)
+        path = params.get("file_path")
+        if path is not None and not isinstance(path, str):
+            raise RpcError(INVALID_PARAMS, "file_path must be a string")
+        ref.ask("save", path)
+        if path:
+            key = os.path.abspath(path)
+            with self._lock:
+                for k, other in list(self.buffers.items()):
+                    if other == ref and k != key:
+                        del self.buffers[k]
+                self.buffers.setdefault(key, ref)
+            self._start_watcher()
+
+    def rpc_set_theme(self, params: Any) -> None:
+        name = params.get("theme_name") if isinstance(params, dict) else None
+        if name not in THEMES:
+            raise RpcError(INVALID_PARAMS, f"unknown theme {name!r}")
+        self.theme = name
+        self.send("theme_changed", {"name": name, "theme": {}})
+
+    def rpc_modify_user_config(self, params: Any) -> None:
+        domain = params.get("domain") if isinstance(params, dict) else None
+        changes = params.get("changes") if isinstance(params, dict) else None
+        if not isinstance(changes, dict):
+            raise RpcError(INVALID_PARAMS, "changes must be an object")
+        unknown = sorted(set(changes) - set(DEFAULT_CONFIG))
+        if unknown:
+            raise RpcError(INVALID_PARAMS, f"unknown settings: {', '.join(unknown)}")
+        for key, value in changes.items():
+            if type(value) is not type(DEFAULT_CONFIG[key]) and not (
+                    isinstance(value, (int, float)) and isinstance(DEFAULT_CONFIG[key], (int, float))
+                    and not isinstance(value, bool)):
+                raise RpcError(INVALID_PARAMS, f"setting {key} has the wrong type")
+        if domain == "general" or (isinstance(domain, dict) and "syntax" in domain):
+            self.config.update(changes)
+            targets = set(self._buffer_views)
+        elif isinstance(domain, dict) and "user_override" in domain:
+            _, ref = self._view_ref({"view_id": domain["user_override"]})
+            targets = {ref}
+        else:
+            raise RpcError(INVALID_PARAMS, "domain must be \"general\", {\"syntax\": ...} or {\"user_override\": view}")
+        for ref in targets:
+            ref.ask("config", changes)
+
+    def rpc_get_config(self, params: Any) -> Any:
+        _, ref = self._view_ref(params)
+        return ref.ask("get_config")
+
+    def rpc_edit(self, params: Any) -> Any:
+        if not isinstance(params, dict):
+            raise RpcError(INVALID_PARAMS, "edit takes an object")
+        view_id, ref = self._view_ref(params)
+        method = params.get("method")
+        if not isinstance(method, str):
+            raise RpcError(INVALID_PARAMS, "edit needs a method")
+        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def resolve(reply: Any) -> None:
+            try:
+                answer.set_result(reply.get(0))
+            except BaseException as exc:  # noqa: BLE001 - handed to the peer, which answers with it
+                answer.set_exception(exc)
+
+        ref.ask_async("command", (view_id, method, params.get("params"))).add_done_callback(resolve)
+        return answer
+
+    # -- files changed on disk ------------------------------------------------------------
+
+    def _start_watcher(self) -> None:
+        if self._watcher is None and self._disk_poll > 0:
+            self._watcher = threading.Thread(target=self._watch, name="symphony-disk-watch", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self._disk_poll):
+            with self._lock:
+                refs = list(self.buffers.values())
+            for ref in refs:
+                try:
+                    ref.tell("check_disk", None)
+                except SymphonyError:
+                    pass
+
+    def close(self) -> None:
+        """Stop the disk watcher and the buffer actors (and the node if this core made it)."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        with self._lock:
+            refs = list(self._buffer_views)
+            self._buffer_views.clear()
+            self.views.clear()
+            self.buffers.clear()
+        for ref in refs:
+            try:
+                ref.stop()
+            except SymphonyError:
+                pass
+        if self._own_node:
+            self.node.stop()

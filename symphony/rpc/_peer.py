@@ -1,0 +1,321 @@
+"""``Peer``: a JSON-RPC 2.0 endpoint over line-delimited JSON, symmetric in both directions.
+
+Either side may send requests (with an ``id``, answered by a response), notifications
+(no ``id``) and responses. One JSON value per line, UTF-8, ``\\n``-terminated, as xi-core
+speaks on stdio. Messages may omit ``"jsonrpc": "2.0"`` (xi's frontends do); ours carry it.
+
+Invariants:
+
+- Bad input never stops the peer: a line that is not JSON is answered with a parse error
+  (-32700, ``id: null``); valid JSON that is not a request, notification or response is
+  answered with -32600 when it has an id, else dropped; an unknown method with an id gets
+  -32601; a handler raising :class:`RpcError` answers with that error (``INVALID_PARAMS``
+  -32602 for bad parameters); any other exception becomes -32603 for a request and is
+  logged for a notification. The reader goes on with the next line either way.
+- Incoming messages are handled one at a time, in arrival order, on the reader thread
+  (``serve`` or the thread ``start`` makes); a handler may return a
+  ``concurrent.futures.Future`` to answer later, from any thread.
+- Outgoing messages are queued and written by one writer thread; everything queued while
+  it was writing goes out in one ``write`` + ``flush`` (batched writes), in queue order.
+  ``send_*`` never blocks on the stream and is safe from any thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import IO, Any, Protocol
+
+from ..errors import RpcError
+
+__all__ = [
+    "INTERNAL_ERROR",
+    "INVALID_PARAMS",
+    "INVALID_REQUEST",
+    "METHOD_NOT_FOUND",
+    "PARSE_ERROR",
+    "Handler",
+    "Peer",
+]
+
+logger = logging.getLogger(__name__)
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+
+#: Largest line accepted (bytes); a longer one is answered with -32600 and skipped.
+MAX_LINE = 1 << 30
+
+
+class Handler(Protocol):
+    """What a peer calls for incoming messages.
+
+    ``handle_request`` returns the result (any JSON value), or a ``Future`` of it, or raises
+    :class:`RpcError` (``METHOD_NOT_FOUND`` for an unknown method). ``handle_notification``
+    returns nothing; what it raises is logged and dropped.
+    """
+
+    def handle_request(self, method: str, params: Any) -> Any: ...
+
+    def handle_notification(self, method: str, params: Any) -> None: ...
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+class Peer:
+    """A JSON-RPC 2.0 peer reading lines from ``reader`` and writing lines to ``writer``.
+
+    ``reader`` and ``writer`` are binary streams (``sys.stdin.buffer``, a socket's
+    ``makefile("rb")``, a pipe). Call :meth:`start` to read on a thread of its own, or
+    :meth:`serve` to read on the calling thread until end of input; :meth:`close` stops the
+    writer after flushing what is queued.
+    """
+
+    def __init__(self, reader: IO[bytes], writer: IO[bytes], handler: Handler, *, name: str = "rpc") -> None:
+        self._reader = reader
+        self._writer = writer
+        self.handler = handler
+        self.name = name
+        self._ids = itertools.count(0)
+        self._pending: dict[Any, concurrent.futures.Future[Any]] = {}
+        self._pending_lock = threading.Lock()
+        self._out: list[bytes] = []
+        self._out_cond = threading.Condition()
+        self._closed = False
+        self._write_failed = False
+        self._reader_thread: threading.Thread | None = None
+        self._writer_thread = threading.Thread(target=self._write_loop, name=f"{name}-writer", daemon=True)
+        self._writer_thread.start()
+        #: Called once when input ends (EOF or a read error).
+        self.on_eof: Callable[[], None] | None = None
+
+    # -- sending --------------------------------------------------------------------------
+
+    def send_notification(self, method: str, params: Any = None) -> None:
+        """Queue a notification ``method(params)`` for the other side."""
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self._queue(msg)
+
+    def send_request(self, method: str, params: Any = None) -> concurrent.futures.Future[Any]:
+        """Queue a request; the future gets its result, or :class:`RpcError` if answered with an error."""
+        request_id = next(self._ids)
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._pending_lock:
+            self._pending[request_id] = future
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self._queue(msg)
+        return future
+
+    def request(self, method: str, params: Any = None, timeout: float | None = None) -> Any:
+        """Send a request and wait for its result (raises :class:`RpcError` on an error answer)."""
+        return self.send_request(method, params).result(timeout)
+
+    def send_result(self, request_id: Any, result: Any) -> None:
+        """Queue the success response to request ``request_id``."""
+        self._queue({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+    def send_error(self, request_id: Any, error: RpcError) -> None:
+        """Queue the error response to request ``request_id`` (``None`` when it could not be read)."""
+        self._queue({"jsonrpc": "2.0", "id": request_id, "error": error.to_json()})
+
+    def _queue(self, msg: dict[str, Any]) -> None:
+        try:
+            line = _dumps(msg).encode("utf-8", "surrogatepass") + b"\n"
+        except (TypeError, ValueError) as exc:  # a handler returned something not JSON
+            logger.error("%s: cannot encode %r: %s", self.name, msg.get("method", msg.get("id")), exc)
+            if "result" in msg:
+                line = _dumps({"jsonrpc": "2.0", "id": msg["id"],
+                               "error": {"code": INTERNAL_ERROR, "message": f"result not JSON: {exc}"}}).encode() + b"\n"
+            else:
+                return
+        with self._out_cond:
+            if self._closed:
+                return
+            self._out.append(line)
+            if len(self._out) == 1:
+                self._out_cond.notify()
+
+    def _write_loop(self) -> None:
+        cond = self._out_cond
+        while True:
+            with cond:
+                while not self._out and not self._closed:
+                    cond.wait()
+                batch = self._out
+                self._out = []
+                closing = self._closed
+            if batch and not self._write_failed:
+                try:
+                    self._writer.write(b"".join(batch))
+                    self._writer.flush()
+                except (OSError, ValueError) as exc:  # the other side went away
+                    self._write_failed = True
+                    logger.info("%s: write failed, dropping output: %s", self.name, exc)
+            if closing:
+                with cond:
+                    if not self._out:
+                        return
+
+    # -- reading --------------------------------------------------------------------------
+
+    def start(self) -> Peer:
+        """Read and dispatch on a daemon thread of its own; returns self."""
+        self._reader_thread = threading.Thread(target=self.serve, name=f"{self.name}-reader", daemon=True)
+        self._reader_thread.start()
+        return self
+
+    def serve(self) -> None:
+        """Read and dispatch lines until end of input, on the calling thread."""
+        try:
+            while True:
+                try:
+                    line = self._reader.readline(MAX_LINE)
+                except (OSError, ValueError):
+                    break
+                if not line:
+                    break
+                if len(line) >= MAX_LINE and not line.endswith(b"\n"):
+                    self.send_error(None, RpcError(INVALID_REQUEST, "line too long"))
+                    while line and not line.endswith(b"\n"):  # skip the rest of it
+                        line = self._reader.readline(MAX_LINE)
+                    continue
+                self.handle_line(line)
+        finally:
+            self._fail_pending(RpcError(INTERNAL_ERROR, "connection closed"))
+            if self.on_eof is not None:
+                try:
+                    self.on_eof()
+                except Exception:  # noqa: BLE001 - a hook must not break shutdown
+                    logger.exception("%s: on_eof failed", self.name)
+
+    def handle_line(self, line: bytes | str) -> None:
+        """Handle one line of input as if it had been read (blank lines are ignored)."""
+        if isinstance(line, bytes):
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.send_error(None, RpcError(PARSE_ERROR, f"input is not UTF-8: {exc}"))
+                return
+        else:
+            text = line
+        if not text.strip():
+            return
+        try:
+            msg = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            self.send_error(None, RpcError(PARSE_ERROR, f"parse error: {exc}"))
+            return
+        if isinstance(msg, list):  # a JSON-RPC batch: answered message by message
+            if not msg:
+                self.send_error(None, RpcError(INVALID_REQUEST, "empty batch"))
+            for item in msg:
+                self._dispatch(item)
+        else:
+            self._dispatch(msg)
+
+    def _dispatch(self, msg: Any) -> None:
+        if not isinstance(msg, dict):
+            self.send_error(None, RpcError(INVALID_REQUEST, "a message must be a JSON object"))
+            return
+        has_id = "id" in msg
+        request_id = msg.get("id")
+        if has_id and not (request_id is None or isinstance(request_id, (str, int, float))):
+            self.send_error(None, RpcError(INVALID_REQUEST, "id must be a string, number or null"))
+            return
+        method = msg.get("method")
+        if method is None:
+            if has_id and ("result" in msg or "error" in msg):
+                self._on_response(msg)
+            elif has_id:
+                self.send_error(request_id, RpcError(INVALID_REQUEST, "no method, result or error"))
+            else:
+                logger.info("%s: dropped a message with neither method nor id", self.name)
+            return
+        if not isinstance(method, str):
+            if has_id:
+                self.send_error(request_id, RpcError(INVALID_REQUEST, "method must be a string"))
+            return
+        params = msg.get("params")
+        if has_id:
+            self._on_request(request_id, method, params)
+        else:
+            try:
+                self.handler.handle_notification(method, params)
+            except RpcError as exc:
+                logger.info("%s: notification %s rejected: %s", self.name, method, exc)
+            except Exception:  # noqa: BLE001 - bad input must not stop the peer
+                logger.exception("%s: notification %s failed", self.name, method)
+
+    def _on_request(self, request_id: Any, method: str, params: Any) -> None:
+        try:
+            result = self.handler.handle_request(method, params)
+        except RpcError as exc:
+            self.send_error(request_id, exc)
+            return
+        except Exception as exc:  # noqa: BLE001
+            logger.exception("%s: request %s failed", self.name, method)
+            self.send_error(request_id, RpcError(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))
+            return
+        if isinstance(result, concurrent.futures.Future):
+            result.add_done_callback(lambda f: self._answer_later(request_id, f))
+        else:
+            self.send_result(request_id, result)
+
+    def _answer_later(self, request_id: Any, future: concurrent.futures.Future[Any]) -> None:
+        exc = future.exception()
+        if exc is None:
+            self.send_result(request_id, future.result())
+        elif isinstance(exc, RpcError):
+            self.send_error(request_id, exc)
+        else:
+            self.send_error(request_id, RpcError(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))
+
+    def _on_response(self, msg: dict[str, Any]) -> None:
+        with self._pending_lock:
+            future = self._pending.pop(msg["id"], None)
+        if future is None:
+            logger.info("%s: response to unknown request %r", self.name, msg["id"])
+            return
+        error = msg.get("error")
+        if error is not None:
+            if isinstance(error, dict):
+                future.set_exception(RpcError(int(error.get("code", INTERNAL_ERROR)),
+                                              str(error.get("message", "")), error.get("data")))
+            else:
+                future.set_exception(RpcError(INTERNAL_ERROR, f"malformed error: {error!r}"))
+        else:
+            future.set_result(msg.get("result"))
+
+    def _fail_pending(self, error: RpcError) -> None:
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def close(self, timeout: float | None = 5.0) -> None:
+        """Write what is queued, then stop the writer thread (the streams stay open)."""
+        with self._out_cond:
+            self._closed = True
+            self._out_cond.notify()
+        if threading.current_thread() is not self._writer_thread:
+            self._writer_thread.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the reader thread started by :meth:`start` to see end of input."""
+        if self._reader_thread is not None:
+            self._reader_thread.join(timeout)

@@ -1,0 +1,32 @@
+"""The editor core: buffers (rope, views, selections, undo) and their edit commands.
+
+``Buffer`` is the single-threaded state of one document; ``BufferActor`` owns one and is
+what the frontend protocol (``symphony.rpc``) talks to. Helpers live in small modules:
+``_selection`` (regions), ``_words`` (Unicode segmentation), ``_undo`` (history), ``_find``
+(queries), ``_whitespace`` (indentation, newlines), ``_files`` (load/save), ``_view``
+(update ops for a frontend's line cache).
+"""
+
+from ._actor import BufferActor
+from ._buffer import DEFAULT_CONFIG, Buffer
+from ._files import FileInfo, load_file, save_file
+from ._find import Query, compile_query
+from ._selection import Region, normalize
+from ._undo import History
+from ._view import View, render
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Buffer",
+    "BufferActor",
+    "FileInfo",
+    "History",
+    "Query",
+    "Region",
+    "View",
+    "compile_query",
+    "load_file",
+    "normalize",
+    "render",
+    "save_file",
+]

@@ -1,0 +1,105 @@
+"""``BufferActor``: the actor that owns one :class:`Buffer` (one per open document).
+
+Every command for the document, from any view, is a message to this actor, so commands
+run one at a time in arrival order and two views of one file never disagree. Messages:
+
+- ``("add_view", view_id)``, ``("remove_view", view_id)`` -> True when no views are left
+- ``("command", (view_id, method, params))`` -> the edit method's result
+- ``("command_notify", (view_id, method, params))``: the same for an ``edit``
+  notification; a failure is sent to the frontend as an ``alert``
+- ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
+  (``measure_width``), run in the actor so the buffer stays single-threaded
+- ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
+  so edits go first; wrapping never sits on the typing path)
+- ``("save", path_or_None)``, ``("check_disk", None)``, ``("config", changes)``,
+  ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
+
+A command that raises (bad params) answers the asker with that error and changes nothing
+else: the actor resumes with the next message (``Supervision.RESUME``).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any
+
+from ...actors import Actor
+from ...envelope import Message, Priority
+from ...errors import RpcError
+from ._buffer import Buffer, Send
+
+__all__ = ["BufferActor"]
+
+
+class BufferActor(Actor):
+    """Holds the rope, views, selections and undo history of one document."""
+
+    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
+                 request: Callable[[str, Any], concurrent.futures.Future[Any]] | None = None) -> None:
+        self.buffer = Buffer(send, path, config)
+        self._wrap_scheduled = False
+        if request is not None:
+            ref = self.actor_ref
+
+            def ask_frontend(method: str, params: Any, on_result: Callable[[Any], None]) -> None:
+                future = request(method, params)
+                future.add_done_callback(lambda f: ref.tell("answer", (on_result, f)))
+
+            self.buffer.request = ask_frontend
+
+    def on_receive(self, message: Message[Any]) -> Any:
+        try:
+            return self._handle(message)
+        finally:
+            wrap = self.buffer.wrap
+            if wrap is not None and not wrap.done and not self._wrap_scheduled:
+                self._wrap_scheduled = True
+                self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+
+    def _handle(self, message: Message[Any]) -> Any:
+        kind = message.kind
+        payload = message.payload
+        buffer = self.buffer
+        if kind == "command":
+            view_id, method, params = payload
+            return buffer.command(view_id, method, params)
+        if kind == "command_notify":  # an edit notification: no one waits, so alert on failure
+            view_id, method, params = payload
+            try:
+                buffer.command(view_id, method, params)
+            except RpcError as exc:
+                buffer.send("alert", {"msg": f"edit {method}: {exc.message}"})
+            return None
+        if kind == "add_view":
+            buffer.add_view(payload)
+            return None
+        if kind == "remove_view":
+            return buffer.remove_view(payload)
+        if kind == "save":
+            buffer.save(payload)
+            return None
+        if kind == "check_disk":
+            buffer.check_disk()
+            return None
+        if kind == "config":
+            buffer.config.update(payload)
+            for view_id in buffer.views:
+                buffer.send("config_changed", {"view_id": view_id, "changes": dict(payload)})
+            buffer.configure_wrap()
+            buffer.flush()
+            return None
+        if kind == "answer":  # the frontend answered a request the buffer made
+            on_result, future = payload
+            on_result(None if future.exception() is not None else future.result())
+            buffer.flush()
+            return None
+        if kind == "wrap_step":
+            self._wrap_scheduled = False
+            buffer.wrap_step()
+            return None
+        if kind == "get_config":
+            return dict(buffer.config)
+        if kind == "snapshot":
+            return buffer.rope
+        raise ValueError(f"BufferActor: unknown message kind {kind!r}")

@@ -1,0 +1,61 @@
+"""``symphony edit`` driven by textual's pilot: type, use several cursors, save, quit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+pytest.importorskip("textual")
+
+from symphony._edit_app import EditorApp  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+async def _until(pilot, condition, timeout=20.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met")
+        await pilot.pause(0.02)
+
+
+def _texts(app):
+    return [line["text"] for line in app.cache.lines if line is not None]
+
+
+def test_type_save_quit(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    path = tmp_path / "notes.txt"
+    path.write_text("first\nsecond\n")
+
+    async def scenario():
+        app = EditorApp(str(path), [sys.executable, "-m", "symphony", "serve"])
+        async with app.run_test(size=(60, 12)) as pilot:
+            await _until(pilot, lambda: _texts(app)[:2] == ["first\n", "second\n"])
+            await pilot.press("h", "i", "space")
+            await _until(pilot, lambda: _texts(app)[0] == "hi first\n")
+            assert not app.pristine
+            await pilot.press("home", "alt+down")  # a second cursor on the next line
+            await pilot.press("greater_than_sign")
+            await _until(pilot, lambda: _texts(app)[:2] == [">hi first\n", ">second\n"])
+            await pilot.press("ctrl+z")
+            await _until(pilot, lambda: _texts(app)[:2] == ["hi first\n", "second\n"])
+            await pilot.press("ctrl+f", "s", "e", "c", "enter")  # find: selects "sec" in "second"
+            await _until(pilot, lambda: app.matches == 1 and app.caret == (1, 3))
+            from symphony._edit_app import GUTTER, EditorView
+
+            await pilot.click(EditorView, offset=(GUTTER + 2, 1))  # line 2, column 3
+            await _until(pilot, lambda: app.caret == (1, 2))
+            await pilot.press("ctrl+s")
+            await _until(pilot, lambda: app.pristine and path.read_text() == "hi first\nsecond\n")
+            assert "notes.txt" in str(app.query_one("#status").render())
+            await pilot.press("ctrl+q")
+            await _until(pilot, lambda: not app.is_running)
+        assert app.core is None
+
+    asyncio.run(scenario())
