@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 import random
 import shutil
@@ -53,7 +55,7 @@ class PutLatency:
             from symphony.artifacts import ArtifactStore
 
             self.store = ArtifactStore(self.dir, index=False)
-            self.put = self.store.put
+            self.put: Any = self.store.put
         else:
             import lmdb
 
@@ -112,7 +114,7 @@ class GetLatency:
         if impl == "symphony":
             from symphony.artifacts import ArtifactStore
 
-            self.store = ArtifactStore(self.dir, index=False)
+            self.store: Any = ArtifactStore(self.dir, index=False)
             self.keys = [self.store.put(d) for d in data]
             self.get = self.store.get
         else:
