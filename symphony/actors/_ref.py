@@ -140,6 +140,9 @@ class Ref:
         return id(self._cell)
 
     def __repr__(self) -> str:
+        address = getattr(self._cell, "address", None)  # a remote target's address
+        if address is not None:
+            return f"<Ref {address} remote>"
         state = "alive" if self.is_alive else "dead"
         return f"<Ref {self._cell.node.name}/{self.name} {state}>"
 

@@ -1,0 +1,529 @@
+"""What every packet-based transport does the same way, whatever carries the bytes.
+
+``LinkedTransport`` owns: one I/O thread per transport instance (the only thread touching
+its sockets), the outbox other threads hand entries to (a deque and a wake-up pipe; many
+entries to one peer leave as one signed packet), the table of pending asks (keyed by
+message id; replies resolve them by correlation id), heartbeats (a peer that answers
+nothing for ``heartbeat_timeout`` seconds is declared dead and its pending asks fail with
+``DeliveryError`` at once), the bus links, and fork safety. Subclasses (``zmq``, ``unix``)
+supply the sockets: ``_io_setup``, ``_io_poll``, ``_transmit``, ``_io_teardown``.
+
+Invariants:
+- Only the I/O thread reads or writes sockets; other threads append to ``_outbox`` and
+  write one byte to the wake-up pipe when the I/O thread may be asleep.
+- A packet is opened (signature, replay, shape) before any entry in it is decoded;
+  every drop is counted in ``stats()``; nothing from a peer can raise out of the loop.
+- A pending ask ends exactly once: by its reply, by its peer's death, by ``close()``, or
+  by its own expiry/timeout on the caller's side (then it is swept).
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any, Callable
+
+from symphony.actors._future import Future
+from symphony.actors._transport_api import RemoteTarget, Transport
+from symphony.envelope import Message, MessageType, decode, encode
+from symphony.errors import (
+    ActorNotFound,
+    DecodeError,
+    DeliveryError,
+    EncodeError,
+    MailboxFull,
+    SchemaError,
+)
+
+from ._frames import (
+    ASK,
+    DEFAULT_MAX_FRAME,
+    PING,
+    PONG,
+    PUB,
+    REPLY,
+    SUB,
+    TELL,
+    Counters,
+    Framer,
+    error_from_payload,
+    error_payload,
+)
+
+__all__ = ["LinkedTransport", "Peer", "PeerTarget"]
+
+logger = logging.getLogger("symphony.transports")
+_mono = time.monotonic
+_RESPONSE = MessageType.RESPONSE
+_ERROR = MessageType.ERROR
+_LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
+
+
+class Peer:
+    """An outgoing link to one endpoint. Its socket belongs to the I/O thread."""
+
+    __slots__ = ("endpoint", "sock", "last_heard", "suspect_since", "last_ping", "subs", "dead",
+                 "__weakref__")
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.sock: Any = None
+        self.last_heard = 0.0
+        self.suspect_since: float | None = None
+        self.last_ping = 0.0
+        self.subs: tuple[str, ...] = ()
+        self.dead = False
+
+    def __repr__(self) -> str:
+        return f"<Peer {self.endpoint}{' dead' if self.dead else ''}>"
+
+
+class PeerTarget(RemoteTarget):
+    """A ``Ref``'s target for an actor behind a ``LinkedTransport`` link."""
+
+    def __init__(self, transport: LinkedTransport, peer: Peer, name: str) -> None:
+        super().__init__(transport.host, peer.endpoint, name)
+        self._transport = transport
+        self._peer = peer
+
+    @property
+    def state(self) -> int:
+        return 3 if self._transport._closed else 1
+
+    def put(self, msg: Message[Any], future: Future[Any] | None, block_timeout: float | None = None) -> None:
+        transport = self._transport
+        if transport._closed:
+            if future is None:
+                self.node._dead_letter(msg, "transport closed", self.address)
+                return
+            raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
+        data = encode(msg)
+        if future is None:
+            transport._submit(self._peer, TELL, self.name, data)
+            return
+        pending = transport._pending
+        if len(pending) >= transport.max_pending:
+            transport._wait_pending_room(msg, block_timeout)
+        pending[msg.id] = (future, self._peer, self.address)
+        transport._submit(self._peer, ASK, self.name, data)
+
+
+class LinkedTransport(Transport):
+    """Base of the packet transports; see the module docstring.
+
+    Options (``Node(transport_options={...})``): ``max_frame`` (bytes, default 16 MiB),
+    ``replay_window`` (s, 60), ``heartbeat`` (s between pings, 1.0), ``heartbeat_timeout``
+    (s of silence before a peer is dead, default 3 heartbeats), ``max_pending`` (asks in
+    flight, 100,000), ``pending_overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"``
+    the caller when the bound is hit), ``hwm`` (queued messages per socket), ``batch``
+    (largest number of entries per packet).
+    """
+
+    def __init__(self, host: Any, *, secret: bytes | None = None, insecure: bool = False,
+                 max_frame: int = DEFAULT_MAX_FRAME, replay_window: float = 60.0, heartbeat: float = 1.0,
+                 heartbeat_timeout: float | None = None, max_pending: int = 100_000,
+                 pending_overflow: str = "raise", hwm: int = 100_000, batch: int = 512,
+                 linger: float = 1.0, **options: Any) -> None:
+        super().__init__(host, secret=secret, insecure=insecure, **options)
+        if pending_overflow not in ("raise", "block"):
+            raise ValueError("pending_overflow must be 'raise' or 'block'")
+        self.counters = Counters()
+        self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters)
+        self.max_frame = int(max_frame)
+        self.heartbeat = float(heartbeat)
+        self.heartbeat_timeout = float(heartbeat_timeout if heartbeat_timeout is not None else 3 * heartbeat)
+        self.max_pending = int(max_pending)
+        self.pending_overflow = pending_overflow
+        self.hwm = int(hwm)
+        self.batch = max(1, int(batch))
+        self._pending: dict[Any, tuple[Future[Any], Peer, str]] = {}
+        self._peers: dict[str, Peer] = {}
+        self._inbound_subs: dict[Any, tuple[str, ...]] = {}
+        self._closed = False
+        self._closing = False
+        self._close_deadline = 0.0
+        self._start_io()
+        _LIVE.add(self)
+
+    def _start_io(self) -> None:
+        self._outbox: deque[tuple[Any, int, Any, Any]] = deque()
+        self._calls: deque[tuple[Callable[[], Any], list[Any], threading.Event]] = deque()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._wake_armed = False
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name=f"symphony-{type(self).__name__}", daemon=True)
+        self._ready = threading.Event()
+        self._thread.start()
+        self._ready.wait()
+
+    # -- subclass hooks (run on the I/O thread) ---------------------------------------------
+
+    def _io_setup(self) -> None:
+        """Create what the I/O loop needs (contexts, pollers)."""
+
+    def _io_poll(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the wake-up pipe or a socket; hand every packet that
+        arrived to ``_on_packet`` and call ``_woken`` if the pipe was readable."""
+        raise NotImplementedError
+
+    def _transmit(self, dest: Any, parts: list[bytes]) -> None:
+        """Send one packet to ``dest`` (a ``Peer`` or an inbound origin); count failures."""
+        raise NotImplementedError
+
+    def _io_teardown(self, linger: float) -> None:
+        """Close every socket, letting queued packets go for up to ``linger`` s."""
+
+    def _forget_io_after_fork(self) -> None:
+        """Drop (without closing) every socket inherited from the parent process."""
+
+    # -- calling threads ------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if not self._wake_armed:
+            self._wake_armed = True
+            try:
+                os.write(self._wake_w, b"\0")
+            except BlockingIOError:
+                pass
+            except OSError:
+                if not self._closed:
+                    raise
+
+    def _submit(self, dest: Any, op: int, name: Any, data: Any) -> None:
+        self._outbox.append((dest, op, name, data))
+        if not self._wake_armed:
+            self._wake()
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` on the I/O thread and return its result (or raise its exception)."""
+        if threading.current_thread() is self._thread:
+            return fn()
+        if self._closed:
+            raise DeliveryError("transport is closed")
+        box: list[Any] = []
+        done = threading.Event()
+        self._calls.append((fn, box, done))
+        self._wake_armed = False
+        self._wake()
+        if not done.wait(30.0):
+            raise DeliveryError("transport I/O thread did not answer")
+        if box[0]:
+            raise box[1]
+        return box[1]
+
+    def _wait_pending_room(self, msg: Message[Any], timeout: float | None) -> None:
+        if self.pending_overflow == "raise":
+            self.counters.bump("pending_full")
+            raise DeliveryError(f"{self.max_pending} asks already pending; {msg._kind!r} not sent")
+        deadline = msg._deadline
+        if timeout is not None:
+            deadline = _mono() + timeout if deadline is None else min(deadline, _mono() + timeout)
+        while len(self._pending) >= self.max_pending:
+            if self._closed or (deadline is not None and _mono() >= deadline):
+                raise DeliveryError(f"{self.max_pending} asks stayed pending; {msg._kind!r} not sent")
+            time.sleep(0.001)
+
+    def _peer(self, endpoint: str) -> Peer:
+        peer = self._peers.get(endpoint)
+        if peer is None:
+            peer = self._peers.setdefault(endpoint, Peer(endpoint))
+        return peer
+
+    # -- the Transport interface ------------------------------------------------------------
+
+    def target(self, endpoint: str, actor: str) -> RemoteTarget:
+        return PeerTarget(self, self._peer(self._normalize(endpoint)), actor)
+
+    def _normalize(self, endpoint: str) -> str:
+        return endpoint
+
+    def connect(self, endpoint: str) -> None:
+        peer = self._peer(self._normalize(endpoint))
+        self._submit(peer, SUB, None, [self.host._subscriptions(), True])
+
+    def subscriptions_changed(self) -> None:
+        prefixes = self.host._subscriptions()
+        for peer in list(self._peers.values()):
+            self._submit(peer, SUB, None, [prefixes, False])
+        for origin in list(self._inbound_subs):
+            self._submit(origin, SUB, None, [prefixes, False])
+
+    def publish(self, topic: str, payload: Any) -> None:
+        data = None
+        links: list[tuple[Any, tuple[str, ...]]] = [(p, p.subs) for p in list(self._peers.values())]
+        links += list(self._inbound_subs.items())
+        for dest, subs in links:
+            if any(topic.startswith(prefix) for prefix in subs):
+                if data is None:
+                    data = encode(Message(topic, payload))
+                self._submit(dest, PUB, topic, data)
+
+    def stats(self) -> dict[str, int]:
+        out = dict(self.counters)
+        out["pending_asks"] = len(self._pending)
+        return out
+
+    def close(self, timeout: float = 1.0) -> bool:
+        if self._closing:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        self._close_deadline = _mono() + max(timeout, 0.0)
+        self._closing = True
+        self._wake_armed = False
+        self._wake()
+        self._thread.join(max(timeout, 0.0) + 2.0)
+        clean = not self._thread.is_alive()
+        self._closed = True
+        for key, (future, _peer, address) in list(self._pending.items()):
+            self._pending.pop(key, None)
+            future.set_exception(DeliveryError(f"no reply from {address}: the node stopped"))
+        if clean:
+            for fd in (self._wake_r, self._wake_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        _LIVE.discard(self)
+        return clean
+
+    # -- the I/O thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._io_setup()
+        finally:
+            self._ready.set()
+        next_tick = _mono() + self.heartbeat
+        try:
+            while True:
+                self._run_calls()
+                self._flush()
+                now = _mono()
+                if now >= next_tick:
+                    self._tick(now)
+                    next_tick = now + self.heartbeat
+                if self._closing:
+                    break
+                self._io_poll(max(min(next_tick - now, self.heartbeat), 0.0))
+        except Exception:  # noqa: BLE001 - must never happen; log it rather than die silently
+            logger.exception("transport I/O loop failed")
+        finally:
+            self._flush()
+            try:
+                self._io_teardown(max(self._close_deadline - _mono(), 0.0))
+            except Exception:  # noqa: BLE001
+                logger.exception("transport teardown failed")
+
+    def _woken(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            if exc.errno != errno.EBADF:
+                raise
+        self._wake_armed = False
+
+    def _run_calls(self) -> None:
+        calls = self._calls
+        while calls:
+            fn, box, done = calls.popleft()
+            try:
+                box[:] = [False, fn()]
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                box[:] = [True, exc]
+            done.set()
+
+    def _flush(self) -> None:
+        outbox = self._outbox
+        if not outbox:
+            return
+        limit = 3 * self.batch
+        batches: dict[Any, list[Any]] = {}
+        popleft = outbox.popleft
+        seal = self.framer.seal
+        transmit = self._transmit
+        sent = 0
+        while outbox:
+            dest, op, name, data = popleft()
+            entries = batches.get(dest)
+            if entries is None:
+                entries = batches[dest] = []
+            entries += (op, name, data)
+            if len(entries) >= limit:
+                transmit(dest, seal(entries))
+                sent += 1
+                batches[dest] = []
+        for dest, entries in batches.items():
+            if entries:
+                transmit(dest, seal(entries))
+                sent += 1
+        now = _mono()
+        for dest in batches:
+            if dest.__class__ is Peer and dest.suspect_since is None:
+                dest.suspect_since = now
+        self.counters.bump("packets_sent", sent)
+
+    def _tick(self, now: float) -> None:
+        timeout = self.heartbeat_timeout
+        for peer in list(self._peers.values()):
+            if peer.suspect_since is None:
+                continue
+            if now - peer.suspect_since > timeout:
+                self._peer_dead(peer, now)
+            if now - peer.last_ping >= self.heartbeat * 0.9:
+                peer.last_ping = now
+                self._outbox.append((peer, PING, None, None))
+        pending = self._pending
+        for key, (future, _peer, _address) in list(pending.items()):
+            if future.done():
+                pending.pop(key, None)
+        self._flush()
+
+    def _peer_dead(self, peer: Peer, now: float) -> None:
+        if not peer.dead:
+            logger.info("peer %s stopped answering heartbeats", peer.endpoint)
+        peer.dead = True
+        peer.suspect_since = now
+        self.counters.bump("peer_timeouts")
+        pending = self._pending
+        for key, (future, owner, address) in list(pending.items()):
+            if owner is peer:
+                pending.pop(key, None)
+                future.set_exception(DeliveryError(
+                    f"{address} is unreachable: no answer for {self.heartbeat_timeout} s"))
+
+    def _peer_heard(self, peer: Peer) -> None:
+        peer.last_heard = _mono()
+        peer.suspect_since = None
+        if peer.dead:
+            peer.dead = False
+            logger.info("peer %s is back", peer.endpoint)
+            prefixes = self.host._subscriptions()
+            if prefixes:
+                self._outbox.append((peer, SUB, None, [prefixes, True]))
+
+    def _on_packet(self, origin: Any, parts: list[bytes]) -> None:
+        """Handle one packet that arrived from ``origin`` (a ``Peer`` for replies on an
+        outgoing link, else the subclass's inbound origin)."""
+        entries = self.framer.open(parts)
+        if entries is None:
+            return
+        counters = self.counters
+        counters.bump("packets_received")
+        if origin.__class__ is Peer:
+            self._peer_heard(origin)
+        host = self.host
+        for i in range(0, len(entries), 3):
+            op = entries[i]
+            name = entries[i + 1]
+            data = entries[i + 2]
+            try:
+                if op == TELL:
+                    if name.__class__ is not str:
+                        raise DecodeError("bad actor name")
+                    msg = decode(data)
+                    try:
+                        host._deliver(name, msg, None)
+                    except ActorNotFound:
+                        host._dead_letter(msg, "no such actor", name)
+                    except MailboxFull:
+                        host._dead_letter(msg, "mailbox full", name)
+                elif op == ASK:
+                    if name.__class__ is not str:
+                        raise DecodeError("bad actor name")
+                    msg = decode(data)
+                    future: Future[Any] = Future(msg._deadline, msg._kind)
+                    future.add_done_callback(functools.partial(self._reply, origin, msg))
+                    try:
+                        host._deliver(name, msg, future)
+                    except Exception as exc:  # noqa: BLE001 - the asker learns why
+                        future.set_exception(exc)
+                elif op == REPLY:
+                    self._on_reply(decode(data))
+                elif op == PING:
+                    self._outbox.append((origin, PONG, None, None))
+                elif op == PONG:
+                    pass
+                elif op == SUB:
+                    prefixes, want_reply = data
+                    if prefixes.__class__ is not list or any(p.__class__ is not str for p in prefixes):
+                        raise DecodeError("bad subscription list")
+                    if origin.__class__ is Peer:
+                        origin.subs = tuple(prefixes)
+                    else:
+                        self._inbound_subs[origin] = tuple(prefixes)
+                    if want_reply:
+                        self._outbox.append((origin, SUB, None, [host._subscriptions(), False]))
+                elif op == PUB:
+                    msg = decode(data)
+                    host._publish_local(msg._kind, msg._payload, origin)
+                else:
+                    raise DecodeError(f"unknown op {op!r}")
+            except (DecodeError, SchemaError, TypeError, ValueError, AttributeError) as exc:
+                counters.bump("malformed")
+                logger.debug("dropped a bad entry from %r: %s", origin, exc)
+            except Exception:  # noqa: BLE001 - a bad entry must not stop the loop
+                counters.bump("malformed")
+                logger.exception("dropped an entry from %r", origin)
+
+    def _on_reply(self, msg: Message[Any]) -> None:
+        entry = self._pending.pop(msg._correlation, None)
+        if entry is None:
+            self.counters.bump("late_replies")
+            return
+        future, _peer, address = entry
+        if msg._type is _ERROR:
+            future.set_exception(error_from_payload(msg._payload, address))
+        else:
+            future.set(msg._payload)
+
+    def _reply(self, origin: Any, msg: Message[Any], future: Future[Any]) -> None:
+        """Send the outcome of an ask that came from ``origin`` back to it (any thread)."""
+        if self._closed:
+            return
+        error = future._error
+        if error is None:
+            try:
+                data = encode(Message(msg._kind, future._value, correlation_id=msg.id, message_type=_RESPONSE))
+            except EncodeError as exc:
+                error = exc
+        if error is not None:
+            data = encode(Message(msg._kind, error_payload(error), correlation_id=msg.id, message_type=_ERROR))
+        self._submit(origin, REPLY, None, data)
+
+    # -- fork -----------------------------------------------------------------------------
+
+    def _after_fork_in_child(self) -> None:
+        """The child of a fork gets fresh sockets and a fresh I/O thread; listening
+        sockets stay the parent's, and asks in flight stay with the parent."""
+        self._forget_io_after_fork()
+        self._pending = {}
+        self._inbound_subs = {}
+        for peer in self._peers.values():
+            peer.sock = None
+            peer.suspect_since = None
+            peer.dead = False
+        if not self._closing:
+            self._start_io()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_LIVE):
+        try:
+            transport._after_fork_in_child()
+        except Exception:  # noqa: BLE001
+            logger.exception("could not renew %r after fork", transport)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
