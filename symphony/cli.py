@@ -21,7 +21,7 @@ __all__ = ["COMMANDS", "main", "register"]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 #: Modules that register further subcommands when imported.
-_COMMAND_MODULES: tuple[str, ...] = ("symphony._demo",)
+_COMMAND_MODULES: tuple[str, ...] = ("symphony._demo", "symphony._node_cmd")
 
 
 def register(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],

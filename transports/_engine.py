@@ -34,6 +34,7 @@ from symphony.actors._transport_api import RemoteTarget, Transport
 from symphony.envelope import Message, MessageType, decode, encode
 from symphony.errors import (
     ActorNotFound,
+    AskTimeout,
     DecodeError,
     DeliveryError,
     EncodeError,
@@ -60,6 +61,7 @@ __all__ = ["LinkedTransport", "Peer", "PeerTarget"]
 
 logger = logging.getLogger("symphony.transports")
 _mono = time.monotonic
+_get_ident = threading.get_ident
 _RESPONSE = MessageType.RESPONSE
 _ERROR = MessageType.ERROR
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
@@ -85,12 +87,42 @@ class Peer:
 
 
 class PeerTarget(RemoteTarget):
-    """A ``Ref``'s target for an actor behind a ``LinkedTransport`` link."""
+    """A ``Ref``'s target for an actor behind a ``LinkedTransport`` link.
+
+    ``put`` hands the entry to the I/O thread. ``ask_inline`` (what ``Ref.ask`` tries
+    first) does the whole exchange on the calling thread over a socket of that thread's
+    own, if the transport offers one: no thread hand-off on the way out or back.
+
+    Order per sending thread is kept: after a thread has sent to a peer through the I/O
+    thread (``tell``, ``ask_async``), its next ``ask`` goes that way too (it must not
+    overtake them on another connection); once that ask is answered, everything before
+    it has arrived, and the thread's asks take the direct path again.
+    """
 
     def __init__(self, transport: LinkedTransport, peer: Peer, name: str) -> None:
         super().__init__(transport.host, peer.endpoint, name)
         self._transport = transport
         self._peer = peer
+        self.scheduled = not transport.sync_asks
+
+    def ask_inline(self, msg: Message[Any], future: Future[Any], timeout: float | None = None) -> bool:
+        transport = self._transport
+        if transport._closed:
+            raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
+        dirty = transport._dirty()
+        peer = self._peer
+        if peer not in dirty:
+            return transport._sync_ask(peer, self.name, self.address, msg, future, timeout)
+        self.put(msg, future)
+        try:
+            future.get(timeout)
+        except AskTimeout as exc:
+            future.set_exception(exc)  # Ref.ask must not wait a second time
+            return True
+        except BaseException:  # noqa: BLE001 - the answer is the exception; Ref.ask raises it
+            pass
+        dirty.discard(peer)
+        return True
 
     @property
     def state(self) -> int:
@@ -104,6 +136,8 @@ class PeerTarget(RemoteTarget):
                 return
             raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
         data = encode(msg)
+        if transport.sync_asks:
+            transport._dirty().add(self._peer)
         if future is None:
             transport._submit(self._peer, TELL, self.name, data)
             return
@@ -112,6 +146,10 @@ class PeerTarget(RemoteTarget):
             transport._wait_pending_room(msg, block_timeout)
         pending[msg.id] = (future, self._peer, self.address)
         transport._submit(self._peer, ASK, self.name, data)
+        if _get_ident() == transport._io_ident:
+            # An actor handled inline on the I/O thread asked without waiting: only this
+            # thread can receive the reply, so finish the exchange before returning.
+            transport._pump_until(future)
 
 
 class LinkedTransport(Transport):
@@ -122,14 +160,20 @@ class LinkedTransport(Transport):
     (s of silence before a peer is dead, default 3 heartbeats), ``max_pending`` (asks in
     flight, 100,000), ``pending_overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"``
     the caller when the bound is hit), ``hwm`` (queued messages per socket), ``batch``
-    (largest number of entries per packet).
+    (largest number of entries per packet), ``inline`` (handle an ask to an idle actor on
+    the I/O thread, default True: no thread hand-off; an actor whose handler once took
+    longer than ``inline_budget`` s, default 0.005, is never again run there).
     """
+
+    #: Whether ``_sync_ask`` is implemented (an ask can run on the caller's own socket).
+    sync_asks = False
 
     def __init__(self, host: Any, *, secret: bytes | None = None, insecure: bool = False,
                  max_frame: int = DEFAULT_MAX_FRAME, replay_window: float = 60.0, heartbeat: float = 1.0,
                  heartbeat_timeout: float | None = None, max_pending: int = 100_000,
                  pending_overflow: str = "raise", hwm: int = 100_000, batch: int = 512,
-                 linger: float = 1.0, **options: Any) -> None:
+                 linger: float = 1.0, inline: bool = True, inline_budget: float = 0.005,
+                 **options: Any) -> None:
         super().__init__(host, secret=secret, insecure=insecure, **options)
         if pending_overflow not in ("raise", "block"):
             raise ValueError("pending_overflow must be 'raise' or 'block'")
@@ -142,6 +186,12 @@ class LinkedTransport(Transport):
         self.pending_overflow = pending_overflow
         self.hwm = int(hwm)
         self.batch = max(1, int(batch))
+        self.inline = bool(inline)
+        self.inline_budget = float(inline_budget)
+        self._no_inline: set[str] = set()
+        self._inline_name: str | None = None
+        self._io_ident = 0
+        self._tls = threading.local()
         self._pending: dict[Any, tuple[Future[Any], Peer, str]] = {}
         self._peers: dict[str, Peer] = {}
         self._inbound_subs: dict[Any, tuple[str, ...]] = {}
@@ -174,7 +224,7 @@ class LinkedTransport(Transport):
         arrived to ``_on_packet`` and call ``_woken`` if the pipe was readable."""
         raise NotImplementedError
 
-    def _transmit(self, dest: Any, parts: list[bytes]) -> None:
+    def _transmit(self, dest: Any, packet: bytes) -> None:
         """Send one packet to ``dest`` (a ``Peer`` or an inbound origin); count failures."""
         raise NotImplementedError
 
@@ -218,6 +268,15 @@ class LinkedTransport(Transport):
         if box[0]:
             raise box[1]
         return box[1]
+
+    def _dirty(self) -> set[Peer]:
+        """The peers this thread has sent to through the I/O thread since its last answered ask."""
+        tls = self._tls
+        try:
+            return tls.dirty  # type: ignore[no-any-return]
+        except AttributeError:
+            tls.dirty = set()
+            return tls.dirty  # type: ignore[no-any-return]
 
     def _wait_pending_room(self, msg: Message[Any], timeout: float | None) -> None:
         if self.pending_overflow == "raise":
@@ -297,6 +356,7 @@ class LinkedTransport(Transport):
     # -- the I/O thread -------------------------------------------------------------------
 
     def _run(self) -> None:
+        self._io_ident = _get_ident()
         try:
             self._io_setup()
         finally:
@@ -412,10 +472,10 @@ class LinkedTransport(Transport):
             if prefixes:
                 self._outbox.append((peer, SUB, None, [prefixes, True]))
 
-    def _on_packet(self, origin: Any, parts: list[bytes]) -> None:
+    def _on_packet(self, origin: Any, packet: bytes) -> None:
         """Handle one packet that arrived from ``origin`` (a ``Peer`` for replies on an
         outgoing link, else the subclass's inbound origin)."""
-        entries = self.framer.open(parts)
+        entries = self.framer.open(packet)
         if entries is None:
             return
         counters = self.counters
@@ -444,8 +504,19 @@ class LinkedTransport(Transport):
                     msg = decode(data)
                     future: Future[Any] = Future(msg._deadline, msg._kind)
                     future.add_done_callback(functools.partial(self._reply, origin, msg))
+                    inline = self.inline and name not in self._no_inline
                     try:
-                        host._deliver(name, msg, future)
+                        if inline:
+                            started = _mono()
+                            self._inline_name = name
+                            try:
+                                ran = host._deliver(name, msg, future, True)
+                            finally:
+                                self._inline_name = None
+                            if ran and _mono() - started > self.inline_budget:
+                                self._no_inline.add(name)
+                        else:
+                            host._deliver(name, msg, future)
                     except Exception as exc:  # noqa: BLE001 - the asker learns why
                         future.set_exception(exc)
                 elif op == REPLY:
@@ -499,7 +570,28 @@ class LinkedTransport(Transport):
                 error = exc
         if error is not None:
             data = encode(Message(msg._kind, error_payload(error), correlation_id=msg.id, message_type=_ERROR))
-        self._submit(origin, REPLY, None, data)
+        if _get_ident() == self._io_ident:
+            self._outbox.append((origin, REPLY, None, data))  # flushed when the loop comes round
+        else:
+            self._submit(origin, REPLY, None, data)
+
+    def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],
+                  timeout: float | None) -> bool:
+        """Do an ask on the calling thread; False if this transport cannot."""
+        return False
+
+    def _pump_until(self, future: Future[Any]) -> None:
+        """Run the I/O loop re-entrantly (on the I/O thread) until ``future`` is resolved."""
+        if self._inline_name is not None:
+            self._no_inline.add(self._inline_name)
+        while not future.done() and not self._closing:
+            self._flush()
+            self._io_poll(0.05)
+            now = _mono()
+            deadline = future._deadline
+            if deadline is not None and now >= deadline:
+                future._expire()
+            self._tick(now)
 
     # -- fork -----------------------------------------------------------------------------
 
@@ -509,6 +601,7 @@ class LinkedTransport(Transport):
         self._forget_io_after_fork()
         self._pending = {}
         self._inbound_subs = {}
+        self._tls = threading.local()
         for peer in self._peers.values():
             peer.sock = None
             peer.suspect_since = None

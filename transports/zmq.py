@@ -17,19 +17,28 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket as _socket
+import threading
+import time
 from typing import Any
 
 import zmq
 
-from symphony.errors import InsecureListen
+from symphony.actors._future import Future
+from symphony.envelope import Message, MessageType, decode, encode
+from symphony.errors import AskTimeout, DeliveryError, InsecureListen
 
 from ._engine import LinkedTransport, Peer
+from ._frames import ASK, PING, REPLY, error_from_payload
+
+_ERROR_TYPE = MessageType.ERROR
 
 __all__ = ["ZmqTransport", "is_loopback"]
 
 _NOBLOCK = zmq.NOBLOCK
 _POLLIN = zmq.POLLIN
 _Again = zmq.Again
+_EVENTS = zmq.EVENTS
+_mono = time.monotonic
 
 
 def is_loopback(host: str) -> bool:
@@ -51,15 +60,19 @@ class ZmqTransport(LinkedTransport):
     """ZeroMQ ROUTER/DEALER transport for ``tcp`` and ``ipc``; options in ``LinkedTransport``."""
 
     schemes = ("tcp", "ipc")
+    sync_asks = True
 
     def __init__(self, host: Any, *, curve_secret_key: bytes | None = None,
                  curve_public_key: bytes | None = None, curve_server_key: bytes | None = None,
-                 **options: Any) -> None:
+                 sync_asks: bool = True, **options: Any) -> None:
+        self.sync_asks = bool(sync_asks)
         self.curve_secret_key = curve_secret_key
         self.curve_public_key = curve_public_key
         self.curve_server_key = curve_server_key
         self._routers: list[zmq.Socket] = []
         self._ipc_paths: list[str] = []
+        self._sync_socks: list[zmq.Socket] = []
+        self._sync_lock = threading.Lock()
         super().__init__(host, **options)
 
     # -- I/O thread -------------------------------------------------------------------------
@@ -106,9 +119,106 @@ class ZmqTransport(LinkedTransport):
         self._configure(sock)
         sock.setsockopt(zmq.RECONNECT_IVL, 100)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
-        if peer.endpoint.startswith("tcp://") and self.curve_server_key is not None:
-            from zmq.utils.z85 import encode as _z85  # noqa: F401 - keys may be z85 text or raw
+        self._curve_client(sock, peer.endpoint)
+        sock.connect(peer.endpoint)
+        peer.sock = sock
+        self._sock_peer[sock] = peer
+        self._poller.register(sock, _POLLIN)
+        return sock
 
+    # -- asks on the caller's own socket ------------------------------------------------------
+
+    def _sync_socket(self, peer: Peer) -> tuple[zmq.Socket, Any]:
+        tls = self._tls
+        socks = getattr(tls, "socks", None)
+        if socks is None:
+            socks = tls.socks = {}
+        entry = socks.get(peer.endpoint)
+        if entry is None:
+            with self._sync_lock:
+                if self._closing:
+                    raise DeliveryError("the node's transport is closed")
+                sock = self._ctx.socket(zmq.DEALER)
+                self._configure(sock)
+                sock.setsockopt(zmq.RECONNECT_IVL, 100)
+                sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+                self._curve_client(sock, peer.endpoint)
+                sock.connect(peer.endpoint)
+                self._sync_socks.append(sock)
+            poller = zmq.Poller()
+            poller.register(sock, _POLLIN)
+            entry = socks[peer.endpoint] = (sock, poller.poll)
+        return entry
+
+    def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],
+                  timeout: float | None) -> bool:
+        sock, poll = self._sync_socket(peer)
+        framer = self.framer
+        ident = msg.id
+        try:
+            sock.send(framer.seal([ASK, name, encode(msg)]), _NOBLOCK)
+        except _Again:
+            raise DeliveryError(f"cannot send to {address}: its queue is full") from None
+        now = _mono()
+        give_up = None if timeout is None else now + timeout
+        deadline = msg._deadline
+        heartbeat = self.heartbeat
+        last_heard = now
+        while True:
+            wait = heartbeat
+            if give_up is not None:
+                wait = min(wait, give_up - now)
+            if deadline is not None:
+                wait = min(wait, deadline - now)
+            if poll(max(wait, 0.0) * 1000.0):
+                try:
+                    packet = sock.recv(_NOBLOCK)
+                except _Again:
+                    continue
+                entries = framer.open(packet)
+                now = _mono()
+                if entries is None:
+                    continue
+                last_heard = now
+                for i in range(0, len(entries), 3):
+                    if entries[i] != REPLY:
+                        continue
+                    try:
+                        reply = decode(entries[i + 2])
+                    except Exception:  # noqa: BLE001
+                        self.counters.bump("malformed")
+                        continue
+                    if reply._correlation != ident:
+                        self.counters.bump("late_replies")
+                        continue
+                    if reply._type is _ERROR_TYPE:
+                        future.set_exception(error_from_payload(reply._payload, address))
+                    else:
+                        future.set(reply._payload)
+                    return True
+                continue
+            now = _mono()
+            if deadline is not None and now >= deadline:
+                future._expire()
+                return True
+            if give_up is not None and now >= give_up:
+                future.set_exception(AskTimeout(f"no reply to {msg._kind!r} from {address} within {timeout} s"))
+                return True
+            if now - last_heard > self.heartbeat_timeout:
+                self.counters.bump("peer_timeouts")
+                future.set_exception(DeliveryError(
+                    f"{address} is unreachable: no answer for {self.heartbeat_timeout} s"))
+                return True
+            if self._closing:
+                future.set_exception(DeliveryError(f"no reply from {address}: the node stopped"))
+                return True
+            try:
+                sock.send(framer.seal([PING, None, None]), _NOBLOCK)
+            except _Again:
+                pass
+
+    def _curve_client(self, sock: zmq.Socket, endpoint: str) -> None:
+        if endpoint.startswith("tcp://") and self.curve_server_key is not None:
             if self.curve_secret_key is not None:
                 sock.curve_secretkey = self.curve_secret_key
                 sock.curve_publickey = self.curve_public_key
@@ -117,11 +227,6 @@ class ZmqTransport(LinkedTransport):
                 sock.curve_secretkey = secret
                 sock.curve_publickey = public
             sock.curve_serverkey = self.curve_server_key
-        sock.connect(peer.endpoint)
-        peer.sock = sock
-        self._sock_peer[sock] = peer
-        self._poller.register(sock, _POLLIN)
-        return sock
 
     def _io_poll(self, timeout: float) -> None:
         events = self._poller.poll(timeout * 1000.0)
@@ -131,29 +236,36 @@ class ZmqTransport(LinkedTransport):
                 self._woken()
                 continue
             peer = self._sock_peer.get(sock)
+            recv_multipart = sock.recv_multipart
+            get = sock.get
             for _ in range(1000):  # then give the other sockets a turn
                 try:
-                    parts = sock.recv_multipart(_NOBLOCK, copy=True)
+                    parts = recv_multipart(_NOBLOCK)
                 except _Again:
                     break
                 except zmq.ZMQError:
                     self.counters.bump("receive_errors")
                     break
                 if peer is not None:
-                    on_packet(peer, parts)
-                elif len(parts) != 4:
+                    if len(parts) == 1:
+                        on_packet(peer, parts[0])
+                    else:
+                        self.counters.bump("malformed")
+                elif len(parts) != 2:
                     self.counters.bump("malformed")
                 else:
-                    on_packet((sock, parts[0]), parts[1:])
+                    on_packet((sock, parts[0]), parts[1])
+                if not get(_EVENTS) & _POLLIN:  # cheaper than the Again exception
+                    break
 
-    def _transmit(self, dest: Any, parts: list[bytes]) -> None:
+    def _transmit(self, dest: Any, packet: bytes) -> None:
         try:
             if dest.__class__ is Peer:
                 sock = dest.sock or self._connect_peer(dest)
-                sock.send_multipart(parts, _NOBLOCK, copy=False)
+                sock.send(packet, _NOBLOCK)
             else:
                 sock, identity = dest
-                sock.send_multipart([identity, *parts], _NOBLOCK, copy=False)
+                sock.send_multipart((identity, packet), _NOBLOCK)
         except _Again:
             self.counters.bump("dropped_hwm")
         except zmq.ZMQError as exc:
@@ -166,6 +278,11 @@ class ZmqTransport(LinkedTransport):
         ms = int(linger * 1000)
         for sock in list(self._sock_peer):
             sock.close(ms)
+        with self._sync_lock:
+            # Sockets of calling threads: closed here, as Context.destroy would (the node is stopping).
+            for sock in self._sync_socks:
+                sock.close(0)
+            self._sync_socks = []
         for sock in self._routers:
             sock.close(0)
         self._ctx.term()
@@ -178,6 +295,8 @@ class ZmqTransport(LinkedTransport):
     def _forget_io_after_fork(self) -> None:
         self._routers = []
         self._ipc_paths = []
+        self._sync_socks = []
+        self._sync_lock = threading.Lock()
 
     # -- Transport ------------------------------------------------------------------------
 

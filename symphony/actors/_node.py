@@ -217,15 +217,21 @@ class Node:
                 total[key] = total.get(key, 0) + value
         return total
 
-    def _deliver(self, name: str, msg: Message[Any], future: Any) -> None:
-        """Put a message that arrived from a peer in local actor ``name``'s mailbox, never blocking."""
+    def _deliver(self, name: str, msg: Message[Any], future: Any, inline: bool = False) -> bool:
+        """Put a message that arrived from a peer in local actor ``name``'s mailbox, never
+        blocking; with ``inline``, an ask to an idle actor is handled on the calling (transport)
+        thread instead, and True is returned."""
         cell = self._cells.get(name)
         if cell is None:
             raise ActorNotFound(f"no actor named {name!r} on node {self.name}")
-        if msg._kind == "symphony.stop" and future is None and msg._type is MessageType.EVENT:
-            cell.request_stop("stopped by a peer")
-            return
+        if future is None:
+            if msg._kind == "symphony.stop" and msg._type is MessageType.EVENT:
+                cell.request_stop("stopped by a peer")
+                return False
+        elif inline and not cell.scheduled and cell.ask_inline(msg, future):
+            return True
         cell.put(msg, future, 0.0)
+        return False
 
     # -- the bus --------------------------------------------------------------------------
 

@@ -62,8 +62,10 @@ class TransportHost(Protocol):
 
     name: str
 
-    def _deliver(self, name: str, msg: Message[Any], future: Future[Any] | None) -> None:
-        """Put ``msg`` in the mailbox of local actor ``name``; raises ``ActorNotFound``."""
+    def _deliver(self, name: str, msg: Message[Any], future: Future[Any] | None, inline: bool = False) -> bool:
+        """Put ``msg`` in the mailbox of local actor ``name`` (raises ``ActorNotFound``), never
+        blocking. With ``inline`` and an idle actor, an ask is handled on the calling thread
+        instead; returns True if it was."""
 
     def _dead_letter(self, msg: Message[Any], reason: str, recipient: str) -> None:
         """Record an undeliverable message."""
@@ -140,7 +142,9 @@ class RemoteTarget:
     def put(self, msg: Message[Any], future: Future[Any] | None, block_timeout: float | None = None) -> None:
         raise NotImplementedError
 
-    def ask_inline(self, msg: Message[Any], future: Future[Any]) -> bool:
+    def ask_inline(self, msg: Message[Any], future: Future[Any], timeout: float | None = None) -> bool:
+        """Do the whole ask on the calling thread (send, wait, resolve ``future``); False if
+        this target cannot (then ``put`` is used). Only called when ``scheduled`` is False."""
         return False
 
     def request_stop(self, reason: str) -> None:
