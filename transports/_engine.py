@@ -575,10 +575,78 @@ class LinkedTransport(Transport):
         else:
             self._submit(origin, REPLY, None, data)
 
+    def _sync_channel(self, peer: Peer) -> Any:
+        """This thread's own channel to ``peer``: ``send(packet)``, ``recv(timeout) -> [packets]``."""
+        raise NotImplementedError
+
     def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],
                   timeout: float | None) -> bool:
-        """Do an ask on the calling thread; False if this transport cannot."""
-        return False
+        """Do an ask on the calling thread, over its own channel to ``peer``; resolves ``future``."""
+        channel = self._sync_channel(peer)
+        framer = self.framer
+        ident = msg.id
+        try:
+            channel.send(framer.seal([ASK, name, encode(msg)]))
+        except DeliveryError as exc:
+            raise DeliveryError(f"cannot send to {address}: {exc}") from None
+        now = _mono()
+        give_up = None if timeout is None else now + timeout
+        deadline = msg._deadline
+        heartbeat = self.heartbeat
+        last_heard = now
+        while True:
+            wait = heartbeat
+            if give_up is not None:
+                wait = min(wait, give_up - now)
+            if deadline is not None:
+                wait = min(wait, deadline - now)
+            try:
+                packets = channel.recv(max(wait, 0.0))
+            except DeliveryError as exc:
+                future.set_exception(DeliveryError(f"{address}: {exc}"))
+                return True
+            now = _mono()
+            for packet in packets:
+                entries = framer.open(packet)
+                if entries is None:
+                    continue
+                last_heard = now
+                for i in range(0, len(entries), 3):
+                    if entries[i] != REPLY:
+                        continue
+                    try:
+                        reply = decode(entries[i + 2])
+                    except Exception:  # noqa: BLE001
+                        self.counters.bump("malformed")
+                        continue
+                    if reply._correlation != ident:
+                        self.counters.bump("late_replies")
+                        continue
+                    if reply._type is _ERROR:
+                        future.set_exception(error_from_payload(reply._payload, address))
+                    else:
+                        future.set(reply._payload)
+                    return True
+            if packets:
+                continue
+            if deadline is not None and now >= deadline:
+                future._expire()
+                return True
+            if give_up is not None and now >= give_up:
+                future.set_exception(AskTimeout(f"no reply to {msg._kind!r} from {address} within {timeout} s"))
+                return True
+            if now - last_heard > self.heartbeat_timeout:
+                self.counters.bump("peer_timeouts")
+                future.set_exception(DeliveryError(
+                    f"{address} is unreachable: no answer for {self.heartbeat_timeout} s"))
+                return True
+            if self._closing:
+                future.set_exception(DeliveryError(f"no reply from {address}: the node stopped"))
+                return True
+            try:
+                channel.send(framer.seal([PING, None, None]))
+            except DeliveryError:
+                pass
 
     def _pump_until(self, future: Future[Any]) -> None:
         """Run the I/O loop re-entrantly (on the I/O thread) until ``future`` is resolved."""

@@ -18,19 +18,13 @@ import ipaddress
 import os
 import socket as _socket
 import threading
-import time
 from typing import Any
 
 import zmq
 
-from symphony.actors._future import Future
-from symphony.envelope import Message, MessageType, decode, encode
-from symphony.errors import AskTimeout, DeliveryError, InsecureListen
+from symphony.errors import DeliveryError, InsecureListen
 
 from ._engine import LinkedTransport, Peer
-from ._frames import ASK, PING, REPLY, error_from_payload
-
-_ERROR_TYPE = MessageType.ERROR
 
 __all__ = ["ZmqTransport", "is_loopback"]
 
@@ -38,7 +32,6 @@ _NOBLOCK = zmq.NOBLOCK
 _POLLIN = zmq.POLLIN
 _Again = zmq.Again
 _EVENTS = zmq.EVENTS
-_mono = time.monotonic
 
 
 def is_loopback(host: str) -> bool:
@@ -54,6 +47,32 @@ def is_loopback(host: str) -> bool:
                        for info in _socket.getaddrinfo(host, None))
         except (OSError, ValueError):
             return False
+
+
+class _SyncChannel:
+    """A calling thread's own DEALER to one peer, for asks without a thread hand-off."""
+
+    __slots__ = ("sock", "_poll")
+
+    def __init__(self, sock: zmq.Socket) -> None:
+        self.sock = sock
+        poller = zmq.Poller()
+        poller.register(sock, _POLLIN)
+        self._poll = poller.poll
+
+    def send(self, packet: bytes) -> None:
+        try:
+            self.sock.send(packet, _NOBLOCK)
+        except _Again:
+            raise DeliveryError("the peer's queue is full") from None
+
+    def recv(self, timeout: float) -> list[bytes]:
+        if not self._poll(timeout * 1000.0):
+            return []
+        try:
+            return [self.sock.recv(_NOBLOCK)]
+        except _Again:
+            return []
 
 
 class ZmqTransport(LinkedTransport):
@@ -128,13 +147,13 @@ class ZmqTransport(LinkedTransport):
 
     # -- asks on the caller's own socket ------------------------------------------------------
 
-    def _sync_socket(self, peer: Peer) -> tuple[zmq.Socket, Any]:
+    def _sync_channel(self, peer: Peer) -> _SyncChannel:
         tls = self._tls
-        socks = getattr(tls, "socks", None)
-        if socks is None:
-            socks = tls.socks = {}
-        entry = socks.get(peer.endpoint)
-        if entry is None:
+        channels = getattr(tls, "channels", None)
+        if channels is None:
+            channels = tls.channels = {}
+        channel = channels.get(peer.endpoint)
+        if channel is None:
             with self._sync_lock:
                 if self._closing:
                     raise DeliveryError("the node's transport is closed")
@@ -145,77 +164,8 @@ class ZmqTransport(LinkedTransport):
                 self._curve_client(sock, peer.endpoint)
                 sock.connect(peer.endpoint)
                 self._sync_socks.append(sock)
-            poller = zmq.Poller()
-            poller.register(sock, _POLLIN)
-            entry = socks[peer.endpoint] = (sock, poller.poll)
-        return entry
-
-    def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],
-                  timeout: float | None) -> bool:
-        sock, poll = self._sync_socket(peer)
-        framer = self.framer
-        ident = msg.id
-        try:
-            sock.send(framer.seal([ASK, name, encode(msg)]), _NOBLOCK)
-        except _Again:
-            raise DeliveryError(f"cannot send to {address}: its queue is full") from None
-        now = _mono()
-        give_up = None if timeout is None else now + timeout
-        deadline = msg._deadline
-        heartbeat = self.heartbeat
-        last_heard = now
-        while True:
-            wait = heartbeat
-            if give_up is not None:
-                wait = min(wait, give_up - now)
-            if deadline is not None:
-                wait = min(wait, deadline - now)
-            if poll(max(wait, 0.0) * 1000.0):
-                try:
-                    packet = sock.recv(_NOBLOCK)
-                except _Again:
-                    continue
-                entries = framer.open(packet)
-                now = _mono()
-                if entries is None:
-                    continue
-                last_heard = now
-                for i in range(0, len(entries), 3):
-                    if entries[i] != REPLY:
-                        continue
-                    try:
-                        reply = decode(entries[i + 2])
-                    except Exception:  # noqa: BLE001
-                        self.counters.bump("malformed")
-                        continue
-                    if reply._correlation != ident:
-                        self.counters.bump("late_replies")
-                        continue
-                    if reply._type is _ERROR_TYPE:
-                        future.set_exception(error_from_payload(reply._payload, address))
-                    else:
-                        future.set(reply._payload)
-                    return True
-                continue
-            now = _mono()
-            if deadline is not None and now >= deadline:
-                future._expire()
-                return True
-            if give_up is not None and now >= give_up:
-                future.set_exception(AskTimeout(f"no reply to {msg._kind!r} from {address} within {timeout} s"))
-                return True
-            if now - last_heard > self.heartbeat_timeout:
-                self.counters.bump("peer_timeouts")
-                future.set_exception(DeliveryError(
-                    f"{address} is unreachable: no answer for {self.heartbeat_timeout} s"))
-                return True
-            if self._closing:
-                future.set_exception(DeliveryError(f"no reply from {address}: the node stopped"))
-                return True
-            try:
-                sock.send(framer.seal([PING, None, None]), _NOBLOCK)
-            except _Again:
-                pass
+            channel = channels[peer.endpoint] = _SyncChannel(sock)
+        return channel
 
     def _curve_client(self, sock: zmq.Socket, endpoint: str) -> None:
         if endpoint.startswith("tcp://") and self.curve_server_key is not None:
