@@ -136,6 +136,8 @@ class PeerTarget(RemoteTarget):
                 return
             raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
         data = encode(msg)
+        if len(data) > transport._entry_limit:
+            transport._too_big(msg, len(data), self.address)
         if transport.sync_asks:
             transport._dirty().add(self._peer)
         if future is None:
@@ -180,6 +182,8 @@ class LinkedTransport(Transport):
         self.counters = Counters()
         self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters)
         self.max_frame = int(max_frame)
+        #: Largest encoded message that still fits a packet with its framing.
+        self._entry_limit = self.max_frame - 256
         self.heartbeat = float(heartbeat)
         self.heartbeat_timeout = float(heartbeat_timeout if heartbeat_timeout is not None else 3 * heartbeat)
         self.max_pending = int(max_pending)
@@ -268,6 +272,11 @@ class LinkedTransport(Transport):
         if box[0]:
             raise box[1]
         return box[1]
+
+    def _too_big(self, msg: Message[Any], size: int, address: str) -> None:
+        self.counters.bump("refused_oversized")
+        raise DeliveryError(f"{msg._kind!r} to {address} is {size} bytes encoded, over max_frame "
+                            f"({self.max_frame}); nothing was sent")
 
     def _dirty(self) -> set[Peer]:
         """The peers this thread has sent to through the I/O thread since its last answered ask."""
@@ -568,6 +577,10 @@ class LinkedTransport(Transport):
                 data = encode(Message(msg._kind, future._value, correlation_id=msg.id, message_type=_RESPONSE))
             except EncodeError as exc:
                 error = exc
+            else:
+                if len(data) > self._entry_limit:
+                    error = DeliveryError(f"the reply to {msg._kind!r} is {len(data)} bytes encoded, "
+                                          f"over max_frame ({self.max_frame})")
         if error is not None:
             data = encode(Message(msg._kind, error_payload(error), correlation_id=msg.id, message_type=_ERROR))
         if _get_ident() == self._io_ident:
@@ -585,8 +598,11 @@ class LinkedTransport(Transport):
         channel = self._sync_channel(peer)
         framer = self.framer
         ident = msg.id
+        data = encode(msg)
+        if len(data) > self._entry_limit:
+            self._too_big(msg, len(data), address)
         try:
-            channel.send(framer.seal([ASK, name, encode(msg)]))
+            channel.send(framer.seal([ASK, name, data]))
         except DeliveryError as exc:
             raise DeliveryError(f"cannot send to {address}: {exc}") from None
         now = _mono()

@@ -40,6 +40,8 @@ class Echo(Actor):
             return message.remaining()
         if kind == "boom":
             _explode(f"boom {message.payload}")
+        if kind == "big":
+            return "x" * message.payload
         if kind == "pid":
             return os.getpid()
         if kind == "sleep":
