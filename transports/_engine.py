@@ -71,7 +71,7 @@ class Peer:
     """An outgoing link to one endpoint. Its socket belongs to the I/O thread."""
 
     __slots__ = ("endpoint", "sock", "last_heard", "suspect_since", "last_ping", "subs", "dead",
-                 "__weakref__")
+                 "linked", "__weakref__")
 
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
@@ -81,6 +81,8 @@ class Peer:
         self.last_ping = 0.0
         self.subs: tuple[str, ...] = ()
         self.dead = False
+        #: Set once the peer has told us its subscriptions (the bus link is up).
+        self.linked = threading.Event()
 
     def __repr__(self) -> str:
         return f"<Peer {self.endpoint}{' dead' if self.dead else ''}>"
@@ -313,9 +315,11 @@ class LinkedTransport(Transport):
     def _normalize(self, endpoint: str) -> str:
         return endpoint
 
-    def connect(self, endpoint: str) -> None:
+    def connect(self, endpoint: str, timeout: float = 10.0) -> None:
         peer = self._peer(self._normalize(endpoint))
         self._submit(peer, SUB, None, [self.host._subscriptions(), True])
+        if not peer.linked.wait(timeout):
+            raise DeliveryError(f"no answer from {endpoint} within {timeout} s")
 
     def subscriptions_changed(self) -> None:
         prefixes = self.host._subscriptions()
@@ -540,6 +544,7 @@ class LinkedTransport(Transport):
                         raise DecodeError("bad subscription list")
                     if origin.__class__ is Peer:
                         origin.subs = tuple(prefixes)
+                        origin.linked.set()
                     else:
                         self._inbound_subs[origin] = tuple(prefixes)
                     if want_reply:

@@ -180,9 +180,10 @@ class Node:
         if ref is not None:
             return ref
         scheme, endpoint, actor = split_address(address)
+        transport = self._transport(scheme)
         if actor is None:
             raise ValueError(f"address {address!r} names no actor (tcp://host:port/name or ipc:///path#name)")
-        target = self._transport(scheme).target(endpoint, actor)
+        target = transport.target(endpoint, actor)
         ref = getattr(target, "ref", None)  # a transport may hand back a local cell (inproc)
         if ref is None:
             ref = target.ref = Ref(target)  # type: ignore[arg-type]
@@ -200,13 +201,14 @@ class Node:
         """Every address this node listens on, as bound."""
         return list(self._addresses)
 
-    def connect(self, uri: str) -> None:
-        """Open a link to the node at ``uri`` now, so bus publications flow both ways over it.
+    def connect(self, uri: str, timeout: float = 10.0) -> None:
+        """Link to the node at ``uri`` so bus publications flow both ways; returns once the
+        two nodes have exchanged their subscriptions (``DeliveryError`` after ``timeout`` s).
 
         Refs open their links on first use; only the bus needs an explicit ``connect``.
         """
         scheme, endpoint, _ = split_address(uri)
-        self._transport(scheme).connect(endpoint)
+        self._transport(scheme).connect(endpoint, timeout)
 
     def transport_stats(self) -> dict[str, int]:
         """Counters summed over this node's transports: frames sent and received, and frames

@@ -102,8 +102,9 @@ class Transport(abc.ABC):
     def close(self, timeout: float = 1.0) -> bool:
         """Flush queued outgoing messages for up to ``timeout`` s, then release everything."""
 
-    def connect(self, endpoint: str) -> None:  # noqa: B027 - optional
-        """Open a link to ``endpoint`` now (refs open theirs on first use); used by the bus."""
+    def connect(self, endpoint: str, timeout: float = 10.0) -> None:  # noqa: B027 - optional
+        """Open a link to ``endpoint`` and exchange bus subscriptions with it, waiting up to
+        ``timeout`` s; raises ``DeliveryError`` if it does not answer."""
 
     def publish(self, topic: str, payload: Any) -> None:  # noqa: B027 - optional
         """Send a bus publication to every linked peer subscribed to a prefix of ``topic``."""
