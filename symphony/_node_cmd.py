@@ -13,7 +13,6 @@ import argparse
 import importlib
 import json
 import signal
-import sys
 import threading
 from typing import Any
 
@@ -97,14 +96,15 @@ def cmd_node(args: argparse.Namespace) -> int:
 
 
 def _read_curve_keys(path: str) -> dict[str, bytes]:
+    """Transport options from a key file written by ``symphony keygen`` (``public=``, ``secret=``
+    lines; a ``server=`` line, the server's public key, makes outgoing links use CURVE too)."""
+    names = {b"public": "curve_public_key", b"secret": "curve_secret_key", b"server": "curve_server_key"}
     keys: dict[str, bytes] = {}
     with open(path, "rb") as f:
         for line in f:
             key, _, value = line.strip().partition(b"=")
-            if key in (b"public", b"secret", b"server"):
-                keys[f"curve_{'server' if key == b'server' else key.decode()}_key"
-                     if key != b"server" else "curve_server_key"] = value.strip()
-    keys = {("curve_public_key" if k == "curve_public_key" else k): v for k, v in keys.items()}
+            if key in names and value:
+                keys[names[key]] = value.strip()
     return keys
 
 
@@ -130,6 +130,3 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 register("node", "run a standalone node hosting actors (what a second machine runs)", _node_arguments, cmd_node)
 register("keygen", "make a ZeroMQ CURVE key pair for encrypted tcp", _keygen_arguments, cmd_keygen)
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)
