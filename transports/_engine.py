@@ -23,8 +23,10 @@ import errno
 import functools
 import logging
 import os
+import random
 import threading
 import time
+import uuid
 import weakref
 from collections import deque
 from typing import Any, Callable
@@ -65,6 +67,26 @@ _get_ident = threading.get_ident
 _RESPONSE = MessageType.RESPONSE
 _ERROR = MessageType.ERROR
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
+_UUID = uuid.UUID
+_ids = random.Random(os.urandom(32))
+
+
+def _fast_id(msg: Message[Any]) -> _UUID:
+    """Give ``msg`` a random (version 4) id if it has none yet, without a system call:
+    ids only need to be unique, and ``uuid4()`` reads ``os.urandom`` every time."""
+    ident = msg._id
+    if ident is None:
+        ident = msg._id = _UUID(int=(_ids.getrandbits(128) & _V4_MASK) | _V4_BITS)
+    return ident
+
+
+_V4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _reseed_ids() -> None:
+    global _ids
+    _ids = random.Random(os.urandom(32))
 
 
 class Peer:
@@ -137,6 +159,7 @@ class PeerTarget(RemoteTarget):
                 self.node._dead_letter(msg, "transport closed", self.address)
                 return
             raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
+        _fast_id(msg)
         data = encode(msg)
         if len(data) > transport._entry_limit:
             transport._too_big(msg, len(data), self.address)
@@ -165,8 +188,9 @@ class LinkedTransport(Transport):
     flight, 100,000), ``pending_overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"``
     the caller when the bound is hit), ``hwm`` (queued messages per socket), ``batch``
     (largest number of entries per packet), ``inline`` (handle an ask to an idle actor on
-    the I/O thread, default True: no thread hand-off; an actor whose handler once took
-    longer than ``inline_budget`` s, default 0.005, is never again run there).
+    the I/O thread, default True: no thread hand-off; an actor whose handler took longer
+    than ``inline_budget`` s, default 0.005, three times in a row is never again run there;
+    an actor that asks another node without waiting, from there, neither).
     """
 
     #: Whether ``_sync_ask`` is implemented (an ask can run on the caller's own socket).
@@ -195,6 +219,7 @@ class LinkedTransport(Transport):
         self.inline = bool(inline)
         self.inline_budget = float(inline_budget)
         self._no_inline: set[str] = set()
+        self._slow_inline: dict[str, int] = {}
         self._inline_name: str | None = None
         self._io_ident = 0
         self._tls = threading.local()
@@ -335,7 +360,9 @@ class LinkedTransport(Transport):
         for dest, subs in links:
             if any(topic.startswith(prefix) for prefix in subs):
                 if data is None:
-                    data = encode(Message(topic, payload))
+                    publication = Message(topic, payload)
+                    _fast_id(publication)
+                    data = encode(publication)
                 self._submit(dest, PUB, topic, data)
 
     def stats(self) -> dict[str, int]:
@@ -526,8 +553,16 @@ class LinkedTransport(Transport):
                                 ran = host._deliver(name, msg, future, True)
                             finally:
                                 self._inline_name = None
-                            if ran and _mono() - started > self.inline_budget:
-                                self._no_inline.add(name)
+                            if ran:
+                                if _mono() - started > self.inline_budget:
+                                    # Three slow runs in a row (one may be a GC pause or
+                                    # preemption): this actor runs on the dispatcher from now on.
+                                    strikes = self._slow_inline[name] = self._slow_inline.get(name, 0) + 1
+                                    if strikes >= 3:
+                                        self._no_inline.add(name)
+                                        logger.info("actor %s is slow: its remote asks go to the dispatcher", name)
+                                elif name in self._slow_inline:
+                                    del self._slow_inline[name]
                         else:
                             host._deliver(name, msg, future)
                     except Exception as exc:  # noqa: BLE001 - the asker learns why
@@ -579,7 +614,9 @@ class LinkedTransport(Transport):
         error = future._error
         if error is None:
             try:
-                data = encode(Message(msg._kind, future._value, correlation_id=msg.id, message_type=_RESPONSE))
+                reply = Message(msg._kind, future._value, correlation_id=msg._id, message_type=_RESPONSE)
+                _fast_id(reply)
+                data = encode(reply)
             except EncodeError as exc:
                 error = exc
             else:
@@ -587,7 +624,9 @@ class LinkedTransport(Transport):
                     error = DeliveryError(f"the reply to {msg._kind!r} is {len(data)} bytes encoded, "
                                           f"over max_frame ({self.max_frame})")
         if error is not None:
-            data = encode(Message(msg._kind, error_payload(error), correlation_id=msg.id, message_type=_ERROR))
+            reply = Message(msg._kind, error_payload(error), correlation_id=msg._id, message_type=_ERROR)
+            _fast_id(reply)
+            data = encode(reply)
         if _get_ident() == self._io_ident:
             self._outbox.append((origin, REPLY, None, data))  # flushed when the loop comes round
         else:
@@ -602,7 +641,7 @@ class LinkedTransport(Transport):
         """Do an ask on the calling thread, over its own channel to ``peer``; resolves ``future``."""
         channel = self._sync_channel(peer)
         framer = self.framer
-        ident = msg.id
+        ident = _fast_id(msg)
         data = encode(msg)
         if len(data) > self._entry_limit:
             self._too_big(msg, len(data), address)
@@ -700,6 +739,7 @@ class LinkedTransport(Transport):
 
 
 def _after_fork_in_child() -> None:
+    _reseed_ids()
     for transport in list(_LIVE):
         try:
             transport._after_fork_in_child()

@@ -6,8 +6,9 @@ microseconds more per send), the concatenation of::
 
     signature (32 bytes, only with a secret) | header (16 bytes) | body
 
-- ``header``: 16 bytes, an 8-byte random nonce and the sender's wall clock (a big-endian
-  double);
+- ``header``: 16 bytes, an 8-byte nonce and the sender's wall clock (a big-endian
+  double). Nonces need to be unique, not secret: they come from a generator seeded from
+  ``os.urandom`` per framer (no system call per packet), reseeded after a fork;
 - ``body``: one msgpack array of entries, flattened triples ``op, name, data``: the
   operation (``TELL``, ``ASK``, ``REPLY``, ...), the actor name or topic it concerns, and
   its data (an encoded ``Message`` envelope for everything that carries one). Many
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import random
 import struct
 import threading
 import time
@@ -88,10 +90,16 @@ class Framer:
         self._seen: dict[bytes, float] = {}
         self._seen_order: deque[tuple[float, bytes]] = deque()
         self._lock = threading.Lock()
+        self._nonce = random.Random(_urandom(32)).randbytes
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._nonce = random.Random(_urandom(32)).randbytes
 
     def seal(self, entries: list[Any]) -> bytes:
         """The packet carrying flattened ``entries``."""
-        header = _HEADER.pack(_urandom(8), _wall())
+        header = _HEADER.pack(self._nonce(8), _wall())
         body = _packb(entries, use_bin_type=True)
         if self.secret is None:
             return header + body

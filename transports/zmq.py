@@ -52,13 +52,11 @@ def is_loopback(host: str) -> bool:
 class _SyncChannel:
     """A calling thread's own DEALER to one peer, for asks without a thread hand-off."""
 
-    __slots__ = ("sock", "_poll")
+    __slots__ = ("sock", "_timeout_ms")
 
     def __init__(self, sock: zmq.Socket) -> None:
         self.sock = sock
-        poller = zmq.Poller()
-        poller.register(sock, _POLLIN)
-        self._poll = poller.poll
+        self._timeout_ms = -1
 
     def send(self, packet: bytes) -> None:
         try:
@@ -67,10 +65,12 @@ class _SyncChannel:
             raise DeliveryError("the peer's queue is full") from None
 
     def recv(self, timeout: float) -> list[bytes]:
-        if not self._poll(timeout * 1000.0):
-            return []
+        ms = max(int(timeout * 1000.0), 1)
+        if ms != self._timeout_ms:
+            self.sock.setsockopt(zmq.RCVTIMEO, ms)
+            self._timeout_ms = ms
         try:
-            return [self.sock.recv(_NOBLOCK)]
+            return [self.sock.recv()]  # a blocking receive with a timeout: one call, no poller
         except _Again:
             return []
 
