@@ -189,7 +189,7 @@ class TellRate:
 
 
 def main(argv: list[str]) -> None:
-    transports = argv or ["tcp", "ipc", "unix"]
+    transports = [t for t in argv if t != "garbage"] if argv else ["tcp", "ipc", "unix"]
     rows: list[tuple[str, str, float, float]] = []
     for transport in transports:
         results: dict[str, Any] = {}
@@ -207,10 +207,103 @@ def main(argv: list[str]) -> None:
         rows.append((f"ask p50 us ({transport})", peer_name, ours[0], peer[0]))
         rows.append((f"ask p99 us ({transport})", peer_name, ours[1], peer[1]))
         rows.append((f"tell msgs/s ({transport})", peer_name, ours[2], peer[2]))
-    print(f"| benchmark | symphony | peer | peer figure | ratio (ours/peer) |")
+    print("| benchmark | symphony | peer | peer figure | ratio (ours/peer) |")
     print("| --- | ---: | --- | ---: | ---: |")
     for name, peer_name, ours_v, peer_v in rows:
         print(f"| {name} | {ours_v:,.0f} | {peer_name} | {peer_v:,.0f} | {ours_v / peer_v:.2f} |")
+    if "garbage" in argv or not argv:
+        g = GarbageSurvival()
+        g.setup("symphony")
+        print(f"\ngarbage: {g.track_nodes_answering('symphony')}/3 nodes answering after the flood "
+              f"({g.dropped:,} frames/streams dropped and counted, {g.track_seconds_to_absorb('symphony'):.1f} s)")
+
+
+class GarbageSurvival:
+    """10,000 garbage frames to each of a tcp, an ipc and a unix node, plus 300 bad Unix-socket
+    streams (garbage, oversized lengths, truncated frames, resets); then every node must answer.
+
+    ``track_nodes_answering`` is how many of the 3 answered (3 is the target);
+    ``track_seconds_to_absorb`` how long the flood and the answers took.
+    """
+
+    params = [["symphony"]]
+    param_names = ["impl"]
+    timeout = 300
+
+    def setup(self, impl: str) -> None:
+        import random
+        import shutil
+        import socket
+        import struct
+
+        import zmq
+
+        from symphony import Actor, Node
+
+        class Echo(Actor):
+            def on_receive(self, message: Any) -> Any:
+                return message.payload
+
+        tmp = tempfile.mkdtemp(prefix="symphony-garbage-")
+        started = time.perf_counter()
+        nodes = [Node(f"target-{s}", listen=_listen_uri(s, tmp), secret=_SECRET,
+                      transport_options={"max_frame": 1 << 20}) for s in ("tcp", "ipc", "unix")]
+        for node in nodes:
+            node.spawn(Echo, name="echo")
+        rng = random.Random(1)
+        ctx = zmq.Context()
+        for node in nodes[:2]:
+            sock = ctx.socket(zmq.DEALER)
+            sock.setsockopt(zmq.SNDHWM, 0)
+            sock.connect(node.address)
+            for i in range(10_000):
+                sock.send(rng.randbytes(rng.randrange(0, 200)))
+            sock.close(5000)
+        path = nodes[2].address[len("unix://"):]
+        stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stream.connect(path)
+        for i in range(10_000):
+            body = rng.randbytes(rng.randrange(17, 200))
+            stream.sendall(struct.pack(">I", len(body)) + body)
+        stream.close()
+        for i in range(300):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(path)
+            kind = i % 4
+            if kind == 0:
+                s.sendall(rng.randbytes(64))
+            elif kind == 1:
+                s.sendall(struct.pack(">I", 1 << 30))
+            elif kind == 2:
+                s.sendall(struct.pack(">I", 500) + b"partial")
+            else:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        ctx.term()
+        client = Node("client", secret=_SECRET)
+        answering = 0
+        for node in nodes:
+            sep = "/" if node.address.startswith("tcp://") else "#"
+            try:
+                if client.ref(node.address + sep + "echo").ask("ping", "pong", timeout=60) == "pong":
+                    answering += 1
+            except Exception:  # noqa: BLE001 - counted as not answering
+                pass
+        self.seconds = time.perf_counter() - started
+        self.answering = answering
+        self.dropped = sum(sum(v for k, v in n.transport_stats().items()
+                               if k in ("bad_signature", "malformed", "bad_streams", "oversized", "replayed"))
+                           for n in nodes)
+        client.stop()
+        for node in nodes:
+            node.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def track_nodes_answering(self, impl: str) -> int:
+        return self.answering
+
+    def track_seconds_to_absorb(self, impl: str) -> float:
+        return self.seconds
 
 
 if __name__ == "__main__":
