@@ -31,6 +31,8 @@ import weakref
 from collections import deque
 from typing import Any, Callable
 
+import msgpack
+
 from symphony.actors._future import Future
 from symphony.actors._transport_api import RemoteTarget, Transport
 from symphony.envelope import Message, MessageType, decode, encode
@@ -51,6 +53,7 @@ from ._frames import (
     PONG,
     PUB,
     REPLY,
+    FAIL,
     SUB,
     TELL,
     Counters,
@@ -64,10 +67,10 @@ __all__ = ["LinkedTransport", "Peer", "PeerTarget"]
 logger = logging.getLogger("symphony.transports")
 _mono = time.monotonic
 _get_ident = threading.get_ident
-_RESPONSE = MessageType.RESPONSE
-_ERROR = MessageType.ERROR
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
 _UUID = uuid.UUID
+_packb = msgpack.packb
+_unpackb = msgpack.unpackb
 _ids = random.Random(os.urandom(32))
 
 
@@ -567,8 +570,8 @@ class LinkedTransport(Transport):
                             host._deliver(name, msg, future)
                     except Exception as exc:  # noqa: BLE001 - the asker learns why
                         future.set_exception(exc)
-                elif op == REPLY:
-                    self._on_reply(decode(data))
+                elif op == REPLY or op == FAIL:
+                    self._on_reply(op, name, data)
                 elif op == PING:
                     self._outbox.append((origin, PONG, None, None))
                 elif op == PONG:
@@ -596,41 +599,51 @@ class LinkedTransport(Transport):
                 counters.bump("malformed")
                 logger.exception("dropped an entry from %r", origin)
 
-    def _on_reply(self, msg: Message[Any]) -> None:
-        entry = self._pending.pop(msg._correlation, None)
+    def _on_reply(self, op: int, correlation: Any, data: Any) -> None:
+        if correlation.__class__ is not bytes or len(correlation) != 16 or data.__class__ is not bytes:
+            raise DecodeError("bad reply entry")
+        entry = self._pending.pop(_UUID(bytes=correlation), None)
         if entry is None:
             self.counters.bump("late_replies")
             return
         future, _peer, address = entry
-        if msg._type is _ERROR:
-            future.set_exception(error_from_payload(msg._payload, address))
+        try:
+            value = _unpackb(data, raw=False, strict_map_key=False)
+        except Exception:  # noqa: BLE001 - msgpack raises many types for garbage
+            future.set_exception(DeliveryError(f"{address} sent a reply that cannot be decoded"))
+            return
+        if op == FAIL:
+            future.set_exception(error_from_payload(value, address))
         else:
-            future.set(msg._payload)
+            future.set(value)
 
     def _reply(self, origin: Any, msg: Message[Any], future: Future[Any]) -> None:
         """Send the outcome of an ask that came from ``origin`` back to it (any thread)."""
         if self._closed:
             return
+        # A reply needs no envelope of its own: the asker gets the payload (or the failure),
+        # matched by correlation id, so it travels as (REPLY or FAIL, id bytes, msgpack value).
         error = future._error
+        op = REPLY
         if error is None:
             try:
-                reply = Message(msg._kind, future._value, correlation_id=msg._id, message_type=_RESPONSE)
-                _fast_id(reply)
-                data = encode(reply)
-            except EncodeError as exc:
-                error = exc
+                data = _packb(future._value, use_bin_type=True)
+            except (TypeError, ValueError, OverflowError) as exc:
+                error = EncodeError(f"cannot encode the reply to {msg._kind!r} as msgpack: {exc}")
             else:
                 if len(data) > self._entry_limit:
                     error = DeliveryError(f"the reply to {msg._kind!r} is {len(data)} bytes encoded, "
                                           f"over max_frame ({self.max_frame})")
         if error is not None:
-            reply = Message(msg._kind, error_payload(error), correlation_id=msg._id, message_type=_ERROR)
-            _fast_id(reply)
-            data = encode(reply)
+            op = FAIL
+            data = _packb(error_payload(error), use_bin_type=True)
+        entry = (origin, op, msg._id.bytes, data)  # type: ignore[union-attr]
         if _get_ident() == self._io_ident:
-            self._outbox.append((origin, REPLY, None, data))  # flushed when the loop comes round
+            self._outbox.append(entry)  # flushed when the loop comes round
         else:
-            self._submit(origin, REPLY, None, data)
+            self._outbox.append(entry)
+            if not self._wake_armed:
+                self._wake()
 
     def _sync_channel(self, peer: Peer) -> Any:
         """This thread's own channel to ``peer``: ``send(packet)``, ``recv(timeout) -> [packets]``."""
@@ -641,7 +654,7 @@ class LinkedTransport(Transport):
         """Do an ask on the calling thread, over its own channel to ``peer``; resolves ``future``."""
         channel = self._sync_channel(peer)
         framer = self.framer
-        ident = _fast_id(msg)
+        ident_bytes = _fast_id(msg).bytes
         data = encode(msg)
         if len(data) > self._entry_limit:
             self._too_big(msg, len(data), address)
@@ -672,20 +685,21 @@ class LinkedTransport(Transport):
                     continue
                 last_heard = now
                 for i in range(0, len(entries), 3):
-                    if entries[i] != REPLY:
+                    op = entries[i]
+                    if op != REPLY and op != FAIL:
+                        continue
+                    if entries[i + 1] != ident_bytes:
+                        self.counters.bump("late_replies")
                         continue
                     try:
-                        reply = decode(entries[i + 2])
+                        value = _unpackb(entries[i + 2], raw=False, strict_map_key=False)
                     except Exception:  # noqa: BLE001
                         self.counters.bump("malformed")
                         continue
-                    if reply._correlation != ident:
-                        self.counters.bump("late_replies")
-                        continue
-                    if reply._type is _ERROR:
-                        future.set_exception(error_from_payload(reply._payload, address))
+                    if op == FAIL:
+                        future.set_exception(error_from_payload(value, address))
                     else:
-                        future.set(reply._payload)
+                        future.set(value)
                     return True
             if packets:
                 continue

@@ -10,9 +10,11 @@ microseconds more per send), the concatenation of::
   double). Nonces need to be unique, not secret: they come from a generator seeded from
   ``os.urandom`` per framer (no system call per packet), reseeded after a fork;
 - ``body``: one msgpack array of entries, flattened triples ``op, name, data``: the
-  operation (``TELL``, ``ASK``, ``REPLY``, ...), the actor name or topic it concerns, and
-  its data (an encoded ``Message`` envelope for everything that carries one). Many
-  entries to one peer share a packet, so a batch is signed once;
+  operation (``TELL``, ``ASK``, ``PUB``, ...), the actor name or topic it concerns, and
+  its data, an encoded ``Message`` envelope. A reply (``REPLY``, or ``FAIL`` for a
+  failure) carries the asked message's id (16 bytes) as its name and the msgpack-encoded
+  value as data: the asker only gets the value, so it needs no envelope. Many entries to
+  one peer share a packet, so a batch is signed once;
 - ``signature``: with a secret, HMAC-SHA256 over ``header + body`` (as Jupyter's messaging
   protocol signs its frames); empty without one.
 
@@ -45,13 +47,12 @@ import msgpack
 from symphony.errors import DeliveryError, MailboxFull, MessageExpired, RemoteError
 
 __all__ = [
-    "ASK", "PING", "PONG", "PUB", "REPLY", "SUB", "TELL",
+    "ASK", "FAIL", "PING", "PONG", "PUB", "REPLY", "SUB", "TELL",
     "Counters", "FrameError", "Framer", "StreamDecoder", "error_from_payload", "error_payload",
     "pack_stream",
 ]
 
-TELL, ASK, REPLY, PING, PONG, SUB, PUB = range(7)
-_OPS = frozenset(range(7))
+TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
 
 _HEADER = struct.Struct(">8sd")
 _U32 = struct.Struct(">I")

@@ -6,12 +6,9 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import sys
-import threading
 import time
 
 import pytest
-import zmq
 
 from symphony import DeliveryError, Node
 
