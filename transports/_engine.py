@@ -35,7 +35,7 @@ import msgpack
 
 from symphony.actors._future import Future
 from symphony.actors._transport_api import RemoteTarget, Transport
-from symphony.envelope import Message, MessageType, decode, encode
+from symphony.envelope import Message, decode, encode
 from symphony.errors import (
     ActorNotFound,
     AskTimeout,

@@ -29,8 +29,10 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _PEER = os.path.join(_HERE, "_peers.py")
 _ROUNDS = 3000
 _TELLS = 100_000
-_SECRET = b"benchmark-secret"
-_CLIENT_OPTIONS: dict = {"sync_asks": os.environ.get("SYNC", "1") == "1"}
+#: Frames are signed in the benchmark (as in production) unless SYMPHONY_BENCH_SIGNED=0.
+_SECRET: bytes | None = None if os.environ.get("SYMPHONY_BENCH_SIGNED", "1") == "0" else b"benchmark-secret"
+#: SYMPHONY_BENCH_SYNC_ASKS=0 sends asks through the I/O thread instead of the caller's own socket.
+_CLIENT_OPTIONS: dict = {"sync_asks": os.environ.get("SYMPHONY_BENCH_SYNC_ASKS", "1") == "1"}
 
 
 def _listen_uri(transport: str, tmp: str) -> str:
@@ -54,10 +56,12 @@ class _Peer:
         if impl == "raw-pyzmq":
             args += ["raw", uri]
         else:
-            secret_file = os.path.join(self.tmp, "secret")
-            with open(secret_file, "wb") as f:
-                f.write(_SECRET)
-            args += ["symphony", uri, secret_file]
+            args += ["symphony", uri]
+            if _SECRET is not None:
+                secret_file = os.path.join(self.tmp, "secret")
+                with open(secret_file, "wb") as f:
+                    f.write(_SECRET)
+                args.append(secret_file)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
         if not line.startswith("listening on "):
@@ -246,7 +250,7 @@ class GarbageSurvival:
 
         tmp = tempfile.mkdtemp(prefix="symphony-garbage-")
         started = time.perf_counter()
-        nodes = [Node(f"target-{s}", listen=_listen_uri(s, tmp), secret=_SECRET,
+        nodes = [Node(f"target-{s}", listen=_listen_uri(s, tmp), secret=b"garbage-secret",
                       transport_options={"max_frame": 1 << 20}) for s in ("tcp", "ipc", "unix")]
         for node in nodes:
             node.spawn(Echo, name="echo")
@@ -280,7 +284,7 @@ class GarbageSurvival:
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             s.close()
         ctx.term()
-        client = Node("client", secret=_SECRET)
+        client = Node("client", secret=b"garbage-secret")
         answering = 0
         for node in nodes:
             sep = "/" if node.address.startswith("tcp://") else "#"
