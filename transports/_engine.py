@@ -166,6 +166,8 @@ class PeerTarget(RemoteTarget):
         data = encode(msg)
         if len(data) > transport._entry_limit:
             transport._too_big(msg, len(data), self.address)
+        if len(transport._outbox) + transport._backlog_size > transport.max_queued:
+            transport._wait_queue_room(msg, self.address)
         if transport.sync_asks:
             transport._dirty().add(self._peer)
         if future is None:
@@ -188,8 +190,10 @@ class LinkedTransport(Transport):
     Options (``Node(transport_options={...})``): ``max_frame`` (bytes, default 16 MiB),
     ``replay_window`` (s, 60), ``heartbeat`` (s between pings, 1.0), ``heartbeat_timeout``
     (s of silence before a peer is dead, default 3 heartbeats), ``max_pending`` (asks in
-    flight, 100,000), ``pending_overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"``
-    the caller when the bound is hit), ``hwm`` (queued messages per socket), ``batch``
+    flight, 100,000), ``max_queued`` (messages waiting to go out, 100,000: a peer that
+    cannot keep up or is unreachable makes them wait, in order, rather than be dropped),
+    ``overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"`` the caller when one of
+    those bounds is hit), ``hwm`` (ZeroMQ high-water mark per socket), ``batch``
     (largest number of entries per packet), ``inline`` (handle an ask to an idle actor on
     the I/O thread, default True: no thread hand-off; an actor whose handler took longer
     than ``inline_budget`` s, default 0.005, three times in a row is never again run there;
@@ -202,12 +206,12 @@ class LinkedTransport(Transport):
     def __init__(self, host: Any, *, secret: bytes | None = None, insecure: bool = False,
                  max_frame: int = DEFAULT_MAX_FRAME, replay_window: float = 60.0, heartbeat: float = 1.0,
                  heartbeat_timeout: float | None = None, max_pending: int = 100_000,
-                 pending_overflow: str = "raise", hwm: int = 100_000, batch: int = 512,
+                 overflow: str = "raise", max_queued: int = 100_000, hwm: int = 100_000, batch: int = 512,
                  linger: float = 1.0, inline: bool = True, inline_budget: float = 0.005,
                  **options: Any) -> None:
         super().__init__(host, secret=secret, insecure=insecure, **options)
-        if pending_overflow not in ("raise", "block"):
-            raise ValueError("pending_overflow must be 'raise' or 'block'")
+        if overflow not in ("raise", "block"):
+            raise ValueError("overflow must be 'raise' or 'block'")
         self.counters = Counters()
         self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters)
         self.max_frame = int(max_frame)
@@ -216,7 +220,10 @@ class LinkedTransport(Transport):
         self.heartbeat = float(heartbeat)
         self.heartbeat_timeout = float(heartbeat_timeout if heartbeat_timeout is not None else 3 * heartbeat)
         self.max_pending = int(max_pending)
-        self.pending_overflow = pending_overflow
+        self.overflow = overflow
+        self.max_queued = int(max_queued)
+        self._backlog: dict[Any, deque[bytes]] = {}
+        self._backlog_size = 0
         self.hwm = int(hwm)
         self.batch = max(1, int(batch))
         self.inline = bool(inline)
@@ -258,8 +265,10 @@ class LinkedTransport(Transport):
         arrived to ``_on_packet`` and call ``_woken`` if the pipe was readable."""
         raise NotImplementedError
 
-    def _transmit(self, dest: Any, packet: bytes) -> None:
-        """Send one packet to ``dest`` (a ``Peer`` or an inbound origin); count failures."""
+    def _transmit(self, dest: Any, packet: bytes) -> bool:
+        """Send one packet to ``dest`` (a ``Peer`` or an inbound origin). False if the socket
+        would block (the packet is kept and retried); True once sent, or dropped and counted
+        because ``dest`` is gone for good."""
         raise NotImplementedError
 
     def _io_teardown(self, linger: float) -> None:
@@ -318,7 +327,7 @@ class LinkedTransport(Transport):
             return tls.dirty  # type: ignore[no-any-return]
 
     def _wait_pending_room(self, msg: Message[Any], timeout: float | None) -> None:
-        if self.pending_overflow == "raise":
+        if self.overflow == "raise":
             self.counters.bump("pending_full")
             raise DeliveryError(f"{self.max_pending} asks already pending; {msg._kind!r} not sent")
         deadline = msg._deadline
@@ -415,11 +424,18 @@ class LinkedTransport(Transport):
                     next_tick = now + self.heartbeat
                 if self._closing:
                     break
-                self._io_poll(max(min(next_tick - now, self.heartbeat), 0.0))
+                wait = max(min(next_tick - now, self.heartbeat), 0.0)
+                self._io_poll(min(wait, 0.01) if self._backlog else wait)
         except Exception:  # noqa: BLE001 - must never happen; log it rather than die silently
             logger.exception("transport I/O loop failed")
         finally:
             self._flush()
+            while self._backlog and _mono() < self._close_deadline:
+                self._io_poll(0.01)
+                self._retry_backlog()
+            if self._backlog_size:
+                self.counters.bump("dropped_at_close", self._backlog_size)
+                logger.warning("%d packets could not be sent before the transport closed", self._backlog_size)
             try:
                 self._io_teardown(max(self._close_deadline - _mono(), 0.0))
             except Exception:  # noqa: BLE001
@@ -447,6 +463,9 @@ class LinkedTransport(Transport):
             done.set()
 
     def _flush(self) -> None:
+        backlog = self._backlog
+        if backlog:
+            self._retry_backlog()
         outbox = self._outbox
         if not outbox:
             return
@@ -454,7 +473,7 @@ class LinkedTransport(Transport):
         batches: dict[Any, list[Any]] = {}
         popleft = outbox.popleft
         seal = self.framer.seal
-        transmit = self._transmit
+        send = self._send_packet
         sent = 0
         while outbox:
             dest, op, name, data = popleft()
@@ -463,18 +482,47 @@ class LinkedTransport(Transport):
                 entries = batches[dest] = []
             entries += (op, name, data)
             if len(entries) >= limit:
-                transmit(dest, seal(entries))
+                send(dest, seal(entries))
                 sent += 1
                 batches[dest] = []
         for dest, entries in batches.items():
             if entries:
-                transmit(dest, seal(entries))
+                send(dest, seal(entries))
                 sent += 1
         now = _mono()
         for dest in batches:
             if dest.__class__ is Peer and dest.suspect_since is None:
                 dest.suspect_since = now
         self.counters.bump("packets_sent", sent)
+
+    def _send_packet(self, dest: Any, packet: bytes) -> None:
+        """Transmit, or keep the packet (in order) for later if the socket would block."""
+        queue = self._backlog.get(dest)
+        if queue:
+            queue.append(packet)
+            self._backlog_size += 1
+        elif not self._transmit(dest, packet):
+            self._backlog.setdefault(dest, deque()).append(packet)
+            self._backlog_size += 1
+
+    def _retry_backlog(self) -> None:
+        for dest, queue in list(self._backlog.items()):
+            while queue and self._transmit(dest, queue[0]):
+                queue.popleft()
+                self._backlog_size -= 1
+            if not queue:
+                del self._backlog[dest]
+
+    def _wait_queue_room(self, msg: Message[Any], address: str) -> None:
+        """Called by a sender when more than ``max_queued`` entries and packets wait to go out."""
+        if self.overflow == "raise" or _get_ident() == self._io_ident:
+            self.counters.bump("queue_full")
+            raise DeliveryError(f"{self.max_queued} messages already wait to go out; {msg._kind!r} "
+                                f"to {address} not sent")
+        while len(self._outbox) + self._backlog_size > self.max_queued:
+            if self._closing:
+                raise DeliveryError(f"{msg._kind!r} to {address} not sent: the transport is closing")
+            time.sleep(0.001)
 
     def _tick(self, now: float) -> None:
         timeout = self.heartbeat_timeout

@@ -268,23 +268,21 @@ class UnixTransport(LinkedTransport):
             conn.events = want
             self._sel.modify(conn.sock, want, conn)
 
-    def _transmit(self, dest: Any, packet: bytes) -> None:
+    def _transmit(self, dest: Any, packet: bytes) -> bool:
         if dest.__class__ is Peer:
             conn = dest.sock or self._connect_peer(dest)
             if conn is None:
-                self.counters.bump("dropped_unreachable")
-                self._fail_peer(dest, "cannot connect")
-                return
+                return False  # not listening (yet, or again): kept and retried
         else:
             conn = dest
             if conn.sock not in self._conns:
-                self.counters.bump("dropped_disconnected")
-                return
-        if len(conn.wbuf) > self.hwm * 1024:
-            self.counters.bump("dropped_hwm")
-            return
+                self.counters.bump("dropped_disconnected")  # the asker went away
+                return True
+        if len(conn.wbuf) > self.hwm * 64:
+            return False  # the peer is not reading: kept and retried
         conn.wbuf += pack_stream(packet)
         self._write(conn)
+        return True
 
     def _io_teardown(self, linger: float) -> None:
         deadline = _mono() + linger

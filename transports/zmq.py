@@ -208,7 +208,7 @@ class ZmqTransport(LinkedTransport):
                 if not get(_EVENTS) & _POLLIN:  # cheaper than the Again exception
                     break
 
-    def _transmit(self, dest: Any, packet: bytes) -> None:
+    def _transmit(self, dest: Any, packet: bytes) -> bool:
         try:
             if dest.__class__ is Peer:
                 sock = dest.sock or self._connect_peer(dest)
@@ -217,12 +217,13 @@ class ZmqTransport(LinkedTransport):
                 sock, identity = dest
                 sock.send_multipart((identity, packet), _NOBLOCK)
         except _Again:
-            self.counters.bump("dropped_hwm")
+            return False  # at the high-water mark: kept and retried
         except zmq.ZMQError as exc:
             # EHOSTUNREACH: the inbound peer went away before its reply (ROUTER_MANDATORY).
             self.counters.bump("send_errors")
-            if exc.errno not in (zmq.EHOSTUNREACH,):
+            if exc.errno != zmq.EHOSTUNREACH:
                 raise
+        return True
 
     def _io_teardown(self, linger: float) -> None:
         ms = int(linger * 1000)

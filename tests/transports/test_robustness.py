@@ -168,11 +168,43 @@ def test_pending_asks_are_bounded(short_dir):
         assert ref.ask_async("echo", 4).get(20) == 4
     with Node("server", listen=listen_uri("tcp", directory), secret=SECRET) as server, \
             Node("client", secret=SECRET, transport_options=dict(FAST, max_pending=1,
-                                                                  pending_overflow="block")) as client:
+                                                                  overflow="block")) as client:
         server.spawn(Echo, name="echo")
         ref = client.ref(actor_at(server.address, "echo"))
         results = [ref.ask_async("echo", i) for i in range(20)]  # each waits for room
         assert [f.get(20) for f in results] == list(range(20))
+
+
+def test_outgoing_queue_is_bounded_and_waits_for_a_late_peer(scheme, short_dir):
+    uri = listen_uri(scheme, short_dir, "late")
+    if scheme == "tcp":
+        probe = Node("probe", listen=uri)
+        uri = probe.address
+        probe.stop()
+    with Node("client", secret=SECRET, transport_options=dict(FAST, max_queued=50, hwm=10)) as client:
+        ref = client.ref(actor_at(uri, "echo"))
+        sent = 0
+        with pytest.raises(DeliveryError, match="wait to go out"):
+            for sent in range(100_000):
+                ref.tell(f"e{sent:06d}", sent)  # nobody listens yet: they wait, in order, up to the bound
+                time.sleep(0.0005) if sent % 50 == 0 else None
+        assert client.transport_stats().get("queue_full", 0) == 1
+        server = Node("server", listen=uri, secret=SECRET, transport_options=FAST)
+        try:
+            server.spawn(Echo, name="echo")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    if ref.ask("count", timeout=2) >= 1:
+                        break
+                except DeliveryError:
+                    pass
+            count = ref.ask("count", timeout=10)
+            assert count >= 1  # what waited was delivered once the peer came up
+            seen = ref.ask("order", timeout=10)
+            assert len(seen) == count and seen == sorted(seen)  # and in order
+        finally:
+            server.stop()
 
 
 def test_clean_shutdown_leaves_no_socket_file_or_thread(scheme, short_dir, no_leaked_threads):
