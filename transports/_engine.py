@@ -69,6 +69,8 @@ _mono = time.monotonic
 _get_ident = threading.get_ident
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
 _UUID = uuid.UUID
+#: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
+_EARN_INLINE = 3
 _packb = msgpack.packb
 _unpackb = msgpack.unpackb
 _ids = random.Random(os.urandom(32))
@@ -195,9 +197,10 @@ class LinkedTransport(Transport):
     ``overflow`` (``"raise"`` a ``DeliveryError`` or ``"block"`` the caller when one of
     those bounds is hit), ``hwm`` (ZeroMQ high-water mark per socket), ``batch``
     (largest number of entries per packet), ``inline`` (handle an ask to an idle actor on
-    the I/O thread, default True: no thread hand-off; an actor whose handler took longer
-    than ``inline_budget`` s, default 0.005, three times in a row is never again run there;
-    an actor that asks another node without waiting, from there, neither).
+    the I/O thread, default True: no thread hand-off; an actor earns it by answering three
+    asks in a row within ``inline_budget`` s, default 0.005, loses it when it is slower
+    there, and after three such times, or once it asks another node without waiting from
+    there, never runs there again).
     """
 
     #: Whether ``_sync_ask`` is implemented (an ask can run on the caller's own socket).
@@ -230,6 +233,7 @@ class LinkedTransport(Transport):
         self.inline_budget = float(inline_budget)
         self._no_inline: set[str] = set()
         self._slow_inline: dict[str, int] = {}
+        self._fast_runs: dict[str, int] = {}
         self._inline_name: str | None = None
         self._io_ident = 0
         self._tls = threading.local()
@@ -594,26 +598,21 @@ class LinkedTransport(Transport):
                         raise DecodeError("bad actor name")
                     msg = decode(data)
                     future: Future[Any] = Future(msg._deadline, msg._kind)
-                    future.add_done_callback(functools.partial(self._reply, origin, msg))
-                    inline = self.inline and name not in self._no_inline
+                    # An actor earns inline handling on the I/O thread by answering
+                    # ``_EARN_INLINE`` asks in a row within ``inline_budget`` on the dispatcher:
+                    # a handler that blocks the I/O thread delays every peer and its heartbeats.
+                    inline = (self.inline and self._fast_runs.get(name, 0) >= _EARN_INLINE
+                              and name not in self._no_inline)
+                    started = _mono()
+                    future.add_done_callback(functools.partial(self._reply, origin, msg, name, started, inline))
                     try:
                         if inline:
-                            started = _mono()
+                            counters.bump("asks_inline")
                             self._inline_name = name
                             try:
-                                ran = host._deliver(name, msg, future, True)
+                                host._deliver(name, msg, future, True)
                             finally:
                                 self._inline_name = None
-                            if ran:
-                                if _mono() - started > self.inline_budget:
-                                    # Three slow runs in a row (one may be a GC pause or
-                                    # preemption): this actor runs on the dispatcher from now on.
-                                    strikes = self._slow_inline[name] = self._slow_inline.get(name, 0) + 1
-                                    if strikes >= 3:
-                                        self._no_inline.add(name)
-                                        logger.info("actor %s is slow: its remote asks go to the dispatcher", name)
-                                elif name in self._slow_inline:
-                                    del self._slow_inline[name]
                         else:
                             host._deliver(name, msg, future)
                     except Exception as exc:  # noqa: BLE001 - the asker learns why
@@ -665,10 +664,24 @@ class LinkedTransport(Transport):
         else:
             future.set(value)
 
-    def _reply(self, origin: Any, msg: Message[Any], future: Future[Any]) -> None:
+    def _reply(self, origin: Any, msg: Message[Any], name: str, started: float, inline: bool,
+               future: Future[Any]) -> None:
         """Send the outcome of an ask that came from ``origin`` back to it (any thread)."""
         if self._closed:
             return
+        fast_runs = self._fast_runs
+        if _mono() - started <= self.inline_budget:
+            if fast_runs.get(name, 0) < _EARN_INLINE:
+                fast_runs[name] = fast_runs.get(name, 0) + 1
+        elif inline:
+            # Slow on the I/O thread: earn it again; after three such times, never again.
+            fast_runs[name] = 0
+            strikes = self._slow_inline[name] = self._slow_inline.get(name, 0) + 1
+            if strikes >= 3:
+                self._no_inline.add(name)
+                logger.info("actor %s is slow: its remote asks stay on the dispatcher", name)
+        else:
+            fast_runs[name] = 0
         # A reply needs no envelope of its own: the asker gets the payload (or the failure),
         # matched by correlation id, so it travels as (REPLY or FAIL, id bytes, msgpack value).
         error = future._error

@@ -207,6 +207,26 @@ def test_outgoing_queue_is_bounded_and_waits_for_a_late_peer(scheme, short_dir):
             server.stop()
 
 
+def test_slow_actor_is_not_mistaken_for_a_dead_peer(scheme, short_dir):
+    # heartbeat_timeout is 1 s; the actor takes 2 s. Its node's I/O thread must keep
+    # answering heartbeats (so the handler must not run there), and other actors stay served.
+    with Node("server", listen=listen_uri(scheme, short_dir), secret=SECRET, transport_options=FAST) as server, \
+            Node("client", secret=SECRET, transport_options=FAST) as client:
+        server.spawn(Echo, name="slow")
+        server.spawn(Echo, name="fast")
+        slow = client.ref(actor_at(server.address, "slow"))
+        fast = client.ref(actor_at(server.address, "fast"))
+        for i in range(5):
+            assert fast.ask("echo", i) == i  # fast: earns handling on the I/O thread
+        assert server.transport_stats().get("asks_inline", 0) >= 1
+        for _ in range(2):
+            assert slow.ask("sleep", 0.0) == "slept"
+        async_slow = slow.ask_async("sleep", 2.0)
+        assert slow.ask("sleep", 2.0, timeout=30) == "slept"
+        assert async_slow.get(30) == "slept"
+        assert fast.ask("echo", "meanwhile") == "meanwhile"
+
+
 def test_clean_shutdown_leaves_no_socket_file_or_thread(scheme, short_dir, no_leaked_threads):
     server = Node("server", listen=listen_uri(scheme, short_dir), secret=SECRET, transport_options=FAST)
     server.spawn(Echo, name="echo")
