@@ -39,7 +39,6 @@ import threading
 import time
 import traceback
 from collections import deque
-from hashlib import sha256
 from typing import Any
 
 import msgpack
@@ -61,7 +60,7 @@ _unpackb = msgpack.unpackb
 _urandom = os.urandom
 _wall = time.time
 _compare = hmac.compare_digest
-_hmac_new = hmac.new
+_digest = hmac.digest  # one-shot, in C: several times faster than an hmac.HMAC object
 
 #: Default largest packet accepted (bytes); larger ones are dropped and counted.
 DEFAULT_MAX_FRAME = 16 * 1024 * 1024
@@ -100,13 +99,10 @@ class Framer:
 
     def seal(self, entries: list[Any]) -> bytes:
         """The packet carrying flattened ``entries``."""
-        header = _HEADER.pack(self._nonce(8), _wall())
-        body = _packb(entries, use_bin_type=True)
+        signed = _HEADER.pack(self._nonce(8), _wall()) + _packb(entries, use_bin_type=True)
         if self.secret is None:
-            return header + body
-        mac = _hmac_new(self.secret, header, sha256)
-        mac.update(body)
-        return b"".join((mac.digest(), header, body))
+            return signed
+        return _digest(self.secret, signed, "sha256") + signed
 
     def open(self, packet: bytes) -> list[Any] | None:
         """The flattened entries of a packet, or None (counted) if it must be dropped."""
@@ -121,9 +117,7 @@ class Framer:
                 counters.bump("bad_signature")
                 return None
             view = memoryview(packet)
-            mac = _hmac_new(secret, view[32:48], sha256)
-            mac.update(view[48:])
-            if not _compare(mac.digest(), view[:32]):
+            if not _compare(_digest(secret, view[32:], "sha256"), view[:32]):
                 counters.bump("bad_signature")
                 return None
             nonce, sent = _HEADER.unpack_from(packet, 32)
