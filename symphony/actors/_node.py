@@ -184,9 +184,10 @@ class Node:
         if actor is None:
             raise ValueError(f"address {address!r} names no actor (tcp://host:port/name or ipc:///path#name)")
         target = transport.target(endpoint, actor)
-        ref = getattr(target, "ref", None)  # a transport may hand back a local cell (inproc)
-        if ref is None:
-            ref = target.ref = Ref(target)  # type: ignore[arg-type]
+        ref = getattr(target, "ref", None)
+        if ref is not None:
+            return ref  # a local cell (inproc): not cached, the actor may be replaced
+        ref = target.ref = Ref(target)  # type: ignore[arg-type]
         if len(self._remote_refs) < 10_000:
             self._remote_refs[address] = ref
         return ref

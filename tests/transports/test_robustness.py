@@ -227,6 +227,21 @@ def test_slow_actor_is_not_mistaken_for_a_dead_peer(scheme, short_dir):
         assert fast.ask("echo", "meanwhile") == "meanwhile"
 
 
+def test_stopping_a_remote_actor(scheme, short_dir):
+    with Node("server", listen=listen_uri(scheme, short_dir), secret=SECRET, transport_options=FAST) as server, \
+            Node("client", secret=SECRET, transport_options=FAST) as client:
+        server.spawn(Echo, name="victim")
+        ref = client.ref(actor_at(server.address, "victim"))
+        assert ref.ask("echo", 1) == 1
+        assert "remote" in repr(ref) and ref.is_alive
+        ref.stop()  # sent as a message; does not wait for the far side
+        assert _wait_for(lambda: "victim" not in server)
+        with pytest.raises(DeliveryError):
+            ref.ask("echo", 2)
+        with pytest.raises(DeliveryError):
+            ref.watch(lambda r, why: None)
+
+
 def test_clean_shutdown_leaves_no_socket_file_or_thread(scheme, short_dir, no_leaked_threads):
     server = Node("server", listen=listen_uri(scheme, short_dir), secret=SECRET, transport_options=FAST)
     server.spawn(Echo, name="echo")
