@@ -31,6 +31,7 @@ connection is closed.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import random
@@ -60,7 +61,8 @@ _unpackb = msgpack.unpackb
 _urandom = os.urandom
 _wall = time.time
 _compare = hmac.compare_digest
-_digest = hmac.digest  # one-shot, in C: several times faster than an hmac.HMAC object
+_digest = hmac.digest  # one-shot, in C: faster than an hmac.HMAC object
+_SHA256 = hashlib.sha256  # the constructor, not the name: saves a lookup per call
 
 #: Default largest packet accepted (bytes); larger ones are dropped and counted.
 DEFAULT_MAX_FRAME = 16 * 1024 * 1024
@@ -102,7 +104,7 @@ class Framer:
         signed = _HEADER.pack(self._nonce(8), _wall()) + _packb(entries, use_bin_type=True)
         if self.secret is None:
             return signed
-        return _digest(self.secret, signed, "sha256") + signed
+        return _digest(self.secret, signed, _SHA256) + signed
 
     def open(self, packet: bytes) -> list[Any] | None:
         """The flattened entries of a packet, or None (counted) if it must be dropped."""
@@ -117,7 +119,7 @@ class Framer:
                 counters.bump("bad_signature")
                 return None
             view = memoryview(packet)
-            if not _compare(_digest(secret, view[32:], "sha256"), view[:32]):
+            if not _compare(_digest(secret, view[32:], _SHA256), view[:32]):
                 counters.bump("bad_signature")
                 return None
             nonce, sent = _HEADER.unpack_from(packet, 32)
