@@ -13,6 +13,7 @@ import argparse
 import importlib
 import json
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -80,8 +81,14 @@ def cmd_node(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    node = Node(args.name, threads=args.threads, listen=args.listen, secret=_read_secret(args.secret_file),
-                insecure=args.insecure, transport_options=options)
+    from .errors import SymphonyError
+
+    try:
+        node = Node(args.name, threads=args.threads, listen=args.listen, secret=_read_secret(args.secret_file),
+                    insecure=args.insecure, transport_options=options)
+    except (SymphonyError, OSError, ValueError) as exc:
+        print(f"symphony node: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     try:
         for cls, name in classes:
             node.spawn(cls, name=name)
