@@ -19,6 +19,7 @@ from .actors import (
 )
 from .envelope import (
     PROTOCOL_VERSION,
+    Format,
     Message,
     MessageBuilder,
     MessageType,
@@ -49,6 +50,7 @@ from .errors import (
 )
 
 __all__ = [
+    "PROTOCOL_VERSION",
     "Actor",
     "ActorDead",
     "ActorNotFound",
@@ -57,6 +59,7 @@ __all__ = [
     "DecodeError",
     "DeliveryError",
     "EncodeError",
+    "Format",
     "Future",
     "InsecureListen",
     "MailboxFull",
@@ -67,7 +70,6 @@ __all__ = [
     "NameTaken",
     "Node",
     "NodeStopped",
-    "PROTOCOL_VERSION",
     "Priority",
     "Ref",
     "RemoteError",

@@ -16,6 +16,7 @@ __all__ = [
     "AskTimeout",
     "DecodeError",
     "DeliveryError",
+    "DeltaError",
     "EncodeError",
     "InsecureListen",
     "MailboxFull",
@@ -135,8 +136,9 @@ class DeliveryError(SymphonyError, ConnectionError):
 
     The node is unreachable or stopped answering heartbeats (an ask to a dead peer fails
     with this promptly instead of waiting out its timeout), no actor of that name lives
-    there, the actor stopped before handling it, or the bound on pending asks was hit and
-    the caller chose not to block. Differs from :class:`RemoteError`: here the actor never
+    there, the actor stopped before handling it, the message is larger than the
+    transport's ``max_frame``, or a bound (pending asks, messages waiting to go out) was
+    hit and the caller chose not to block. Differs from :class:`RemoteError`: here the actor never
     ran the message (or its fate is unknown); there it ran and raised. Locally the
     counterparts are :class:`ActorNotFound` and :class:`ActorDead`.
     """
@@ -175,4 +177,16 @@ class InsecureListen(SymphonyError, ValueError):
     without a ``secret``: anyone who can reach the port could then run messages on its
     actors. Pass a ``secret`` (every frame is then signed), or ``insecure=True`` to accept
     the risk knowingly. Loopback addresses, ``ipc://`` and ``unix://`` paths are allowed.
+    """
+
+
+class DeltaError(SymphonyError, ValueError):
+    """Raised when a :class:`symphony.text.Delta` does not fit what it is used with.
+
+    Applying a delta to a text whose length is not the delta's ``base_len``; composing
+    two deltas where the first's ``target_len`` is not the second's ``base_len``;
+    transforming two deltas with different bases; recording overlapping or out-of-order
+    edits in a ``DeltaBuilder``; or decoding a malformed wire form with
+    ``Delta.from_json``. Nothing is changed when it is raised. Out-of-range offsets given
+    to a ``Rope`` itself raise ``IndexError`` instead.
     """

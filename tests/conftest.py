@@ -21,3 +21,31 @@ def no_leaked_threads():
             return
         time.sleep(0.01)
     raise AssertionError(f"threads left running: {leaked}")
+
+
+@pytest.fixture
+def node(no_leaked_threads):
+    """A node with two dispatcher threads, stopped (and checked for leaked threads) after the test."""
+    from symphony import Node
+
+    with Node("test", threads=2) as n:
+        yield n
+
+
+class Gate:
+    """Blocks an actor in ``on_receive`` until released, and tells the test when it is blocked."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def hold(self, timeout: float = 10.0) -> None:
+        self.entered.set()
+        self.release.wait(timeout)
+
+
+@pytest.fixture
+def gate():
+    g = Gate()
+    yield g
+    g.release.set()

@@ -20,7 +20,7 @@ __all__ = ["COMPILED", "MODULES", "PURE_PYTHON", "load", "status", "variants"]
 
 #: The speedup modules that exist, each as compiled ``_name`` and pure ``_name_py``.
 #: Later issues append to this tuple when they add a module.
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("_rope",)
 
 #: True when ``SYMPHONY_PURE_PYTHON`` asks for the pure-Python twins everywhere.
 PURE_PYTHON: bool = os.environ.get("SYMPHONY_PURE_PYTHON", "").strip().lower() not in ("", "0", "false", "no")

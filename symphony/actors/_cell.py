@@ -96,7 +96,7 @@ class Cell:
         actor = self.cls.__new__(self.cls)
         actor._cell = self
         self.actor = actor
-        actor.__init__(*self.args, **self.kwargs)
+        self.cls.__init__(actor, *self.args, **self.kwargs)
         return actor
 
     # -- producers ----------------------------------------------------------------------
@@ -106,11 +106,9 @@ class Cell:
         if self.state >= STOPPING:
             self.reject(msg, future)
             return
-        mailbox = self.mailbox
-        bound = self.bound
-        if bound is not None and len(mailbox) >= bound:
-            self._wait_for_space(msg, block_timeout)
-        mailbox.put((msg, future), msg._priority)
+        if not self.mailbox.put((msg, future), msg._priority, self.bound):
+            if not self._put_when_room(msg, future, block_timeout):
+                return
         tracer = self.node._tracer
         if tracer is not None:
             tracer.instant("enqueue", self.name, msg._kind)
@@ -119,10 +117,14 @@ class Cell:
         if self.state == STOPPED:
             self.drain_dead()  # the actor stopped while we appended: nothing may be stranded
 
-    def _wait_for_space(self, msg: Message[Any], timeout: float | None) -> None:
+    def _put_when_room(self, msg: Message[Any], future: Future[Any] | None, timeout: float | None) -> bool:
+        """The mailbox is full: raise ``MailboxFull``, or (overflow "block") wait for room and enqueue.
+
+        Returns False if the actor stopped while we waited (the message went to dead letters).
+        An actor never blocks on its own mailbox: that would wait forever.
+        """
         mailbox = self.mailbox
         bound = self.bound
-        assert bound is not None
         if self.overflow != "block" or self.running_in == _get_ident():
             raise MailboxFull(f"mailbox of {self.name!r} is full ({bound} messages); {msg._kind!r} not sent")
         space = mailbox._space
@@ -133,12 +135,16 @@ class Cell:
                 space = mailbox._space
         deadline = None if timeout is None else _mono() + timeout
         with space:
-            while len(mailbox) >= bound and self.state < STOPPING:
+            while not mailbox.put((msg, future), msg._priority, bound):
+                if self.state >= STOPPING:
+                    self.reject(msg, future)
+                    return False
                 left = None if deadline is None else deadline - _mono()
                 if left is not None and left <= 0:
                     raise MailboxFull(f"mailbox of {self.name!r} stayed full for {timeout} s; "
                                       f"{msg._kind!r} not sent")
-                space.wait(left if left is None else min(left, 0.5))
+                space.wait(0.5 if left is None else min(left, 0.5))
+        return True
 
     def schedule(self) -> None:
         """Put the cell in its dispatcher's run queue unless it is already there or running."""
@@ -221,19 +227,31 @@ class Cell:
             if self.state != RUNNING:
                 if self.state == STARTING:
                     self._run_on_start()
-                if self.state == STOPPING:
-                    self._finish_stop()
-                    return
                 if self.state == STOPPED:
+                    self.running_in = 0
                     self.drain_dead()
                     return
-            self._run_messages(self.throughput, None)
-        finally:
+            if self.state == RUNNING:
+                self._run_messages(self.throughput, None)
+        except BaseException:
             self.running_in = 0
-        self._release()
+            raise
+        self._release(0)
 
-    def _release(self) -> None:
-        """End a run: give up ``scheduled``, or resubmit if messages (or a stop) are waiting."""
+    def _release(self, outer: int) -> None:
+        """End a run: finish a requested stop, or give up ``scheduled`` (resubmitting if messages wait).
+
+        ``running_in`` is restored to ``outer`` only after a stop has finished (so hooks that
+        stop their own actor never wait for themselves) and before resubmitting (so it never
+        clobbers the next run's value).
+        """
+        if self.state == STOPPING:
+            try:
+                self._finish_stop()  # still holding the run slot: stop here, not after another queue trip
+            finally:
+                self.running_in = outer
+            return
+        self.running_in = outer
         with self.lock:
             self.scheduled = False
             if self.state == RUNNING and self.mailbox.empty():
@@ -263,9 +281,10 @@ class Cell:
         try:
             if self.state == RUNNING:
                 self._run_messages(self.throughput, future)
-        finally:
+        except BaseException:
             self.running_in = outer
-        self._release()
+            raise
+        self._release(outer)
         return True
 
     def _run_messages(self, limit: int, until: Future[Any] | None) -> None:

@@ -11,12 +11,14 @@ Invariants:
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from typing import Any, Callable, Generator, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generator, Generic, TypeVar
 
 from ..errors import AskTimeout, MessageExpired
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Future"]
 
@@ -140,6 +142,8 @@ class Future(Generic[T]):
         return self._await().__await__()
 
     async def _await(self) -> T:
+        import asyncio  # only hosts that await pay for importing asyncio
+
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
 

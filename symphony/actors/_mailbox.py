@@ -31,32 +31,41 @@ Entry = tuple[Any, Any]
 class Mailbox:
     """Priority-then-arrival ordered queue of ``(message, future)`` entries for one actor.
 
-    Satisfies pykka's ``ActorInbox`` protocol (``put``, ``get``, ``empty``). ``get`` does not
-    block: actors run on shared dispatcher threads and are scheduled only when their
-    mailbox has something, so there is nothing to wait for.
+    Shaped like pykka's ``ActorInbox`` (``put``, ``get``, ``empty``), but ``put`` takes the
+    entry's priority and an optional bound, and ``get`` never blocks: actors run on shared
+    dispatcher threads and are scheduled only when their mailbox has something.
     """
 
-    __slots__ = ("_levels", "_order", "_keys", "_lock", "_space")
+    __slots__ = ("_levels", "_standard", "_order", "_keys", "_lock", "_space")
 
     def __init__(self) -> None:
         self._levels: dict[int, deque[Entry]] = {}
+        #: The standard levels' queues created so far: producers append to these without the lock.
+        self._standard: dict[int, deque[Entry]] = {}
         self._order: tuple[deque[Entry], ...] = ()
         self._keys: tuple[int, ...] = ()
         self._lock = threading.Lock()
         #: Condition for senders blocked on a full bounded mailbox; created when first needed.
         self._space: threading.Condition | None = None
 
-    def put(self, entry: Entry, priority: int) -> None:
-        """Append ``entry`` at ``priority``'s level."""
-        queue = self._levels.get(priority)
-        if queue is not None and priority in STANDARD_PRIORITIES:
+    def put(self, entry: Entry, priority: int, bound: int | None = None) -> bool:
+        """Append ``entry`` at ``priority``'s level; False (nothing appended) if ``bound`` entries are queued."""
+        queue = self._standard.get(priority)
+        if queue is not None:
+            if bound is not None:
+                order = self._order
+                if (len(queue) if len(order) == 1 else sum(map(len, order))) >= bound:
+                    return False
             queue.append(entry)
-            return
+            return True
         with self._lock:
+            if bound is not None and len(self) >= bound:
+                return False
             queue = self._levels.get(priority)
             if queue is None:
                 queue = self._add_level(priority)
             queue.append(entry)
+            return True
 
     def _add_level(self, priority: int) -> deque[Entry]:
         queue: deque[Entry] = deque()
@@ -66,6 +75,8 @@ class Mailbox:
         self._order = tuple(levels[k] for k in keys)
         self._keys = keys
         self._levels = levels
+        if priority in STANDARD_PRIORITIES:
+            self._standard = {**self._standard, priority: queue}
         return queue
 
     def get(self) -> Entry | None:

@@ -62,13 +62,15 @@ class Ref:
         Raises ``MailboxFull`` if the actor's bounded mailbox is full and its overflow policy
         is ``"raise"`` (with ``"block"``, waits for room).
         """
-        if message.__class__ is not Message:
+        if message.__class__ is str and not options:
+            message = Message(message, None if payload is _UNSET else payload)  # an EVENT
+        elif message.__class__ is not Message or payload is not _UNSET or options:
             message = as_message(message, payload, options, _EVENT)
         self._cell.put(message, None)  # type: ignore[arg-type]
 
     def ask_async(self, message: Message[Any] | str, payload: Any = _UNSET, /, **options: Any) -> Future[Any]:
         """Send and return a ``Future`` for the reply: ``.get(timeout)`` in a thread, ``await`` in asyncio."""
-        if message.__class__ is not Message:
+        if message.__class__ is not Message or payload is not _UNSET or options:
             message = as_message(message, payload, options, _REQUEST)
         future: Future[Any] = Future(message._deadline, message._kind)  # type: ignore[union-attr]
         self._cell.put(message, future)  # type: ignore[arg-type]
@@ -85,7 +87,7 @@ class Ref:
         message's TTL ran out first, ``AskTimeout`` after ``timeout`` seconds, ``ActorDead``
         if the actor is or goes away.
         """
-        if message.__class__ is not Message:
+        if message.__class__ is not Message or payload is not _UNSET or options:
             message = as_message(message, payload, options, _REQUEST)
         future: Future[Any] = Future(message._deadline, message._kind)  # type: ignore[union-attr]
         cell = self._cell

@@ -47,15 +47,15 @@ def encode(msg: Message[Any], format: Format = "msgpack") -> bytes:
     represented in ``format`` (an arbitrary object, bytes in JSON, NaN in JSON)."""
     if not isinstance(msg, Message):
         raise TypeError(f"encode() takes a Message, not {type(msg).__name__}")
-    correlation = msg._correlation
+    correlation: Any = msg._correlation
     remaining = msg.remaining()
     if format == "msgpack":
         if correlation.__class__ is _UUID:
-            correlation = correlation.bytes  # type: ignore[union-attr]
+            correlation = correlation.bytes
         metadata = msg._metadata
         try:
             return _packb(  # type: ignore[no-any-return]
-                [PROTOCOL_VERSION, msg.id.bytes, msg._kind, msg._payload, int(msg._type),
+                [PROTOCOL_VERSION, msg._id_bytes(), msg._kind, msg._payload, int(msg._type),
                  int(msg._priority), remaining, msg._created, correlation, msg._source,
                  msg._target, dict(metadata) if metadata else None],
                 use_bin_type=True,
@@ -92,8 +92,7 @@ def decode(data: bytes | bytearray | memoryview | str, format: Format = "msgpack
         (version, ident, kind, payload, mtype, priority, remaining, created, correlation,
          source, target, metadata) = fields[:_FIELDS]
         if ident.__class__ is not bytes or len(ident) != 16:
-            raise DecodeError("bad id: expected 16 bytes")
-        ident = _UUID(bytes=ident)
+            raise DecodeError("bad id: expected 16 bytes")  # kept as bytes: msg.id builds the UUID if asked
         if correlation.__class__ is bytes:
             if len(correlation) != 16:
                 raise DecodeError("bad correlation_id: expected 16 bytes, a str or nil")

@@ -4,7 +4,10 @@ Invariants:
 - A ``Message`` never changes after construction; ``replace`` and ``reply`` make new ones.
 - ``id`` is a random (version 4) UUID, drawn on first use: most in-process messages are
   never looked up by id, so creating one costs a fraction of a ``uuid.uuid4()`` call.
-  Decoded messages carry the id they were sent with.
+  ``_id`` holds None (not drawn yet), the id's 16 bytes (drawn or decoded, all the wire
+  needs), or the ``uuid.UUID`` built from them on first access to ``id``. The bytes come
+  from a pool filled by ``os.urandom`` with the version and variant bits already set; the
+  pool is emptied in a forked child so two processes never share ids.
 - Expiry is tracked on the monotonic clock (``_deadline``) so a wall-clock jump neither
   revives nor kills a message; ``created_at``/``expires_at`` are wall-clock (UTC) for people.
 """
@@ -12,6 +15,7 @@ Invariants:
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import uuid
@@ -26,9 +30,30 @@ P = TypeVar("P")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _ID_LOCK = threading.Lock()
+_ID_BATCH = 256
+_id_pool: list[bytes] = []
+
+
+def _fill_id_pool() -> None:
+    raw = bytearray(os.urandom(16 * _ID_BATCH))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    _id_pool.extend(bytes(raw[i:i + 16]) for i in range(0, len(raw), 16))
+
+
+def _draw_id() -> bytes:
+    """16 random bytes forming a version-4 UUID (thread-safe: ``list.pop`` is atomic)."""
+    while True:
+        try:
+            return _id_pool.pop()
+        except IndexError:
+            _fill_id_pool()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_id_pool.clear)
 _wall = time.time
 _mono = time.monotonic
-_uuid4 = uuid.uuid4
 _UUID = uuid.UUID
 
 
@@ -85,11 +110,12 @@ class Message(Generic[P]):
     ) -> None:
         if kind.__class__ is not str:
             raise TypeError(f"kind must be a str, not {type(kind).__name__}")
-        self._id: uuid.UUID | None = None
+        self._id: uuid.UUID | bytes | None = None
         self._kind = kind
         self._payload = payload
         self._type = message_type if message_type.__class__ is MessageType else MessageType(message_type)
-        self._priority = _check_priority(priority)
+        self._priority = (priority if priority.__class__ is Priority or priority.__class__ is int
+                          else _check_priority(priority))
         self._created = _wall()
         if ttl is None:
             self._ttl: float | None = None
@@ -108,12 +134,25 @@ class Message(Generic[P]):
     def id(self) -> uuid.UUID:
         """A random (version 4) UUID naming this message; replies carry it as correlation id."""
         ident = self._id
+        if ident.__class__ is _UUID:
+            return ident  # type: ignore[return-value]
+        with _ID_LOCK:
+            ident = self._id
+            if ident is None:
+                ident = _draw_id()
+            if ident.__class__ is not _UUID:
+                ident = self._id = _UUID(bytes=ident)  # type: ignore[arg-type]
+        return ident  # type: ignore[return-value]
+
+    def _id_bytes(self) -> bytes:
+        """The id's 16 bytes (drawn now if need be), without building a ``uuid.UUID``."""
+        ident = self._id
         if ident is None:
             with _ID_LOCK:
                 ident = self._id
                 if ident is None:
-                    ident = self._id = _uuid4()
-        return ident
+                    ident = self._id = _draw_id()
+        return ident if ident.__class__ is bytes else ident.bytes  # type: ignore[union-attr,return-value]
 
     @property
     def kind(self) -> str:
@@ -227,9 +266,11 @@ class Message(Generic[P]):
             metadata=changes.get("metadata", self._metadata),
             message_type=changes.get("message_type", self._type),
         )
-        new._id = changes["id"] if "id" in changes else self._id
-        if new._id is not None and not isinstance(new._id, uuid.UUID):
-            new._id = uuid.UUID(str(new._id))
+        if "id" in changes:
+            ident = changes["id"]
+            new._id = ident if ident is None or isinstance(ident, uuid.UUID) else uuid.UUID(str(ident))
+        else:
+            new._id = self._id_bytes()
         new._created = self._created
         if "ttl" in changes:
             ttl = _check_ttl(changes["ttl"])
@@ -245,7 +286,7 @@ class Message(Generic[P]):
         return MessageBuilder(kind)
 
     @classmethod
-    def _restore(cls, ident: uuid.UUID | None, kind: str, payload: Any, message_type: MessageType,
+    def _restore(cls, ident: uuid.UUID | bytes | None, kind: str, payload: Any, message_type: MessageType,
                  priority: int, remaining: float | None, created: float,
                  correlation: uuid.UUID | str | None, source: str | None, target: str | None,
                  metadata: Mapping[str, Any] | None) -> Message[Any]:
