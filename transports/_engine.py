@@ -23,10 +23,8 @@ import errno
 import functools
 import logging
 import os
-import random
 import threading
 import time
-import uuid
 import weakref
 from collections import deque
 from typing import Any, Callable
@@ -68,30 +66,12 @@ logger = logging.getLogger("symphony.transports")
 _mono = time.monotonic
 _get_ident = threading.get_ident
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
-_UUID = uuid.UUID
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 _EARN_INLINE = 3
 _packb = msgpack.packb
 _unpackb = msgpack.unpackb
-_ids = random.Random(os.urandom(32))
 
 
-def _fast_id(msg: Message[Any]) -> _UUID:
-    """Give ``msg`` a random (version 4) id if it has none yet, without a system call:
-    ids only need to be unique, and ``uuid4()`` reads ``os.urandom`` every time."""
-    ident = msg._id
-    if ident is None:
-        ident = msg._id = _UUID(int=(_ids.getrandbits(128) & _V4_MASK) | _V4_BITS)
-    return ident
-
-
-_V4_MASK = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
-_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
-
-
-def _reseed_ids() -> None:
-    global _ids
-    _ids = random.Random(os.urandom(32))
 
 
 class Peer:
@@ -164,7 +144,7 @@ class PeerTarget(RemoteTarget):
                 self.node._dead_letter(msg, "transport closed", self.address)
                 return
             raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-        _fast_id(msg)
+        ident = msg._id_bytes()  # the pending table's key; replies carry it back
         data = encode(msg)
         if len(data) > transport._entry_limit:
             transport._too_big(msg, len(data), self.address)
@@ -178,7 +158,7 @@ class PeerTarget(RemoteTarget):
         pending = transport._pending
         if len(pending) >= transport.max_pending:
             transport._wait_pending_room(msg, block_timeout)
-        pending[msg.id] = (future, self._peer, self.address)
+        pending[ident] = (future, self._peer, self.address)
         transport._submit(self._peer, ASK, self.name, data)
         if _get_ident() == transport._io_ident:
             # An actor handled inline on the I/O thread asked without waiting: only this
@@ -376,9 +356,7 @@ class LinkedTransport(Transport):
         for dest, subs in links:
             if any(topic.startswith(prefix) for prefix in subs):
                 if data is None:
-                    publication = Message(topic, payload)
-                    _fast_id(publication)
-                    data = encode(publication)
+                    data = encode(Message(topic, payload))
                 self._submit(dest, PUB, topic, data)
 
     def stats(self) -> dict[str, int]:
@@ -649,7 +627,7 @@ class LinkedTransport(Transport):
     def _on_reply(self, op: int, correlation: Any, data: Any) -> None:
         if correlation.__class__ is not bytes or len(correlation) != 16 or data.__class__ is not bytes:
             raise DecodeError("bad reply entry")
-        entry = self._pending.pop(_UUID(bytes=correlation), None)
+        entry = self._pending.pop(correlation, None)
         if entry is None:
             self.counters.bump("late_replies")
             return
@@ -669,6 +647,17 @@ class LinkedTransport(Transport):
         """Send the outcome of an ask that came from ``origin`` back to it (any thread)."""
         if self._closed:
             return
+        try:
+            self._send_reply(origin, msg, name, started, inline, future)
+        except Exception as exc:  # noqa: BLE001 - the asker must hear something, never wait forever
+            logger.exception("could not send the reply to %r", msg._kind)
+            entry = (origin, FAIL, msg._id_bytes(), _packb(error_payload(exc), use_bin_type=True))
+            self._outbox.append(entry)
+            self._wake_armed = False
+            self._wake()
+
+    def _send_reply(self, origin: Any, msg: Message[Any], name: str, started: float, inline: bool,
+                    future: Future[Any]) -> None:
         fast_runs = self._fast_runs
         if _mono() - started <= self.inline_budget:
             if fast_runs.get(name, 0) < _EARN_INLINE:
@@ -698,7 +687,7 @@ class LinkedTransport(Transport):
         if error is not None:
             op = FAIL
             data = _packb(error_payload(error), use_bin_type=True)
-        entry = (origin, op, msg._id.bytes, data)  # type: ignore[union-attr]
+        entry = (origin, op, msg._id_bytes(), data)
         if _get_ident() == self._io_ident:
             self._outbox.append(entry)  # flushed when the loop comes round
         else:
@@ -715,7 +704,7 @@ class LinkedTransport(Transport):
         """Do an ask on the calling thread, over its own channel to ``peer``; resolves ``future``."""
         channel = self._sync_channel(peer)
         framer = self.framer
-        ident_bytes = _fast_id(msg).bytes
+        ident_bytes = msg._id_bytes()
         data = encode(msg)
         if len(data) > self._entry_limit:
             self._too_big(msg, len(data), address)
@@ -814,7 +803,6 @@ class LinkedTransport(Transport):
 
 
 def _after_fork_in_child() -> None:
-    _reseed_ids()
     for transport in list(_LIVE):
         try:
             transport._after_fork_in_child()
