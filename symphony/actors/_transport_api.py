@@ -46,14 +46,14 @@ def split_address(address: str) -> tuple[str, str, str | None]:
         raise ValueError(f"not a transport address: {address!r}")
     scheme = address.split("://", 1)[0].lower()
     if "#" in address:
-        endpoint, actor = address.rsplit("#", 1)
-        return scheme, endpoint, actor or None
+        endpoint, fragment = address.rsplit("#", 1)
+        return scheme, endpoint, fragment or None
     if scheme in _NETLOC_SCHEMES:
         parts = urlsplit(address)
-        actor = parts.path.strip("/") or None
-        if actor is not None and "/" in actor:
+        path = parts.path.strip("/")
+        if "/" in path:
             raise ValueError(f"bad actor name in {address!r}: names contain no '/'")
-        return scheme, f"{scheme}://{parts.netloc}", actor
+        return scheme, f"{scheme}://{parts.netloc}", path or None
     return scheme, address, None
 
 
