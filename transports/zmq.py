@@ -121,7 +121,7 @@ class ZmqTransport(LinkedTransport):
         except zmq.ZMQError:
             sock.close(0)
             raise
-        bound = sock.getsockopt(zmq.LAST_ENDPOINT).decode()
+        bound = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         if bound.startswith("ipc://"):
             path = bound[len("ipc://"):]
             try:
@@ -179,7 +179,7 @@ class ZmqTransport(LinkedTransport):
             sock.curve_serverkey = self.curve_server_key
 
     def _io_poll(self, timeout: float) -> None:
-        events = self._poller.poll(timeout * 1000.0)
+        events = self._poller.poll(int(timeout * 1000.0))
         on_packet = self._on_packet
         for sock, _ in events:
             if sock == self._wake_r:
