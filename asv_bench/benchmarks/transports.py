@@ -97,6 +97,9 @@ class _Peer:
             self.proc.kill()
             self.proc.wait()
         self.proc.stdout.close()  # type: ignore[union-attr]
+        import shutil
+
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     # -- the work, the same for both -------------------------------------------------------
 
