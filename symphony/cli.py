@@ -22,7 +22,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 
 #: Modules that register further subcommands when imported.
 _COMMAND_MODULES: tuple[str, ...] = ("symphony._demo", "symphony._edit", "symphony.rpc._serve",
-                                  "symphony.artifacts._cli", "symphony.dag._cli")
+                                  "symphony.artifacts._cli", "symphony.dag._cli", "symphony._node_cmd")
 
 
 def register(name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None],

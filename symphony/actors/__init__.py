@@ -12,6 +12,7 @@ from ._mailbox import Mailbox
 from ._node import DeadLetter, Node
 from ._ref import Ref
 from ._trace import Tracer
+from ._transport_api import RemoteTarget, Transport, TransportHost, split_address
 from ._transports import ENTRY_POINT_GROUP, available_transports, transport_for
 
 __all__ = [
@@ -23,9 +24,13 @@ __all__ = [
     "Mailbox",
     "Node",
     "Ref",
+    "RemoteTarget",
     "Supervision",
     "Tracer",
+    "Transport",
+    "TransportHost",
     "available_transports",
     "default_threads",
+    "split_address",
     "transport_for",
 ]

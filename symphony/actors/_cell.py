@@ -259,15 +259,17 @@ class Cell:
             self.scheduled = True
         self.dispatcher.submit(self)
 
-    def ask_inline(self, msg: Message[Any], future: Future[Any]) -> bool:
+    def ask_inline(self, msg: Message[Any], future: Future[Any], timeout: float | None = None) -> bool:
         """Handle an ask on the asking thread if the actor is idle; False if it is not.
 
         The asker would only block waiting for a dispatcher thread to wake, run and wake it
         back; claiming the idle actor's run slot (the same ``scheduled`` flag a dispatcher
         run holds) keeps one-at-a-time handling and arrival order and saves both wake-ups.
-        Actors with a dedicated thread always run there.
+        Actors with a dedicated thread always run there, and so does an ask with a
+        ``timeout`` (a dispatcher thread must run it so the timeout can fire meanwhile).
         """
-        if self.scheduled or self.state != RUNNING or self.dispatcher is not self.node._dispatcher:
+        if (timeout is not None or self.scheduled or self.state != RUNNING
+                or self.dispatcher is not self.node._dispatcher):
             return False
         with self.lock:
             if self.scheduled:

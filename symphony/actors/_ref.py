@@ -94,7 +94,9 @@ class Ref:
         # Without a timeout the asker may as well handle the message itself if the actor is
         # idle (it would block anyway); with one, a dispatcher thread must run it so the
         # timeout can fire while the handler runs.
-        if timeout is not None or cell.scheduled or not cell.ask_inline(message, future):  # type: ignore[arg-type]
+        # (A remote target's ``ask_inline`` does the exchange on the calling thread, with or
+        # without a timeout.)
+        if cell.scheduled or not cell.ask_inline(message, future, timeout):  # type: ignore[arg-type]
             cell.put(message, future)  # type: ignore[arg-type]
         return future.get(timeout)
 
@@ -142,6 +144,9 @@ class Ref:
         return id(self._cell)
 
     def __repr__(self) -> str:
+        address = getattr(self._cell, "address", None)  # a remote target's address
+        if address is not None:
+            return f"<Ref {address} remote>"
         state = "alive" if self.is_alive else "dead"
         return f"<Ref {self._cell.node.name}/{self.name} {state}>"
 

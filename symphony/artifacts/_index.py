@@ -8,16 +8,22 @@ is missing (``reconcile``) before its first search.
 
 Invariants:
 - Only the index actor touches the SQLite connection (one thread of control at a time).
+- No thread is inside SQLite when the process forks: every call holds ``_SQLITE_LOCK``,
+  which a fork takes first (a child would otherwise inherit SQLite's global mutex locked
+  by a thread that does not exist in the child, and hang in ``sqlite3.connect``).
 - One row per (artifact, name); a search returns each artifact once, best match first.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import sqlite3
+import threading
 from collections import deque
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
 from ..actors import Actor
 
@@ -26,6 +32,30 @@ __all__ = ["IndexActor", "SearchHit", "SearchIndex", "document"]
 #: Text content beyond this many bytes is not indexed (names and metadata always are).
 MAX_TEXT = 4 << 20
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+_SQLITE_LOCK = threading.Lock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fork_safe(method: F) -> F:
+    """Run ``method`` holding the lock a fork waits for (see the module's invariants)."""
+
+    @functools.wraps(method)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        with _SQLITE_LOCK:
+            return method(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def _after_fork_in_child() -> None:
+    global _SQLITE_LOCK
+    _SQLITE_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=lambda: _SQLITE_LOCK.acquire(), after_in_parent=lambda: _SQLITE_LOCK.release(),
+                        after_in_child=_after_fork_in_child)
 
 
 class SearchHit(NamedTuple):
@@ -57,6 +87,7 @@ def document(digest: str, name: str | None, metadata: Any, data: bytes | None) -
 class SearchIndex:
     """An FTS5 table in one SQLite file (WAL mode)."""
 
+    @_fork_safe
     def __init__(self, path: str) -> None:
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -64,6 +95,7 @@ class SearchIndex:
         self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS docs USING "
                           "fts5(digest UNINDEXED, name, metadata, content, tokenize='unicode61')")
 
+    @_fork_safe
     def add(self, docs: Iterable[tuple[str, str, str, str]]) -> None:
         docs = list(docs)
         if not docs:
@@ -76,14 +108,17 @@ class SearchIndex:
                 if not exists:
                     self.conn.execute("INSERT INTO docs(digest, name, metadata, content) VALUES (?, ?, ?, ?)", doc)
 
+    @_fork_safe
     def remove(self, digests: Iterable[str]) -> None:
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany("DELETE FROM docs WHERE digest = ?", [(d,) for d in digests])
 
+    @_fork_safe
     def digests(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT digest FROM docs")}
 
+    @_fork_safe
     def search(self, query: str, limit: int) -> list[SearchHit]:
         words = _WORD.findall(query)
         if not words or limit <= 0:
@@ -103,6 +138,7 @@ class SearchIndex:
                 break
         return hits
 
+    @_fork_safe
     def close(self) -> None:
         self.conn.close()
 

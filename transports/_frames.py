@@ -1,0 +1,241 @@
+"""The wire format every framed transport shares: packets, signing, replay protection,
+stream framing (for byte-stream sockets), and how a failure crosses the wire.
+
+A *packet* is one byte string (one ZeroMQ frame: every extra frame costs a few
+microseconds more per send), the concatenation of::
+
+    signature (32 bytes, only with a secret) | header (16 bytes) | body
+
+- ``header``: 16 bytes, an 8-byte nonce and the sender's wall clock (a big-endian
+  double). Nonces need to be unique, not secret: they come from a generator seeded from
+  ``os.urandom`` per framer (no system call per packet), reseeded after a fork;
+- ``body``: one msgpack array of entries, flattened triples ``op, name, data``: the
+  operation (``TELL``, ``ASK``, ``PUB``, ...), the actor name or topic it concerns, and
+  its data, an encoded ``Message`` envelope. A reply (``REPLY``, or ``FAIL`` for a
+  failure) carries the asked message's id (16 bytes) as its name and the msgpack-encoded
+  value as data: the asker only gets the value, so it needs no envelope. Many entries to
+  one peer share a packet, so a batch is signed once;
+- ``signature``: with a secret, HMAC-SHA256 over ``header + body`` (as Jupyter's messaging
+  protocol signs its frames); empty without one.
+
+A receiver with a secret checks the signature before anything else and drops (and counts)
+packets whose signature is bad or missing, never decoding them further. It then rejects a
+packet whose nonce it has already seen within ``replay_window`` seconds, or whose
+timestamp is outside that window (too old, or too far ahead): a replayed packet is
+dropped and counted. Clocks of nodes sharing a secret must agree within the window.
+
+On a byte stream (``unix://``) a packet is framed as a big-endian ``u32 length`` and the
+packet; a length above ``max_frame`` means the peer is broken or hostile, and its
+connection is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import random
+import struct
+import threading
+import time
+import traceback
+from collections import deque
+from typing import Any
+
+import msgpack
+
+from symphony.errors import DeliveryError, MailboxFull, MessageExpired, RemoteError
+
+__all__ = [
+    "ASK", "FAIL", "PING", "PONG", "PUB", "REPLY", "SUB", "TELL",
+    "Counters", "FrameError", "Framer", "StreamDecoder", "error_from_payload", "error_payload",
+    "pack_stream",
+]
+
+TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
+
+_HEADER = struct.Struct(">8sd")
+_U32 = struct.Struct(">I")
+_packb = msgpack.packb
+_unpackb = msgpack.unpackb
+_urandom = os.urandom
+_wall = time.time
+_compare = hmac.compare_digest
+_digest = hmac.digest  # one-shot, in C: faster than an hmac.HMAC object
+_SHA256 = hashlib.sha256  # the constructor, not the name: saves a lookup per call
+
+#: Default largest packet accepted (bytes); larger ones are dropped and counted.
+DEFAULT_MAX_FRAME = 16 * 1024 * 1024
+
+
+class FrameError(ValueError):
+    """A stream carried bytes that are not a packet (garbage, a bad or oversized length)."""
+
+
+class Counters(dict):  # type: ignore[type-arg]
+    """Thread-tolerant counters (increments happen on one I/O thread; reads copy)."""
+
+    def bump(self, key: str, n: int = 1) -> None:
+        self[key] = self.get(key, 0) + n
+
+
+class Framer:
+    """Seals entries into packets and opens packets back into entries, with signing and
+    replay protection when a ``secret`` is given. Counts what it drops in ``counters``."""
+
+    def __init__(self, secret: bytes | None, *, replay_window: float = 60.0,
+                 max_frame: int = DEFAULT_MAX_FRAME, counters: Counters | None = None) -> None:
+        self.secret = secret
+        self.replay_window = float(replay_window)
+        self.max_frame = int(max_frame)
+        self.counters = counters if counters is not None else Counters()
+        self._seen: dict[bytes, float] = {}
+        self._seen_order: deque[tuple[float, bytes]] = deque()
+        self._lock = threading.Lock()
+        self._nonce = random.Random(_urandom(32)).randbytes
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reseed)
+
+    def _reseed(self) -> None:
+        self._nonce = random.Random(_urandom(32)).randbytes
+
+    def seal(self, entries: list[Any]) -> bytes:
+        """The packet carrying flattened ``entries``."""
+        signed = _HEADER.pack(self._nonce(8), _wall()) + _packb(entries, use_bin_type=True)
+        if self.secret is None:
+            return signed
+        return _digest(self.secret, signed, _SHA256) + signed
+
+    def open(self, packet: bytes) -> list[Any] | None:
+        """The flattened entries of a packet, or None (counted) if it must be dropped."""
+        counters = self.counters
+        size = len(packet)
+        if size > self.max_frame:
+            counters.bump("oversized")
+            return None
+        secret = self.secret
+        if secret is not None:
+            if size < 49:
+                counters.bump("bad_signature")
+                return None
+            view = memoryview(packet)
+            if not _compare(_digest(secret, view[32:], _SHA256), view[:32]):
+                counters.bump("bad_signature")
+                return None
+            nonce, sent = _HEADER.unpack_from(packet, 32)
+            if not self._fresh(nonce, sent):
+                counters.bump("replayed")
+                return None
+            body = view[48:]
+        else:
+            if size < 17:
+                counters.bump("malformed")
+                return None
+            body = memoryview(packet)[16:]
+        try:
+            entries = _unpackb(body, raw=False, use_list=True, strict_map_key=False)
+        except Exception:  # noqa: BLE001 - msgpack raises many types for garbage
+            counters.bump("malformed")
+            return None
+        if entries.__class__ is not list or len(entries) % 3:
+            counters.bump("malformed")
+            return None
+        return entries
+
+    def _fresh(self, nonce: bytes, sent: float) -> bool:
+        now = _wall()
+        window = self.replay_window
+        if not (now - window <= sent <= now + window):
+            return False
+        with self._lock:
+            seen = self._seen
+            order = self._seen_order
+            # A nonce must be remembered while its timestamp is still inside the window:
+            # at most 2 windows after it arrived (it may be stamped up to a window ahead).
+            cutoff = now - 2 * window
+            while order and order[0][0] < cutoff:
+                seen.pop(order.popleft()[1], None)
+            if nonce in seen:
+                return False
+            seen[nonce] = now
+            order.append((now, nonce))
+        return True
+
+
+def pack_stream(packet: bytes) -> bytes:
+    """A packet framed for a byte stream."""
+    return _U32.pack(len(packet)) + packet
+
+
+class StreamDecoder:
+    """Cuts a byte stream into packets; raises ``FrameError`` on a length it cannot accept."""
+
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
+        self.max_frame = max_frame
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        buf = self._buf
+        buf += data
+        packets = []
+        pos = 0
+        size = len(buf)
+        while size - pos >= 4:
+            (total,) = _U32.unpack_from(buf, pos)
+            if total > self.max_frame:
+                raise FrameError(f"frame of {total} bytes is over the limit of {self.max_frame}")
+            if total < 17:
+                raise FrameError("frame too short to be a packet")
+            if size - pos - 4 < total:
+                break
+            packets.append(bytes(buf[pos + 4:pos + 4 + total]))
+            pos += 4 + total
+        if pos:
+            del buf[:pos]
+        return packets
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buf)
+
+
+# -- failures across the wire ----------------------------------------------------------------
+
+_LOCAL_TYPES = {
+    "symphony.errors.MessageExpired": MessageExpired,
+    "symphony.errors.MailboxFull": MailboxFull,
+}
+_UNDELIVERED = frozenset({
+    "symphony.errors.ActorNotFound", "symphony.errors.ActorDead", "symphony.errors.NodeStopped",
+    "symphony.errors.DeliveryError",
+})
+
+
+def error_payload(exc: BaseException) -> dict[str, str]:
+    """What an ERROR reply carries for ``exc``: its type name, message and traceback text."""
+    cls = type(exc)
+    name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    if isinstance(exc, RemoteError) and exc.remote_type:
+        tb = exc.remote_traceback
+    else:
+        tb = "".join(traceback.format_exception(cls, exc, exc.__traceback__))
+    return {"type": name, "message": str(exc), "traceback": tb}
+
+
+def error_from_payload(payload: Any, where: str) -> BaseException:
+    """The exception an asker gets for an ERROR reply from ``where``.
+
+    Expiry and a full mailbox keep their local types; "not there" becomes ``DeliveryError``;
+    anything the actor raised becomes ``RemoteError``.
+    """
+    if not isinstance(payload, dict):
+        return RemoteError(f"{where}: the actor failed: {payload!r}", remote_message=repr(payload))
+    name = str(payload.get("type", "Exception"))
+    text = str(payload.get("message", ""))
+    tb = str(payload.get("traceback", ""))
+    local = _LOCAL_TYPES.get(name)
+    if local is not None:
+        return local(f"{text} (at {where})")
+    if name in _UNDELIVERED:
+        return DeliveryError(f"{where}: {text}")
+    return RemoteError(f"{where}: {name}: {text}", remote_type=name, remote_message=text, remote_traceback=tb)

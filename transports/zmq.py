@@ -1,0 +1,274 @@
+"""``tcp://host:port`` and ``ipc:///path`` on ZeroMQ: a ROUTER to listen, a DEALER per peer.
+
+Addresses: ``tcp://127.0.0.1:5555/echo`` (or ``tcp://127.0.0.1:5555#echo``) and
+``ipc:///tmp/node.sock#echo``. Listening on port 0 binds a free port; ``node.address``
+says which. An ``ipc`` socket file is made mode 0600 and removed on close.
+
+ZeroMQ reconnects a DEALER to a peer that restarts by itself; heartbeats (see
+``_engine``) tell a dead peer from a slow one. Sockets get high-water marks (``hwm``), a
+``MAXMSGSIZE`` just above ``max_frame`` (a peer sending more is disconnected by ZeroMQ),
+and ``linger`` on close so queued packets are flushed. With ``curve_secret_key`` /
+``curve_public_key`` (and ``curve_server_key`` to call out), tcp traffic is encrypted with
+CURVE; ``symphony keygen`` makes the keys.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket as _socket
+import threading
+from typing import Any
+
+import zmq
+
+from symphony.errors import DeliveryError, InsecureListen
+
+from ._engine import LinkedTransport, Peer
+
+__all__ = ["ZmqTransport", "is_loopback"]
+
+_NOBLOCK = zmq.NOBLOCK
+_POLLIN = zmq.POLLIN
+_Again = zmq.Again
+_EVENTS = zmq.EVENTS
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an IP address or name) is a loopback address."""
+    host = host.strip("[]")
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(info[4][0]).is_loopback
+                       for info in _socket.getaddrinfo(host, None))
+        except (OSError, ValueError):
+            return False
+
+
+class _SyncChannel:
+    """A calling thread's own DEALER to one peer, for asks without a thread hand-off."""
+
+    __slots__ = ("sock", "_timeout_ms")
+
+    def __init__(self, sock: zmq.Socket) -> None:
+        self.sock = sock
+        self._timeout_ms = -1
+
+    def send(self, packet: bytes) -> None:
+        try:
+            self.sock.send(packet, _NOBLOCK)
+        except _Again:
+            raise DeliveryError("the peer's queue is full") from None
+
+    def recv(self, timeout: float) -> list[bytes]:
+        ms = max(int(timeout * 1000.0), 1)
+        if ms != self._timeout_ms:
+            self.sock.setsockopt(zmq.RCVTIMEO, ms)
+            self._timeout_ms = ms
+        try:
+            return [self.sock.recv()]  # a blocking receive with a timeout: one call, no poller
+        except _Again:
+            return []
+
+
+class ZmqTransport(LinkedTransport):
+    """ZeroMQ ROUTER/DEALER transport for ``tcp`` and ``ipc``; options in ``LinkedTransport``."""
+
+    schemes = ("tcp", "ipc")
+    sync_asks = True
+
+    def __init__(self, host: Any, *, curve_secret_key: bytes | None = None,
+                 curve_public_key: bytes | None = None, curve_server_key: bytes | None = None,
+                 sync_asks: bool = True, **options: Any) -> None:
+        self.sync_asks = bool(sync_asks)
+        self.curve_secret_key = curve_secret_key
+        self.curve_public_key = curve_public_key
+        self.curve_server_key = curve_server_key
+        self._routers: list[zmq.Socket] = []
+        self._ipc_paths: list[str] = []
+        self._sync_socks: list[zmq.Socket] = []
+        self._sync_lock = threading.Lock()
+        super().__init__(host, **options)
+
+    # -- I/O thread -------------------------------------------------------------------------
+
+    def _io_setup(self) -> None:
+        self._ctx = zmq.Context()
+        self._poller = zmq.Poller()
+        self._poller.register(self._wake_r, _POLLIN)
+        self._sock_peer: dict[zmq.Socket, Peer] = {}
+
+    def _configure(self, sock: zmq.Socket) -> None:
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.SNDHWM, self.hwm)
+        sock.setsockopt(zmq.RCVHWM, self.hwm)
+        sock.setsockopt(zmq.MAXMSGSIZE, self.max_frame + 1024)
+
+    def _bind(self, uri: str) -> str:
+        sock = self._ctx.socket(zmq.ROUTER)
+        self._configure(sock)
+        sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        if uri.startswith("tcp://") and self.curve_secret_key is not None:
+            sock.curve_secretkey = self.curve_secret_key
+            sock.curve_publickey = self.curve_public_key
+            sock.curve_server = True
+        try:
+            sock.bind(uri)
+        except zmq.ZMQError:
+            sock.close(0)
+            raise
+        bound = sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        if bound.startswith("ipc://"):
+            path = bound[len("ipc://"):]
+            try:
+                os.chmod(path, 0o600)
+            except OSError:
+                pass
+            self._ipc_paths.append(path)
+        self._routers.append(sock)
+        self._poller.register(sock, _POLLIN)
+        return bound
+
+    def _connect_peer(self, peer: Peer) -> zmq.Socket:
+        sock = self._ctx.socket(zmq.DEALER)
+        self._configure(sock)
+        sock.setsockopt(zmq.RECONNECT_IVL, 100)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+        self._curve_client(sock, peer.endpoint)
+        sock.connect(peer.endpoint)
+        peer.sock = sock
+        self._sock_peer[sock] = peer
+        self._poller.register(sock, _POLLIN)
+        return sock
+
+    # -- asks on the caller's own socket ------------------------------------------------------
+
+    def _sync_channel(self, peer: Peer) -> _SyncChannel:
+        tls = self._tls
+        channels = getattr(tls, "channels", None)
+        if channels is None:
+            channels = tls.channels = {}
+        channel = channels.get(peer.endpoint)
+        if channel is None:
+            with self._sync_lock:
+                if self._closing:
+                    raise DeliveryError("the node's transport is closed")
+                sock = self._ctx.socket(zmq.DEALER)
+                self._configure(sock)
+                sock.setsockopt(zmq.RECONNECT_IVL, 100)
+                sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
+                self._curve_client(sock, peer.endpoint)
+                sock.connect(peer.endpoint)
+                self._sync_socks.append(sock)
+            channel = channels[peer.endpoint] = _SyncChannel(sock)
+        return channel
+
+    def _curve_client(self, sock: zmq.Socket, endpoint: str) -> None:
+        if endpoint.startswith("tcp://") and self.curve_server_key is not None:
+            if self.curve_secret_key is not None:
+                sock.curve_secretkey = self.curve_secret_key
+                sock.curve_publickey = self.curve_public_key
+            else:
+                public, secret = zmq.curve_keypair()
+                sock.curve_secretkey = secret
+                sock.curve_publickey = public
+            sock.curve_serverkey = self.curve_server_key
+
+    def _io_poll(self, timeout: float) -> None:
+        events = self._poller.poll(int(timeout * 1000.0))
+        on_packet = self._on_packet
+        for sock, _ in events:
+            if sock == self._wake_r:
+                self._woken()
+                continue
+            peer = self._sock_peer.get(sock)
+            recv_multipart = sock.recv_multipart
+            get = sock.get
+            for _ in range(1000):  # then give the other sockets a turn
+                try:
+                    parts = recv_multipart(_NOBLOCK)
+                except _Again:
+                    break
+                except zmq.ZMQError:
+                    self.counters.bump("receive_errors")
+                    break
+                if peer is not None:
+                    if len(parts) == 1:
+                        on_packet(peer, parts[0])
+                    else:
+                        self.counters.bump("malformed")
+                elif len(parts) != 2:
+                    self.counters.bump("malformed")
+                else:
+                    on_packet((sock, parts[0]), parts[1])
+                if not get(_EVENTS) & _POLLIN:  # cheaper than the Again exception
+                    break
+
+    def _transmit(self, dest: Any, packet: bytes) -> bool:
+        try:
+            if dest.__class__ is Peer:
+                sock = dest.sock or self._connect_peer(dest)
+                sock.send(packet, _NOBLOCK)
+            else:
+                sock, identity = dest
+                sock.send_multipart((identity, packet), _NOBLOCK)
+        except _Again:
+            return False  # at the high-water mark: kept and retried
+        except zmq.ZMQError as exc:
+            # EHOSTUNREACH: the inbound peer went away before its reply (ROUTER_MANDATORY).
+            self.counters.bump("send_errors")
+            if exc.errno != zmq.EHOSTUNREACH:
+                raise
+        return True
+
+    def _io_teardown(self, linger: float) -> None:
+        ms = int(linger * 1000)
+        for sock in list(self._sock_peer):
+            sock.close(ms)
+        with self._sync_lock:
+            # Sockets of calling threads: closed here, as Context.destroy would (the node is stopping).
+            for sock in self._sync_socks:
+                sock.close(0)
+            self._sync_socks = []
+        for sock in self._routers:
+            sock.close(0)
+        self._ctx.term()
+        for path in self._ipc_paths:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+    def _forget_io_after_fork(self) -> None:
+        self._routers = []
+        self._ipc_paths = []
+        self._sync_socks = []
+        self._sync_lock = threading.Lock()
+
+    # -- Transport ------------------------------------------------------------------------
+
+    def listen(self, uri: str) -> str:
+        scheme, _, rest = uri.partition("://")
+        if scheme == "tcp":
+            hostport = rest.split("/", 1)[0].split("#", 1)[0]
+            host = hostport.rsplit(":", 1)[0] if ":" in hostport else hostport
+            if host in ("*", "0.0.0.0", "::", "[::]") or not is_loopback(host):
+                if self.secret is None and not self.insecure:
+                    raise InsecureListen(
+                        f"refusing to listen on non-loopback {uri} without a secret; "
+                        "pass secret=... (or insecure=True to accept the risk)")
+            uri = f"tcp://{hostport}"
+        elif scheme == "ipc":
+            uri = uri.split("#", 1)[0]
+        else:
+            raise ValueError(f"ZmqTransport cannot listen on {uri!r}")
+        return self._call(lambda: self._bind(uri))
+
+    def _normalize(self, endpoint: str) -> str:
+        if endpoint.startswith("tcp://"):
+            return endpoint.rstrip("/")
+        return endpoint
