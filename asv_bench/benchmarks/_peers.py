@@ -43,7 +43,9 @@ def raw(uri: str) -> None:
     sock.setsockopt(zmq.SNDHWM, 100_000)
     sock.setsockopt(zmq.RCVHWM, 100_000)
     sock.bind(uri)
-    print(f"listening on {sock.getsockopt(zmq.LAST_ENDPOINT).decode()}", flush=True)
+    endpoint = sock.getsockopt(zmq.LAST_ENDPOINT)
+    assert isinstance(endpoint, bytes)
+    print(f"listening on {endpoint.decode()}", flush=True)
     seen = 0
     unpackb = msgpack.unpackb
     while True:

@@ -257,16 +257,18 @@ class GarbageSurvival:
                       transport_options={"max_frame": 1 << 20}) for s in ("tcp", "ipc", "unix")]
         for node in nodes:
             node.spawn(Echo, name="echo")
+        addresses = [node.address for node in nodes]
+        assert all(addresses), "every node listens"
         rng = random.Random(1)
         ctx = zmq.Context()
-        for node in nodes[:2]:
+        for address in addresses[:2]:
             sock = ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.SNDHWM, 0)
-            sock.connect(node.address)
+            sock.connect(str(address))
             for i in range(10_000):
                 sock.send(rng.randbytes(rng.randrange(0, 200)))
             sock.close(5000)
-        path = nodes[2].address[len("unix://"):]
+        path = str(addresses[2])[len("unix://"):]
         stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         stream.connect(path)
         for i in range(10_000):
@@ -289,10 +291,10 @@ class GarbageSurvival:
         ctx.term()
         client = Node("client", secret=b"garbage-secret")
         answering = 0
-        for node in nodes:
-            sep = "/" if node.address.startswith("tcp://") else "#"
+        for address in map(str, addresses):
+            sep = "/" if address.startswith("tcp://") else "#"
             try:
-                if client.ref(node.address + sep + "echo").ask("ping", "pong", timeout=60) == "pong":
+                if client.ref(address + sep + "echo").ask("ping", "pong", timeout=60) == "pong":
                     answering += 1
             except Exception:  # noqa: BLE001 - counted as not answering
                 pass
