@@ -3,9 +3,9 @@
 Events: ``task.started``, ``task.finished``, ``task.failed``, ``task.retry``,
 ``task.skipped``, ``task.cached``, ``task.restored``, ``workflow.finished``,
 ``workflow.failed``, ``workflow.cancelled``; each a dict with ``event``, ``workflow``,
-``task`` and extras (``attempt``, ``error``...). The bus (``node.publish(topic, payload)``,
-topic ``"symphony.dag"``) is used when the node has one: it is built in the transports
-layer, so this hook only looks for it. Emitted from the tracker's thread: a callback must
+``task`` and extras (``attempt``, ``error``...). They are also published on the node's bus
+(``node.publish("symphony.dag", event)``), so subscribers on this node and on linked
+nodes see them. Emitted from the tracker's thread: a callback must
 be quick and must not block.
 """
 
