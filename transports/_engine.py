@@ -696,7 +696,22 @@ class LinkedTransport(Transport):
                 self._wake()
 
     def _sync_channel(self, peer: Peer) -> Any:
-        """This thread's own channel to ``peer``: ``send(packet)``, ``recv(timeout) -> [packets]``."""
+        """This thread's own channel to ``peer``: ``send(packet)``, ``recv(timeout) -> [packets]``.
+
+        Made on first use by ``_open_sync_channel`` and kept per thread, so a thread's asks
+        to one peer share a channel and never contend with other threads for it.
+        """
+        tls = self._tls
+        channels = getattr(tls, "channels", None)
+        if channels is None:
+            channels = tls.channels = {}
+        channel = channels.get(peer.endpoint)
+        if channel is None:
+            channel = channels[peer.endpoint] = self._open_sync_channel(peer)
+        return channel
+
+    def _open_sync_channel(self, peer: Peer) -> Any:
+        """A new channel to ``peer`` for the calling thread's asks (each transport makes its own)."""
         raise NotImplementedError
 
     def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],

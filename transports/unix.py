@@ -314,16 +314,10 @@ class UnixTransport(LinkedTransport):
 
     # -- asks on the caller's own connection ---------------------------------------------
 
-    def _sync_channel(self, peer: Peer) -> _SyncChannel:
-        tls = self._tls
-        channels = getattr(tls, "channels", None)
-        if channels is None:
-            channels = tls.channels = {}
-        channel = channels.get(peer.endpoint)
-        if channel is None:
-            channel = channels[peer.endpoint] = _SyncChannel(_path_of(peer.endpoint), self.max_frame)
-            with self._sync_lock:
-                self._sync_channels.append(channel)
+    def _open_sync_channel(self, peer: Peer) -> _SyncChannel:
+        channel = _SyncChannel(_path_of(peer.endpoint), self.max_frame)
+        with self._sync_lock:
+            self._sync_channels.append(channel)
         return channel
 
     # -- Transport ------------------------------------------------------------------------

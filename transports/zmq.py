@@ -133,13 +133,18 @@ class ZmqTransport(LinkedTransport):
         self._poller.register(sock, _POLLIN)
         return bound
 
-    def _connect_peer(self, peer: Peer) -> zmq.Socket:
+    def _dealer(self, endpoint: str) -> zmq.Socket:
+        """A DEALER connected to ``endpoint``, configured like every socket of this transport."""
         sock = self._ctx.socket(zmq.DEALER)
         self._configure(sock)
         sock.setsockopt(zmq.RECONNECT_IVL, 100)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
-        self._curve_client(sock, peer.endpoint)
-        sock.connect(peer.endpoint)
+        self._curve_client(sock, endpoint)
+        sock.connect(endpoint)
+        return sock
+
+    def _connect_peer(self, peer: Peer) -> zmq.Socket:
+        sock = self._dealer(peer.endpoint)
         peer.sock = sock
         self._sock_peer[sock] = peer
         self._poller.register(sock, _POLLIN)
@@ -147,25 +152,13 @@ class ZmqTransport(LinkedTransport):
 
     # -- asks on the caller's own socket ------------------------------------------------------
 
-    def _sync_channel(self, peer: Peer) -> _SyncChannel:
-        tls = self._tls
-        channels = getattr(tls, "channels", None)
-        if channels is None:
-            channels = tls.channels = {}
-        channel = channels.get(peer.endpoint)
-        if channel is None:
-            with self._sync_lock:
-                if self._closing:
-                    raise DeliveryError("the node's transport is closed")
-                sock = self._ctx.socket(zmq.DEALER)
-                self._configure(sock)
-                sock.setsockopt(zmq.RECONNECT_IVL, 100)
-                sock.setsockopt(zmq.RECONNECT_IVL_MAX, 2000)
-                self._curve_client(sock, peer.endpoint)
-                sock.connect(peer.endpoint)
-                self._sync_socks.append(sock)
-            channel = channels[peer.endpoint] = _SyncChannel(sock)
-        return channel
+    def _open_sync_channel(self, peer: Peer) -> _SyncChannel:
+        with self._sync_lock:
+            if self._closing:
+                raise DeliveryError("the node's transport is closed")
+            sock = self._dealer(peer.endpoint)
+            self._sync_socks.append(sock)
+        return _SyncChannel(sock)
 
     def _curve_client(self, sock: zmq.Socket, endpoint: str) -> None:
         if endpoint.startswith("tcp://") and self.curve_server_key is not None:
