@@ -64,11 +64,9 @@ def test_asker_gets_message_expired_at_expiry_not_when_the_actor_frees_up(node, 
     ref = node.spawn(Recorder, gate)
     ref.tell("hold")
     assert gate.entered.wait(5)
-    started = time.monotonic()
     with pytest.raises(MessageExpired):
         ref.ask("echo", 1, ttl=0.1, timeout=30)
     assert not gate.release.is_set()  # it expired while the actor was still blocked
-    assert time.monotonic() - started < 20
     gate.release.set()
     assert ref.ask("seen", priority=lowest(), timeout=5) == []
     assert any(d.reason == "expired" and d.message.payload == 1 for d in node.dead_letters)
