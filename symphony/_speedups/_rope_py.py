@@ -305,22 +305,33 @@ def _iter_chunks(root: Node, start: int, end: int) -> Iterator[str]:
             node = node.children[0]  # type: ignore[index]
 
 
+def _descend(root: Node, target: int, by: str, acc: str) -> tuple[Node, int, int]:
+    """Walk from ``root`` to the leaf holding position ``target`` of metric ``by``.
+
+    Returns the leaf, what is left of ``target`` inside it, and the sum of metric ``acc``
+    over every subtree passed on the way (the one walk behind every position conversion,
+    like xi's generic metric walk). A position on a boundary belongs to the left subtree.
+    """
+    node = root
+    total = 0
+    while node.height:
+        for c in node.children:  # type: ignore[union-attr]
+            m = getattr(c, by)
+            if target <= m:
+                node = c
+                break
+            target -= m
+            total += getattr(c, acc)
+    return node, target, total
+
+
 def offset_of_line(root: Node, line: int) -> int:
     """Offset where line ``line`` starts: just after the ``line``-th ``"\\n"`` (0 for line 0)."""
     if not 0 <= line <= root.newlines:
         raise IndexError(f"line {line} out of range: the rope has {root.newlines + 1} lines")
     if line == 0:
         return 0
-    node = root
-    off = 0
-    k = line
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if k <= c.newlines:
-                node = c
-                break
-            k -= c.newlines
-            off += c.length
+    node, k, off = _descend(root, line, "newlines", "length")
     text = node.text
     pos = -1
     for _ in range(k):
@@ -331,16 +342,7 @@ def offset_of_line(root: Node, line: int) -> int:
 def line_of_offset(root: Node, offset: int) -> int:
     """Number of ``"\\n"`` before ``offset``: the index of the line holding it."""
     _check_offset(root, offset)
-    node = root
-    lines = 0
-    k = offset
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if k <= c.length:
-                node = c
-                break
-            k -= c.length
-            lines += c.newlines
+    node, k, lines = _descend(root, offset, "length", "newlines")
     text = node.text
     if k * 2 > len(text):  # type: ignore[arg-type]
         return lines + node.newlines - text.count("\n", k)  # type: ignore[union-attr]
@@ -350,16 +352,7 @@ def line_of_offset(root: Node, offset: int) -> int:
 def utf16_of_offset(root: Node, offset: int) -> int:
     """UTF-16 code units before code point ``offset``."""
     _check_offset(root, offset)
-    node = root
-    units = 0
-    k = offset
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if k <= c.length:
-                node = c
-                break
-            k -= c.length
-            units += c.utf16
+    node, k, units = _descend(root, offset, "length", "utf16")
     if node.utf16 == node.length:
         return units + k
     return units + k + len(_ASTRAL.findall(node.text, 0, k))  # type: ignore[arg-type]
@@ -369,16 +362,7 @@ def offset_of_utf16(root: Node, units: int) -> int:
     """Code point offset at UTF-16 unit ``units``; inside a surrogate pair, the pair's start."""
     if not 0 <= units <= root.utf16:
         raise IndexError(f"UTF-16 position {units} out of range 0..{root.utf16}")
-    node = root
-    off = 0
-    u = units
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if u <= c.utf16:
-                node = c
-                break
-            u -= c.utf16
-            off += c.length
+    node, u, off = _descend(root, units, "utf16", "length")
     if node.utf16 == node.length:
         return off + u
     count = 0
@@ -395,16 +379,7 @@ def offset_of_utf16(root: Node, units: int) -> int:
 def utf8_of_offset(root: Node, offset: int) -> int:
     """UTF-8 bytes before code point ``offset``."""
     _check_offset(root, offset)
-    node = root
-    nbytes = 0
-    k = offset
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if k <= c.length:
-                node = c
-                break
-            k -= c.length
-            nbytes += c.utf8
+    node, k, nbytes = _descend(root, offset, "length", "utf8")
     if node.utf8 == node.length:
         return nbytes + k
     return nbytes + len(node.text[:k].encode("utf-8", "surrogatepass"))  # type: ignore[index]
@@ -414,16 +389,7 @@ def offset_of_utf8(root: Node, nbytes: int) -> int:
     """Code point offset at UTF-8 byte ``nbytes``; inside a character, that character's start."""
     if not 0 <= nbytes <= root.utf8:
         raise IndexError(f"UTF-8 position {nbytes} out of range 0..{root.utf8}")
-    node = root
-    off = 0
-    b = nbytes
-    while node.height:
-        for c in node.children:  # type: ignore[union-attr]
-            if b <= c.utf8:
-                node = c
-                break
-            b -= c.utf8
-            off += c.length
+    node, b, off = _descend(root, nbytes, "utf8", "length")
     if node.utf8 == node.length:
         return off + b
     data = node.text.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
