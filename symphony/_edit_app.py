@@ -16,11 +16,7 @@ Ctrl+L duplicate line; Ctrl+W soft wrap on/off; Tab/Shift+Tab indent/outdent; cl
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +29,9 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-__all__ = ["CoreConnection", "EditorApp", "LineCache"]
+from ._core_client import CoreConnection
+
+__all__ = ["EditorApp", "LineCache"]
 
 
 #: Columns taken by the line-number gutter.
@@ -67,74 +65,6 @@ class LineCache:
                     old_ix += 1
                     new.append(None if prev is None else {**prev, **line})
         self.lines = new
-
-
-class CoreConnection:
-    """``symphony serve`` as a child process: send requests and notifications, get callbacks."""
-
-    def __init__(self, on_notification: Callable[[str, Any], None], argv: list[str] | None = None) -> None:
-        self.proc = subprocess.Popen(argv or [sys.executable, "-m", "symphony", "serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.on_notification = on_notification
-        self._next = 0
-        self._waiting: dict[int, Callable[[Any, Any], None]] = {}
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, name="symphony-edit-reader", daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if "method" in msg and "id" in msg:  # a request from the core
-                result = None
-                if msg["method"] == "measure_width":  # terminal cells
-                    result = [[float(cell_len(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
-                self._write({"id": msg["id"], "result": result})
-            elif "method" in msg:
-                self.on_notification(msg["method"], msg.get("params"))
-            else:
-                with self._lock:
-                    callback = self._waiting.pop(msg.get("id"), None)
-                if callback is not None:
-                    callback(msg.get("result"), msg.get("error"))
-
-    def _write(self, msg: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            pass
-
-    def notify(self, method: str, params: Any) -> None:
-        self._write({"method": method, "params": params})
-
-    def request(self, method: str, params: Any, callback: Callable[[Any, Any], None] | None = None) -> None:
-        with self._lock:
-            rid = self._next
-            self._next += 1
-            if callback is not None:
-                self._waiting[rid] = callback
-        self._write({"id": rid, "method": method, "params": params})
-
-    def close(self) -> None:
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 def _char_col(text: str, col8: int) -> int:
@@ -343,7 +273,7 @@ class EditorApp(App[None]):
             yield Static(id="status")
 
     def on_mount(self) -> None:
-        self.core = CoreConnection(self._from_core, self._argv)
+        self.core = CoreConnection(self._from_core, self._argv, measure=cell_len)
         self.core.request("client_started", {})
         params = {"file_path": self.path}
         self.core.request("new_view", params, lambda result, error: self.call_from_thread(self._opened, result, error))

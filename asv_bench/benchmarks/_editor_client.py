@@ -6,14 +6,13 @@ It works with ``symphony serve`` and with a real ``xi-core`` alike (the same mes
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from typing import Any
+
+from symphony._core_client import CoreConnection
 
 __all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
 
@@ -59,60 +58,42 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Core:
-    """A core process driven over stdio; every notification is timestamped on arrival."""
+    """A core process driven over stdio (through the editor's own ``CoreConnection``); every
+    ``update`` is counted on arrival so keystrokes can be timed to their update."""
 
     def __init__(self, argv: list[str] | None = None) -> None:
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        self.proc = subprocess.Popen(argv or [sys.executable, "-m", "symphony", "serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self._cond = threading.Condition()
         self._notifications = 0
         self._updates = 0
-        self._responses: dict[Any, Any] = {}
-        self._next = 0
         self.view_id = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.request("client_started", {})
+        self.conn = CoreConnection(self._on_notification, argv, env=env)
+        self.proc = self.conn.proc
+        self.conn.notify("client_started", {})  # a notification in xi
         with self._cond:  # ready once it has said something (available_themes, in both cores)
             self._cond.wait_for(lambda: self._notifications > 0, 60)
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            msg = json.loads(raw)
-            if "method" in msg and "id" in msg:  # a request from the core: answer as a frontend
-                result = None
-                if msg["method"] == "measure_width":
-                    result = [[float(len(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
-                self._send({"id": msg["id"], "result": result})
-                continue
-            with self._cond:
-                if "method" in msg:
-                    self._notifications += 1
-                if msg.get("method") == "update":
-                    self._updates += 1
-                elif "id" in msg and "method" not in msg:
-                    self._responses[msg["id"]] = msg.get("result")
-                self._cond.notify_all()
-
-    def _send(self, msg: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
-        self.proc.stdin.flush()
-
-    def request(self, method: str, params: Any, wait: bool = False, timeout: float = 600) -> Any:
-        rid = self._next
-        self._next += 1
-        if method == "client_started":  # a notification in xi
-            self._send({"method": method, "params": params})
-            return None
-        self._send({"id": rid, "method": method, "params": params})
+    def _on_notification(self, method: str, params: Any) -> None:
         with self._cond:
-            if not self._cond.wait_for(lambda: rid in self._responses, timeout):
-                raise TimeoutError(method)
-            return self._responses.pop(rid)
+            self._notifications += 1
+            if method == "update":
+                self._updates += 1
+            self._cond.notify_all()
+
+    def request(self, method: str, params: Any, timeout: float = 600) -> Any:
+        """Send a request and wait for its result."""
+        box: list[Any] = []
+        done = threading.Event()
+
+        def answered(result: Any, error: Any) -> None:
+            box.append(result)
+            done.set()
+
+        self.conn.request(method, params, answered)
+        if not done.wait(timeout):
+            raise TimeoutError(method)
+        return box[0]
 
     def open(self, path: str) -> float:
         """Open ``path``; seconds until the first ``update`` (the first screen) arrived."""
@@ -127,7 +108,7 @@ class Core:
     def edit(self, method: str, params: Any = None) -> None:
         body: dict[str, Any] = {"method": method, "view_id": self.view_id}
         body["params"] = params if params is not None else []
-        self._send({"method": "edit", "params": body})
+        self.conn.notify("edit", body)
 
     def keystroke(self, chars: str = "x") -> float:
         """Seconds from sending ``insert`` to receiving its ``update``."""
@@ -158,16 +139,4 @@ class Core:
         return 0
 
     def close(self) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        self.conn.close()
