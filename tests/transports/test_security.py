@@ -12,7 +12,9 @@ import pytest
 import zmq
 
 from symphony import DeliveryError, InsecureListen, Message, Node, encode
-from transports._frames import TELL, Framer, pack_stream
+from hypothesis import given
+from hypothesis import strategies as st
+from transports._frames import TELL, Framer, hmac_sha256, pack_stream
 
 from .conftest import FAST, SECRET, actor_at, listen_uri
 from ._actors import Echo
@@ -81,6 +83,16 @@ def test_wrong_secret_is_rejected_and_counted(server):
 def test_right_secret_is_served(server):
     with Node("friend", secret=SECRET, transport_options=FAST) as friend:
         assert friend.ref(actor_at(server.address, "echo")).ask("echo", 3) == 3
+
+
+@given(key=st.binary(max_size=200), data=st.binary(max_size=300), cut=st.integers(0, 40))
+def test_signature_is_standard_hmac_sha256(key, data, cut):
+    """Frames are signed exactly as Jupyter's protocol does, so any HMAC library can check them."""
+    import hmac
+
+    sign = hmac_sha256(key)
+    assert sign(data) == hmac.digest(key, data, "sha256")
+    assert sign(memoryview(data)[cut:]) == hmac.digest(key, data[cut:], "sha256")
 
 
 def test_replayed_frame_is_rejected(server):
