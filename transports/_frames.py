@@ -56,6 +56,7 @@ TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
 
 _HEADER = struct.Struct(">8sd")
 _U32 = struct.Struct(">I")
+_unpack_time = struct.Struct(">d").unpack_from
 _packb = msgpack.packb
 _unpackb = msgpack.unpackb
 _urandom = os.urandom
@@ -131,58 +132,58 @@ class Framer:
 
     def open(self, packet: bytes) -> list[Any] | None:
         """The flattened entries of a packet, or None (counted) if it must be dropped."""
-        counters = self.counters
         size = len(packet)
         if size > self.max_frame:
-            counters.bump("oversized")
+            self.counters.bump("oversized")
             return None
         sign = self._sign
         if sign is not None:
-            if size < 49:
-                counters.bump("bad_signature")
+            # Slices of a small packet are cheaper than memoryviews, and this is the hot path.
+            if size < 49 or not _compare(sign(packet[32:]), packet[:32]):
+                self.counters.bump("bad_signature")
                 return None
-            view = memoryview(packet)
-            if not _compare(sign(view[32:]), view[:32]):
-                counters.bump("bad_signature")
+            nonce = packet[32:40]
+            sent = _unpack_time(packet, 40)[0]
+            now = _wall()
+            window = self.replay_window
+            # A replay is a nonce seen before; setdefault checks and records it in one
+            # atomic step, so threads opening packets concurrently need no lock.
+            if not (now - window <= sent <= now + window) or self._seen.setdefault(nonce, now) is not now:
+                self.counters.bump("replayed")
                 return None
-            nonce, sent = _HEADER.unpack_from(packet, 32)
-            if not self._fresh(nonce, sent):
-                counters.bump("replayed")
-                return None
-            body = view[48:]
+            order = self._seen_order
+            order.append((now, nonce))
+            if len(order) & 1023 == 0:
+                self._forget_old(now)
+            body = packet[48:]
         else:
             if size < 17:
-                counters.bump("malformed")
+                self.counters.bump("malformed")
                 return None
-            body = memoryview(packet)[16:]
+            body = packet[16:]
         try:
             entries = _unpackb(body, raw=False, use_list=True, strict_map_key=False)
         except Exception:  # noqa: BLE001 - msgpack raises many types for garbage
-            counters.bump("malformed")
+            self.counters.bump("malformed")
             return None
         if entries.__class__ is not list or len(entries) % 3:
-            counters.bump("malformed")
+            self.counters.bump("malformed")
             return None
         return entries
 
-    def _fresh(self, nonce: bytes, sent: float) -> bool:
-        now = _wall()
-        window = self.replay_window
-        if not (now - window <= sent <= now + window):
-            return False
-        with self._lock:
-            seen = self._seen
-            order = self._seen_order
-            # A nonce must be remembered while its timestamp is still inside the window:
-            # at most 2 windows after it arrived (it may be stamped up to a window ahead).
-            cutoff = now - 2 * window
-            while order and order[0][0] < cutoff:
-                seen.pop(order.popleft()[1], None)
-            if nonce in seen:
-                return False
-            seen[nonce] = now
-            order.append((now, nonce))
-        return True
+    def _forget_old(self, now: float) -> None:
+        """Forget nonces that can no longer be replayed (every 1,024 packets)."""
+        # A nonce must be remembered while its timestamp is still inside the window: at most
+        # 2 windows after it arrived (it may be stamped up to a window ahead).
+        cutoff = now - 2 * self.replay_window
+        seen = self._seen
+        order = self._seen_order
+        with self._lock:  # one pruner at a time; openers go on meanwhile
+            try:
+                while order[0][0] < cutoff:
+                    seen.pop(order.popleft()[1], None)
+            except IndexError:
+                pass
 
 
 def pack_stream(packet: bytes) -> bytes:

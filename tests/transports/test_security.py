@@ -95,6 +95,20 @@ def test_signature_is_standard_hmac_sha256(key, data, cut):
     assert sign(memoryview(data)[cut:]) == hmac.digest(key, data[cut:], "sha256")
 
 
+def test_framer_rejects_every_replay_and_forgets_expired_nonces(monkeypatch):
+    sender, receiver = Framer(SECRET), Framer(SECRET, replay_window=60.0)
+    packets = [sender.seal([TELL, "a", i]) for i in range(3000)]
+    assert [receiver.open(p) for p in packets] == [[TELL, "a", i] for i in range(3000)]
+    assert all(receiver.open(p) is None for p in packets[::7])
+    assert receiver.counters["replayed"] == len(packets[::7])
+    # Two windows later nothing can be replayed any more, so the nonces are forgotten.
+    later = time.time() + 121.0
+    monkeypatch.setattr("transports._frames._wall", lambda: later)
+    fresh = [sender.seal([TELL, "b", i]) for i in range(1100)]
+    assert all(receiver.open(p) is not None for p in fresh)
+    assert len(receiver._seen) < 1100 + 1024
+
+
 def test_replayed_frame_is_rejected(server):
     framer = Framer(SECRET)
     packet = framer.seal([TELL, "echo", encode(Message("once", 1))])
