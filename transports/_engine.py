@@ -579,22 +579,29 @@ class LinkedTransport(Transport):
                     # An actor earns inline handling on the I/O thread by answering
                     # ``_EARN_INLINE`` asks in a row within ``inline_budget`` on the dispatcher:
                     # a handler that blocks the I/O thread delays every peer and its heartbeats.
-                    inline = (self.inline and self._fast_runs.get(name, 0) >= _EARN_INLINE
-                              and name not in self._no_inline)
                     started = _mono()
+                    if (self.inline and self._fast_runs.get(name, 0) >= _EARN_INLINE
+                            and name not in self._no_inline):
+                        counters.bump("asks_inline")
+                        self._inline_name = name
+                        try:
+                            host._deliver(name, msg, future, True)
+                        except Exception as exc:  # noqa: BLE001 - the asker learns why
+                            future.set_exception(exc)
+                        finally:
+                            self._inline_name = None
+                        if future.done():  # answered here: no callback needed
+                            self._send_reply(origin, msg, name, started, True, future)
+                            continue
+                        inline = True
+                    else:
+                        inline = False
                     future.add_done_callback(functools.partial(self._reply, origin, msg, name, started, inline))
-                    try:
-                        if inline:
-                            counters.bump("asks_inline")
-                            self._inline_name = name
-                            try:
-                                host._deliver(name, msg, future, True)
-                            finally:
-                                self._inline_name = None
-                        else:
+                    if not inline:
+                        try:
                             host._deliver(name, msg, future)
-                    except Exception as exc:  # noqa: BLE001 - the asker learns why
-                        future.set_exception(exc)
+                        except Exception as exc:  # noqa: BLE001 - the asker learns why
+                            future.set_exception(exc)
                 elif op == REPLY or op == FAIL:
                     self._on_reply(op, name, data)
                 elif op == PING:

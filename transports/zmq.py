@@ -28,10 +28,18 @@ from ._engine import LinkedTransport, Peer
 
 __all__ = ["ZmqTransport", "is_loopback"]
 
-_NOBLOCK = zmq.NOBLOCK
-_POLLIN = zmq.POLLIN
+# The hot paths call the compiled socket methods with plain int flags: pyzmq's Python
+# layer (``send_multipart``, ``recv_multipart``) and its enum flags (``Flag.__or__``,
+# ``PollEvent.__and__`` run as Python code) cost microseconds a message.
+_NOBLOCK = int(zmq.NOBLOCK)
+_SNDMORE_NOBLOCK = int(zmq.SNDMORE) | _NOBLOCK
+_POLLIN = int(zmq.POLLIN)
+_EVENTS = int(zmq.EVENTS)
+_RCVMORE = int(zmq.RCVMORE)
 _Again = zmq.Again
-_EVENTS = zmq.EVENTS
+_send = zmq.backend.Socket.send
+_recv = zmq.backend.Socket.recv
+_get = zmq.backend.Socket.get
 
 
 def is_loopback(host: str) -> bool:
@@ -60,7 +68,7 @@ class _SyncChannel:
 
     def send(self, packet: bytes) -> None:
         try:
-            self.sock.send(packet, _NOBLOCK)
+            _send(self.sock, packet, _NOBLOCK)
         except _Again:
             raise DeliveryError("the peer's queue is full") from None
 
@@ -70,7 +78,7 @@ class _SyncChannel:
             self.sock.setsockopt(zmq.RCVTIMEO, ms)
             self._timeout_ms = ms
         try:
-            return [self.sock.recv()]  # a blocking receive with a timeout: one call, no poller
+            return [_recv(self.sock)]  # a blocking receive with a timeout: one call, no poller
         except _Again:
             return []
 
@@ -174,41 +182,52 @@ class ZmqTransport(LinkedTransport):
     def _io_poll(self, timeout: float) -> None:
         events = self._poller.poll(int(timeout * 1000.0))
         on_packet = self._on_packet
+        bump = self.counters.bump
         for sock, _ in events:
             if sock == self._wake_r:
                 self._woken()
                 continue
             peer = self._sock_peer.get(sock)
-            recv_multipart = sock.recv_multipart
-            get = sock.get
             for _ in range(1000):  # then give the other sockets a turn
                 try:
-                    parts = recv_multipart(_NOBLOCK)
+                    first = _recv(sock, _NOBLOCK)
+                    if peer is not None:  # an outgoing link: one frame, the packet
+                        if _get(sock, _RCVMORE):
+                            self._drain(sock)
+                            bump("malformed")
+                        else:
+                            on_packet(peer, first)
+                    elif not _get(sock, _RCVMORE):  # a ROUTER: identity, then the packet
+                        bump("malformed")
+                    else:
+                        packet = _recv(sock, _NOBLOCK)
+                        if _get(sock, _RCVMORE):
+                            self._drain(sock)
+                            bump("malformed")
+                        else:
+                            on_packet((sock, first), packet)
                 except _Again:
                     break
                 except zmq.ZMQError:
-                    self.counters.bump("receive_errors")
+                    bump("receive_errors")
                     break
-                if peer is not None:
-                    if len(parts) == 1:
-                        on_packet(peer, parts[0])
-                    else:
-                        self.counters.bump("malformed")
-                elif len(parts) != 2:
-                    self.counters.bump("malformed")
-                else:
-                    on_packet((sock, parts[0]), parts[1])
-                if not get(_EVENTS) & _POLLIN:  # cheaper than the Again exception
+                if not _get(sock, _EVENTS) & _POLLIN:  # cheaper than the Again exception
                     break
+
+    @staticmethod
+    def _drain(sock: zmq.Socket) -> None:
+        """Discard the rest of a multipart message with more frames than a packet has."""
+        while _get(sock, _RCVMORE):
+            _recv(sock, _NOBLOCK)
 
     def _transmit(self, dest: Any, packet: bytes) -> bool:
         try:
             if dest.__class__ is Peer:
-                sock = dest.sock or self._connect_peer(dest)
-                sock.send(packet, _NOBLOCK)
+                _send(dest.sock or self._connect_peer(dest), packet, _NOBLOCK)
             else:
                 sock, identity = dest
-                sock.send_multipart((identity, packet), _NOBLOCK)
+                _send(sock, identity, _SNDMORE_NOBLOCK)
+                _send(sock, packet, _NOBLOCK)
         except _Again:
             return False  # at the high-water mark: kept and retried
         except zmq.ZMQError as exc:
