@@ -34,12 +34,10 @@ __all__ = ["ZmqTransport", "is_loopback"]
 _NOBLOCK = int(zmq.NOBLOCK)
 _SNDMORE_NOBLOCK = int(zmq.SNDMORE) | _NOBLOCK
 _POLLIN = int(zmq.POLLIN)
-_EVENTS = int(zmq.EVENTS)
-_RCVMORE = int(zmq.RCVMORE)
 _Again = zmq.Again
 _send = zmq.backend.Socket.send
 _recv = zmq.backend.Socket.recv
-_get = zmq.backend.Socket.get
+_zmq_poll = zmq.zmq_poll
 
 
 def is_loopback(host: str) -> bool:
@@ -106,8 +104,8 @@ class ZmqTransport(LinkedTransport):
 
     def _io_setup(self) -> None:
         self._ctx = zmq.Context()
-        self._poller = zmq.Poller()
-        self._poller.register(self._wake_r, _POLLIN)
+        #: What the I/O thread polls: (zmq socket or the wake-up pipe's fd, POLLIN).
+        self._poll_items: list[tuple[Any, int]] = [(self._wake_r, _POLLIN)]
         self._sock_peer: dict[zmq.Socket, Peer] = {}
 
     def _configure(self, sock: zmq.Socket) -> None:
@@ -138,7 +136,7 @@ class ZmqTransport(LinkedTransport):
                 pass
             self._ipc_paths.append(path)
         self._routers.append(sock)
-        self._poller.register(sock, _POLLIN)
+        self._poll_items.append((sock, _POLLIN))
         return bound
 
     def _dealer(self, endpoint: str) -> zmq.Socket:
@@ -155,7 +153,7 @@ class ZmqTransport(LinkedTransport):
         sock = self._dealer(peer.endpoint)
         peer.sock = sock
         self._sock_peer[sock] = peer
-        self._poller.register(sock, _POLLIN)
+        self._poll_items.append((sock, _POLLIN))
         return sock
 
     # -- asks on the caller's own socket ------------------------------------------------------
@@ -180,45 +178,32 @@ class ZmqTransport(LinkedTransport):
             sock.curve_serverkey = self.curve_server_key
 
     def _io_poll(self, timeout: float) -> None:
-        events = self._poller.poll(int(timeout * 1000.0))
+        # One message per ready socket per call: the poll is level-triggered, so a socket
+        # with more waiting is ready again at once, and asking a socket whether it has more
+        # (a getsockopt) costs more than that. Tells arrive many to a packet anyway.
+        events = _zmq_poll(self._poll_items, int(timeout * 1000.0))
         on_packet = self._on_packet
-        bump = self.counters.bump
         for sock, _ in events:
-            if sock == self._wake_r:
+            if sock.__class__ is int:
                 self._woken()
                 continue
-            peer = self._sock_peer.get(sock)
-            for _ in range(1000):  # then give the other sockets a turn
-                try:
-                    first = _recv(sock, _NOBLOCK)
-                    if peer is not None:  # an outgoing link: one frame, the packet
-                        if _get(sock, _RCVMORE):
-                            self._drain(sock)
-                            bump("malformed")
-                        else:
-                            on_packet(peer, first)
-                    elif not _get(sock, _RCVMORE):  # a ROUTER: identity, then the packet
-                        bump("malformed")
-                    else:
-                        packet = _recv(sock, _NOBLOCK)
-                        if _get(sock, _RCVMORE):
-                            self._drain(sock)
-                            bump("malformed")
-                        else:
-                            on_packet((sock, first), packet)
-                except _Again:
-                    break
-                except zmq.ZMQError:
-                    bump("receive_errors")
-                    break
-                if not _get(sock, _EVENTS) & _POLLIN:  # cheaper than the Again exception
-                    break
-
-    @staticmethod
-    def _drain(sock: zmq.Socket) -> None:
-        """Discard the rest of a multipart message with more frames than a packet has."""
-        while _get(sock, _RCVMORE):
-            _recv(sock, _NOBLOCK)
+            try:
+                peer = self._sock_peer.get(sock)
+                if peer is None:  # a ROUTER: the peer's identity, then the packet
+                    origin: Any = (sock, _recv(sock, _NOBLOCK))
+                else:  # an outgoing link: the packet alone
+                    origin = peer
+                frame = _recv(sock, _NOBLOCK, False)
+                if frame.more:  # more parts than a packet has: drop them all
+                    while frame.more:
+                        frame = _recv(sock, _NOBLOCK, False)
+                    self.counters.bump("malformed")
+                    continue
+                on_packet(origin, frame.bytes)
+            except _Again:
+                continue
+            except zmq.ZMQError:
+                self.counters.bump("receive_errors")
 
     def _transmit(self, dest: Any, packet: bytes) -> bool:
         try:
