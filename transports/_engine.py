@@ -68,7 +68,7 @@ _get_ident = threading.get_ident
 _LIVE: weakref.WeakSet[LinkedTransport] = weakref.WeakSet()
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 _EARN_INLINE = 3
-_packb = msgpack.packb
+_Packer = msgpack.Packer  # Packer().pack(x) is packb(x) without its Python wrapper
 _unpackb = msgpack.unpackb
 
 
@@ -658,7 +658,7 @@ class LinkedTransport(Transport):
             self._send_reply(origin, msg, name, started, inline, future)
         except Exception as exc:  # noqa: BLE001 - the asker must hear something, never wait forever
             logger.exception("could not send the reply to %r", msg._kind)
-            entry = (origin, FAIL, msg._id_bytes(), _packb(error_payload(exc), use_bin_type=True))
+            entry = (origin, FAIL, msg._id_bytes(), _Packer().pack(error_payload(exc)))
             self._outbox.append(entry)
             self._wake_armed = False
             self._wake()
@@ -684,7 +684,7 @@ class LinkedTransport(Transport):
         op = REPLY
         if error is None:
             try:
-                data = _packb(future._value, use_bin_type=True)
+                data = _Packer().pack(future._value)
             except (TypeError, ValueError, OverflowError) as exc:
                 error = EncodeError(f"cannot encode the reply to {msg._kind!r} as msgpack: {exc}")
             else:
@@ -693,7 +693,7 @@ class LinkedTransport(Transport):
                                           f"over max_frame ({self.max_frame})")
         if error is not None:
             op = FAIL
-            data = _packb(error_payload(error), use_bin_type=True)
+            data = _Packer().pack(error_payload(error))
         entry = (origin, op, msg._id_bytes(), data)
         if _get_ident() == self._io_ident:
             self._outbox.append(entry)  # flushed when the loop comes round

@@ -39,6 +39,7 @@ import struct
 import threading
 import time
 import traceback
+import weakref
 from collections import deque
 from typing import Any
 
@@ -54,10 +55,11 @@ __all__ = [
 
 TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
 
-_HEADER = struct.Struct(">8sd")
+#: The header: the nonce (8 bytes; an unsigned int on this side) and the send time.
+_HEADER = struct.Struct(">Qd")
 _U32 = struct.Struct(">I")
-_unpack_time = struct.Struct(">d").unpack_from
-_packb = msgpack.packb
+#: ``Packer().pack`` is ``packb`` (binary type on) without its Python wrapper: a frame less a call.
+_Packer = msgpack.Packer
 _unpackb = msgpack.unpackb
 _urandom = os.urandom
 _wall = time.time
@@ -114,17 +116,17 @@ class Framer:
         self._seen: dict[bytes, float] = {}
         self._seen_order: deque[tuple[float, bytes]] = deque()
         self._lock = threading.Lock()
-        self._nonce = random.Random(_urandom(32)).randbytes
+        self._nonce = random.Random(_urandom(32)).getrandbits
         self._sign = None if secret is None else hmac_sha256(secret)
-        if hasattr(os, "register_at_fork"):
-            os.register_at_fork(after_in_child=self._reseed)
+        _FRAMERS.add(self)
 
     def _reseed(self) -> None:
-        self._nonce = random.Random(_urandom(32)).randbytes
+        """A fresh nonce generator: a forked child must not repeat its parent's nonces."""
+        self._nonce = random.Random(_urandom(32)).getrandbits
 
     def seal(self, entries: list[Any]) -> bytes:
         """The packet carrying flattened ``entries``."""
-        signed = _HEADER.pack(self._nonce(8), _wall()) + _packb(entries, use_bin_type=True)
+        signed = _HEADER.pack(self._nonce(64), _wall()) + _Packer().pack(entries)
         sign = self._sign
         if sign is None:
             return signed
@@ -142,8 +144,7 @@ class Framer:
             if size < 49 or not _compare(sign(packet[32:]), packet[:32]):
                 self.counters.bump("bad_signature")
                 return None
-            nonce = packet[32:40]
-            sent = _unpack_time(packet, 40)[0]
+            nonce, sent = _HEADER.unpack_from(packet, 32)
             now = _wall()
             window = self.replay_window
             # A replay is a nonce seen before; setdefault checks and records it in one
@@ -184,6 +185,18 @@ class Framer:
                     seen.pop(order.popleft()[1], None)
             except IndexError:
                 pass
+
+
+_FRAMERS: weakref.WeakSet[Framer] = weakref.WeakSet()
+
+
+def _reseed_after_fork() -> None:
+    for framer in list(_FRAMERS):
+        framer._reseed()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_after_fork)
 
 
 def pack_stream(packet: bytes) -> bytes:

@@ -37,7 +37,8 @@ _FIELDS = 12
 
 Format = Literal["msgpack", "json"]
 
-_packb = msgpack.packb
+#: ``Packer().pack`` is ``packb`` without its Python wrapper (a frame and a kwargs dict a call).
+_Packer = msgpack.Packer
 _unpackb = msgpack.unpackb
 _UUID = uuid.UUID
 
@@ -54,11 +55,10 @@ def encode(msg: Message[Any], format: Format = "msgpack") -> bytes:
             correlation = correlation.bytes
         metadata = msg._metadata
         try:
-            return _packb(  # type: ignore[no-any-return]
+            return _Packer().pack(  # type: ignore[no-any-return]
                 [PROTOCOL_VERSION, msg._id_bytes(), msg._kind, msg._payload, int(msg._type),
                  int(msg._priority), remaining, msg._created, correlation, msg._source,
                  msg._target, dict(metadata) if metadata else None],
-                use_bin_type=True,
             )
         except (TypeError, ValueError, OverflowError) as exc:
             raise EncodeError(f"cannot encode message {msg._kind!r} as msgpack: {exc}") from exc

@@ -149,3 +149,24 @@ def test_socket_file_is_owner_only_and_removed(kind, short_dir):
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     node.stop()
     assert not os.path.exists(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_draws_other_nonces_than_its_parent():
+    """A child repeating its parent's nonces would have its packets dropped as replays."""
+    framer = Framer(SECRET)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report the nonces of its next packets, then leave at once
+        try:
+            os.write(write_end, b"".join(framer.seal([TELL, "a", i])[32:40] for i in range(4)))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        child = os.read(read_end, 64)
+    finally:
+        os.close(read_end)
+        os.waitpid(pid, 0)
+    parent = b"".join(framer.seal([TELL, "a", i])[32:40] for i in range(4))
+    assert len(child) == 32 and child != parent
