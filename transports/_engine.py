@@ -475,7 +475,7 @@ class LinkedTransport(Transport):
         for dest in batches:
             if dest.__class__ is Peer and dest.suspect_since is None:
                 dest.suspect_since = now
-        self.counters.bump("packets_sent", sent)
+        self.counters["packets_sent"] += sent
 
     def _send_packet(self, dest: Any, packet: bytes) -> None:
         """Transmit, or keep the packet (in order) for later if the socket would block."""
@@ -552,7 +552,7 @@ class LinkedTransport(Transport):
         if entries is None:
             return
         counters = self.counters
-        counters.bump("packets_received")
+        counters["packets_received"] += 1
         if origin.__class__ is Peer:
             self._peer_heard(origin)
         host = self.host
@@ -582,7 +582,7 @@ class LinkedTransport(Transport):
                     started = _mono()
                     if (self.inline and self._fast_runs.get(name, 0) >= _EARN_INLINE
                             and name not in self._no_inline):
-                        counters.bump("asks_inline")
+                        counters["asks_inline"] += 1
                         self._inline_name = name
                         try:
                             host._deliver(name, msg, future, True)

@@ -74,10 +74,16 @@ class FrameError(ValueError):
 
 
 class Counters(dict):  # type: ignore[type-arg]
-    """Thread-tolerant counters (increments happen on one I/O thread; reads copy)."""
+    """Counters by name, 0 until first counted (increments happen on one I/O thread; reads copy).
+
+    Hot paths count with ``counters[key] += 1``: plain dict operations in C, no Python call.
+    """
+
+    def __missing__(self, key: str) -> int:
+        return 0
 
     def bump(self, key: str, n: int = 1) -> None:
-        self[key] = self.get(key, 0) + n
+        self[key] += n
 
 
 def hmac_sha256(secret: bytes) -> Any:

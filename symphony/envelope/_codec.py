@@ -137,13 +137,14 @@ def decode(data: bytes | bytearray | memoryview | str, format: Format = "msgpack
     else:
         raise DecodeError(f"unknown format {format!r}; use 'msgpack' or 'json'")
 
-    if version.__class__ is not str:
-        raise DecodeError("bad protocol version: expected a 'major.minor' string")
-    major, _, minor = version.partition(".")
-    if not major.isdigit() or not minor.isdigit():
-        raise DecodeError(f"bad protocol version {version!r}")
-    if int(major) != _MAJOR:
-        raise DecodeError(f"incompatible protocol version {version} (this node speaks {PROTOCOL_VERSION})")
+    if version != PROTOCOL_VERSION:  # our own version needs no parsing
+        if version.__class__ is not str:
+            raise DecodeError("bad protocol version: expected a 'major.minor' string")
+        major, _, minor = version.partition(".")
+        if not major.isdigit() or not minor.isdigit():
+            raise DecodeError(f"bad protocol version {version!r}")
+        if int(major) != _MAJOR:
+            raise DecodeError(f"incompatible protocol version {version} (this node speaks {PROTOCOL_VERSION})")
     if kind.__class__ is not str:
         raise DecodeError("bad kind: expected a string")
     message_type = MESSAGE_TYPES.get(mtype) if mtype.__class__ is int else None
