@@ -591,7 +591,7 @@ class LinkedTransport(Transport):
                         finally:
                             self._inline_name = None
                         if future.done():  # answered here: no callback needed
-                            self._send_reply(origin, msg, name, started, True, future)
+                            self._send_reply(origin, msg, name, started, True, future, len(entries) == 3)
                             continue
                         inline = True
                     else:
@@ -664,7 +664,9 @@ class LinkedTransport(Transport):
             self._wake()
 
     def _send_reply(self, origin: Any, msg: Message[Any], name: str, started: float, inline: bool,
-                    future: Future[Any]) -> None:
+                    future: Future[Any], alone: bool = False) -> None:
+        """Queue the reply to ``msg`` for ``origin``; with ``alone`` (on the I/O thread, the ask
+        came in a packet of its own), seal and send it at once: nothing could share its packet."""
         fast_runs = self._fast_runs
         if _mono() - started <= self.inline_budget:
             if fast_runs.get(name, 0) < _EARN_INLINE:
@@ -694,13 +696,13 @@ class LinkedTransport(Transport):
         if error is not None:
             op = FAIL
             data = _Packer().pack(error_payload(error))
-        entry = (origin, op, msg._id_bytes(), data)
-        if _get_ident() == self._io_ident:
-            self._outbox.append(entry)  # flushed when the loop comes round
-        else:
-            self._outbox.append(entry)
-            if not self._wake_armed:
-                self._wake()
+        if alone and not self._outbox:
+            self._send_packet(origin, self.framer.seal([op, msg._id_bytes(), data]))
+            self.counters["packets_sent"] += 1
+            return
+        self._outbox.append((origin, op, msg._id_bytes(), data))
+        if _get_ident() != self._io_ident and not self._wake_armed:
+            self._wake()  # (on the I/O thread the outbox is flushed when the loop comes round)
 
     def _sync_channel(self, peer: Peer) -> Any:
         """This thread's own channel to ``peer``: ``send(packet)``, ``recv(timeout) -> [packets]``.
