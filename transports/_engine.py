@@ -118,7 +118,10 @@ class PeerTarget(RemoteTarget):
         transport = self._transport
         if transport._closed:
             raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-        dirty = transport._dirty()
+        try:
+            dirty = transport._tls.dirty
+        except AttributeError:
+            dirty = transport._dirty()
         peer = self._peer
         if peer not in dirty:
             return transport._sync_ask(peer, self.name, self.address, msg, future, timeout)
@@ -726,7 +729,10 @@ class LinkedTransport(Transport):
     def _sync_ask(self, peer: Peer, name: str, address: str, msg: Message[Any], future: Future[Any],
                   timeout: float | None) -> bool:
         """Do an ask on the calling thread, over its own channel to ``peer``; resolves ``future``."""
-        channel = self._sync_channel(peer)
+        try:
+            channel = self._tls.channels[peer.endpoint]
+        except (AttributeError, KeyError):
+            channel = self._sync_channel(peer)
         framer = self.framer
         ident_bytes = msg._id_bytes()
         data = encode(msg)
@@ -740,7 +746,7 @@ class LinkedTransport(Transport):
         give_up = None if timeout is None else now + timeout
         deadline = msg._deadline
         heartbeat = self.heartbeat
-        last_heard = now
+        last_heard: float | None = now
         while True:
             wait = heartbeat
             if give_up is not None:
@@ -752,12 +758,19 @@ class LinkedTransport(Transport):
             except DeliveryError as exc:
                 future.set_exception(DeliveryError(f"{address}: {exc}"))
                 return True
-            now = _mono()
             for packet in packets:
                 entries = framer.open(packet)
                 if entries is None:
                     continue
-                last_heard = now
+                last_heard = None  # heard from the peer: set to now below
+                if len(entries) == 3 and entries[0] == REPLY and entries[1] == ident_bytes:
+                    try:  # the usual answer: one packet, our reply alone in it
+                        value = _unpackb(entries[2], raw=False, strict_map_key=False)
+                    except Exception:  # noqa: BLE001 - then the loop below counts it
+                        pass
+                    else:
+                        future.set(value)
+                        return True
                 for i in range(0, len(entries), 3):
                     op = entries[i]
                     if op != REPLY and op != FAIL:
@@ -775,6 +788,9 @@ class LinkedTransport(Transport):
                     else:
                         future.set(value)
                     return True
+            now = _mono()
+            if last_heard is None:
+                last_heard = now
             if packets:
                 continue
             if deadline is not None and now >= deadline:
