@@ -24,7 +24,7 @@ from typing import Any, Literal
 import msgpack
 
 from ..errors import DecodeError, EncodeError, SchemaError
-from ._kinds import validator_for
+from ._kinds import fast_validator_for
 from ._message import Message
 from ._priority import MESSAGE_TYPES, STANDARD_PRIORITIES, MessageType
 
@@ -168,7 +168,7 @@ def decode(data: bytes | bytearray | memoryview | str, format: Format = "msgpack
                                  or any(k.__class__ is not str for k in metadata)):
         raise DecodeError("bad metadata: expected a map with string keys or nil")
 
-    check = validator_for(kind)
+    check = fast_validator_for(kind)
     if check is not None:
         try:
             check(payload)
