@@ -1,7 +1,8 @@
 """Build script: compiles the Cython speedups when it can, never fails when it cannot.
 
-Every module in ``symphony/_speedups/`` named ``_x.pyx`` has a pure-Python twin ``_x_py.py``;
-``symphony._speedups`` picks the compiled one when it imports, the twin otherwise.
+Every Cython module ``_x.pyx`` (in ``symphony/_speedups/``, and the transports' packet
+sealing in ``transports/``) has a pure-Python twin ``_x_py.py``; ``symphony._twins`` picks
+the compiled one when it imports, the twin otherwise.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class OptionalBuildExt(build_ext):
 def extensions() -> list:
     if os.environ.get("SYMPHONY_PURE_PYTHON", "") not in ("", "0"):
         return []
-    sources = sorted(glob.glob(os.path.join("symphony", "_speedups", "_*.pyx")))
+    sources = sorted(glob.glob(os.path.join("symphony", "_speedups", "_*.pyx"))
+                     + glob.glob(os.path.join("transports", "_*.pyx")))
     if not sources:
         return []
     try:
@@ -49,14 +51,21 @@ def extensions() -> list:
 
     exts = [
         Extension(
-            "symphony._speedups." + os.path.splitext(os.path.basename(src))[0],
+            os.path.splitext(src)[0].replace(os.sep, "."),
             [src],
             extra_compile_args=["-O3"] if sys.platform != "win32" else [],
         )
         for src in sources
     ]
-    return cythonize(exts, language_level=3, quiet=True,
-                     compiler_directives={"boundscheck": False, "wraparound": False})
+    built = []
+    for ext in exts:  # one at a time: a module that cannot be translated runs as its twin
+        try:
+            built += cythonize([ext], language_level=3, quiet=True,
+                               compiler_directives={"boundscheck": False, "wraparound": False})
+        except Exception as exc:  # noqa: BLE001
+            sys.stderr.write(f"WARNING: Cython could not translate {ext.name} ({exc}); "
+                             "its pure-Python twin will be used\n")
+    return built
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

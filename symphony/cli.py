@@ -37,7 +37,7 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Print the version, whether the compiled speedups are in use, and the transports found."""
-    from . import _speedups
+    from . import _speedups, _twins
     from .actors import available_transports, default_threads
 
     speedups = _speedups.status()
@@ -46,6 +46,8 @@ def cmd_info(args: argparse.Namespace) -> int:
           + (" (SYMPHONY_PURE_PYTHON is set)" if _speedups.PURE_PYTHON else ""))
     for name, state in speedups.items():
         print(f"  {name}: {state}")
+    # The transports' packet sealing is a compiled twin too, chosen in the same place.
+    print(f"  transports._sealing: {'compiled' if _twins.is_compiled('transports._sealing') else 'pure'}")
     transports = available_transports()
     print("transports: " + (", ".join(f"{scheme}:// ({target})" for scheme, target in sorted(transports.items()))
                             if transports else "none installed"))

@@ -1,9 +1,10 @@
-"""Compiled hot loops and their pure-Python twins, chosen in this one place.
+"""Compiled hot loops of the text and AIDE layers and their pure-Python twins.
 
 Each speedup ``_name`` exists twice: a Cython module ``_name.pyx`` (built by ``setup.py``
 when a compiler is present) and a pure-Python twin ``_name_py.py`` with the same
-``public_api`` and the same behaviour. At import, the compiled module is used when it was
-built and ``SYMPHONY_PURE_PYTHON`` is not set to a true value; otherwise the twin is.
+``public_api`` and the same behaviour. ``symphony._twins`` (the one place that chooses, for
+every layer) uses the compiled module when it was built and ``SYMPHONY_PURE_PYTHON`` is
+not set to a true value; otherwise the twin.
 
 Like ``zmq.backend.select``: every backend provides every name in its ``public_api``;
 callers import names from here (``from symphony._speedups import rope_impl``) and never
@@ -12,9 +13,9 @@ from the backends directly, so tests can also reach both twins via :func:`varian
 
 from __future__ import annotations
 
-import importlib
-import os
 from types import ModuleType
+
+from .. import _twins
 
 __all__ = ["COMPILED", "MODULES", "PURE_PYTHON", "load", "status", "variants"]
 
@@ -23,35 +24,12 @@ __all__ = ["COMPILED", "MODULES", "PURE_PYTHON", "load", "status", "variants"]
 MODULES: tuple[str, ...] = ("_hash", "_rope")
 
 #: True when ``SYMPHONY_PURE_PYTHON`` asks for the pure-Python twins everywhere.
-PURE_PYTHON: bool = os.environ.get("SYMPHONY_PURE_PYTHON", "").strip().lower() not in ("", "0", "false", "no")
-
-_chosen: dict[str, ModuleType] = {}
-_compiled: dict[str, bool] = {}
-
-
-def _check_api(compiled: ModuleType, pure: ModuleType) -> None:
-    expected = list(getattr(pure, "public_api"))
-    missing = [name for name in expected if not hasattr(compiled, name)]
-    if missing:
-        raise ImportError(f"{compiled.__name__} lacks {missing} of its twin's public_api")
+PURE_PYTHON: bool = _twins.PURE_PYTHON
 
 
 def load(name: str) -> ModuleType:
     """The implementation of speedup ``name`` in use: compiled when built and allowed, else pure."""
-    if name in _chosen:
-        return _chosen[name]
-    pure = importlib.import_module(f"{__name__}.{name}_py")
-    module, compiled = pure, False
-    if not PURE_PYTHON:
-        try:
-            candidate = importlib.import_module(f"{__name__}.{name}")
-            _check_api(candidate, pure)
-            module, compiled = candidate, True
-        except ImportError:
-            pass
-    _chosen[name] = module
-    _compiled[name] = compiled
-    return module
+    return _twins.load(f"{__name__}.{name}")
 
 
 def variants(name: str) -> dict[str, ModuleType]:
@@ -59,19 +37,12 @@ def variants(name: str) -> dict[str, ModuleType]:
 
     Tests parametrize over this so both twins are held to the same behaviour.
     """
-    found = {"pure": importlib.import_module(f"{__name__}.{name}_py")}
-    try:
-        compiled = importlib.import_module(f"{__name__}.{name}")
-        _check_api(compiled, found["pure"])
-        found["compiled"] = compiled
-    except ImportError:
-        pass
-    return found
+    return _twins.variants(f"{__name__}.{name}")
 
 
 def status() -> dict[str, str]:
     """For each speedup module, which implementation is in use: ``"compiled"`` or ``"pure"``."""
-    return {name: ("compiled" if (load(name) and _compiled[name]) else "pure") for name in MODULES}
+    return {name: ("compiled" if _twins.is_compiled(f"{__name__}.{name}") else "pure") for name in MODULES}
 
 
 def _all_compiled() -> bool:
