@@ -10,13 +10,13 @@ replay check are C; the hashing is still the hashlib objects' (OpenSSL's SHA-256
 
 import os
 import threading
-import weakref
 from collections import deque
 
 import msgpack
 
 from transports._counters import Counters
-from transports._sealing_py import DEFAULT_MAX_FRAME, hmac_sha256, key_pads
+# _FRAMERS: every Framer of either twin, reseeded by the one at-fork hook in _sealing_py.
+from transports._sealing_py import _FRAMERS, DEFAULT_MAX_FRAME, forget_old_nonces, hmac_sha256, key_pads
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_SetDefault
@@ -202,24 +202,4 @@ cdef class Framer:
 
     def _forget_old(self, double now):
         """Forget nonces that can no longer be replayed (every 1,024 packets)."""
-        cutoff = now - 2 * self.replay_window
-        seen = self._seen
-        order = self._seen_order
-        with self._lock:  # one pruner at a time; openers go on meanwhile
-            try:
-                while order[0][0] < cutoff:
-                    seen.pop(order.popleft()[1], None)
-            except IndexError:
-                pass
-
-
-_FRAMERS = weakref.WeakSet()
-
-
-def _reseed_after_fork():
-    for framer in list(_FRAMERS):
-        framer._reseed()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reseed_after_fork)
+        forget_old_nonces(self._seen, self._seen_order, self._lock, now, self.replay_window)

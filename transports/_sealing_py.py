@@ -22,7 +22,7 @@ import msgpack
 
 from ._counters import Counters
 
-__all__ = ["DEFAULT_MAX_FRAME", "Framer", "hmac_sha256", "key_pads"]
+__all__ = ["DEFAULT_MAX_FRAME", "Framer", "forget_old_nonces", "hmac_sha256", "key_pads"]
 
 public_api = ["DEFAULT_MAX_FRAME", "Framer", "hmac_sha256"]
 
@@ -139,20 +139,26 @@ class Framer:
 
     def _forget_old(self, now: float) -> None:
         """Forget nonces that can no longer be replayed (every 1,024 packets)."""
-        # A nonce must be remembered while its timestamp is still inside the window: at most
-        # 2 windows after it arrived (it may be stamped up to a window ahead).
-        cutoff = now - 2 * self.replay_window
-        seen = self._seen
-        order = self._seen_order
-        with self._lock:  # one pruner at a time; openers go on meanwhile
-            try:
-                while order[0][0] < cutoff:
-                    seen.pop(order.popleft()[1], None)
-            except IndexError:
-                pass
+        forget_old_nonces(self._seen, self._seen_order, self._lock, now, self.replay_window)
 
 
-_FRAMERS: weakref.WeakSet[Framer] = weakref.WeakSet()
+def forget_old_nonces(seen: dict[int, float], order: deque[tuple[float, int]], lock: threading.Lock,
+                      now: float, window: float) -> None:
+    """Drop from ``seen`` (and ``order``, oldest first) the nonces no packet can replay any more.
+
+    A nonce must be remembered while its timestamp is still inside the window: at most 2
+    windows after it arrived (it may be stamped up to a window ahead). Both twins use this.
+    """
+    cutoff = now - 2 * window
+    with lock:  # one pruner at a time; openers go on meanwhile
+        try:
+            while order[0][0] < cutoff:
+                seen.pop(order.popleft()[1], None)
+        except IndexError:
+            pass
+
+#: Every live Framer of either twin (the compiled one adds its own here too).
+_FRAMERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _reseed_after_fork() -> None:
