@@ -63,8 +63,8 @@ class Node:
     ``unix:///tmp/n.sock``, ``inproc://name``) where other nodes reach this one; ``address``
     is what was actually bound. ``secret`` (bytes) makes every frame signed and checked;
     a non-loopback tcp address needs one unless ``insecure=True``. ``transport_options``
-    go to every transport (``max_frame``, ``heartbeat``, ``max_pending``, ...; see
-    docs/transports.md). A node that only calls out needs no ``listen``.
+    go to every transport (``max_frame``, ``heartbeat``, ``max_pending``, ...; see the
+    README's "Transport options"). A node that only calls out needs no ``listen``.
     """
 
     def __init__(self, name: str | None = None, *, threads: int | None = None, max_threads: int = 64,
