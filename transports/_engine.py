@@ -594,7 +594,7 @@ class LinkedTransport(Transport):
                         finally:
                             self._inline_name = None
                         if future.done():  # answered here: no callback needed
-                            self._send_reply(origin, msg, name, started, True, future, len(entries) == 3)
+                            self._reply(origin, msg, name, started, True, future, alone=len(entries) == 3)
                             continue
                         inline = True
                     else:
@@ -653,12 +653,12 @@ class LinkedTransport(Transport):
             future.set(value)
 
     def _reply(self, origin: Any, msg: Message[Any], name: str, started: float, inline: bool,
-               future: Future[Any]) -> None:
+               future: Future[Any], *, alone: bool = False) -> None:
         """Send the outcome of an ask that came from ``origin`` back to it (any thread)."""
         if self._closed:
             return
         try:
-            self._send_reply(origin, msg, name, started, inline, future)
+            self._send_reply(origin, msg, name, started, inline, future, alone)
         except Exception as exc:  # noqa: BLE001 - the asker must hear something, never wait forever
             logger.exception("could not send the reply to %r", msg._kind)
             entry = (origin, FAIL, msg._id_bytes(), _Packer().pack(error_payload(exc)))

@@ -17,7 +17,8 @@ class Echo(Actor):
     """Echoes asks; records what it is told; ``hold`` blocks until a file exists.
 
     ``order`` answers the kinds handled since the last ``order``; ``remaining`` answers the
-    TTL left on arrival; ``boom`` raises ``ValueError``; ``pid`` answers the process id.
+    TTL left on arrival; ``boom`` raises ``ValueError``; ``pid`` answers the process id;
+    ``opaque`` answers an object msgpack cannot encode.
     """
 
     def __init__(self) -> None:
@@ -44,6 +45,8 @@ class Echo(Actor):
             return "x" * message.payload
         if kind == "pid":
             return os.getpid()
+        if kind == "opaque":  # a reply msgpack cannot carry
+            return object()
         if kind == "sleep":
             time.sleep(message.payload)
             return "slept"

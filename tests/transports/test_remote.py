@@ -103,6 +103,17 @@ def test_remote_exception_arrives_as_remote_error(remote):
     assert ref.ask("echo", "still alive") == "still alive"
 
 
+def test_a_reply_that_cannot_be_encoded_fails_the_ask_not_the_node(remote):
+    node, address, _ = remote
+    ref = node.ref(actor_at(address, "echo"))
+    for _ in range(6):  # the first on the dispatcher, the later ones inline on the I/O thread
+        for ask in (lambda: ref.ask("opaque"), lambda: ref.ask_async("opaque").get(10)):
+            with pytest.raises(RemoteError) as info:
+                ask()
+            assert info.value.remote_type == "symphony.errors.EncodeError"
+        assert ref.ask("echo", "fine") == "fine"
+
+
 def test_unknown_actor_is_delivery_error(remote):
     node, address, _ = remote
     ref = node.ref(actor_at(address, "nobody"))
