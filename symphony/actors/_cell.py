@@ -47,6 +47,8 @@ _get_ident = threading.get_ident
 STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
 _RESPONSE = MessageType.RESPONSE
 _ERROR = MessageType.ERROR
+#: ``Cell._watchers`` once a stopped actor's watchers have all been told (never appended to).
+_TOLD: list[Callable[[Ref, str], None]] = []
 
 
 def unwrap_reply(result: Any) -> Any:
@@ -194,11 +196,12 @@ class Cell:
         self._notify_space()
 
     def stopped_event(self) -> threading.Event:
-        """An event set once the actor has stopped (created on first use)."""
+        """An event set once the actor has stopped and its watchers have been told (created
+        on first use): whoever waits for a stop may count on every watcher having run."""
         with self.lock:
             if self._stopped is None:
                 self._stopped = threading.Event()
-                if self.state == STOPPED:
+                if self.state == STOPPED and self._watchers is _TOLD:
                     self._stopped.set()
             return self._stopped
 
@@ -210,7 +213,7 @@ class Cell:
                     self._watchers = []
                 self._watchers.append(callback)
                 return
-        self._call_watcher(callback)
+        self._call_watcher(callback)  # stopped (or stopping past the point of telling): now
 
     def _call_watcher(self, callback: Callable[[Ref, str], None]) -> None:
         try:
@@ -407,10 +410,12 @@ class Cell:
         self.node._unregister(self)
         with self.lock:
             watchers, self._watchers = self._watchers, None
-            if self._stopped is not None:
-                self._stopped.set()
         for callback in watchers or ():
             self._call_watcher(callback)
+        with self.lock:
+            self._watchers = _TOLD
+            if self._stopped is not None:
+                self._stopped.set()
         if self.dispatcher is not self.node._dispatcher:
             self.dispatcher.shutdown(wait=False)
         self.drain_dead()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import time
+
 import pytest
 
 from symphony import (Actor, ActorDead, ActorNotFound, NameTaken, Node, NodeStopped, Ref)
@@ -109,6 +111,20 @@ def test_queued_messages_go_to_dead_letters_on_stop_and_askers_learn(node, gate)
     with pytest.raises(ActorDead):
         pending.get(5)
     assert any(d.message.payload == 1 for d in node.dead_letters)
+
+
+def test_stop_returns_after_every_watcher_has_run(node):
+    """Waiting for a stop means waiting for its watchers too, even slow ones."""
+    told: list = []
+
+    def slow_watcher(ref, reason):
+        time.sleep(0.2)
+        told.append(reason)
+
+    watched = node.spawn(Echo)
+    watched.watch(slow_watcher)
+    assert watched.stop(timeout=5)
+    assert told == ["stopped"]
 
 
 def test_watchers_are_told(node):
