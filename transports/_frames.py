@@ -6,8 +6,8 @@ microseconds more per send), the concatenation of::
 
     signature (32 bytes, only with a secret) | header (16 bytes) | body
 
-- ``header``: 16 bytes, an 8-byte nonce and the sender's wall clock (a big-endian
-  double). Nonces need to be unique, not secret: they come from a generator seeded from
+- ``header``: 16 bytes, an 8-byte nonce (a big-endian u64) and the sender's wall clock (a
+  big-endian double). Nonces need to be unique, not secret: they come from a generator seeded from
   ``os.urandom`` per framer (no system call per packet), reseeded after a fork;
 - ``body``: one msgpack array of entries, flattened triples ``op, name, data``: the
   operation (``TELL``, ``ASK``, ``PUB``, ...), the actor name or topic it concerns, and
