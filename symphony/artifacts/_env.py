@@ -85,8 +85,10 @@ class ShardEnv:
         self.path = path
         self._gate = _Gate()
         os.makedirs(path, exist_ok=True)
+        # metasync=False: a commit syncs its data pages (and, with them, the previous
+        # commit's meta page) once; ``sync`` makes the last commit durable (see ``write``).
         self.env = lmdb.open(path, map_size=map_size, max_dbs=len(DB_NAMES) + 2, sync=True,
-                             metasync=True, readahead=False, max_readers=512, lock=True)
+                             metasync=False, readahead=False, max_readers=512, lock=True)
         self.env.reader_check()
         self.db = {name.decode(): self.env.open_db(name) for name in DB_NAMES}
         self.pid = os.getpid()
@@ -114,10 +116,13 @@ class ShardEnv:
         raise RuntimeError(f"{self.path}: map kept being resized by another process")
 
     def write(self, fn: Callable[[lmdb.Transaction], T], *, need: int = 0) -> T:
-        """Run ``fn(txn)`` in one durable write transaction; grow the map and retry if it is full.
+        """Run ``fn(txn)`` in one write transaction and commit it; grow the map and retry if it is full.
 
-        ``fn`` may run more than once (each attempt's transaction is aborted but the last),
-        so it must only write through ``txn``.
+        The commit syncs its data, which also makes every earlier commit durable; this one
+        is durable after the next ``write`` or ``sync`` returns (one sync per commit
+        instead of LMDB's usual two; a crash before that keeps the previous, consistent
+        state). ``fn`` may run more than once (each attempt's transaction is aborted but the
+        last), so it must only write through ``txn``.
         """
         gate = self._gate
         while True:
@@ -142,6 +147,10 @@ class ShardEnv:
             else:
                 self._adopt_size()
 
+    def sync(self) -> None:
+        """Make every commit so far durable (one data sync)."""
+        self.env.sync(True)
+
     def _grow(self, need: int) -> None:
         with self._gate.exclusive():
             self.env.set_mapsize(0)  # adopt any growth by another process first
@@ -156,5 +165,8 @@ class ShardEnv:
     def close(self, *, after_fork: bool = False) -> None:
         """Close the environment: in the process that opened it, or (``after_fork``) a
         forked child dropping its inherited copy before reopening."""
-        if after_fork or os.getpid() == self.pid:
+        if after_fork:
+            self.env.close()
+        elif os.getpid() == self.pid:
+            self.env.sync(True)
             self.env.close()

@@ -1,32 +1,49 @@
-"""Artifact shards: one actor per LMDB environment, group-committing every writer it has.
+"""Artifact shards: one LMDB environment each, group-committing every writer it has.
 
-A write (``Op``) is appended to the shard's ``pending`` queue, then the writer asks the
-shard actor to ``flush``. The actor takes *everything* pending and applies it in one
-durable write transaction (one fsync), so eight concurrent writers cost about one commit,
-not eight. When the ``flush`` reply arrives, the writer's op is committed: either this
-flush or an earlier one (handled before it, actors handle one message at a time) took it.
+A write (``Op``) joins its shard's ``pending`` queue. Whoever holds the shard's *lead*
+takes everything pending and applies it in one write transaction: eight concurrent
+writers cost about one commit, not eight. The lead is held by a writer thread
+(``Shard.run``: a writer that finds the shard idle leads) or by the shard actor (after
+``Shard.submit``, which never blocks). A leader keeps committing rounds until its own op
+is durable, then hands the lead to a writer still waiting (so the next round starts on a
+thread that is waking anyway, with no dispatcher hop), to the actor, or ends it when
+nothing is left.
+
+Durability costs one sync per round, not two: environments run with LMDB's
+``metasync=False`` (see ``_env``), so a commit's data sync also makes the *previous*
+round's meta page durable. An op is therefore finished when the round after its own has
+committed, or when the leader, finding nothing more to do, syncs explicitly.
+
+Before a round, the leader waits (at most ``GATHER_WAIT``) for the store's writers that
+are about to submit (``Writers``), so rounds do not split into two half-size cohorts.
 
 Invariants:
-- An op's ``result``/``error`` is set only after the transaction holding it committed
-  (or definitively failed), so a writer never sees success for data not on disk.
+- An op's ``result``/``error`` is set and ``done`` becomes True only once the transaction
+  holding it is durable (or definitively failed): a writer never sees success for data
+  that a power loss could take back.
 - One bad op does not fail its neighbours: if a batch raises, each op is retried in a
   transaction of its own and only the bad one gets the error.
-- Reads never go through the actor (see ``_store``): LMDB's MVCC lets them run in the
-  caller's thread while the actor writes.
+- At most one thread leads a shard at a time; while any op is pending or not yet durable,
+  someone leads (``busy``).
+- Reads never go through the lead (see ``_store``): LMDB's MVCC lets them run in the
+  caller's thread while the leader writes.
 """
 
 from __future__ import annotations
 
 import struct
+import threading
+from _thread import allocate_lock
 from collections import deque
 from typing import Any, Callable
 
 import lmdb
 
-from ..actors import Actor, Future, Ref
+from ..actors import Actor, Ref
 from ._env import ShardEnv
 
-__all__ = ["DedicatedShardActor", "Op", "Shard", "ShardActor", "pack_manifest", "unpack_manifest"]
+__all__ = ["GATHER_WAIT", "DedicatedShardActor", "Op", "Shard", "ShardActor", "Writers", "pack_manifest",
+           "unpack_manifest"]
 
 _REFS = struct.Struct(">Qd")
 _U64 = struct.Struct(">Q")
@@ -34,6 +51,11 @@ _F64 = struct.Struct(">d")
 _ENTRY = struct.Struct(">16sI")
 INLINE = 0
 CHUNKED = 1
+
+#: The longest a leader waits for writers about to submit before committing without them
+#: (seconds). Short next to a commit (a few hundred microseconds on SSDs), so a straggler
+#: costs little, long enough for a woken writer to prepare its next put.
+GATHER_WAIT = 300e-6
 
 
 def pack_manifest(entries: list[tuple[bytes, int]]) -> bytes:
@@ -50,9 +72,9 @@ def unpack_manifest(value: bytes | memoryview) -> list[tuple[bytes, int]]:
 
 
 class Op:
-    """One write waiting for its shard's next group commit."""
+    """One write waiting for its shard's group commit."""
 
-    __slots__ = ("kind", "args", "size", "result", "error", "done", "future")
+    __slots__ = ("kind", "args", "size", "result", "error", "done", "lead", "can_lead", "counted", "_wake")
 
     def __init__(self, kind: str, *args: Any, size: int = 0) -> None:
         self.kind = kind
@@ -60,17 +82,103 @@ class Op:
         self.size = size
         self.result: Any = None
         self.error: BaseException | None = None
+        #: True once the op is durable or has failed for good.
         self.done = False
-        #: Resolved (with None) once the op is committed or has failed for good.
-        self.future: Future[None] = Future()
+        #: Set (then ``_wake`` released) when the lead is handed to this op's waiting writer.
+        self.lead = False
+        #: Whether this op's writer waits in ``Shard.run`` and can take the lead.
+        self.can_lead = False
+        #: Whether its writer is counted by the store's ``Writers`` (see ``Writers``).
+        self.counted = False
+        self._wake = allocate_lock()
+        self._wake.acquire()
 
     def outcome(self) -> Any:
-        """The op's result, or raise its error (call only once its flush has been answered)."""
+        """The op's result, or raise its error (call only once it is done)."""
         if not self.done:
             raise RuntimeError(f"{self.kind} op was not committed")
         if self.error is not None:
             raise self.error
         return self.result
+
+    def wait(self) -> Any:
+        """Block until the op is done (for ops given to ``Shard.submit``); return its outcome."""
+        if not self.done:
+            self._wake.acquire()
+            self._wake.release()  # done for good: let any other waiter through
+        return self.outcome()
+
+    def _finish(self, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.error = error
+        self.done = True
+        self._wake.release()
+
+
+class Writers:
+    """The writers of one store, counted so a shard's leader can wait for those about to submit.
+
+    ``active`` counts writers inside a counted write (``enter``/``leave``); ``waiting``
+    counts their ops queued or being committed. While ``waiting < active`` some writer is
+    about to submit (typically one just woken by the previous round), and a leader that
+    commits now would leave it for the next round: rounds would split into two cohorts
+    of half the size. ``gather`` waits until every active writer waits, or ``GATHER_WAIT``.
+    A lone writer never waits: its own op makes ``waiting == active``.
+    """
+
+    __slots__ = ("_mu", "active", "waiting", "_gate")
+
+    def __init__(self) -> None:
+        self._mu = threading.Lock()
+        self.active = 0
+        self.waiting = 0
+        self._gate: Any = None
+
+    def enter(self) -> None:
+        """A counted write begins (its ops will be marked ``counted``)."""
+        with self._mu:
+            self.active += 1
+
+    def leave(self) -> None:
+        """A counted write ended (returned or raised)."""
+        with self._mu:
+            self.active -= 1
+            self._open_if_all_wait()
+
+    def queued(self) -> None:
+        """A counted op joined a shard's pending queue."""
+        with self._mu:
+            self.waiting += 1
+            self._open_if_all_wait()
+
+    def finished(self, n: int) -> None:
+        """``n`` counted ops are done."""
+        with self._mu:
+            self.waiting -= n
+
+    def _open_if_all_wait(self) -> None:
+        gate = self._gate
+        if gate is not None and self.waiting >= self.active:
+            self._gate = None
+            gate.release()
+
+    def gather(self, timeout: float = GATHER_WAIT) -> None:
+        """Wait until every active writer has an op queued or in commit, or ``timeout`` passes."""
+        if self.waiting >= self.active:  # unlocked peek: the common case costs nothing
+            return
+        with self._mu:
+            if self.waiting >= self.active:
+                return
+            gate = self._gate
+            if gate is None:
+                gate = self._gate = allocate_lock()
+                gate.acquire()
+        if gate.acquire(True, timeout):
+            gate.release()  # pass the opening on to the other shards' leaders waiting on it
+        else:
+            with self._mu:
+                if self._gate is gate:
+                    self._gate = None
 
 
 # -- the writes, each applied inside the batch's transaction --------------------------------
@@ -182,65 +290,156 @@ _APPLY: dict[str, Callable[..., Any]] = {
 
 
 class Shard:
-    """One shard of the store: its environment, its pending writes and its actor's ``Ref``."""
+    """One shard of the store: its environment, its pending writes, its lead and its actor's ``Ref``."""
 
-    __slots__ = ("index", "env", "pending", "ref", "waking")
+    __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced",
+                 "_actor_leads", "_actor_alive")
 
-    def __init__(self, index: int, env: ShardEnv) -> None:
+    def __init__(self, index: int, env: ShardEnv, writers: Writers | None = None) -> None:
         self.index = index
         self.env = env
         self.pending: deque[Op] = deque()
         self.ref: Ref | None = None
-        #: True while a ``flush`` wake-up is queued and has not started draining: a writer
-        #: appending meanwhile is sure to be taken by it, so it sends no wake-up of its own.
-        self.waking = False
+        self.writers = writers if writers is not None else Writers()
+        self._mu = threading.Lock()
+        #: True while someone leads (from the first queued op until nothing is pending or unsynced).
+        self._busy = False
+        #: Ops the leader took from ``pending`` and is committing.
+        self._inflight: list[Op] = []
+        #: Ops of the last committed round, durable once the next round commits (or a sync).
+        self._unsynced: list[Op] = []
+        #: True while the lead has been handed to the actor and its ``flush`` has not taken it.
+        self._actor_leads = False
+        self._actor_alive = False
 
-    def submit(self, op: Op) -> Future[None]:
-        """Queue ``op`` for the next group commit; the returned future resolves once it is on disk.
-
-        The ``flush`` message is only a wake-up (at most one is outstanding, see ``waking``):
-        whichever flush takes the op resolves its future, so every writer of a batch wakes
-        as soon as that batch is committed.
-        """
-        self.pending.append(op)
-        if not self.waking:
-            self.waking = True
-            assert self.ref is not None
-            self.ref.tell("flush")
-        return op.future
+    # -- writers ----------------------------------------------------------------------------
 
     def run(self, op: Op) -> Any:
-        """Queue ``op``, wait for its commit, return its result (or raise its error).
+        """Queue ``op``, wait until it is durable, return its result (or raise its error).
 
-        The writer that sends the wake-up asks (rather than tells), so when the actor is idle
-        the framework handles the flush on this thread (an inline ask), saving two thread
-        hops; writers arriving meanwhile just wait for their op to be committed by it.
+        If the shard is idle this thread leads: no thread hop at all for a lone writer.
+        Otherwise it waits, and may be handed the lead for a later round.
         """
-        self.pending.append(op)
-        if not self.waking:
-            self.waking = True
-            assert self.ref is not None
-            self.ref.ask("flush")
-        op.future.get()
+        op.can_lead = True
+        with self._mu:
+            self.pending.append(op)
+            lead = not self._busy
+            self._busy = True
+        if op.counted:
+            self.writers.queued()
+        if not lead:
+            wake = op._wake
+            while True:
+                wake.acquire()
+                if op.done:
+                    return op.outcome()
+                if op.lead:
+                    op.lead = False
+                    break
+        self._lead(op)
         return op.outcome()
 
+    def submit(self, op: Op) -> Op:
+        """Queue ``op`` without waiting; ``op.wait()`` returns its outcome once it is durable.
+
+        Used to commit to several shards in parallel: the shard actor takes the lead.
+        """
+        with self._mu:
+            self.pending.append(op)
+            if self._busy:
+                return op
+            self._busy = True
+            to_actor = self._actor_alive
+            if to_actor:
+                self._actor_leads = True
+        if op.counted:
+            self.writers.queued()
+        if to_actor:
+            assert self.ref is not None
+            self.ref.tell("flush")
+        else:
+            self._lead(None)
+        return op
+
+    # -- the lead ---------------------------------------------------------------------------
+
     def flush(self) -> int:
-        """Commit everything pending in one transaction (called by the shard actor). Returns the batch size."""
-        self.waking = False  # before draining: see ``waking``
-        pending = self.pending
-        ops: list[Op] = []
-        while True:
-            try:
-                ops.append(pending.popleft())
-            except IndexError:
-                break
-        if not ops:
-            return 0
-        db = self.env.db
-        need = sum(op.size for op in ops)
+        """Take the lead handed to the actor (called by the shard actor); returns the ops finished."""
+        with self._mu:
+            if not self._actor_leads:
+                return 0  # a stale wake-up: the lead was taken back on stop
+            self._actor_leads = False
+        return self._lead(None)
+
+    def _lead(self, mine: Op | None) -> int:
+        """Commit rounds until ``mine`` is durable (one round if None), then pass the lead on."""
+        finished_total = 0
         try:
-            results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops], need=need)
+            while True:
+                finished_total += self._round()
+                if mine is not None and not mine.done:
+                    continue
+                with self._mu:
+                    if not self.pending and not self._unsynced:
+                        self._busy = False
+                        return finished_total
+                    successor = next((op for op in self._unsynced if op.can_lead), None)
+                    if successor is None:
+                        successor = next((op for op in self.pending if op.can_lead), None)
+                    if successor is not None:
+                        successor.lead = True
+                    elif self._actor_alive and mine is not None:
+                        self._actor_leads = True
+                if successor is not None:
+                    successor._wake.release()
+                    return finished_total
+                if mine is not None:
+                    assert self.ref is not None
+                    self.ref.tell("flush")
+                    return finished_total
+                mine = None  # the actor (or nobody else) can lead: go on until nothing is left
+        except BaseException as exc:
+            self._abandon(exc)
+            raise
+
+    def _round(self) -> int:
+        """Commit what is pending (after gathering); finish what became durable. Returns ops finished."""
+        self.writers.gather()
+        with self._mu:
+            ops = self._inflight = list(self.pending)
+            self.pending.clear()
+        finished: list[Op] = []
+        if ops:
+            committed = self._commit(ops, finished)
+            finished.extend(self._unsynced)  # this commit's data sync carried their meta page
+            self._unsynced = committed
+            self._inflight = []
+        with self._mu:
+            idle = not self.pending
+        if idle and self._unsynced:
+            try:
+                self.env.sync()
+            except Exception as exc:  # noqa: BLE001 - durability unknown: fail them, do not pretend
+                for op in self._unsynced:
+                    op.error = exc
+            finished.extend(self._unsynced)
+            self._unsynced = []
+        counted = 0
+        for op in finished:
+            counted += op.counted
+            op._finish()
+        if counted:
+            self.writers.finished(counted)
+        return len(finished)
+
+    def _commit(self, ops: list[Op], failed: list[Op]) -> list[Op]:
+        """Apply ``ops`` in one transaction (isolating a bad one); returns those committed."""
+        db = self.env.db
+        try:
+            results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops],
+                                     need=sum(op.size for op in ops))
         except Exception:  # noqa: BLE001 - isolate the bad op: each alone in its own transaction
+            committed = []
             for op in ops:
 
                 def alone(txn: lmdb.Transaction, op: Op = op) -> Any:
@@ -250,39 +449,66 @@ class Shard:
                     op.result = self.env.write(alone, need=op.size)
                 except Exception as exc:  # noqa: BLE001
                     op.error = exc
-                op.done = True
-                op.future.set(None)
-            return len(ops)
-        except BaseException as exc:
-            for op in ops:
-                op.error = exc
-                op.done = True
-                op.future.set(None)
-            raise
+                    failed.append(op)
+                else:
+                    committed.append(op)
+            return committed
         for op, result in zip(ops, results):
             op.result = result
-            op.done = True
-            op.future.set(None)
-        return len(ops)
+        return ops
+
+    def _abandon(self, exc: BaseException) -> None:
+        """A leader dies of ``exc`` (say KeyboardInterrupt): fail everything it held, end the lead."""
+        with self._mu:
+            ops = self._inflight + self._unsynced + list(self.pending)
+            self._inflight = []
+            self._unsynced = []
+            self.pending.clear()
+            self._busy = False
+        counted = 0
+        for op in ops:
+            if not op.done:
+                counted += op.counted
+                op._finish(exc)
+        if counted:
+            self.writers.finished(counted)
+
+    # -- the actor's life -----------------------------------------------------------------
+
+    def actor_started(self) -> None:
+        with self._mu:
+            self._actor_alive = True
+
+    def actor_stopping(self) -> None:
+        """The actor is stopping: take back a lead handed to it and finish everything."""
+        with self._mu:
+            self._actor_alive = False
+            leads, self._actor_leads = self._actor_leads, False
+        if leads:
+            self._lead(None)
 
 
 class ShardActor(Actor):
-    """The actor owning one shard's writes: on ``flush`` it group-commits everything pending.
+    """The actor of one shard: takes the lead after ``Shard.submit`` (a ``flush`` message).
 
-    It blocks in fsync. On the store's private node (a dispatcher thread per shard) it
-    stays on the shared dispatcher, so an idle shard's flush runs inline on the asking
-    writer's thread (see ``Shard.run``). On a node the application shares with other
-    actors, the store uses :class:`DedicatedShardActor` instead, so fsyncs never hold the
-    application's dispatcher threads.
+    Writers in ``Shard.run`` lead on their own threads, so the actor only commits work
+    nobody waits for inline. On the store's private node (a dispatcher thread per shard)
+    it shares the dispatcher; on a node the application shares with other actors the
+    store uses :class:`DedicatedShardActor`, so fsyncs never hold the application's
+    dispatcher threads.
     """
 
     def __init__(self, shard: Shard) -> None:
         self.shard = shard
+        shard.actor_started()
 
     def on_receive(self, message: Any) -> Any:
         if message.kind == "flush":
             return self.shard.flush()
         return super().on_receive(message)
+
+    def on_stop(self) -> None:
+        self.shard.actor_stopping()
 
 
 class DedicatedShardActor(ShardActor):

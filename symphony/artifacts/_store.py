@@ -31,12 +31,12 @@ from typing import IO, Any, Iterable, Iterator, NamedTuple
 
 import msgpack
 
-from ..actors import Future, Node
+from ..actors import Node
 from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import CHUNK_MAX, CHUNK_THRESHOLD, key_shard, parse_digest, raw_digest, shard_of, split
 from ._env import ShardEnv
 from ._index import MAX_TEXT, IndexActor, SearchHit, SearchIndex, document
-from ._shard import CHUNKED, DedicatedShardActor, Op, Shard, ShardActor, pack_manifest, unpack_manifest
+from ._shard import CHUNKED, DedicatedShardActor, Op, Shard, ShardActor, Writers, pack_manifest, unpack_manifest
 
 __all__ = ["ArtifactStat", "ArtifactStore", "GcReport", "Ranked", "Version"]
 
@@ -207,8 +207,9 @@ class ArtifactStore:
         self.node = node
         tag = f"{os.getpid()}-{id(self):x}"
         self._shards: list[Shard] = []
+        self._writers = Writers()
         for i in range(self.shards):
-            shard = Shard(i, ShardEnv(os.path.join(self.path, f"shard-{i}"), map_size=self._map_size))
+            shard = Shard(i, ShardEnv(os.path.join(self.path, f"shard-{i}"), map_size=self._map_size), self._writers)
             actor = ShardActor if self._own_node else DedicatedShardActor
             shard.ref = node.spawn(actor, shard, name=f"artifact-shard-{i}-{tag}")
             self._shards.append(shard)
@@ -275,9 +276,13 @@ class ArtifactStore:
         return self._shards[key_shard(key, self.shards)]
 
     @staticmethod
-    def _wait(futures: Iterable[Future[Any]]) -> None:
-        for future in futures:
-            future.get()
+    def _wait(ops: Iterable[Op]) -> None:
+        """Wait for every submitted op, then raise the first error among them."""
+        ops = list(ops)
+        for op in ops:
+            op.wait()
+        for op in ops:
+            op.outcome()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -293,6 +298,20 @@ class ArtifactStore:
         is fsync'd.
         """
         self._check()
+        # A small in-memory put is a counted writer (see ``Writers``): shard leaders wait,
+        # briefly, for counted writers about to submit, so concurrent puts share commits.
+        counted = isinstance(data, (bytes, bytearray, memoryview)) and memoryview(data).nbytes < CHUNK_THRESHOLD
+        if not counted:
+            return self._put(data, name, metadata, parents, False)
+        writers = self._writers
+        writers.enter()
+        try:
+            return self._put(data, name, metadata, parents, True)
+        finally:
+            writers.leave()
+
+    def _put(self, data: bytes | bytearray | memoryview | IO[bytes], name: str | None,
+             metadata: dict[str, Any] | None, parents: Iterable[str], counted: bool) -> str:
         if name is not None:
             _check_key("name", name)
         parents = list(parents)
@@ -311,7 +330,9 @@ class ArtifactStore:
             raw = raw_digest(whole)
             if len(whole) < CHUNK_THRESHOLD:
                 meta = msgpack.packb({"size": len(whole), "chunks": 0, **fields}, use_bin_type=True)
-                self._shard(raw).run(Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta)))
+                op = Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta))
+                op.counted = counted
+                self._shard(raw).run(op)
             elif not self._exists(raw):
                 view = memoryview(whole)
                 bounds = split(view)
@@ -320,7 +341,9 @@ class ArtifactStore:
             raw, content = self._put_stream(data, fields)
         digest = raw.hex()
         if name is not None:
-            self._key_shard(name.encode()).run(Op("version", name.encode(), raw, created, size=64))
+            op = Op("version", name.encode(), raw, created, size=64)
+            op.counted = counted
+            self._key_shard(name.encode()).run(op)
         if self._index_ref is not None:
             self._index_pending.append(("add", document(digest, name, metadata, content)))
             self._index_ref.tell("flush")
@@ -363,9 +386,8 @@ class ArtifactStore:
         def commit_round() -> None:
             nonlocal by_shard, queued
             now = time.time()
-            futures = [self._shards[i].submit(Op("chunks", items, now, size=sum(len(b) for _, b in items) + 64 * len(items)))
-                       for i, items in by_shard.items()]
-            self._wait(futures)
+            self._wait([self._shards[i].submit(Op("chunks", items, now, size=sum(len(b) for _, b in items) + 64 * len(items)))
+                        for i, items in by_shard.items()])
             by_shard, queued = {}, 0
 
         for piece in pieces:

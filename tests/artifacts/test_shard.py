@@ -1,0 +1,277 @@
+"""The shard's group commit: rounds, the lead, one sync per round, failures that stay contained.
+
+Every test runs on a real LMDB environment. ``RecordingEnv`` logs each commit (with the
+probe tags it carried) and each sync, and can hold one commit open so a test can queue
+writers behind it deterministically. Writers log when their op returned, so a test can
+check the durability rule: an op returns only after a *later* commit or a sync.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from symphony.actors import Node
+from symphony.artifacts._env import ShardEnv
+from symphony.artifacts._shard import _APPLY, Op, Shard, ShardActor, Writers
+
+WAIT = 30.0  # liveness bound for joins and waits; never reached when the code works
+
+
+class Boom(BaseException):
+    """Stands for a KeyboardInterrupt raised inside a leader's commit."""
+
+
+class RecordingEnv(ShardEnv):
+    """A real shard environment that logs commits and syncs and can hold one commit."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.events: list[tuple[Any, ...]] = []
+        self.tags: list[str] = []
+        self.hold: threading.Event | None = None
+        self.holding = threading.Event()
+        self.fail_sync: BaseException | None = None
+
+    def write(self, fn: Any, *, need: int = 0) -> Any:
+        hold, self.hold = self.hold, None
+        if hold is not None:
+            self.holding.set()
+            assert hold.wait(WAIT)
+        self.tags = []
+        result = super().write(fn, need=need)
+        self.events.append(("commit", tuple(self.tags)))
+        return result
+
+    def sync(self) -> None:
+        error, self.fail_sync = self.fail_sync, None
+        if error is not None:
+            raise error
+        super().sync()
+        self.events.append(("sync",))
+
+    def committed(self, tag: str) -> bool:
+        return self.read(lambda txn: txn.get(tag.encode(), db=self.db["tags"]) is not None)
+
+
+@pytest.fixture
+def probes(monkeypatch):
+    """Register op kind "probe": writes its tag, or raises the exception it carries."""
+
+    def probe(txn: Any, db: dict, tag: str, env: RecordingEnv, error: BaseException | None = None) -> str:
+        if error is not None:
+            raise error
+        env.tags.append(tag)
+        txn.put(tag.encode(), b"x", db=db["tags"])
+        return tag
+
+    monkeypatch.setitem(_APPLY, "probe", probe)
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = RecordingEnv(str(tmp_path / "shard"))
+    yield e
+    e.close()
+
+
+def _writer(shard: Shard, env: RecordingEnv, tag: str, results: dict, error: BaseException | None = None) -> threading.Thread:
+    def run() -> None:
+        try:
+            results[tag] = shard.run(Op("probe", tag, env, error))
+        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+            results[tag] = exc
+        env.events.append(("returned", tag))
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def _queue_behind_held_commit(shard: Shard, env: RecordingEnv, first: str, others: list[str], results: dict,
+                              errors: dict | None = None) -> list[threading.Thread]:
+    """Start ``first`` (it leads and its commit is held), queue ``others`` behind it, release."""
+    hold = env.hold = threading.Event()
+    threads = [_writer(shard, env, first, results)]
+    assert env.holding.wait(WAIT)
+    threads += [_writer(shard, env, tag, results, (errors or {}).get(tag)) for tag in others]
+    for _ in range(int(WAIT * 1000)):
+        if len(shard.pending) == len(others):
+            break
+        threading.Event().wait(0.001)
+    assert len(shard.pending) == len(others)
+    hold.set()
+    for t in threads:
+        t.join(WAIT)
+        assert not t.is_alive()
+    return threads
+
+
+def _assert_durable_before_return(env: RecordingEnv, tags: list[str]) -> None:
+    events = env.events
+    for tag in tags:
+        committed = next(i for i, e in enumerate(events) if e[0] == "commit" and tag in e[1])
+        returned = events.index(("returned", tag))
+        later = [e for e in events[committed + 1:returned] if e[0] in ("commit", "sync")]
+        assert later, f"{tag} returned before anything made its commit durable: {events}"
+
+
+def test_lone_writer_commits_syncs_then_returns(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    _writer(shard, env, "a", results).join(WAIT)
+    assert results == {"a": "a"}
+    assert env.events == [("commit", ("a",)), ("sync",), ("returned", "a")]
+    assert env.committed("a")
+
+
+def test_writers_queued_behind_a_commit_share_the_next_one(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    others = [f"w{i}" for i in range(7)]
+    _queue_behind_held_commit(shard, env, "first", others, results)
+    commits = [e[1] for e in env.events if e[0] == "commit"]
+    assert commits[0] == ("first",)
+    assert sorted(commits[1]) == sorted(others)  # seven writers, one transaction
+    assert results == {tag: tag for tag in ["first", *others]}
+    _assert_durable_before_return(env, ["first", *others])
+    # The first round's data sync was carried by the second commit: no sync in between.
+    assert env.events[1][0] == "commit"
+    assert all(env.committed(tag) for tag in results)
+
+
+def test_a_bad_op_fails_alone_and_the_shard_keeps_serving(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    bad = ValueError("bad op")
+    _queue_behind_held_commit(shard, env, "first", ["good1", "bad", "good2"], results, {"bad": bad})
+    assert results["bad"] is bad
+    assert results["good1"] == "good1" and results["good2"] == "good2"
+    assert not env.committed("bad") and env.committed("good1") and env.committed("good2")
+    _assert_durable_before_return(env, ["first", "good1", "good2"])
+    _writer(shard, env, "after", results).join(WAIT)
+    assert results["after"] == "after"
+
+
+def test_a_failed_sync_fails_the_ops_it_would_have_made_durable(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    env.fail_sync = OSError(5, "EIO on fsync")
+    _writer(shard, env, "a", results).join(WAIT)
+    assert isinstance(results["a"], OSError)  # durability unknown: never reported as success
+    _writer(shard, env, "b", results).join(WAIT)
+    assert results["b"] == "b"
+
+
+def test_a_leader_killed_mid_commit_fails_its_round_and_frees_the_shard(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    boom = Boom()
+    hold = env.hold = threading.Event()
+    first = _writer(shard, env, "first", results, boom)
+    assert env.holding.wait(WAIT)
+    waiter = _writer(shard, env, "waiter", results)
+    for _ in range(int(WAIT * 1000)):
+        if shard.pending and shard.pending[-1].args[0] == "waiter":
+            break
+        threading.Event().wait(0.001)
+    hold.set()
+    first.join(WAIT)
+    waiter.join(WAIT)
+    assert results["first"] is boom
+    assert results["waiter"] is boom or results["waiter"] == "waiter"  # failed with the leader, or led after
+    _writer(shard, env, "after", results).join(WAIT)
+    assert results["after"] == "after"
+    assert not shard._busy and not shard.pending
+
+
+def test_submitted_ops_are_led_by_the_actor_and_after_it_stops(env, probes):
+    node = Node("shard-test", threads=2)
+    try:
+        shard = Shard(0, env)
+        shard.ref = node.spawn(ShardActor, shard, name="shard-0")
+        ops = [shard.submit(Op("probe", f"s{i}", env)) for i in range(20)]
+        assert [op.wait() for op in ops] == [f"s{i}" for i in range(20)]
+        assert env.events[-1] == ("sync",)
+        shard.ref.stop()
+        late = shard.submit(Op("probe", "late", env))  # no actor: the submitter leads
+        assert late.wait() == "late"
+        assert env.committed("late")
+    finally:
+        node.stop()
+
+
+def test_concurrent_run_and_submit_across_shards(tmp_path, probes):
+    node = Node("shards-test", threads=3)
+    envs = [RecordingEnv(str(tmp_path / f"s{i}")) for i in range(3)]
+    try:
+        writers = Writers()
+        shards = [Shard(i, e, writers) for i, e in enumerate(envs)]
+        for s in shards:
+            s.ref = node.spawn(ShardActor, s, name=f"shard-{s.index}")
+        errors: list[BaseException] = []
+
+        def work(w: int) -> None:
+            try:
+                for j in range(40):
+                    s = shards[(w + j) % 3]
+                    tag = f"w{w}-{j}"
+                    if j % 4 == 3:
+                        assert s.submit(Op("probe", tag, s.env)).wait() == tag
+                    else:
+                        writers.enter()
+                        try:
+                            op = Op("probe", tag, s.env)
+                            op.counted = True
+                            assert s.run(op) == tag
+                        finally:
+                            writers.leave()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(WAIT * 4)
+            assert not t.is_alive()
+        assert not errors
+        for w in range(8):
+            for j in range(40):
+                assert envs[(w + j) % 3].committed(f"w{w}-{j}")
+        assert writers.active == 0 and writers.waiting == 0
+        assert all(not s._busy and not s.pending and not s._unsynced for s in shards)
+    finally:
+        node.stop()
+        for e in envs:
+            e.close()
+
+
+def test_gather_waits_for_active_writers_until_they_queue():
+    writers = Writers()
+    writers.enter()
+    writers.queued()
+    done = threading.Event()
+    lone = threading.Thread(target=lambda: (writers.gather(WAIT * 10), done.set()))
+    lone.start()
+    lone.join(WAIT)
+    assert done.is_set()  # a lone writer whose op is queued never waits
+
+    writers.enter()  # a second writer is preparing its op
+    done.clear()
+    gatherer = threading.Thread(target=lambda: (writers.gather(WAIT * 10), done.set()))
+    gatherer.start()
+    for _ in range(int(WAIT * 1000)):
+        if writers._gate is not None:
+            break
+        threading.Event().wait(0.001)
+    assert writers._gate is not None and not done.is_set()
+    writers.queued()  # it queues: every active writer now waits, the gate opens
+    gatherer.join(WAIT)
+    assert done.is_set() and writers._gate is None
+    writers.finished(2)
+    writers.leave()
+    writers.leave()
+    assert writers.active == 0 and writers.waiting == 0
