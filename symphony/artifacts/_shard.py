@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import struct
 import threading
+import time
 from _thread import allocate_lock
 from collections import deque
 from typing import Any, Callable
@@ -293,7 +294,7 @@ class Shard:
     """One shard of the store: its environment, its pending writes, its lead and its actor's ``Ref``."""
 
     __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced",
-                 "_actor_leads", "_actor_alive")
+                 "_actor_leads", "_actor_alive", "_closed")
 
     def __init__(self, index: int, env: ShardEnv, writers: Writers | None = None) -> None:
         self.index = index
@@ -311,6 +312,7 @@ class Shard:
         #: True while the lead has been handed to the actor and its ``flush`` has not taken it.
         self._actor_leads = False
         self._actor_alive = False
+        self._closed = False
 
     # -- writers ----------------------------------------------------------------------------
 
@@ -322,6 +324,8 @@ class Shard:
         """
         op.can_lead = True
         with self._mu:
+            if self._closed:
+                raise ValueError("the artifact store is closed")
             self.pending.append(op)
             lead = not self._busy
             self._busy = True
@@ -329,13 +333,20 @@ class Shard:
             self.writers.queued()
         if not lead:
             wake = op._wake
-            while True:
-                wake.acquire()
-                if op.done:
-                    return op.outcome()
-                if op.lead:
-                    op.lead = False
-                    break
+            try:
+                while True:
+                    wake.acquire()
+                    if op.done:
+                        return op.outcome()
+                    if op.lead:
+                        break
+            except BaseException:  # say KeyboardInterrupt: never strand a lead handed to us
+                with self._mu:
+                    op.can_lead = False
+                    handed = op.lead
+                if handed and not self._pass_lead(to_actor=True):
+                    self._lead(None)
+                raise
         self._lead(op)
         return op.outcome()
 
@@ -345,6 +356,8 @@ class Shard:
         Used to commit to several shards in parallel: the shard actor takes the lead.
         """
         with self._mu:
+            if self._closed:
+                raise ValueError("the artifact store is closed")
             self.pending.append(op)
             if self._busy:
                 return op
@@ -379,28 +392,42 @@ class Shard:
                 finished_total += self._round()
                 if mine is not None and not mine.done:
                     continue
-                with self._mu:
-                    if not self.pending and not self._unsynced:
-                        self._busy = False
-                        return finished_total
-                    successor = next((op for op in self._unsynced if op.can_lead), None)
-                    if successor is None:
-                        successor = next((op for op in self.pending if op.can_lead), None)
-                    if successor is not None:
-                        successor.lead = True
-                    elif self._actor_alive and mine is not None:
-                        self._actor_leads = True
-                if successor is not None:
-                    successor._wake.release()
+                if self._pass_lead(to_actor=mine is not None):
                     return finished_total
-                if mine is not None:
-                    assert self.ref is not None
-                    self.ref.tell("flush")
-                    return finished_total
-                mine = None  # the actor (or nobody else) can lead: go on until nothing is left
+                mine = None  # nobody else can lead: go on until nothing is left
         except BaseException as exc:
             self._abandon(exc)
             raise
+
+    def _pass_lead(self, *, to_actor: bool) -> bool:
+        """Hand the lead to a waiting writer (or, with ``to_actor``, to the actor), or end it
+        if nothing is left. False if nobody can take it: the caller keeps leading."""
+        with self._mu:
+            if not self.pending and not self._unsynced and not self._inflight:
+                self._busy = False
+                return True
+            successor = next((op for op in self._unsynced if op.can_lead), None)
+            if successor is None:
+                successor = next((op for op in self.pending if op.can_lead), None)
+            if successor is not None:
+                successor.lead = True
+            elif to_actor and self._actor_alive:
+                self._actor_leads = True
+            else:
+                return False
+        if successor is not None:
+            successor._wake.release()
+        else:
+            assert self.ref is not None
+            self.ref.tell("flush")
+        return True
+
+    def close(self) -> None:
+        """Refuse new ops (``ValueError``), then wait until those queued are durable and nobody leads."""
+        with self._mu:
+            self._closed = True
+        while self._busy:
+            time.sleep(0.001)
 
     def _round(self) -> int:
         """Commit what is pending (after gathering); finish what became durable. Returns ops finished."""

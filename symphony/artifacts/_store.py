@@ -5,7 +5,7 @@ environment per shard, see ``_env``), ``PATH/index.sqlite`` (the search index, d
 
 Invariants:
 - When ``put`` returns, the artifact (its bytes or every chunk, its metadata, its name
-  version) is committed with fsync. Writes go through the shard actors, which group-commit.
+  version) is committed and synced. Writes are group-committed per shard (see ``_shard``).
 - Write order makes a crash harmless: chunks before the manifest naming them, the artifact
   before the name version pointing at it. A crash can leave unreferenced chunks (reclaimed
   by ``gc``) but never a manifest or a name pointing at nothing.
@@ -249,6 +249,7 @@ class ArtifactStore:
         if self._pid != os.getpid():
             return
         for shard in self._shards:
+            shard.close()  # a writer still leading finishes its rounds before the environment closes
             if shard.ref is not None:
                 shard.ref.stop()
         if self._index_ref is not None:

@@ -77,10 +77,29 @@ def env(tmp_path):
     e.close()
 
 
-def _writer(shard: Shard, env: RecordingEnv, tag: str, results: dict, error: BaseException | None = None) -> threading.Thread:
+class InterruptedWait:
+    """Stands in for an op's wake lock: the waiter's first wake-up raises ``Boom`` in it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+
+    def acquire(self, *args: Any) -> bool:
+        self.lock.acquire()
+        raise Boom()
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+def _writer(shard: Shard, env: RecordingEnv, tag: str, results: dict, error: BaseException | None = None,
+            wake: Any = None) -> threading.Thread:
     def run() -> None:
         try:
-            results[tag] = shard.run(Op("probe", tag, env, error))
+            op = Op("probe", tag, env, error)
+            if wake is not None:
+                op._wake = wake
+            results[tag] = shard.run(op)
         except BaseException as exc:  # noqa: BLE001 - the test inspects it
             results[tag] = exc
         env.events.append(("returned", tag))
@@ -88,6 +107,14 @@ def _writer(shard: Shard, env: RecordingEnv, tag: str, results: dict, error: Bas
     t = threading.Thread(target=run)
     t.start()
     return t
+
+
+def _wait_for(condition: Any) -> None:
+    for _ in range(int(WAIT * 1000)):
+        if condition():
+            return
+        threading.Event().wait(0.001)
+    raise AssertionError("condition never held")
 
 
 def _queue_behind_held_commit(shard: Shard, env: RecordingEnv, first: str, others: list[str], results: dict,
@@ -275,3 +302,27 @@ def test_gather_waits_for_active_writers_until_they_queue():
     writers.leave()
     writers.leave()
     assert writers.active == 0 and writers.waiting == 0
+
+
+def test_a_writer_interrupted_after_being_handed_the_lead_passes_it_on(env, probes):
+    shard = Shard(0, env)
+    results: dict = {}
+    hold1 = env.hold = threading.Event()
+    first = _writer(shard, env, "first", results)
+    assert env.holding.wait(WAIT)
+    interrupted = _writer(shard, env, "interrupted", results, wake=InterruptedWait())
+    _wait_for(lambda: len(shard.pending) == 1)
+    env.holding.clear()
+    hold2 = env.hold = threading.Event()
+    hold1.set()  # round 1 commits "first"; round 2 takes "interrupted" and is held
+    assert env.holding.wait(WAIT)
+    last = _writer(shard, env, "last", results)
+    _wait_for(lambda: len(shard.pending) == 1)
+    hold2.set()  # "first" is durable: its writer hands the lead to "interrupted", which dies of Boom
+    for t in (first, interrupted, last):
+        t.join(WAIT)
+        assert not t.is_alive()
+    assert results["first"] == "first" and results["last"] == "last"
+    assert isinstance(results["interrupted"], Boom)
+    assert env.committed("interrupted")  # committed all the same; only its writer is gone
+    assert not shard._busy and not shard.pending and not shard._unsynced

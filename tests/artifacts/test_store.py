@@ -134,6 +134,38 @@ def test_concurrent_writers(store):
     assert sum(len(store.versions(f"w{i}")) for i in range(5)) == 160
 
 
+def test_close_while_writers_write_loses_nothing_acknowledged(tmp_path):
+    store = ArtifactStore(tmp_path / "s", shards=2)
+    acknowledged: list[tuple[str, bytes]] = []
+    refused: list[BaseException] = []
+    started = threading.Barrier(9)
+
+    def writer(w: int) -> None:
+        started.wait()
+        for i in range(10_000):
+            blob = _rand(3000, seed=w * 100_000 + i)
+            try:
+                acknowledged.append((store.put(blob), blob))
+            except ValueError as exc:  # "the artifact store is closed"
+                refused.append(exc)
+                return
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    started.wait()
+    while len(acknowledged) < 200:
+        threading.Event().wait(0.001)
+    store.close()
+    for t in threads:
+        t.join(30)
+        assert not t.is_alive()
+    assert len(refused) == 8  # every writer was told, none crashed or hung
+    with ArtifactStore(tmp_path / "s") as reopened:
+        for digest, blob in acknowledged:
+            assert reopened.get(digest) == blob
+
+
 def test_map_grows_past_initial_size(tmp_path):
     with ArtifactStore(tmp_path / "s", shards=2, map_size=256 << 10) as store:
         blobs = [_rand(300_000, seed=i) for i in range(12)]
