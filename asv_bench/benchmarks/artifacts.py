@@ -159,26 +159,36 @@ class GetLatency:
     track_get_p99_us.unit = "us"  # type: ignore[attr-defined]
 
 
-class ConcurrentWriters:
-    """symphony: 8 writer threads sharing one store (``shards`` shards); lmdb: one raw synced writer."""
+class _FreshRuns:
+    """Each call writes 1,600 fresh 4 KB payloads into a fresh directory (repeats would be dedup hits)."""
 
-    params = [["symphony", "lmdb"], [4, 1]]
     param_names = ["impl", "shards"]
     timeout = 300
     repeat = 3
+    prefix = "bench-"
+    seed = 0
 
     def setup(self, impl: str, shards: int) -> None:
-        self.dir = tempfile.mkdtemp(prefix="bench-conc-")
+        self.dir = tempfile.mkdtemp(prefix=self.prefix)
         self.calls = 0
 
     def teardown(self, impl: str, shards: int) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def track_puts_per_second(self, impl: str, shards: int) -> float:
-        # Fresh directory and fresh data on every call: repeating puts would be dedup hits.
+    def _fresh(self) -> tuple[str, list[bytes]]:
         self.calls += 1
-        path = os.path.join(self.dir, str(self.calls))
-        data = _payloads(1600, seed=11 + self.calls)
+        return os.path.join(self.dir, str(self.calls)), _payloads(1600, seed=self.seed + self.calls)
+
+
+class ConcurrentWriters(_FreshRuns):
+    """symphony: 8 writer threads sharing one store (``shards`` shards); lmdb: one raw synced writer."""
+
+    params = [["symphony", "lmdb"], [4, 1]]
+    prefix = "bench-conc-"
+    seed = 11
+
+    def track_puts_per_second(self, impl: str, shards: int) -> float:
+        path, data = self._fresh()
         if impl == "lmdb":
             import lmdb
             import xxhash
@@ -210,34 +220,29 @@ def _eight_writers(path: str, shards: int, data: list[bytes]) -> float:
             for d in part:
                 store.put(d)
 
-        threads = [threading.Thread(target=writer, args=(p,)) for p in parts]
-        start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        return len(data) / (time.perf_counter() - start)
+        return len(data) / _seconds_in_threads(writer, parts)
 
 
-class GroupCommitCeiling:
+def _seconds_in_threads(target: Any, args: list[Any]) -> float:
+    """Wall time of ``target(a)`` run for every ``a`` of ``args``, each in a thread of its own."""
+    threads = [threading.Thread(target=target, args=(a,)) for a in args]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
+class GroupCommitCeiling(_FreshRuns):
     """symphony: as in ConcurrentWriters; lmdb-grouped: raw py-lmdb with perfect batching on the same layout."""
 
     params = [["symphony", "lmdb-grouped"], [4, 1]]
-    param_names = ["impl", "shards"]
-    timeout = 300
-    repeat = 3
-
-    def setup(self, impl: str, shards: int) -> None:
-        self.dir = tempfile.mkdtemp(prefix="bench-ceiling-")
-        self.calls = 0
-
-    def teardown(self, impl: str, shards: int) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+    prefix = "bench-ceiling-"
+    seed = 101
 
     def track_puts_per_second(self, impl: str, shards: int) -> float:
-        self.calls += 1
-        path = os.path.join(self.dir, str(self.calls))
-        data = _payloads(1600, seed=101 + self.calls)
+        path, data = self._fresh()
         if impl == "symphony":
             return _eight_writers(path, shards, data)
         import lmdb
@@ -261,13 +266,7 @@ class GroupCommitCeiling:
                             txn.put(key, b"\x00" + d, db=data_db)
                             txn.put(key, b"m" * 60, db=meta_db)
 
-            threads = [threading.Thread(target=committer, args=(i,)) for i in range(shards)]
-            start = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            return len(data) / (time.perf_counter() - start)
+            return len(data) / _seconds_in_threads(committer, list(range(shards)))
         finally:
             for env in envs:
                 env.close()
