@@ -485,13 +485,16 @@ class Shard:
         return ops
 
     def _abandon(self, exc: BaseException) -> None:
-        """A leader dies of ``exc`` (say KeyboardInterrupt): fail everything it held, end the lead."""
+        """A leader dies of ``exc`` (say KeyboardInterrupt) mid-round.
+
+        What it was committing, or had committed but not yet synced, fails with ``exc``
+        (their state is unknown to their writers). Ops still queued are untouched: the lead
+        passes to one of their writers, so a bystander never sees another thread's error.
+        """
         with self._mu:
-            ops = self._inflight + self._unsynced + list(self.pending)
+            ops = self._inflight + self._unsynced
             self._inflight = []
             self._unsynced = []
-            self.pending.clear()
-            self._busy = False
         counted = 0
         for op in ops:
             if not op.done:
@@ -499,6 +502,16 @@ class Shard:
                 op._finish(exc)
         if counted:
             self.writers.finished(counted)
+        if not self._pass_lead(to_actor=True):
+            with self._mu:  # nobody can take it: fail what is queued rather than strand it
+                queued = list(self.pending)
+                self.pending.clear()
+                self._busy = False
+            counted = sum(op.counted for op in queued)
+            for op in queued:
+                op._finish(exc)
+            if counted:
+                self.writers.finished(counted)
 
     # -- the actor's life -----------------------------------------------------------------
 
