@@ -12,6 +12,8 @@ import threading
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from symphony.actors import Node
 from symphony.artifacts._env import ShardEnv
@@ -326,3 +328,55 @@ def test_a_writer_interrupted_after_being_handed_the_lead_passes_it_on(env, prob
     assert isinstance(results["interrupted"], Boom)
     assert env.committed("interrupted")  # committed all the same; only its writer is gone
     assert not shard._busy and not shard.pending and not shard._unsynced
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(st.tuples(st.integers(0, 3), st.one_of(st.none(), st.binary(min_size=16, max_size=16))),
+                         max_size=12), min_size=1, max_size=6),
+       st.integers(1, 3))
+def test_concurrent_writers_end_where_a_sequential_model_ends(tmp_path_factory, scripts, shards):
+    """Each thread sets or clears its own labels; the store must end as each thread's last word."""
+    root = tmp_path_factory.mktemp("model")
+    envs = [ShardEnv(str(root / f"s{i}")) for i in range(shards)]
+    try:
+        writers = Writers()
+        shard_list = [Shard(i, e, writers) for i, e in enumerate(envs)]
+        errors: list[BaseException] = []
+
+        def play(t: int, script: list[tuple[int, bytes | None]]) -> None:
+            try:
+                for key, value in script:
+                    label = f"t{t}-k{key}".encode()
+                    op = Op("tag", label, value)
+                    op.counted = True
+                    writers.enter()
+                    try:
+                        shard_list[key % shards].run(op)
+                    finally:
+                        writers.leave()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=play, args=(t, script)) for t, script in enumerate(scripts)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(WAIT)
+            assert not th.is_alive()
+        assert not errors
+        model: dict[bytes, bytes] = {}
+        for t, script in enumerate(scripts):
+            for key, value in script:
+                label = f"t{t}-k{key}".encode()
+                if value is None:
+                    model.pop(label, None)
+                else:
+                    model[label] = value
+        stored: dict[bytes, bytes] = {}
+        for env in envs:
+            stored.update(env.read(lambda txn, env=env: {bytes(k): bytes(v) for k, v in txn.cursor(db=env.db["tags"])}))
+        assert stored == model
+        assert writers.active == 0 and writers.waiting == 0
+    finally:
+        for env in envs:
+            env.close()
