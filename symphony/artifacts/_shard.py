@@ -89,7 +89,8 @@ class Op:
         self.lead = False
         #: Whether this op's writer waits in ``Shard.run`` and can take the lead.
         self.can_lead = False
-        #: Whether its writer is counted by the store's ``Writers`` (see ``Writers``).
+        #: Whether its writer is counted by the store's ``Writers`` (only for ops given to
+        #: ``Shard.run``: a counted writer waits for its op).
         self.counted = False
         self._wake = allocate_lock()
         self._wake.acquire()
@@ -365,8 +366,6 @@ class Shard:
             to_actor = self._actor_alive
             if to_actor:
                 self._actor_leads = True
-        if op.counted:
-            self.writers.queued()
         if to_actor:
             assert self.ref is not None
             self.ref.tell("flush")
@@ -451,13 +450,17 @@ class Shard:
                     op.error = exc
             finished.extend(self._unsynced)
             self._unsynced = []
+        self._finish_all(finished)
+        return len(finished)
+
+    def _finish_all(self, ops: list[Op], error: BaseException | None = None) -> None:
+        """Finish ``ops`` (waking their writers) and uncount the counted ones."""
         counted = 0
-        for op in finished:
+        for op in ops:
             counted += op.counted
-            op._finish()
+            op._finish(error)
         if counted:
             self.writers.finished(counted)
-        return len(finished)
 
     def _commit(self, ops: list[Op], failed: list[Op]) -> list[Op]:
         """Apply ``ops`` in one transaction (isolating a bad one); returns those committed."""
@@ -492,26 +495,16 @@ class Shard:
         passes to one of their writers, so a bystander never sees another thread's error.
         """
         with self._mu:
-            ops = self._inflight + self._unsynced
+            held = [op for op in self._inflight + self._unsynced if not op.done]
             self._inflight = []
             self._unsynced = []
-        counted = 0
-        for op in ops:
-            if not op.done:
-                counted += op.counted
-                op._finish(exc)
-        if counted:
-            self.writers.finished(counted)
+        self._finish_all(held, exc)
         if not self._pass_lead(to_actor=True):
             with self._mu:  # nobody can take it: fail what is queued rather than strand it
                 queued = list(self.pending)
                 self.pending.clear()
                 self._busy = False
-            counted = sum(op.counted for op in queued)
-            for op in queued:
-                op._finish(exc)
-            if counted:
-                self.writers.finished(counted)
+            self._finish_all(queued, exc)
 
     # -- the actor's life -----------------------------------------------------------------
 
