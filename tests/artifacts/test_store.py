@@ -166,6 +166,30 @@ def test_close_while_writers_write_loses_nothing_acknowledged(tmp_path):
             assert reopened.get(digest) == blob
 
 
+def test_a_failed_chunk_write_fails_the_put_and_stores_no_manifest(store, monkeypatch):
+    from symphony.artifacts import _shard
+
+    real = _shard._APPLY["chunks"]
+    doomed: list[int] = []
+
+    def failing(txn, db, items, now):
+        if not doomed:
+            doomed.append(id(items))  # the first shard's chunk op fails every time; the others succeed
+        if id(items) in doomed:
+            raise OSError(28, "No space left on device")
+        return real(txn, db, items, now)
+
+    monkeypatch.setitem(_shard._APPLY, "chunks", failing)
+    blob = _rand(3 << 20, seed=99)
+    with pytest.raises(OSError, match="No space"):
+        store.put(blob)
+    monkeypatch.setitem(_shard._APPLY, "chunks", real)
+    from symphony.artifacts._chunking import raw_digest
+
+    assert not store.has(raw_digest(blob).hex())  # no manifest pointing at missing chunks
+    assert store.get(store.put(blob)) == blob  # and the store keeps serving
+
+
 def test_map_grows_past_initial_size(tmp_path):
     with ArtifactStore(tmp_path / "s", shards=2, map_size=256 << 10) as store:
         blobs = [_rand(300_000, seed=i) for i in range(12)]
