@@ -168,5 +168,5 @@ class ShardEnv:
         if after_fork:
             self.env.close()
         elif os.getpid() == self.pid:
-            self.env.sync(True)
+            self.sync()
             self.env.close()

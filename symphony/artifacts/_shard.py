@@ -77,7 +77,7 @@ class Op:
 
     __slots__ = ("kind", "args", "size", "result", "error", "done", "lead", "can_lead", "counted", "_wake")
 
-    def __init__(self, kind: str, *args: Any, size: int = 0) -> None:
+    def __init__(self, kind: str, *args: Any, size: int = 0, counted: bool = False) -> None:
         self.kind = kind
         self.args = args
         self.size = size
@@ -91,7 +91,7 @@ class Op:
         self.can_lead = False
         #: Whether its writer is counted by the store's ``Writers`` (only for ops given to
         #: ``Shard.run``: a counted writer waits for its op).
-        self.counted = False
+        self.counted = counted
         self._wake = allocate_lock()
         self._wake.acquire()
 
@@ -146,6 +146,14 @@ class Writers:
         with self._mu:
             self.active -= 1
             self._open_if_all_wait()
+
+    def __enter__(self) -> Writers:
+        """``with writers:`` brackets one counted write (``enter`` ... ``leave``)."""
+        self.enter()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.leave()
 
     def queued(self) -> None:
         """A counted op joined a shard's pending queue."""

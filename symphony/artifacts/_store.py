@@ -304,12 +304,8 @@ class ArtifactStore:
         counted = isinstance(data, (bytes, bytearray, memoryview)) and memoryview(data).nbytes < CHUNK_THRESHOLD
         if not counted:
             return self._put(data, name, metadata, parents, False)
-        writers = self._writers
-        writers.enter()
-        try:
+        with self._writers:
             return self._put(data, name, metadata, parents, True)
-        finally:
-            writers.leave()
 
     def _put(self, data: bytes | bytearray | memoryview | IO[bytes], name: str | None,
              metadata: dict[str, Any] | None, parents: Iterable[str], counted: bool) -> str:
@@ -331,9 +327,8 @@ class ArtifactStore:
             raw = raw_digest(whole)
             if len(whole) < CHUNK_THRESHOLD:
                 meta = msgpack.packb({"size": len(whole), "chunks": 0, **fields}, use_bin_type=True)
-                op = Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta))
-                op.counted = counted
-                self._shard(raw).run(op)
+                self._shard(raw).run(Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta),
+                                        counted=counted))
             elif not self._exists(raw):
                 view = memoryview(whole)
                 bounds = split(view)
@@ -342,9 +337,7 @@ class ArtifactStore:
             raw, content = self._put_stream(data, fields)
         digest = raw.hex()
         if name is not None:
-            op = Op("version", name.encode(), raw, created, size=64)
-            op.counted = counted
-            self._key_shard(name.encode()).run(op)
+            self._key_shard(name.encode()).run(Op("version", name.encode(), raw, created, size=64, counted=counted))
         if self._index_ref is not None:
             self._index_pending.append(("add", document(digest, name, metadata, content)))
             self._index_ref.tell("flush")

@@ -250,13 +250,8 @@ def test_concurrent_run_and_submit_across_shards(tmp_path, probes):
                     if j % 4 == 3:
                         assert s.submit(Op("probe", tag, s.env)).wait() == tag
                     else:
-                        writers.enter()
-                        try:
-                            op = Op("probe", tag, s.env)
-                            op.counted = True
-                            assert s.run(op) == tag
-                        finally:
-                            writers.leave()
+                        with writers:
+                            assert s.run(Op("probe", tag, s.env, counted=True)) == tag
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
@@ -347,13 +342,8 @@ def test_concurrent_writers_end_where_a_sequential_model_ends(tmp_path_factory, 
             try:
                 for key, value in script:
                     label = f"t{t}-k{key}".encode()
-                    op = Op("tag", label, value)
-                    op.counted = True
-                    writers.enter()
-                    try:
-                        shard_list[key % shards].run(op)
-                    finally:
-                        writers.leave()
+                    with writers:
+                        shard_list[key % shards].run(Op("tag", label, value, counted=True))
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
