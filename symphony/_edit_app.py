@@ -246,6 +246,7 @@ class EditorApp(App[None]):
         self.cache = LineCache()
         self.first = 0
         self.view_id: str | None = None
+        self._before_open: list[Callable[[], None]] | None = []  # what the user did before the view opened
         self.pristine = True
         self.caret = (0, 0)
         self.cursors = 1
@@ -281,12 +282,28 @@ class EditorApp(App[None]):
         self.refresh_status()
 
     def _opened(self, view_id: Any, error: Any) -> None:
+        waiting, self._before_open = self._before_open or [], None
         if error:
             self.message = f"cannot open: {error.get('message')}"
             self.refresh_status()
             return
         self.view_id = view_id
         self.send_scroll()
+        for action in waiting:  # keys typed while the core was still opening the file
+            action()
+
+    def _opening(self, action: Callable[[], None]) -> bool:
+        """Whether the view is not open yet; if it is still opening, ``action`` runs once it is.
+
+        The core sends the first ``update`` before it answers ``new_view``, so the user can
+        see the text and type before the frontend knows its view id; those keys are kept
+        and sent in order, not dropped.
+        """
+        if self.core is not None and self.view_id is not None:
+            return False
+        if self.core is not None and self._before_open is not None:
+            self._before_open.append(action)
+        return True
 
     # -- messages from the core -----------------------------------------------------------
 
@@ -344,8 +361,9 @@ class EditorApp(App[None]):
     # -- talking to the core --------------------------------------------------------------
 
     def edit(self, method: str, params: Any = None, callback: Callable[[Any, Any], None] | None = None) -> None:
-        if self.core is None or self.view_id is None:
+        if self._opening(lambda: self.edit(method, params, callback)):
             return
+        assert self.core is not None and self.view_id is not None
         body: dict[str, Any] = {"view_id": self.view_id, "method": method}
         if params is not None:
             body["params"] = params
@@ -408,8 +426,9 @@ class EditorApp(App[None]):
     # -- actions --------------------------------------------------------------------------
 
     def action_save(self) -> None:
-        if self.core is None or self.view_id is None:
+        if self._opening(self.action_save):
             return
+        assert self.core is not None and self.view_id is not None
 
         def done(result: Any, error: Any) -> None:
             self.message = f"save failed: {error.get('message')}" if error else f"saved {self.path}"
@@ -419,8 +438,9 @@ class EditorApp(App[None]):
                           lambda r, e: self.call_from_thread(done, r, e))
 
     def action_toggle_wrap(self) -> None:
-        if self.core is None or self.view_id is None:
+        if self._opening(self.action_toggle_wrap):
             return
+        assert self.core is not None and self.view_id is not None
         self.word_wrap = not self.word_wrap
         self.core.request("modify_user_config", {"domain": {"user_override": self.view_id},
                                                  "changes": {"word_wrap": self.word_wrap, "wrap_width": 0}})

@@ -59,3 +59,22 @@ def test_type_save_quit(tmp_path, monkeypatch):
         assert app.core is None
 
     asyncio.run(scenario())
+
+
+def test_keys_typed_while_the_file_opens_are_kept(tmp_path, monkeypatch):
+    """The core shows the text before it answers ``new_view``; typing at once loses nothing."""
+    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    path = tmp_path / "notes.txt"
+    path.write_text("first\n")
+
+    async def scenario():
+        app = EditorApp(str(path), [sys.executable, "-m", "symphony", "serve"])
+        async with app.run_test(size=(60, 12)) as pilot:
+            assert app.view_id is None  # the core process is still starting
+            await pilot.press("h", "i", "space", "ctrl+s")
+            await _until(pilot, lambda: path.read_text() == "hi first\n" and app.pristine)
+            assert _texts(app)[0] == "hi first\n"
+            await pilot.press("ctrl+q")
+            await _until(pilot, lambda: not app.is_running)
+
+    asyncio.run(scenario())
