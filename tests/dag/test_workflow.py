@@ -134,17 +134,22 @@ def test_timeout_fails_task_and_late_result_is_ignored(node):
 
 def test_timeout_with_retry_succeeds(node):
     attempts = []
+    release = threading.Event()
 
     def sometimes_slow():
         attempts.append(1)
         if len(attempts) == 1:
-            time.sleep(0.5)
+            release.wait(10)  # held until the run is over: only the timeout can end this attempt
             return "too late"
         return "quick"
 
     wf = Workflow("retry-timeout")
-    wf.add("t", sometimes_slow, timeout=0.1, retries=1)
-    assert wf.run(node=node) == {"t": "quick"}
+    wf.add("t", sometimes_slow, timeout=1.0, retries=1)  # the quick retry has a second, even on a loaded machine
+    try:
+        assert wf.run(node=node) == {"t": "quick"}
+    finally:
+        release.set()
+    assert len(attempts) == 2
 
 
 def test_cancel_and_status(node):

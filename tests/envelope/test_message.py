@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from symphony import Message, MessageType, Priority
+from symphony.envelope import _message
 
 
 def test_fields_and_defaults():
@@ -88,15 +89,25 @@ def test_kind_must_be_a_string():
         Message(42)  # type: ignore[arg-type]
 
 
-def test_ttl_expiry():
+def test_ttl_expiry(monkeypatch):
+    now = [1000.0]  # a clock the test moves: a stalled test thread cannot expire the message early
+    monkeypatch.setattr(_message, "_mono", lambda: now[0])
     msg = Message("x", ttl=0.05)
     assert not msg.is_expired()
     assert msg.expires_at == pytest.approx(msg.created_at + 0.05)
-    assert 0 < msg.remaining() <= 0.05
-    time.sleep(0.06)
+    assert msg.remaining() == pytest.approx(0.05)
+    now[0] += 0.049
+    assert not msg.is_expired() and msg.remaining() == pytest.approx(0.001)
+    now[0] += 0.002
     assert msg.is_expired()
     assert msg.remaining() == 0.0
     assert Message("x", ttl=0).is_expired()
+
+
+def test_ttl_runs_on_the_real_clock():
+    msg = Message("x", ttl=0.05)
+    time.sleep(0.06)
+    assert msg.is_expired()
 
 
 def test_is_expired_at_a_given_time():
