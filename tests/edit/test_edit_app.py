@@ -28,13 +28,43 @@ def _texts(app):
     return [line["text"] for line in app.cache.lines if line is not None]
 
 
-def test_type_save_quit(tmp_path, monkeypatch):
+#: Runs ``symphony serve`` once the file named by its argument exists.
+GATED_SERVE = """import os, sys, time
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.01)
+from symphony.cli import main
+sys.exit(main(["serve"]))
+"""
+
+
+@pytest.fixture
+def editor(tmp_path, monkeypatch):
+    """Makes ``(path, app)``: a file holding ``text`` and an editor on it, its core a real ``symphony serve``.
+
+    With ``gate``, the core starts only once that file exists.
+    """
     monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    path = tmp_path / "notes.txt"
-    path.write_text("first\nsecond\n")
+
+    def make(text, gate=None):
+        path = tmp_path / "notes.txt"
+        path.write_text(text)
+        argv = [sys.executable, "-m", "symphony", "serve"]
+        if gate is not None:
+            argv = [sys.executable, "-c", GATED_SERVE, str(gate)]
+        return path, EditorApp(str(path), argv)
+
+    return make
+
+
+async def _quit(pilot, app):
+    await pilot.press("ctrl+q")
+    await _until(pilot, lambda: not app.is_running)
+
+
+def test_type_save_quit(editor):
+    path, app = editor("first\nsecond\n")
 
     async def scenario():
-        app = EditorApp(str(path), [sys.executable, "-m", "symphony", "serve"])
         async with app.run_test(size=(60, 12)) as pilot:
             await _until(pilot, lambda: _texts(app)[:2] == ["first\n", "second\n"])
             await pilot.press("h", "i", "space")
@@ -54,27 +84,24 @@ def test_type_save_quit(tmp_path, monkeypatch):
             await pilot.press("ctrl+s")
             await _until(pilot, lambda: app.pristine and path.read_text() == "hi first\nsecond\n")
             assert "notes.txt" in str(app.query_one("#status").render())
-            await pilot.press("ctrl+q")
-            await _until(pilot, lambda: not app.is_running)
+            await _quit(pilot, app)
         assert app.core is None
 
     asyncio.run(scenario())
 
 
-def test_keys_typed_while_the_file_opens_are_kept(tmp_path, monkeypatch):
+def test_keys_typed_while_the_file_opens_are_kept(editor, tmp_path):
     """The core shows the text before it answers ``new_view``; typing at once loses nothing."""
-    monkeypatch.setenv("PYTHONPATH", ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    path = tmp_path / "notes.txt"
-    path.write_text("first\n")
+    gate = tmp_path / "start-the-core"
+    path, app = editor("first\n", gate)
 
     async def scenario():
-        app = EditorApp(str(path), [sys.executable, "-m", "symphony", "serve"])
         async with app.run_test(size=(60, 12)) as pilot:
-            assert app.view_id is None  # the core process is still starting
             await pilot.press("h", "i", "space", "ctrl+s")
+            assert app.view_id is None  # the core has not started: these keys wait for the view
+            gate.touch()
             await _until(pilot, lambda: path.read_text() == "hi first\n" and app.pristine)
             assert _texts(app)[0] == "hi first\n"
-            await pilot.press("ctrl+q")
-            await _until(pilot, lambda: not app.is_running)
+            await _quit(pilot, app)
 
     asyncio.run(scenario())
