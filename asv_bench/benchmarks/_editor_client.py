@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from symphony._core_client import CoreConnection
+from symphony.cli.editor._core_client import CoreConnection
 
 __all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
 

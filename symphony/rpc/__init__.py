@@ -15,6 +15,7 @@ from ._peer import (
     Handler,
     Peer,
 )
+from ._serve import serve_connection, serve_stdio
 
 __all__ = [
     "INTERNAL_ERROR",
@@ -25,4 +26,6 @@ __all__ = [
     "Handler",
     "Peer",
     "XiCore",
+    "serve_connection",
+    "serve_stdio",
 ]

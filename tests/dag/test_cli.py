@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from symphony.cli import main
-from symphony.dag._cli import load_spec
+from symphony.cli.dag import load_spec
 from symphony.errors import WorkflowError
 
 JOBS = """

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from symphony._edit_app import EditorApp  # noqa: E402
+from symphony.cli.editor import EditorApp  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -77,7 +77,7 @@ def test_type_save_quit(editor):
             await _until(pilot, lambda: _texts(app)[:2] == ["hi first\n", "second\n"])
             await pilot.press("ctrl+f", "s", "e", "c", "enter")  # find: selects "sec" in "second"
             await _until(pilot, lambda: app.matches == 1 and app.caret == (1, 3))
-            from symphony._edit_app import GUTTER, EditorView
+            from symphony.cli.editor._app import GUTTER, EditorView
 
             await pilot.click(EditorView, offset=(GUTTER + 2, 1))  # line 2, column 3
             await _until(pilot, lambda: app.caret == (1, 2))

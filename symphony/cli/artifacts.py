@@ -6,8 +6,8 @@ import argparse
 import re
 import sys
 
-from ..cli import register
-from ..errors import SymphonyError
+from ._registry import register
+from symphony.errors import SymphonyError
 
 __all__: list[str] = []
 
@@ -40,7 +40,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ._store import ArtifactStore
+    from symphony.artifacts import ArtifactStore
 
     try:
         with ArtifactStore(args.path) as store:

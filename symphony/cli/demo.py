@@ -10,9 +10,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .actors import Actor, Node
-from .cli import register
-from .envelope import Message, Priority
+from symphony.actors import Actor, Node
+from ._registry import register
+from symphony.envelope import Message, Priority
 
 __all__ = ["run_demo"]
 

@@ -1,6 +1,6 @@
 """``symphony edit FILE``: edit a file in the terminal, through the xi frontend protocol.
 
-The app (``symphony._edit_app``, on textual) starts ``symphony serve`` and is a plain
+The app (``symphony.cli.editor``, on textual) starts ``symphony serve`` and is a plain
 client of it. textual is imported only when the command runs.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import register
+from ._registry import register
 
 __all__ = ["cmd_edit"]
 
@@ -21,7 +21,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_edit(args: argparse.Namespace) -> int:
     """Open ``args.file`` in the terminal editor."""
     try:
-        from ._edit_app import EditorApp
+        from .editor import EditorApp
     except ImportError as exc:  # textual is an optional dependency
         print(f"symphony edit needs textual ({exc}); pip install 'symphony-aide[edit]'", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""``symphony node`` (a standalone node hosting actors) and ``symphony keygen`` (CURVE keys).
+"""``symphony node``: a standalone node hosting actors.
 
 ``symphony node --listen tcp://0.0.0.0:5555 --secret-file key --spawn pkg.mod:Worker=w1``
 is the process a second machine runs. It prints one ``listening on <address>`` line per
@@ -17,9 +17,10 @@ import sys
 import threading
 from typing import Any
 
-from .cli import register
+from ._registry import register
+from .keygen import read_curve_keys
 
-__all__ = ["cmd_keygen", "cmd_node", "load_class"]
+__all__ = ["cmd_node", "load_class"]
 
 
 def load_class(spec: str) -> tuple[type, str | None]:
@@ -72,16 +73,16 @@ def _read_secret(path: str | None) -> bytes | None:
 
 def cmd_node(args: argparse.Namespace) -> int:
     """Run a standalone node until SIGTERM/SIGINT."""
-    from .actors import Node
+    from symphony.actors import Node
 
     options = dict(args.option)
     if args.curve_key_file:
-        options.update(_read_curve_keys(args.curve_key_file))
+        options.update(read_curve_keys(args.curve_key_file))
     classes = [load_class(spec) for spec in args.spawn]
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    from .errors import SymphonyError
+    from symphony.errors import SymphonyError
 
     try:
         node = Node(args.name, threads=args.threads, listen=args.listen, secret=_read_secret(args.secret_file),
@@ -102,38 +103,4 @@ def cmd_node(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_curve_keys(path: str) -> dict[str, bytes]:
-    """Transport options from a key file written by ``symphony keygen`` (``public=``, ``secret=``
-    lines; a ``server=`` line, the server's public key, makes outgoing links use CURVE too)."""
-    names = {b"public": "curve_public_key", b"secret": "curve_secret_key", b"server": "curve_server_key"}
-    keys: dict[str, bytes] = {}
-    with open(path, "rb") as f:
-        for line in f:
-            key, _, value = line.strip().partition(b"=")
-            if key in names and value:
-                keys[names[key]] = value.strip()
-    return keys
-
-
-def _keygen_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", help="where to write the secret key file (the public key goes to PATH.pub)")
-
-
-def cmd_keygen(args: argparse.Namespace) -> int:
-    """Write a ZeroMQ CURVE key pair: PATH (public+secret, mode 0600) and PATH.pub (public)."""
-    import os
-
-    import zmq
-
-    public, secret = zmq.curve_keypair()
-    fd = os.open(args.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(b"public=" + public + b"\nsecret=" + secret + b"\n")
-    with open(args.path + ".pub", "wb") as f:
-        f.write(b"public=" + public + b"\n")
-    print(f"wrote {args.path} (keep it secret) and {args.path}.pub (give it to clients as server=...)")
-    return 0
-
-
 register("node", "run a standalone node hosting actors (what a second machine runs)", _node_arguments, cmd_node)
-register("keygen", "make a ZeroMQ CURVE key pair for encrypted tcp", _keygen_arguments, cmd_keygen)
