@@ -3,6 +3,9 @@
 Every Cython module ``_x.pyx`` (in ``symphony/_speedups/``, and the transports' packet
 sealing in ``transports/``) has a pure-Python twin ``_x_py.py``; ``symphony._twins`` picks
 the compiled one when it imports, the twin otherwise.
+
+The top-level ``transports/`` folder is installed as ``symphony.transports`` (there is no
+top-level ``transports`` package in site-packages).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import glob
 import os
 import sys
 
-from setuptools import setup
+from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
 
 
@@ -35,6 +38,19 @@ class OptionalBuildExt(build_ext):
         sys.stderr.write(f"WARNING: {text}\n")
 
 
+#: Source folder -> the package it is installed as (the rest install under their own names).
+PACKAGE_DIR = {"symphony.transports": "transports"}
+
+
+def _module_name(src: str) -> str:
+    """The dotted name a source file is installed as: ``transports/_x.pyx`` -> ``symphony.transports._x``."""
+    name = os.path.splitext(src)[0].replace(os.sep, ".")
+    for package, folder in PACKAGE_DIR.items():
+        if name.startswith(folder + "."):
+            return package + name[len(folder):]
+    return name
+
+
 def extensions() -> list:
     if os.environ.get("SYMPHONY_PURE_PYTHON", "") not in ("", "0"):
         return []
@@ -51,7 +67,7 @@ def extensions() -> list:
 
     exts = [
         Extension(
-            os.path.splitext(src)[0].replace(os.sep, "."),
+            _module_name(src),
             [src],
             extra_compile_args=["-O3"] if sys.platform != "win32" else [],
         )
@@ -68,4 +84,9 @@ def extensions() -> list:
     return built
 
 
-setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
+setup(
+    packages=find_packages(include=["symphony", "symphony.*"]) + list(PACKAGE_DIR),
+    package_dir=PACKAGE_DIR,
+    ext_modules=extensions(),
+    cmdclass={"build_ext": OptionalBuildExt},
+)

@@ -7,7 +7,7 @@ set to a true value; otherwise the twin is. Like ``zmq.backend.select``.
 
 This module imports nothing from any layer, so every layer may use it: the speedups
 (``symphony._speedups``, for the text and AIDE layers) and the transports' packet sealing
-(``transports._sealing``) are chosen here alike, each living with the layer that uses it.
+(``symphony.transports._sealing``) are chosen here alike, each living with the layer that uses it.
 """
 
 from __future__ import annotations

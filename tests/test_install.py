@@ -28,12 +28,16 @@ def test_wheel_builds_and_runs_without_a_compiler(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "symphony/py.typed" in names and "symphony/_speedups/_rope_py.py" in names
     assert "symphony/_speedups/_hash_py.py" in names
+    # transports/ is installed as symphony.transports, never as a top-level package.
+    assert "symphony/transports/_sealing_py.py" in names and "symphony/transports/_sealing.pyx" in names
+    assert not [n for n in names if n.startswith("transports/")]
     assert not [n for n in names if n.endswith(".so")]  # nothing compiled, and that is fine
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
-    probe = ("import symphony, symphony._speedups as s; "
+    probe = ("import importlib.util, symphony, symphony._speedups as s, symphony.transports.unix; "
              "assert symphony.__file__.startswith(%r), symphony.__file__; "
+             "assert importlib.util.find_spec('transports') is None; "
              "print(s.COMPILED, s.status(), symphony.Rope('a\\nb').line(1))" % str(target))
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, PYTHONPATH=str(target)), cwd=tmp_path)

@@ -51,7 +51,7 @@ TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
 _U32 = struct.Struct(">I")
 
 #: Sealing and opening packets: compiled when built, else the pure twin (``_sealing_py``).
-_sealing = _twins.load("transports._sealing")
+_sealing = _twins.load("symphony.transports._sealing")
 Framer = _sealing.Framer
 hmac_sha256 = _sealing.hmac_sha256
 DEFAULT_MAX_FRAME: int = _sealing.DEFAULT_MAX_FRAME

@@ -14,9 +14,9 @@ from collections import deque
 
 import msgpack
 
-from transports._counters import Counters
+from symphony.transports._counters import Counters
 # _FRAMERS: every Framer of either twin, reseeded by the one at-fork hook in _sealing_py.
-from transports._sealing_py import _FRAMERS, DEFAULT_MAX_FRAME, forget_old_nonces, hmac_sha256, key_pads
+from symphony.transports._sealing_py import _FRAMERS, DEFAULT_MAX_FRAME, forget_old_nonces, hmac_sha256, key_pads
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_SetDefault

@@ -1,8 +1,8 @@
 """Sealing and opening packets, in pure Python: the twin of the compiled ``_sealing``.
 
 Both twins provide ``public_api`` with the same behaviour (``symphony._twins`` picks one;
-``transports._frames`` re-exports it). The wire format they read and write is described in
-``transports._frames``: ``signature (32 bytes, with a secret) | nonce (u64) | sent (f64) | body``.
+``symphony.transports._frames`` re-exports it). The wire format they read and write is described in
+``symphony.transports._frames``: ``signature (32 bytes, with a secret) | nonce (u64) | sent (f64) | body``.
 """
 
 from __future__ import annotations

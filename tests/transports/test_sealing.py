@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symphony import _twins
-from transports._frames import ASK, REPLY, TELL, Framer
+from symphony.transports._frames import ASK, REPLY, TELL, Framer
 
-VARIANTS = _twins.variants("transports._sealing")
+VARIANTS = _twins.variants("symphony.transports._sealing")
 SECRET = b"sealing-secret"
 
 

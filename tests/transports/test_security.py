@@ -12,7 +12,7 @@ import pytest
 import zmq
 
 from symphony import DeliveryError, InsecureListen, Message, Node, encode
-from transports._frames import TELL, Framer, pack_stream
+from symphony.transports._frames import TELL, Framer, pack_stream
 
 from .conftest import FAST, SECRET, actor_at, listen_uri
 from ._actors import Echo
