@@ -9,7 +9,8 @@ runs only what was not done.
 
 from ._checkpoint import read_checkpoint
 from ._executors import DaskExecutor, LocalExecutor, TaskActor
+from ._task import Task
 from ._tracker import RunHandle
-from ._workflow import Task, Workflow
+from ._workflow import Workflow
 
 __all__ = ["DaskExecutor", "LocalExecutor", "RunHandle", "Task", "TaskActor", "Workflow", "read_checkpoint"]

@@ -26,7 +26,7 @@ from ..errors import TaskTimeout, WorkflowCancelled, WorkflowFailed
 if TYPE_CHECKING:
     from ._checkpoint import Checkpoint
     from ._executors import Executor
-    from ._workflow import Task
+    from ._task import Task
 
 __all__ = ["Clock", "DagTracker", "RunHandle"]
 

@@ -8,7 +8,6 @@ called with the results of its dependencies, in the order they were listed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..actors import Future, Node
@@ -17,27 +16,10 @@ from ._checkpoint import Checkpoint
 from ._events import EventSink
 from ._executors import executor_for
 from ._graph import plan, topological_order
+from ._task import Task
 from ._tracker import DagTracker, RunHandle
 
 __all__ = ["Task", "Workflow"]
-
-
-@dataclass(frozen=True)
-class Task:
-    """One task of a workflow (see :meth:`Workflow.add`)."""
-
-    name: str
-    fn: Callable[..., Any]
-    deps: tuple[str, ...] = ()
-    retries: int = 0
-    timeout: float | None = None
-    cache: bool = False
-
-    def fingerprint(self) -> str:
-        """Identity used to match checkpoint records: the function's qualified name and the deps."""
-        fn = self.fn
-        ident = f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', type(fn).__qualname__)}"
-        return ident + "|" + ",".join(self.deps)
 
 
 class Workflow:
