@@ -16,6 +16,7 @@ __all__ = [
     "ArtifactInUse",
     "ArtifactNotFound",
     "AskTimeout",
+    "CommandError",
     "CycleError",
     "DecodeError",
     "DeliveryError",
@@ -338,3 +339,15 @@ class FileEncodingError(SymphonyError, ValueError):
         super().__init__(message)
         self.path = path
         self.position = position
+
+
+# -- apps: the symphony command ------------------------------------------------------------
+
+
+class CommandError(SymphonyError, ValueError):
+    """Raised by the ``symphony`` command when an argument parses but cannot be used: a
+    ``--spawn`` that is not ``module:Class`` or does not load, an unknown transport
+    ``--option`` or one whose value has the wrong type, an artifact store path where there
+    is no store, a key file that exists (without ``--force``). The command prints it as one
+    line and exits with status 2; nothing was changed.
+    """

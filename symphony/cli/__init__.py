@@ -4,18 +4,26 @@
 ``keygen``, ``artifacts`` and ``dag`` each register themselves in ``_registry`` when
 imported; the modules are imported only when the command line is parsed, so
 ``symphony --version`` stays fast.
+
+A command fails cleanly: a ``SymphonyError`` or ``OSError`` it raises is printed by
+``main`` as one line, ``symphony COMMAND: what went wrong``, never a traceback. The exit
+status is 2 when what was asked is malformed (the error is also a ``ValueError``: a bad
+workflow spec, an unknown option, a missing store) and 1 when it could not be done (a
+port in use, a file that cannot be read, a damaged artifact).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 from symphony._version import __version__
+from symphony.errors import SymphonyError
 
 from ._registry import COMMANDS, register
 
-__all__ = ["COMMANDS", "build_parser", "main", "register"]
+__all__ = ["COMMANDS", "build_parser", "describe", "main", "register"]
 
 #: The app modules, in the order their subcommands are listed.
 _COMMAND_MODULES: tuple[str, ...] = tuple(
@@ -47,3 +55,17 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except (SymphonyError, OSError) as exc:
+        print(f"symphony {args.command}: {describe(exc)}", file=sys.stderr, flush=True)
+        return 2 if isinstance(exc, SymphonyError) and isinstance(exc, ValueError) else 1
+
+
+def describe(exc: BaseException) -> str:
+    """One line saying what went wrong: ``PATH: reason`` for an ``OSError`` about a file
+    (as coreutils say it), the message otherwise."""
+    if isinstance(exc, OSError) and exc.strerror:
+        if exc.filename is not None:
+            return f"{exc.filename}: {exc.strerror}"
+        return exc.strerror
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -54,7 +54,7 @@ def test_bad_arguments_are_refused():
 
 
 def test_asyncio_example_runs():
-    example = os.path.join(os.path.dirname(__file__), "..", "examples", "asyncio_host.py")
+    example = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "asyncio_host.py")
     out = subprocess.run([sys.executable, example], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "MessageExpired: yes" in out.stdout
