@@ -11,8 +11,10 @@ from typing import Any
 from tqdm import tqdm
 
 from symphony.actors import Actor, Node
-from ._registry import register
 from symphony.envelope import Message, Priority
+
+from ._args import positive_int
+from ._registry import register
 
 __all__ = ["run_demo"]
 
@@ -121,15 +123,12 @@ def run_demo(actors: int = 5000, messages: int = 200_000, progress: bool = True)
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--actors", type=int, default=5000, help="how many actors to spawn (default 5000)")
-    parser.add_argument("--messages", type=int, default=200_000, help="how many messages to tell (default 200000)")
+    parser.add_argument("--actors", type=positive_int, default=5000, help="how many actors to spawn (default 5000)")
+    parser.add_argument("--messages", type=positive_int, default=200_000, help="how many messages to tell (default 200000)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.actors < 1 or args.messages < 1:
-        print("--actors and --messages must be at least 1")
-        return 2
     run_demo(args.actors, args.messages, progress=not args.no_progress)
     return 0
 

@@ -48,7 +48,8 @@ def test_demo_runs_and_reports(pure):
 
 
 def test_bad_arguments_are_refused():
-    assert run("demo", "--actors", "0").returncode == 2
+    out = run("demo", "--actors", "0")
+    assert out.returncode == 2 and "--actors: must be at least 1" in out.stderr and not out.stdout
     assert run("no-such-command").returncode == 2
     assert run().returncode == 2
 
