@@ -6,6 +6,7 @@ Behaviour only: no figure it measures is asserted.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import textwrap
 import threading
@@ -14,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from asv_bench import _runner
+from asv_bench import _discovery, _measure, _model, _report, _runner
 
 SUITE = '''
 import threading
@@ -99,12 +100,12 @@ def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         del sys.modules[name]
 
 
-def _by_name(cases: list[_runner.Case]) -> dict[str, _runner.Case]:
+def _by_name(cases: list[_model.Case]) -> dict[str, _model.Case]:
     return {c.name: c for c in cases}
 
 
 def test_discovery_finds_classes_and_reports_broken_modules(suite: str) -> None:
-    cases, broken = _runner.discover(suite)
+    cases, broken = _discovery.discover(suite)
     names = set(_by_name(cases))
     assert "good.Pair.time_work" in names and "good.Pair.track_size" in names
     assert not any("Ignored" in n for n in names)
@@ -115,51 +116,51 @@ def test_discovery_finds_classes_and_reports_broken_modules(suite: str) -> None:
 
 
 def test_rows_pair_ours_with_the_peer_per_other_parameters(suite: str) -> None:
-    case = _by_name(_runner.discover(suite)[0])["good.Pair.track_size"]
-    outcomes = [o for g in _runner._groups(case) for o in _runner.run_group(case, g)]
-    table = _runner.rows(case, outcomes, "symphony")
+    case = _by_name(_discovery.discover(suite)[0])["good.Pair.track_size"]
+    outcomes = [o for g in _measure.groups(case) for o in _measure.run_group(case, g)]
+    table = _report.rows(case, outcomes, "symphony")
     assert [(r.params, r.ours, r.peer, r.theirs, r.ratio) for r in table] == [
         ("n=1", 10.0, "peer", 20.0, 0.5), ("n=2", 20.0, "peer", 40.0, 0.5)]
     assert [r.meets_target for r in table] == [True, True]
     assert [r.within_limit for r in table] == [True, None]
-    assert "bytes" in _runner.format_table(table)
+    assert "bytes" in _report.format_table(table)
 
 
 def test_time_cases_give_a_median_of_samples(suite: str) -> None:
-    case = _by_name(_runner.discover(suite)[0])["good.Pair.time_work"]
-    outcomes = _runner.run_group(case, [{"impl": "symphony", "n": 1}, {"impl": "peer", "n": 1}])
+    case = _by_name(_discovery.discover(suite)[0])["good.Pair.time_work"]
+    outcomes = _measure.run_group(case, [{"impl": "symphony", "n": 1}, {"impl": "peer", "n": 1}])
     for out in outcomes:
         assert out.error is None and len(out.samples) == 2 and out.value is not None
 
 
 def test_higher_is_better_flips_the_target(suite: str) -> None:
-    case = _by_name(_runner.discover(suite)[0])["good.Faster.track_rate"]
+    case = _by_name(_discovery.discover(suite)[0])["good.Faster.track_rate"]
     assert case.higher_is_better
-    outcomes = _runner.run_group(case, case.combinations())
-    (row,) = _runner.rows(case, outcomes, "symphony")
-    assert row.ratio == 3.0 and "higher" in _runner.format_table([row])
+    outcomes = _measure.run_group(case, case.combinations())
+    (row,) = _report.rows(case, outcomes, "symphony")
+    assert row.ratio == 3.0 and "higher" in _report.format_table([row])
 
 
 def test_failures_become_error_rows_and_the_rest_go_on(suite: str) -> None:
-    cases = _by_name(_runner.discover(suite)[0])
+    cases = _by_name(_discovery.discover(suite)[0])
     broken = cases["good.Broken.track_x"]
-    out = [_runner.run_case(broken, p) for p in broken.combinations()]
+    out = [_measure.run_case(broken, p) for p in broken.combinations()]
     assert out[0].value == 1.0 and out[0].error is None
     assert out[1].value is None and "no peer here" in (out[1].error or "")
-    (row,) = _runner.rows(broken, out, "symphony")
-    assert row.error and "ERROR" in _runner.format_table([row])
+    (row,) = _report.rows(broken, out, "symphony")
+    assert row.error and "ERROR" in _report.format_table([row])
 
     skips = cases["good.Skips.track_x"]
-    out = [_runner.run_case(skips, p) for p in skips.combinations()]
+    out = [_measure.run_case(skips, p) for p in skips.combinations()]
     assert out[1].skipped and out[1].error is None
 
-    assert "not a number" in (_runner.run_case(cases["good.NotANumber.track_x"], {}).error or "")
+    assert "not a number" in (_measure.run_case(cases["good.NotANumber.track_x"], {}).error or "")
 
 
 def test_a_thread_left_running_is_reported(suite: str) -> None:
-    case = _by_name(_runner.discover(suite)[0])["good.Leaks.track_x"]
+    case = _by_name(_discovery.discover(suite)[0])["good.Leaks.track_x"]
     before = set(threading.enumerate())
-    out = _runner.run_case(case, {})
+    out = _measure.run_case(case, {})
     assert "threads running" in (out.error or "")
     getattr(case.cls, "release").set()  # let the leaked thread go
     for t in set(threading.enumerate()) - before:
@@ -169,7 +170,7 @@ def test_a_thread_left_running_is_reported(suite: str) -> None:
 def test_main_prints_a_table_and_writes_json(suite: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr(_runner, "SUITES", suite)
+    monkeypatch.setattr(_discovery, "SUITES", suite)
     out_file = tmp_path / "results.json"
     code = _runner.main(["Pair.track", "Faster", "--json", str(out_file)])
     printed = capsys.readouterr().out
@@ -178,3 +179,23 @@ def test_main_prints_a_table_and_writes_json(suite: str, tmp_path: Path,
     assert "Broken" not in printed
     data = json.loads(out_file.read_text())
     assert {"machine", "outcomes", "rows"} <= set(data) and len(data["rows"]) == 3
+
+
+def test_a_filter_that_matches_nothing_lists_the_suites(suite: str, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(_discovery, "SUITES", suite)
+    code = _runner.main(["Pair", "nosuchsuite"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "nosuchsuite" in err and "good" in err and "bad" in err
+    assert "Pair" not in out  # nothing was run: a typo is caught before the long suites start
+
+
+def test_python_m_asv_bench_with_an_unknown_suite_exits_non_zero() -> None:
+    root = Path(__file__).resolve().parent.parent.parent
+    out = subprocess.run([sys.executable, "-m", "asv_bench", "nosuchsuite"], capture_output=True, text=True,
+                         cwd=str(root), timeout=300)
+    assert out.returncode != 0
+    suites = sorted(p.stem for p in (root / "asv_bench" / "benchmarks").glob("*.py") if not p.stem.startswith("_"))
+    assert "nosuchsuite" in out.stderr and all(name in out.stderr for name in suites), out.stderr
+    assert "Traceback" not in out.stderr
