@@ -17,6 +17,7 @@ import argparse
 import importlib
 import inspect
 import json
+import re
 import signal
 import threading
 import types
@@ -201,7 +202,8 @@ def _start(args: argparse.Namespace, options: dict[str, Any]) -> Any:
         raise InsecureListen(f"{reason}; pass --secret-file FILE (every frame is then signed), "
                              "or --insecure to accept the risk") from None
     except (OSError, zmq.ZMQError) as exc:  # a ZMQError is an OSError in all but name
-        raise OSError(exc.errno, f"cannot listen on {' or '.join(args.listen)}: {exc.strerror or exc}") from None
+        reason = re.sub(r"\s*\(addr='[^']*'\)$", "", str(exc.strerror or exc))  # pyzmq repeats the address
+        raise OSError(exc.errno, f"cannot listen on {' or '.join(args.listen)}: {reason}") from None
     except SymphonyError:
         raise
     except (ValueError, TypeError) as exc:  # a transport refused an option's value

@@ -28,11 +28,14 @@ def test_a_port_in_use(busy_port):
 
 
 def test_a_port_that_is_not_a_number():
-    one_line_error(node("--listen", "tcp://127.0.0.1:notaport"), "node", "tcp://127.0.0.1:notaport")
+    line = one_line_error(node("--listen", "tcp://127.0.0.1:notaport"), "node",
+                          "cannot listen on tcp://127.0.0.1:notaport")
+    assert line.count("notaport") == 1
 
 
-def test_a_unix_socket_in_a_missing_directory(tmp_path):
-    address = f"unix://{tmp_path}/no/such/dir/node.sock"
+@pytest.mark.parametrize("scheme", ["unix", "ipc"])
+def test_a_socket_in_a_missing_directory(tmp_path, scheme):
+    address = f"{scheme}://{tmp_path}/no/such/dir/node.sock"
     one_line_error(node("--listen", address), "node", f"cannot listen on {address}", "No such file")
 
 
