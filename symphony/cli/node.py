@@ -114,8 +114,8 @@ def _checked_options(given: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _coerce(name: str, value: Any, hint: Any) -> Any:
     """``value`` as type ``hint`` wants it, or ``CommandError`` naming the option."""
-    kinds = set(typing.get_args(hint)) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
-        else {hint}
+    union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+    kinds = set(typing.get_args(hint)) if union else {hint}
     if Any in kinds or object in kinds:
         return value
     if value is None and type(None) in kinds:
@@ -144,10 +144,6 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
         wanted = "a string"
     else:
         return value
-    return _refuse(name, value, wanted)
-
-
-def _refuse(name: str, value: Any, wanted: str) -> Any:
     shown = value if isinstance(value, str) else json.dumps(value)
     raise CommandError(f"--option {name}={shown}: {name} takes {wanted}")
 
