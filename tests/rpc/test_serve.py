@@ -449,31 +449,6 @@ def test_paste_one_line_per_cursor_and_click(xi):
     assert xi.edit_request(v, "copy") == "b2"
 
 
-def test_listen_on_tcp(tmp_path):
-    import socket
-    import subprocess
-    import sys
-
-    from .xi_client import ROOT
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "symphony", "serve", "--listen", "tcp://127.0.0.1:0"],
-                            stderr=subprocess.PIPE, env=env)
-    try:
-        line = proc.stderr.readline().decode()
-        port = int(line.rsplit(",", 1)[1].strip(" )\n"))
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn, \
-                conn.makefile("rwb") as stream:
-            stream.write(b'not json\n{"id": 1, "method": "new_view", "params": {}}\n')
-            stream.flush()
-            answers = [json.loads(stream.readline()) for _ in range(5)]
-            assert answers[0]["error"]["code"] == -32700
-            assert {"id": 1, "result": "view-id-1", "jsonrpc": "2.0"} in answers
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stderr.close()
-
-
 def test_moving_the_caret_sends_no_text(xi):
     v = xi.new_view()
     xi.edit(v, "insert", {"chars": "one\ntwo\nthree"})
