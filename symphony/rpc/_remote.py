@@ -105,6 +105,8 @@ class RemoteCore:
         """Send the core a request; ``callback(result, error)`` gets the answer (``error`` is the
         JSON-RPC error object or None), and so does the returned future (``RpcError`` on error)."""
         future = self.peer.send_request(method, params)
+        if self.closed is not None:  # lost (maybe just now): fail it rather than wait forever
+            self.peer.end_input()
         if callback is not None:
             def answered(f: concurrent.futures.Future[Any]) -> None:
                 exc = f.exception()
@@ -119,7 +121,7 @@ class RemoteCore:
 
     def call(self, method: str, params: Any = None, timeout: float | None = None) -> Any:
         """Send a request and wait for its result (raises ``RpcError`` on an error answer)."""
-        return self.peer.request(method, params, timeout)
+        return self.request(method, params).result(timeout)
 
     def close(self) -> None:
         """End the session (the core closes its views) and release the connection."""

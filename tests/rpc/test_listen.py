@@ -237,3 +237,37 @@ def test_a_silent_frontend_loses_its_session(tmp_path):
             assert server.sessions == 0
             assert f"xi-in-{info['session']}" not in node.names()
         server.close()
+
+
+def test_a_frontend_that_does_not_read_loses_its_session(tmp_path):
+    """In process: output nobody polls is bounded by max_output; past it the session closes."""
+    from symphony.rpc._tunnel import INPUT
+
+    with Node("serve-side", listen=f"unix://{tmp_path}/full.sock") as node:
+        server = XiServer(node, max_output=4096)
+        with Node("frontend-side") as client:
+            info = client.ref(f"{node.address}#xi").ask(OPEN, None, timeout=10)
+            feed = client.ref(f"{node.address}#{info['input']}")
+            lines = b"".join(b'{"method": "new_view", "params": {}}\n' for _ in range(20))
+            feed.ask(INPUT, lines, timeout=30)  # 20 views' first screens: far over 4 KiB, never polled
+            deadline = time.monotonic() + 30
+            while server.sessions and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert server.sessions == 0
+        server.close()
+
+
+def test_requests_fail_when_the_core_dies(tmp_path):
+    s = Served("--listen", f"unix://{tmp_path}/dies.sock")
+    fe = Frontend(s.address, transport_options={"heartbeat": 0.2})
+    try:
+        view = fe.request("new_view", {})
+        s.proc.kill()
+        s.stop()
+        with pytest.raises(SymphonyError):
+            fe.core.request("edit", {"view_id": view, "method": "debug_get_contents"}).result(60)
+        assert fe.core.closed and fe.core.closed != "closed"
+        with pytest.raises(SymphonyError):  # and so does every later one, at once
+            fe.core.call("new_view", {}, timeout=60)
+    finally:
+        fe.core.close()
