@@ -271,3 +271,15 @@ def test_requests_fail_when_the_core_dies(tmp_path):
             fe.core.call("new_view", {}, timeout=60)
     finally:
         fe.core.close()
+
+
+def test_lines_longer_than_a_chunk_cross_both_ways(served, tmp_path):
+    s = served("--listen", f"unix://{tmp_path}/long.sock")
+    fe = Frontend(s.address)
+    try:
+        view = fe.request("new_view", {})
+        text = "é" * (3 << 20)  # 6 MiB of UTF-8 in one line: split into chunks each way
+        fe.edit(view, "insert", {"chars": text})
+        assert fe.contents(view) == text
+    finally:
+        fe.core.close()
