@@ -295,6 +295,7 @@ def test_spaces_detected(xi, tmp_path):
     path = tmp_path / "spaces.py"
     path.write_text("def f():\n  if x:\n    return 1\n")
     v = xi.new_view(str(path))
+    xi.contents(v)  # the view's config_changed follows new_view's result: wait for it
     changes = xi.last("config_changed")["changes"]
     assert changes["translate_tabs_to_spaces"] is True and changes["tab_size"] == 2
     xi.edit(v, "move_to_end_of_document")
