@@ -328,7 +328,9 @@ class RpcError(SymphonyError):
 
 class FileEncodingError(SymphonyError, ValueError):
     """Raised when opening a file whose bytes are not valid in the encoding it declares or
-    we detect (invalid UTF-8, a UTF-16 BOM we do not decode, NUL-filled binary data).
+    we detect (invalid UTF-8, a UTF-16 BOM we do not decode, NUL-filled binary data), and
+    when saving text that UTF-8 cannot encode (a lone surrogate), so no file is written
+    that could not be opened again.
 
     The file is not opened and nothing is changed, on disk or in memory: the editor refuses
     rather than replace undecodable bytes and later write the mangled text back. ``path``

@@ -2,19 +2,24 @@
 
 ``Peer`` is a symmetric JSON-RPC endpoint on any pair of binary streams; ``XiCore`` is the
 core side of xi-editor's frontend protocol, dispatching to buffer actors
-(``symphony.text.editor``). ``symphony serve`` runs them on stdio for a frontend.
+(``symphony.text.editor``). ``symphony serve`` runs them on stdio for a frontend, or, with
+``--listen``, an ``XiServer`` on a node that remote frontends reach through Symphony's
+transports with ``RemoteCore`` (``connect``).
 """
 
 from ._core import XiCore
+from ._host import XiServer
 from ._peer import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
+    Answer,
     Handler,
     Peer,
 )
+from ._remote import RemoteCore, connect
 from ._serve import serve_connection, serve_stdio
 
 __all__ = [
@@ -23,9 +28,13 @@ __all__ = [
     "INVALID_REQUEST",
     "METHOD_NOT_FOUND",
     "PARSE_ERROR",
+    "Answer",
     "Handler",
     "Peer",
+    "RemoteCore",
     "XiCore",
+    "XiServer",
+    "connect",
     "serve_connection",
     "serve_stdio",
 ]

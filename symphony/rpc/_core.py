@@ -8,9 +8,11 @@ the differences are listed in ``docs/protocol.md``.
 
 Invariants:
 
-- Bad input (unknown method, wrong params, unknown view, unreadable file) answers a
-  request with an error and a notification with an ``alert``; nothing else changes and
-  other views are unaffected.
+- Bad input (unknown method, params that are not an object, a missing or mistyped
+  parameter, unknown view, unreadable file) answers a request with an error and a
+  notification with an ``alert``; nothing else changes and other views are unaffected.
+- Messages go out in xi-core's order: ``new_view``'s result before any notification about
+  the new view (``config_changed``, ``language_changed``, its first ``update``).
 - Two ``new_view`` calls for the same file share one buffer actor (both views see every
   edit); a buffer actor stops when its last view closes.
 - ``edit`` never blocks the reader: a notification is told to the buffer actor (which
@@ -31,7 +33,8 @@ from typing import Any
 from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
-from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Peer
+from ._params import check_edit_params, check_setting
+from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
 
@@ -90,20 +93,32 @@ class XiCore:
 
     def handle_notification(self, method: str, params: Any) -> None:
         if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
-            ref = self.views.get(params.get("view_id"))  # type: ignore[arg-type]
+            view_id = params.get("view_id")
+            ref = self.views.get(view_id) if isinstance(view_id, str) else None
             if ref is not None:
+                try:
+                    check_edit_params(params["method"], params.get("params"))
+                except RpcError as exc:
+                    self.reject_notification(method, exc, params)
+                    raise
                 # the buffer actor runs it on a dispatcher thread and sends an alert itself if
                 # it fails: a slow command in one buffer never holds up the others
-                ref.tell("command_notify", (params["view_id"], params["method"], params.get("params")))
+                ref.tell("command_notify", (view_id, params["method"], params.get("params")))
                 return
         try:
-            self.call(method, params)
+            result = self.call(method, params)
         except RpcError as exc:
-            name = method
-            if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
-                name = f"edit {params['method']}"
-            self.send("alert", {"msg": f"{name}: {exc.message}"})
+            self.reject_notification(method, exc, params)
             raise
+        if isinstance(result, Answer):
+            result.then()
+
+    def reject_notification(self, method: str, error: RpcError, params: Any = None) -> None:
+        """Tell the frontend a notification was refused: an ``alert`` naming it and why."""
+        name = method
+        if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
+            name = f"edit {params['method']}"
+        self.send("alert", {"msg": f"{name}: {error.message}"})
 
     def call(self, method: str, params: Any) -> Any:
         """Run protocol method ``method``; raises :class:`RpcError` for bad input."""
@@ -112,8 +127,8 @@ class XiCore:
             raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
         if params is None:
             params = {}
-        if not isinstance(params, (dict, list)):
-            raise RpcError(INVALID_PARAMS, "params must be an object or an array")
+        if not isinstance(params, dict):
+            raise RpcError(INVALID_PARAMS, "params must be an object")
         try:
             return handler(params)
         except RpcError:
@@ -130,7 +145,7 @@ class XiCore:
     def _view_ref(self, params: Any) -> tuple[str, Ref]:
         view_id = params.get("view_id") if isinstance(params, dict) else None
         if not isinstance(view_id, str):
-            raise RpcError(INVALID_PARAMS, "missing view_id")
+            raise RpcError(INVALID_PARAMS, "missing view_id" if view_id is None else "view_id must be a string")
         ref = self.views.get(view_id)
         if ref is None:
             raise RpcError(INVALID_PARAMS, f"no view {view_id!r}")
@@ -142,7 +157,7 @@ class XiCore:
         self.send("available_themes", {"themes": list(THEMES)})
         self.send("available_languages", {"languages": list(LANGUAGES)})
 
-    def rpc_new_view(self, params: Any) -> str:
+    def rpc_new_view(self, params: Any) -> Answer:
         path = params.get("file_path") if isinstance(params, dict) else None
         if path is not None and not isinstance(path, str):
             raise RpcError(INVALID_PARAMS, "file_path must be a string")
@@ -158,8 +173,8 @@ class XiCore:
                 self._buffer_views[ref] = set()
             self._buffer_views[ref].add(view_id)
             self.views[view_id] = ref
-        ref.ask("add_view", view_id)
-        return view_id
+        # the view's first notifications come from add_view: told once the id is on its way
+        return Answer(view_id, lambda: ref.tell("add_view", view_id))
 
     def rpc_close_view(self, params: Any) -> None:
         view_id, ref = self._view_ref(params)
@@ -179,8 +194,9 @@ class XiCore:
     def rpc_save(self, params: Any) -> None:
         _, ref = self._view_ref(params)
         path = params.get("file_path")
-        if path is not None and not isinstance(path, str):
-            raise RpcError(INVALID_PARAMS, "file_path must be a string")
+        if not isinstance(path, str) or not path:
+            raise RpcError(INVALID_PARAMS, "missing parameter 'file_path'" if path is None
+                           else "file_path must be a non-empty string")
         ref.ask("save", path)
         if path:
             key = os.path.abspath(path)
@@ -207,10 +223,7 @@ class XiCore:
         if unknown:
             raise RpcError(INVALID_PARAMS, f"unknown settings: {', '.join(unknown)}")
         for key, value in changes.items():
-            if type(value) is not type(DEFAULT_CONFIG[key]) and not (
-                    isinstance(value, (int, float)) and isinstance(DEFAULT_CONFIG[key], (int, float))
-                    and not isinstance(value, bool)):
-                raise RpcError(INVALID_PARAMS, f"setting {key} has the wrong type")
+            check_setting(key, value)
         if domain == "general" or (isinstance(domain, dict) and "syntax" in domain):
             self.config.update(changes)
             targets = set(self._buffer_views)
@@ -233,6 +246,7 @@ class XiCore:
         method = params.get("method")
         if not isinstance(method, str):
             raise RpcError(INVALID_PARAMS, "edit needs a method")
+        check_edit_params(method, params.get("params"))
         answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def resolve(reply: Any) -> None:

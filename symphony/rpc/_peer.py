@@ -6,15 +6,21 @@ speaks on stdio. Messages may omit ``"jsonrpc": "2.0"`` (xi's frontends do); our
 
 Invariants:
 
-- Bad input never stops the peer: a line that is not JSON is answered with a parse error
-  (-32700, ``id: null``); valid JSON that is not a request, notification or response is
+- Only strict JSON goes in or out: a line that is not JSON (including ``NaN``,
+  ``Infinity`` and numbers too large for a double, such as ``1e999``) is answered with a
+  parse error (-32700, ``id: null``), and nothing we write holds them. Every line we write
+  is valid UTF-8: a string with a lone surrogate (``"\\ud800"``) is refused where it comes in
+  (-32600 in an id or a method name, -32602 in params).
+- Bad input never stops the peer: valid JSON that is not a request, notification or response is
   answered with -32600 when it has an id, else dropped; an unknown method with an id gets
   -32601; a handler raising :class:`RpcError` answers with that error (``INVALID_PARAMS``
   -32602 for bad parameters); any other exception becomes -32603 for a request and is
   logged for a notification. The reader goes on with the next line either way.
 - Incoming messages are handled one at a time, in arrival order, on the reader thread
-  (``serve`` or the thread ``start`` makes); a handler may return a
-  ``concurrent.futures.Future`` to answer later, from any thread.
+  (``serve`` or the thread ``start`` makes), or on the thread that calls ``handle_line``
+  (a peer made without a reader is fed that way); a handler may return a
+  ``concurrent.futures.Future`` to answer later, from any thread, or an :class:`Answer`
+  whose ``then`` runs once the response is queued (side effects that must follow it).
 - Outgoing messages are queued and written by one writer thread; everything queued while
   it was writing goes out in one ``write`` + ``flush`` (batched writes), in queue order.
   ``send_*`` never blocks on the stream and is safe from any thread.
@@ -38,6 +44,7 @@ __all__ = [
     "INVALID_REQUEST",
     "METHOD_NOT_FOUND",
     "PARSE_ERROR",
+    "Answer",
     "Handler",
     "Peer",
 ]
@@ -67,7 +74,59 @@ class Handler(Protocol):
     def handle_notification(self, method: str, params: Any) -> None: ...
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+def _reject_notification(handler: Any, method: str, error: RpcError) -> None:
+    """Tell the handler a notification was refused before it ran (its ``reject_notification``,
+    if it has one: xi's core sends an ``alert``)."""
+    reject = getattr(handler, "reject_notification", None)
+    if reject is not None:
+        reject(method, error)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False).encode
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value - value != 0.0:  # inf (and nan, which JSON cannot spell)
+        raise ValueError(f"{text} is too large for a double")
+    return value
+
+
+#: ``json.loads`` for the wire: JSON as RFC 8259 has it, without Python's extensions.
+_loads = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite).decode
+
+
+def has_lone_surrogate(value: Any) -> bool:
+    """Whether ``value`` (a decoded JSON value) holds a string with an unpaired surrogate,
+    which no UTF-8 file or stream can carry (JSON's ``"\\ud800"`` escape makes one)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
+class Answer:
+    """What a request handler returns to answer with ``result`` and then run ``then()``
+    (on the reader thread, once the response is queued): for side effects the other side
+    must see after the answer, as xi's ``new_view`` result precedes the view's first
+    notifications. A handler called for a notification runs ``then()`` as well."""
+
+    __slots__ = ("result", "then")
+
+    def __init__(self, result: Any, then: Callable[[], None]) -> None:
+        self.result = result
+        self.then = then
 
 
 class Peer:
@@ -76,10 +135,11 @@ class Peer:
     ``reader`` and ``writer`` are binary streams (``sys.stdin.buffer``, a socket's
     ``makefile("rb")``, a pipe). Call :meth:`start` to read on a thread of its own, or
     :meth:`serve` to read on the calling thread until end of input; :meth:`close` stops the
-    writer after flushing what is queued.
+    writer after flushing what is queued. With ``reader=None`` the input is pushed
+    instead: :meth:`handle_line` for each line, :meth:`end_input` when there is no more.
     """
 
-    def __init__(self, reader: IO[bytes], writer: IO[bytes], handler: Handler, *, name: str = "rpc") -> None:
+    def __init__(self, reader: IO[bytes] | None, writer: IO[bytes], handler: Handler, *, name: str = "rpc") -> None:
         self._reader = reader
         self._writer = writer
         self.handler = handler
@@ -92,6 +152,7 @@ class Peer:
         self._closed = False
         self._write_failed = False
         self._reader_thread: threading.Thread | None = None
+        self._surrogates = False
         self._writer_thread = threading.Thread(target=self._write_loop, name=f"{name}-writer", daemon=True)
         self._writer_thread.start()
         #: Called once when input ends (EOF or a read error).
@@ -132,8 +193,8 @@ class Peer:
 
     def _queue(self, msg: dict[str, Any]) -> None:
         try:
-            line = _dumps(msg).encode("utf-8", "surrogatepass") + b"\n"
-        except (TypeError, ValueError) as exc:  # a handler returned something not JSON
+            line = _dumps(msg).encode("utf-8") + b"\n"
+        except (TypeError, ValueError) as exc:  # not JSON (NaN, an object), or not UTF-8
             logger.error("%s: cannot encode %r: %s", self.name, msg.get("method", msg.get("id")), exc)
             if "result" in msg:
                 line = _dumps({"jsonrpc": "2.0", "id": msg["id"],
@@ -178,6 +239,8 @@ class Peer:
 
     def serve(self) -> None:
         """Read and dispatch lines until end of input, on the calling thread."""
+        if self._reader is None:
+            raise TypeError("this peer has no reader: feed it with handle_line()")
         try:
             while True:
                 try:
@@ -193,12 +256,16 @@ class Peer:
                     continue
                 self.handle_line(line)
         finally:
-            self._fail_pending(RpcError(INTERNAL_ERROR, "connection closed"))
-            if self.on_eof is not None:
-                try:
-                    self.on_eof()
-                except Exception:  # noqa: BLE001 - a hook must not break shutdown
-                    logger.exception("%s: on_eof failed", self.name)
+            self.end_input()
+
+    def end_input(self) -> None:
+        """Input is over: requests still waiting for an answer fail, ``on_eof`` runs."""
+        self._fail_pending(RpcError(INTERNAL_ERROR, "connection closed"))
+        if self.on_eof is not None:
+            try:
+                self.on_eof()
+            except Exception:  # noqa: BLE001 - a hook must not break shutdown
+                logger.exception("%s: on_eof failed", self.name)
 
     def handle_line(self, line: bytes | str) -> None:
         """Handle one line of input as if it had been read (blank lines are ignored)."""
@@ -213,10 +280,12 @@ class Peer:
         if not text.strip():
             return
         try:
-            msg = json.loads(text)
+            msg = _loads(text)
         except (ValueError, RecursionError) as exc:
             self.send_error(None, RpcError(PARSE_ERROR, f"parse error: {exc}"))
             return
+        # In a line that decoded as strict UTF-8 only an escape can make a lone surrogate.
+        self._surrogates = "\\u" in text or not isinstance(line, bytes)
         if isinstance(msg, list):  # a JSON-RPC batch: answered message by message
             if not msg:
                 self.send_error(None, RpcError(INVALID_REQUEST, "empty batch"))
@@ -235,6 +304,9 @@ class Peer:
             self.send_error(None, RpcError(INVALID_REQUEST, "id must be a string, number or null"))
             return
         method = msg.get("method")
+        if self._surrogates and (has_lone_surrogate(request_id) or has_lone_surrogate(method)):
+            self.send_error(None, RpcError(INVALID_REQUEST, "id or method holds a lone surrogate (not UTF-8)"))
+            return
         if method is None:
             if has_id and ("result" in msg or "error" in msg):
                 self._on_response(msg)
@@ -248,6 +320,14 @@ class Peer:
                 self.send_error(request_id, RpcError(INVALID_REQUEST, "method must be a string"))
             return
         params = msg.get("params")
+        if self._surrogates and has_lone_surrogate(params):
+            error = RpcError(INVALID_PARAMS, "params hold a lone surrogate: text must be valid Unicode "
+                                             "(a \\ud800-\\udfff escape must be half of a pair)")
+            if has_id:
+                self.send_error(request_id, error)
+            else:
+                _reject_notification(self.handler, method, error)
+            return
         if has_id:
             self._on_request(request_id, method, params)
         else:
@@ -270,6 +350,12 @@ class Peer:
             return
         if isinstance(result, concurrent.futures.Future):
             result.add_done_callback(lambda f: self._answer_later(request_id, f))
+        elif isinstance(result, Answer):
+            self.send_result(request_id, result.result)
+            try:
+                result.then()
+            except Exception:  # noqa: BLE001 - answered already; the failure is logged
+                logger.exception("%s: what follows the answer to %s failed", self.name, method)
         else:
             self.send_result(request_id, result)
 

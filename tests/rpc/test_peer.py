@@ -176,3 +176,73 @@ def test_eof_fails_pending_requests(no_leaked_threads):
     peer.close()
     reader.close()
     peer._writer.close()
+
+
+class Lines:
+    """A writer that keeps what a peer writes."""
+
+    def __init__(self) -> None:
+        self.data = b""
+        self.cond = threading.Condition()
+
+    def write(self, data: bytes) -> None:
+        with self.cond:
+            self.data += data
+            self.cond.notify_all()
+
+    def flush(self) -> None:
+        pass
+
+    def wait_lines(self, n: int) -> list[dict]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: self.data.count(b"\n") >= n, 30)
+            return [json.loads(line) for line in self.data.splitlines()]
+
+
+def test_a_pushed_peer_answers_before_what_follows_the_answer():
+    """``Answer(result, then)``: the response is queued before ``then`` runs (xi's new_view order)."""
+    from symphony.rpc import Answer
+
+    out = Lines()
+
+    class Handler:
+        def handle_request(self, method, params):
+            return Answer("view-1", lambda: peer.send_notification("update", {"view_id": "view-1"}))
+
+        def handle_notification(self, method, params):
+            pass
+
+    peer = Peer(None, out, Handler(), name="pushed")
+    try:
+        peer.handle_line(b'{"id": 7, "method": "new_view"}\n')
+        first, second = out.wait_lines(2)
+        assert first["id"] == 7 and first["result"] == "view-1"
+        assert second["method"] == "update"
+        with pytest.raises(TypeError):
+            peer.serve()  # no reader: input is pushed
+    finally:
+        peer.close()
+
+
+def test_nothing_written_is_outside_strict_json():
+    out = Lines()
+
+    class Handler:
+        def handle_request(self, method, params):
+            return float("nan") if method == "nan" else "\ud800"
+
+        def handle_notification(self, method, params):
+            pass
+
+    peer = Peer(None, out, Handler(), name="strict")
+    try:
+        peer.handle_line(b'{"id": 1, "method": "nan"}')
+        peer.handle_line(b'{"id": 2, "method": "surrogate"}')
+        peer.handle_line('{"id": 3, "method": "x", "params": ["\ud800"]}')  # a str line: checked too
+        peer.handle_line(b'{"id": "\\ud800", "method": "x"}')
+        answers = out.wait_lines(4)
+        assert [a.get("id") for a in answers] == [1, 2, 3, None]
+        assert [a["error"]["code"] for a in answers] == [-32603, -32603, -32602, -32600]
+        out.data.decode("utf-8")  # every byte written is UTF-8
+    finally:
+        peer.close()

@@ -295,6 +295,7 @@ def test_spaces_detected(xi, tmp_path):
     path = tmp_path / "spaces.py"
     path.write_text("def f():\n  if x:\n    return 1\n")
     v = xi.new_view(str(path))
+    xi.contents(v)  # the view's config_changed follows new_view's result: wait for it
     changes = xi.last("config_changed")["changes"]
     assert changes["translate_tabs_to_spaces"] is True and changes["tab_size"] == 2
     xi.edit(v, "move_to_end_of_document")
@@ -447,31 +448,6 @@ def test_paste_one_line_per_cursor_and_click(xi):
     xi.sync_check(v, "a1\nb2\nc3")
     xi.edit(v, "click", [1, 0, 0, 2])  # double click selects the word
     assert xi.edit_request(v, "copy") == "b2"
-
-
-def test_listen_on_tcp(tmp_path):
-    import socket
-    import subprocess
-    import sys
-
-    from .xi_client import ROOT
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.Popen([sys.executable, "-m", "symphony", "serve", "--listen", "tcp://127.0.0.1:0"],
-                            stderr=subprocess.PIPE, env=env)
-    try:
-        line = proc.stderr.readline().decode()
-        port = int(line.rsplit(",", 1)[1].strip(" )\n"))
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn, \
-                conn.makefile("rwb") as stream:
-            stream.write(b'not json\n{"id": 1, "method": "new_view", "params": {}}\n')
-            stream.flush()
-            answers = [json.loads(stream.readline()) for _ in range(5)]
-            assert answers[0]["error"]["code"] == -32700
-            assert {"id": 1, "result": "view-id-1", "jsonrpc": "2.0"} in answers
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stderr.close()
 
 
 def test_moving_the_caret_sends_no_text(xi):

@@ -18,6 +18,22 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def strict_loads(raw: bytes | str) -> Any:
+    """``json.loads`` that refuses what JSON does not have (``NaN``, ``Infinity``, ``1e999``)."""
+    return json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+
+
 @dataclass
 class Line:
     text: str
@@ -108,6 +124,8 @@ class XiClient:
         self.char_width_px = 8.0
         self.responses: dict[Any, queue.Queue[dict[str, Any]]] = {}
         self.errors: list[dict[str, Any]] = []  # error responses with id null
+        self.log: list[dict[str, Any]] = []  # every message from the core, in arrival order
+        self.bad_lines: list[bytes] = []  # output lines that are not strict JSON
         self.scroll_to: dict[str, tuple[int, int]] = {}
         self.pristine: dict[str, bool] = {}
         self._next = 0
@@ -120,7 +138,12 @@ class XiClient:
 
     def _read(self) -> None:
         for raw in self.proc.stdout:
-            msg = json.loads(raw)
+            try:
+                msg = strict_loads(raw)
+            except ValueError:
+                self.bad_lines.append(raw)
+                continue
+            self.log.append(msg)
             if "method" in msg and "id" in msg:  # a request from the core
                 self.requests.append(msg)
                 result = self.char_width_px if msg["method"] == "measure_width" else None

@@ -114,10 +114,18 @@ def load_file(path: str) -> tuple[Rope, FileInfo]:
 
 
 def save_file(path: str, text: str, *, crlf: bool = False, bom: bool = False) -> os.stat_result:
-    """Write ``text`` to ``path`` atomically (temp file, fsync, rename), keeping its mode."""
+    """Write ``text`` to ``path`` atomically (temp file, fsync, rename), keeping its mode.
+
+    Raises :class:`FileEncodingError` (writing nothing) for text UTF-8 cannot encode (a lone
+    surrogate): every file we write reads back."""
     if crlf:
         text = text.replace("\n", "\r\n")
-    data = text.encode("utf-8", "surrogatepass")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: the bytes would not read back
+        raise FileEncodingError(f"cannot save {path}: the text holds a lone surrogate at character "
+                                f"{exc.start}, which UTF-8 cannot encode; nothing was written",
+                                path=path, position=exc.start) from None
     if bom:
         data = _BOM8 + data
     directory = os.path.dirname(os.path.abspath(path)) or "."
