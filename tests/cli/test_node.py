@@ -36,7 +36,7 @@ def test_a_port_that_is_not_a_number():
 @pytest.mark.parametrize("scheme", ["unix", "ipc"])
 def test_a_socket_in_a_missing_directory(tmp_path, scheme):
     address = f"{scheme}://{tmp_path}/no/such/dir/node.sock"
-    one_line_error(node("--listen", address), "node", f"cannot listen on {address}", "No such file")
+    one_line_error(node("--listen", address), "node", f"cannot listen on {address}", "no such directory")
 
 
 @pytest.mark.parametrize("spec, needles", [
