@@ -58,6 +58,7 @@ from ._frames import (
     Framer,
     error_from_payload,
     error_payload,
+    node_nonces,
 )
 
 __all__ = ["LinkedTransport", "Peer", "PeerTarget"]
@@ -199,7 +200,9 @@ class LinkedTransport(Transport):
         if overflow not in ("raise", "block"):
             raise ValueError("overflow must be 'raise' or 'block'")
         self.counters = Counters()
-        self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters)
+        # One nonce window per node, whichever of its transports a packet comes in by.
+        self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters,
+                             nonces=node_nonces(host, replay_window))
         self.max_frame = int(max_frame)
         #: Largest encoded message that still fits a packet with its framing.
         self._entry_limit = self.max_frame - 256
