@@ -184,7 +184,9 @@ class LinkedTransport(Transport):
     the I/O thread, default True: no thread hand-off; an actor earns it by answering three
     asks in a row within ``inline_budget`` s, default 0.005, loses it when it is slower
     there, and after three such times, or once it asks another node without waiting from
-    there, never runs there again).
+    there, never runs there again), ``frame_timeout`` (s, default 10: a connection whose
+    frame has not arrived whole that long after it began is dropped, so a stalled peer cannot
+    hold a buffer or a socket for ever).
     """
 
     #: Whether ``_sync_ask`` is implemented (an ask can run on the caller's own socket).
@@ -195,7 +197,7 @@ class LinkedTransport(Transport):
                  heartbeat_timeout: float | None = None, max_pending: int = 100_000,
                  overflow: str = "raise", max_queued: int = 100_000, hwm: int = 100_000, batch: int = 512,
                  linger: float = 1.0, inline: bool = True, inline_budget: float = 0.005,
-                 **options: Any) -> None:
+                 frame_timeout: float = 10.0, **options: Any) -> None:
         super().__init__(host, secret=secret, insecure=insecure, **options)
         if overflow not in ("raise", "block"):
             raise ValueError("overflow must be 'raise' or 'block'")
@@ -204,6 +206,9 @@ class LinkedTransport(Transport):
         self.framer = Framer(secret, replay_window=replay_window, max_frame=max_frame, counters=self.counters,
                              nonces=node_nonces(host, replay_window))
         self.max_frame = int(max_frame)
+        if not frame_timeout > 0:
+            raise ValueError("frame_timeout must be a number of seconds > 0")
+        self.frame_timeout = float(frame_timeout)
         #: Largest encoded message that still fits a packet with its framing.
         self._entry_limit = self.max_frame - 256
         self.heartbeat = float(heartbeat)
@@ -551,12 +556,13 @@ class LinkedTransport(Transport):
             if prefixes:
                 self._outbox.append((peer, SUB, None, [prefixes, True]))
 
-    def _on_packet(self, origin: Any, packet: bytes) -> None:
+    def _on_packet(self, origin: Any, packet: bytes) -> bool:
         """Handle one packet that arrived from ``origin`` (a ``Peer`` for replies on an
-        outgoing link, else the subclass's inbound origin)."""
+        outgoing link, else the subclass's inbound origin). False if it was dropped unopened
+        (bad signature, replay, garbage): then ``origin`` has not proved who it is."""
         entries = self.framer.open(packet)
         if entries is None:
-            return
+            return False
         counters = self.counters
         counters["packets_received"] += 1
         if origin.__class__ is Peer:
@@ -636,6 +642,7 @@ class LinkedTransport(Transport):
             except Exception:  # noqa: BLE001 - a bad entry must not stop the loop
                 counters.bump("malformed")
                 logger.exception("dropped an entry from %r", origin)
+        return True
 
     def _on_reply(self, op: int, correlation: Any, data: Any) -> None:
         if correlation.__class__ is not bytes or len(correlation) != 16 or data.__class__ is not bytes:
