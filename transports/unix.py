@@ -31,7 +31,7 @@ from typing import Any
 from symphony.errors import DeliveryError
 
 from ._engine import LinkedTransport, Peer
-from ._frames import FrameError, StreamDecoder, pack_stream
+from ._frames import DEFAULT_MAX_FRAME, FrameError, StreamDecoder, pack_stream
 
 __all__ = ["UnixTransport"]
 
@@ -143,13 +143,12 @@ class UnixTransport(LinkedTransport):
         self._partial: set[_Conn] = set()
         self._unverified_held = 0
         self._next_sweep = 0.0
-        self._unverified_bound = unverified_buffer
+        max_frame = int(options.get("max_frame", DEFAULT_MAX_FRAME))
+        self.unverified_buffer = int(unverified_buffer if unverified_buffer is not None
+                                     else max(32 * 1024 * 1024, max_frame))
         self._sync_channels: list[_SyncChannel] = []
         self._sync_lock = threading.Lock()
         super().__init__(host, **options)
-        if self._unverified_bound is None:
-            self._unverified_bound = max(32 * 1024 * 1024, self.max_frame)
-        self.unverified_buffer = int(self._unverified_bound)
 
     # -- I/O thread -------------------------------------------------------------------------
 
