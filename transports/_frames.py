@@ -23,6 +23,8 @@ packets whose signature is bad or missing, never decoding them further. It then 
 packet whose nonce it has already seen within ``replay_window`` seconds, or whose
 timestamp is outside that window (too old, or too far ahead): a replayed packet is
 dropped and counted. Clocks of nodes sharing a secret must agree within the window.
+A node keeps one ``NonceWindow`` for all its transports (``node_nonces``): a packet handled
+over ``unix`` is a replay over ``tcp``.
 
 On a byte stream (``unix://``) a packet is framed as a big-endian ``u32 length`` and the
 packet; a length above ``max_frame`` means the peer is broken or hostile, and its
@@ -32,7 +34,9 @@ connection is closed.
 from __future__ import annotations
 
 import struct
+import threading
 import traceback
+import weakref
 from typing import Any
 
 from symphony import _twins
@@ -42,8 +46,8 @@ from ._counters import Counters
 
 __all__ = [
     "ASK", "FAIL", "PING", "PONG", "PUB", "REPLY", "SUB", "TELL",
-    "DEFAULT_MAX_FRAME", "Counters", "FrameError", "Framer", "StreamDecoder", "error_from_payload",
-    "error_payload", "hmac_sha256", "pack_stream",
+    "DEFAULT_MAX_FRAME", "Counters", "FrameError", "Framer", "NonceWindow", "StreamDecoder", "error_from_payload",
+    "error_payload", "hmac_sha256", "node_nonces", "pack_stream",
 ]
 
 TELL, ASK, REPLY, PING, PONG, SUB, PUB, FAIL = range(8)
@@ -53,8 +57,28 @@ _U32 = struct.Struct(">I")
 #: Sealing and opening packets: compiled when built, else the pure twin (``_sealing_py``).
 _sealing = _twins.load("symphony.transports._sealing")
 Framer = _sealing.Framer
+NonceWindow = _sealing.NonceWindow
 hmac_sha256 = _sealing.hmac_sha256
 DEFAULT_MAX_FRAME: int = _sealing.DEFAULT_MAX_FRAME
+
+
+_NODE_NONCES: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_NODE_NONCES_LOCK = threading.Lock()
+
+
+def node_nonces(host: Any, window: float) -> Any:
+    """The ``NonceWindow`` every transport of node ``host`` checks nonces in (made on first
+    use, kept while the node lives), remembering nonces for at least ``window`` s."""
+    with _NODE_NONCES_LOCK:
+        try:
+            nonces = _NODE_NONCES.get(host)
+        except TypeError:  # a host that cannot be weakly referenced: a window of its own
+            return NonceWindow(window)
+        if nonces is None:
+            nonces = _NODE_NONCES[host] = NonceWindow(window)
+        else:
+            nonces.widen(window)
+        return nonces
 
 
 class FrameError(ValueError):

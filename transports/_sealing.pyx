@@ -9,14 +9,12 @@ replay check are C; the hashing is still the hashlib objects' (OpenSSL's SHA-256
 """
 
 import os
-import threading
-from collections import deque
 
 import msgpack
 
-from symphony.transports._counters import Counters
+from ._counters import Counters
 # _FRAMERS: every Framer of either twin, reseeded by the one at-fork hook in _sealing_py.
-from symphony.transports._sealing_py import _FRAMERS, DEFAULT_MAX_FRAME, forget_old_nonces, hmac_sha256, key_pads
+from ._sealing_py import _FRAMERS, DEFAULT_MAX_FRAME, NonceWindow, hmac_sha256, key_pads
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_SetDefault
@@ -34,9 +32,9 @@ cdef extern from "<time.h>" nogil:
     int clock_gettime(int clk_id, timespec *tp)
     int CLOCK_REALTIME
 
-__all__ = ["DEFAULT_MAX_FRAME", "Framer", "hmac_sha256"]
+__all__ = ["DEFAULT_MAX_FRAME", "Framer", "NonceWindow", "hmac_sha256"]
 
-public_api = ["DEFAULT_MAX_FRAME", "Framer", "hmac_sha256"]
+public_api = ["DEFAULT_MAX_FRAME", "Framer", "NonceWindow", "hmac_sha256"]
 
 cdef object _Packer = msgpack.Packer
 cdef object _unpackb = msgpack.unpackb
@@ -79,28 +77,37 @@ cdef inline double _get_f64(const unsigned char* p) noexcept:
 
 cdef class Framer:
     """Seals entries into packets and opens packets back into entries, with signing and
-    replay protection when a ``secret`` is given. Counts what it drops in ``counters``."""
+    replay protection when a ``secret`` is given. Counts what it drops in ``counters``.
+
+    ``nonces`` is the ``NonceWindow`` to check and record nonces in (shared by every framer
+    of a node); by default the framer has one of its own.
+    """
 
     cdef readonly object secret
+    cdef readonly object nonces
     cdef public double replay_window
     cdef public Py_ssize_t max_frame
     cdef public object counters
     cdef public dict _seen
     cdef public object _seen_order
-    cdef object _lock
     cdef object _inner
     cdef object _outer
     cdef uint64_t _state
     cdef object __weakref__
 
-    def __init__(self, secret, *, replay_window=60.0, max_frame=DEFAULT_MAX_FRAME, counters=None):
+    def __init__(self, secret, *, replay_window=60.0, max_frame=DEFAULT_MAX_FRAME, counters=None,
+                 nonces=None):
         self.secret = secret
         self.replay_window = float(replay_window)
         self.max_frame = int(max_frame)
         self.counters = counters if counters is not None else Counters()
-        self._seen = {}
-        self._seen_order = deque()
-        self._lock = threading.Lock()
+        if nonces is None:
+            nonces = NonceWindow(self.replay_window)
+        else:
+            nonces.widen(self.replay_window)
+        self.nonces = nonces
+        self._seen = nonces.seen
+        self._seen_order = nonces.order
         self._inner = None
         self._outer = None
         if secret is not None:
@@ -202,4 +209,4 @@ cdef class Framer:
 
     def _forget_old(self, double now):
         """Forget nonces that can no longer be replayed (every 1,024 packets)."""
-        forget_old_nonces(self._seen, self._seen_order, self._lock, now, self.replay_window)
+        self.nonces.forget_old(now)

@@ -22,9 +22,9 @@ import msgpack
 
 from ._counters import Counters
 
-__all__ = ["DEFAULT_MAX_FRAME", "Framer", "forget_old_nonces", "hmac_sha256", "key_pads"]
+__all__ = ["DEFAULT_MAX_FRAME", "Framer", "NonceWindow", "forget_old_nonces", "hmac_sha256", "key_pads"]
 
-public_api = ["DEFAULT_MAX_FRAME", "Framer", "hmac_sha256"]
+public_api = ["DEFAULT_MAX_FRAME", "Framer", "NonceWindow", "hmac_sha256"]
 
 #: Default largest packet accepted (bytes); larger ones are dropped and counted.
 DEFAULT_MAX_FRAME = 16 * 1024 * 1024
@@ -68,19 +68,56 @@ def hmac_sha256(secret: bytes) -> Callable[[bytes | memoryview], bytes]:
     return sign
 
 
+class NonceWindow:
+    """The nonces a receiver has accepted within the replay window, shared by every
+    ``Framer`` that opens packets for one node: a packet accepted by one of them is a
+    replay to all the others (a node's unix and tcp transports are two framers, one window).
+
+    ``seen`` maps nonce to arrival time and ``order`` lists ``(arrival, nonce)`` oldest
+    first, for pruning; ``window`` is the longest replay window of the framers sharing it
+    (a nonce is remembered for as long as the most patient of them could accept it).
+    """
+
+    __slots__ = ("seen", "order", "lock", "window")
+
+    def __init__(self, window: float = 60.0) -> None:
+        self.seen: dict[int, float] = {}
+        self.order: deque[tuple[float, int]] = deque()
+        self.lock = threading.Lock()
+        self.window = float(window)
+
+    def widen(self, window: float) -> None:
+        """Remember nonces for at least ``window`` s (a framer with that window joined)."""
+        if window > self.window:
+            self.window = float(window)
+
+    def forget_old(self, now: float) -> None:
+        """Forget nonces that can no longer be replayed to any framer sharing this window."""
+        forget_old_nonces(self.seen, self.order, self.lock, now, self.window)
+
+
 class Framer:
     """Seals entries into packets and opens packets back into entries, with signing and
-    replay protection when a ``secret`` is given. Counts what it drops in ``counters``."""
+    replay protection when a ``secret`` is given. Counts what it drops in ``counters``.
+
+    ``nonces`` is the ``NonceWindow`` to check and record nonces in (shared by every framer
+    of a node); by default the framer has one of its own.
+    """
 
     def __init__(self, secret: bytes | None, *, replay_window: float = 60.0,
-                 max_frame: int = DEFAULT_MAX_FRAME, counters: Counters | None = None) -> None:
+                 max_frame: int = DEFAULT_MAX_FRAME, counters: Counters | None = None,
+                 nonces: NonceWindow | None = None) -> None:
         self.secret = secret
         self.replay_window = float(replay_window)
         self.max_frame = int(max_frame)
         self.counters = counters if counters is not None else Counters()
-        self._seen: dict[int, float] = {}
-        self._seen_order: deque[tuple[float, int]] = deque()
-        self._lock = threading.Lock()
+        if nonces is None:
+            nonces = NonceWindow(self.replay_window)
+        else:
+            nonces.widen(self.replay_window)
+        self.nonces = nonces
+        self._seen = nonces.seen
+        self._seen_order = nonces.order
         self._nonce = random.Random(_urandom(32)).getrandbits
         self._sign = None if secret is None else hmac_sha256(secret)
         _FRAMERS.add(self)
@@ -139,7 +176,7 @@ class Framer:
 
     def _forget_old(self, now: float) -> None:
         """Forget nonces that can no longer be replayed (every 1,024 packets)."""
-        forget_old_nonces(self._seen, self._seen_order, self._lock, now, self.replay_window)
+        self.nonces.forget_old(now)
 
 
 def forget_old_nonces(seen: dict[int, float], order: deque[tuple[float, int]], lock: threading.Lock,

@@ -7,6 +7,14 @@ the packet (see ``_frames``). A connection that sends a length over ``max_frame`
 garbage or a truncated packet is closed and counted; every other connection goes on.
 A peer that goes away fails the asks waiting on it at once (``DeliveryError``); the next
 message to it reconnects.
+
+Memory a peer can pin: a connection is *unverified* until one of its packets has opened
+(signature, replay and shape checked). What unverified connections hold of unfinished
+frames counts against one total, ``unverified_buffer`` (bytes, default the larger of
+32 MiB and ``max_frame``); past it, the unverified connection holding most is dropped and
+counted (``unverified_overflow``). A frame that has not arrived whole ``frame_timeout``
+seconds after it began drops its connection (``frame_timeouts``), verified or not.
+``stats()["unverified_buffered"]`` is the total held now.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 from symphony.errors import DeliveryError
 
 from ._engine import LinkedTransport, Peer
-from ._frames import FrameError, StreamDecoder, pack_stream
+from ._frames import DEFAULT_MAX_FRAME, FrameError, StreamDecoder, pack_stream
 
 __all__ = ["UnixTransport"]
 
@@ -42,7 +50,8 @@ def _path_of(uri: str) -> str:
 class _Conn:
     """One stream connection owned by the I/O thread (inbound, or a peer's outgoing one)."""
 
-    __slots__ = ("sock", "decoder", "wbuf", "peer", "events", "__weakref__")
+    __slots__ = ("sock", "decoder", "wbuf", "peer", "events", "verified", "held", "frame_began",
+                 "__weakref__")
 
     def __init__(self, sock: socket.socket, max_frame: int, peer: Peer | None) -> None:
         self.sock = sock
@@ -50,6 +59,12 @@ class _Conn:
         self.wbuf = bytearray()
         self.peer = peer
         self.events = _READ
+        #: Set once a packet from this connection has opened: it proved who it is.
+        self.verified = False
+        #: Bytes of an unfinished frame this (unverified) connection counts in the total.
+        self.held = 0
+        #: When the unfinished frame began arriving (monotonic), None when there is none.
+        self.frame_began: float | None = None
 
 
 class _SyncChannel:
@@ -121,9 +136,16 @@ class UnixTransport(LinkedTransport):
     schemes = ("unix",)
     sync_asks = True
 
-    def __init__(self, host: Any, **options: Any) -> None:
+    def __init__(self, host: Any, *, unverified_buffer: int | None = None, **options: Any) -> None:
         self._listeners: dict[socket.socket, str] = {}
         self._conns: dict[socket.socket, _Conn] = {}
+        #: Connections with an unfinished frame, and the total unverified ones hold.
+        self._partial: set[_Conn] = set()
+        self._unverified_held = 0
+        self._next_sweep = 0.0
+        max_frame = int(options.get("max_frame", DEFAULT_MAX_FRAME))
+        self.unverified_buffer = int(unverified_buffer if unverified_buffer is not None
+                                     else max(32 * 1024 * 1024, max_frame))
         self._sync_channels: list[_SyncChannel] = []
         self._sync_lock = threading.Lock()
         super().__init__(host, **options)
@@ -177,6 +199,9 @@ class UnixTransport(LinkedTransport):
             pass
         sock.close()
         self.counters.bump(reason)
+        self._partial.discard(conn)
+        self._unverified_held -= conn.held
+        conn.held = 0
         if conn.wbuf:
             self.counters.bump("dropped_unsent")
         self._inbound_subs.pop(conn, None)
@@ -204,6 +229,11 @@ class UnixTransport(LinkedTransport):
         return conn
 
     def _io_poll(self, timeout: float) -> None:
+        if self._partial:
+            now = _mono()
+            if now >= self._next_sweep:
+                self._sweep(now)
+            timeout = min(timeout, max(self._next_sweep - now, 0.0))
         for key, events in self._sel.select(timeout):
             data = key.data
             if data is None:
@@ -242,15 +272,57 @@ class UnixTransport(LinkedTransport):
                 self.counters.bump("truncated")
             self._drop_conn(conn, "disconnects")
             return
+        decoder = conn.decoder
         try:
-            packets = conn.decoder.feed(data)
+            packets = decoder.feed(data)
         except FrameError:
             self.counters.bump("malformed")
             self._drop_conn(conn, "bad_streams")
             return
-        origin: Any = conn.peer if conn.peer is not None else conn
-        for packet in packets:
-            self._on_packet(origin, packet)
+        if packets:
+            origin: Any = conn.peer if conn.peer is not None else conn
+            for packet in packets:
+                if self._on_packet(origin, packet):
+                    conn.verified = True
+            if conn.sock not in self._conns:
+                return
+        if packets or decoder.buffered or conn.frame_began is not None:
+            self._account(conn, packets)
+
+    def _account(self, conn: _Conn, completed: list[bytes]) -> None:
+        """Track ``conn``'s unfinished frame: when it began, and what it counts in the total
+        held by unverified connections (dropping the largest holders past the bound)."""
+        buffered = conn.decoder.buffered
+        if not buffered:
+            conn.frame_began = None
+            self._partial.discard(conn)
+        elif completed or conn.frame_began is None:
+            conn.frame_began = _mono()
+            if not self._partial:
+                self._next_sweep = conn.frame_began + self.frame_timeout
+            self._partial.add(conn)
+        held = 0 if conn.verified else buffered
+        if held != conn.held:
+            self._unverified_held += held - conn.held
+            conn.held = held
+            if self._unverified_held > self.unverified_buffer:
+                self._shed()
+
+    def _shed(self) -> None:
+        """Drop the unverified connections holding most until the total is within the bound."""
+        while self._unverified_held > self.unverified_buffer:
+            holders = [c for c in self._partial if c.held]
+            if not holders:
+                return
+            self._drop_conn(max(holders, key=lambda c: c.held), "unverified_overflow")
+
+    def _sweep(self, now: float) -> None:
+        """Drop connections whose frame began more than ``frame_timeout`` s ago."""
+        cutoff = now - self.frame_timeout
+        for conn in [c for c in self._partial if c.frame_began is not None and c.frame_began <= cutoff]:
+            self._drop_conn(conn, "frame_timeouts")
+        began = [c.frame_began for c in self._partial if c.frame_began is not None]
+        self._next_sweep = (min(began) if began else now) + self.frame_timeout
 
     def _write(self, conn: _Conn) -> None:
         buf = conn.wbuf
@@ -306,9 +378,16 @@ class UnixTransport(LinkedTransport):
             self._sync_channels = []
         self._sel.close()
 
+    def stats(self) -> dict[str, int]:
+        out = super().stats()
+        out["unverified_buffered"] = self._unverified_held
+        return out
+
     def _forget_io_after_fork(self) -> None:
         self._listeners = {}
         self._conns = {}
+        self._partial = set()
+        self._unverified_held = 0
         self._sync_channels = []
         self._sync_lock = threading.Lock()
 

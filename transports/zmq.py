@@ -7,7 +7,11 @@ says which. An ``ipc`` socket file is made mode 0600 and removed on close.
 ZeroMQ reconnects a DEALER to a peer that restarts by itself; heartbeats (see
 ``_engine``) tell a dead peer from a slow one. Sockets get high-water marks (``hwm``), a
 ``MAXMSGSIZE`` just above ``max_frame`` (a peer sending more is disconnected by ZeroMQ),
-and ``linger`` on close so queued packets are flushed. With ``curve_secret_key`` /
+and ``linger`` on close so queued packets are flushed, and ZMTP heartbeats: a connection that
+answers none for ``frame_timeout`` (a peer stalled in the middle of a message, whose
+unfinished bytes ZeroMQ holds) is closed. ZeroMQ buffers a message before the node sees
+it, so the total that unauthenticated tcp peers hold is bounded per connection
+(``MAXMSGSIZE``) and in time, not across connections; CURVE authenticates peers first. With ``curve_secret_key`` /
 ``curve_public_key`` (and ``curve_server_key`` to call out), tcp traffic is encrypted with
 CURVE; ``symphony keygen`` makes the keys.
 """
@@ -113,6 +117,12 @@ class ZmqTransport(LinkedTransport):
         sock.setsockopt(zmq.SNDHWM, self.hwm)
         sock.setsockopt(zmq.RCVHWM, self.hwm)
         sock.setsockopt(zmq.MAXMSGSIZE, self.max_frame + 1024)
+        # A peer stalled in the middle of a message (ZeroMQ buffers it) or of its handshake
+        # answers no ZMTP heartbeat: it is disconnected after frame_timeout.
+        ms = max(int(self.frame_timeout * 1000), 1)
+        sock.setsockopt(zmq.HANDSHAKE_IVL, ms)
+        sock.setsockopt(zmq.HEARTBEAT_IVL, max(ms // 2, 1))
+        sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ms)
 
     def _bind(self, uri: str) -> str:
         sock = self._ctx.socket(zmq.ROUTER)

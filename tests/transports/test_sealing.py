@@ -141,3 +141,15 @@ def test_forked_child_draws_other_nonces_than_its_parent(twin):
         os.waitpid(pid, 0)
     parent = b"".join(framer.seal([TELL, "a", i])[32:40] for i in range(4))
     assert len(child) == 32 and child != parent
+
+
+def test_framers_sharing_a_nonce_window_reject_each_others_replays(twin):
+    """A node's transports share one window: what one of them opened, another refuses."""
+    nonces = twin.NonceWindow(1.0)
+    first = twin.Framer(SECRET, replay_window=1.0, nonces=nonces)
+    second = twin.Framer(SECRET, replay_window=30.0, nonces=nonces)
+    assert nonces.window == 30.0  # remembered for as long as the most patient framer accepts
+    packet = twin.Framer(SECRET).seal([TELL, "a", 1])
+    assert first.open(packet) == [TELL, "a", 1]
+    assert second.open(packet) is None and second.counters["replayed"] == 1
+    assert twin.Framer(SECRET).open(packet) == [TELL, "a", 1]  # a framer of its own: another node

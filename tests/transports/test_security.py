@@ -124,3 +124,56 @@ def test_socket_file_is_owner_only_and_removed(kind, short_dir):
     node.stop()
     assert not os.path.exists(path)
 
+
+
+def _capture_signed_packet(directory) -> bytes:
+    """A packet as a real node signs and sends it: a raw unix listener stands where a peer
+    would be, and the first packet a node with the secret writes to it is read off the stream."""
+    path = str(directory / "capture.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+    listener.settimeout(20)
+    try:
+        with Node("sender", secret=SECRET, transport_options=FAST) as sender:
+            sender.ref(f"unix://{path}#echo").tell("once", 1)
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(20)
+                data = b""
+                while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+                    chunk = conn.recv(65536)
+                    assert chunk, "the sender hung up before a whole packet"
+                    data += chunk
+            size = struct.unpack(">I", data[:4])[0]
+            return data[4:4 + size]
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("first,second", [("unix", "tcp"), ("tcp", "unix"), ("unix", "ipc")])
+def test_packet_replayed_over_another_transport_is_rejected(first, second, short_dir):
+    """One nonce window per node: a signed packet handled over one transport is a replay on
+    every other transport of that node."""
+    packet = _capture_signed_packet(short_dir)
+    node = Node("server", listen=[listen_uri(first, short_dir), listen_uri(second, short_dir)],
+                secret=SECRET, transport_options=FAST)
+    node.spawn(Echo, name="echo")
+    try:
+        addresses = {address.split("://", 1)[0]: address for address in node.addresses}
+        raw = RawSender(addresses[first])
+        try:
+            raw.send(packet)
+            assert _wait_for(lambda: node.ref("echo").ask("count") == 1)
+        finally:
+            raw.close()
+        raw = RawSender(addresses[second])
+        try:
+            raw.send(packet)  # the same signed packet, into the same node, by another transport
+            assert _wait_for(lambda: node.transport_stats().get("replayed", 0) >= 1)
+        finally:
+            raw.close()
+        assert node.ref("echo").ask("order") == ["once"]
+        assert node.transport_stats().get("replayed", 0) == 1
+    finally:
+        node.stop()
