@@ -34,7 +34,7 @@ import msgpack
 from ..actors import Node
 from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import CHUNK_MAX, CHUNK_THRESHOLD, key_shard, parse_digest, raw_digest, shard_of, split
-from ._env import ShardEnv
+from ._env import MAX_MAP_SIZE, ShardEnv
 from ._index import MAX_TEXT, IndexActor, SearchHit, SearchIndex, document
 from ._shard import CHUNKED, DedicatedShardActor, Op, Shard, ShardActor, Writers, pack_manifest, unpack_manifest
 
@@ -162,18 +162,21 @@ class ArtifactStore:
     ``shards`` applies when the store is created; an existing store keeps its own count.
     ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
     the node's shared dispatcher threads (without ``node``, a private node with a
-    dispatcher thread per shard is started and stopped with the store). ``map_size`` is each shard's initial LMDB map; it grows by itself.
+    dispatcher thread per shard is started and stopped with the store). ``map_size`` is each
+    shard's initial LMDB map; it grows with the data by itself, up to ``max_map_size`` per
+    shard (beyond that a write raises ``ArtifactStoreFull``; reads go on working).
     ``index=False`` turns off the search index.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, shards: int = 4, node: Node | None = None,
-                 map_size: int = 64 << 20, index: bool = True) -> None:
+                 map_size: int = 64 << 20, max_map_size: int = MAX_MAP_SIZE, index: bool = True) -> None:
         if shards < 1:
             raise ValueError(f"shards must be >= 1, not {shards}")
         self.path = os.fspath(path)
         os.makedirs(self.path, exist_ok=True)
         self.shards = self._shard_count(shards)
         self._map_size = map_size
+        self._max_map_size = max_map_size
         self._use_index = index
         self._given_node = node
         self._lock = threading.Lock()
@@ -209,7 +212,8 @@ class ArtifactStore:
         self._shards: list[Shard] = []
         self._writers = Writers()
         for i in range(self.shards):
-            shard = Shard(i, ShardEnv(os.path.join(self.path, f"shard-{i}"), map_size=self._map_size), self._writers)
+            shard = Shard(i, ShardEnv(os.path.join(self.path, f"shard-{i}"), map_size=self._map_size,
+                                    max_map_size=self._max_map_size), self._writers)
             actor = ShardActor if self._own_node else DedicatedShardActor
             shard.ref = node.spawn(actor, shard, name=f"artifact-shard-{i}-{tag}")
             self._shards.append(shard)
