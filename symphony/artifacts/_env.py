@@ -59,21 +59,22 @@ DB_NAMES = (
 class _Gate:
     """Many transactions at once, or one map resize alone (a small readers-writer lock)."""
 
-    __slots__ = ("_cond", "_active", "_resizing")
+    __slots__ = ("_mu", "_cond", "_active", "_resizing")
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._mu = threading.Lock()  # taken directly on the hot path (no Condition wrapper)
+        self._cond = threading.Condition(self._mu)
         self._active = 0
         self._resizing = False
 
     def enter(self) -> None:
-        with self._cond:
+        with self._mu:
             while self._resizing:
                 self._cond.wait()
             self._active += 1
 
     def leave(self) -> None:
-        with self._cond:
+        with self._mu:
             self._active -= 1
             if self._resizing and not self._active:
                 self._cond.notify_all()

@@ -474,8 +474,13 @@ class Shard:
         """Apply ``ops`` in one transaction (isolating a bad one); returns those committed."""
         db = self.env.db
         try:
-            results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops],
-                                     need=sum(op.size for op in ops))
+            if len(ops) == 1:  # the lone writer's case: no list building per round
+                op = ops[0]
+                apply, args = _APPLY[op.kind], op.args
+                results = [self.env.write(lambda txn: apply(txn, db, *args), need=op.size)]
+            else:
+                results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops],
+                                         need=sum(op.size for op in ops))
         except Exception:  # noqa: BLE001 - isolate the bad op: each alone in its own transaction
             committed = []
             for op in ops:

@@ -35,6 +35,7 @@ from ..actors import Node
 from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import CHUNK_MAX, CHUNK_THRESHOLD, key_shard, parse_digest, raw_digest, shard_of, split
 from ._env import MAX_MAP_SIZE, ShardEnv
+from ._feed import IndexFeed
 from ._index import MAX_TEXT, IndexActor, SearchHit, SearchIndex, document
 from ._shard import CHUNKED, DedicatedShardActor, Op, Shard, ShardActor, Writers, pack_manifest, unpack_manifest
 
@@ -219,15 +220,19 @@ class ArtifactStore:
             self._shards.append(shard)
         self._index_pending: deque = deque()
         self._index_ref = None
+        self._index_feed: IndexFeed | None = None
         self._reconciled = False
         if self._use_index:
             index = SearchIndex(os.path.join(self.path, "index.sqlite"))
             self._index_ref = node.spawn(IndexActor, index, self._index_pending, name=f"artifact-index-{tag}")
+            self._index_feed = IndexFeed(self._index_pending, self._index_ref, name=f"artifact-index-feed-{tag}")
 
     def _check(self) -> None:
         if self._closed:
             raise ValueError("the artifact store is closed")
-        if self._pid != os.getpid():
+        # A fork sets ``_pid`` to -1 in the child (``_after_fork_in_child``): no getpid()
+        # system call per operation where the hook exists.
+        if self._pid != (_PID if _FORK_HOOK else os.getpid()):
             self._reopen_after_fork()
 
     def _reopen_after_fork(self) -> None:
@@ -256,8 +261,10 @@ class ArtifactStore:
             shard.close()  # a writer still leading finishes its rounds before the environment closes
             if shard.ref is not None:
                 shard.ref.stop()
+        if self._index_feed is not None:
+            self._index_feed.stop()
         if self._index_ref is not None:
-            self._index_ref.stop()
+            self._index_ref.stop()  # commits what the feed had queued
         if self._own_node:
             self.node.stop()
         for shard in self._shards:
@@ -305,7 +312,10 @@ class ArtifactStore:
         self._check()
         # A small in-memory put is a counted writer (see ``Writers``): shard leaders wait,
         # briefly, for counted writers about to submit, so concurrent puts share commits.
-        counted = isinstance(data, (bytes, bytearray, memoryview)) and memoryview(data).nbytes < CHUNK_THRESHOLD
+        if type(data) is bytes:
+            counted = len(data) < CHUNK_THRESHOLD
+        else:
+            counted = isinstance(data, (bytearray, memoryview)) and memoryview(data).nbytes < CHUNK_THRESHOLD
         if not counted:
             return self._put(data, name, metadata, parents, False)
         with self._writers:
@@ -315,24 +325,27 @@ class ArtifactStore:
              metadata: dict[str, Any] | None, parents: Iterable[str], counted: bool) -> str:
         if name is not None:
             _check_key("name", name)
-        parents = list(parents)
-        parent_raws = [parse_digest(p) for p in parents]
-        for p, praw in zip(parents, parent_raws):
-            if not self._exists(praw):
-                raise ArtifactNotFound(f"parent artifact {p} is not in the store")
+        parent_hex: list[str] = []
+        if parents != ():
+            for p in parents:
+                praw = parse_digest(p)
+                if not self._exists(praw):
+                    raise ArtifactNotFound(f"parent artifact {p} is not in the store")
+                parent_hex.append(praw.hex())
         if metadata is not None and not isinstance(metadata, dict):
             raise TypeError("metadata must be a dict")
         created = time.time()
-        fields = {"created": created, "metadata": metadata or {}, "parents": [p.hex() for p in parent_raws]}
+        fields = {"created": created, "metadata": metadata or {}, "parents": parent_hex}
         content: bytes | None
         if isinstance(data, (bytes, bytearray, memoryview)) or not hasattr(data, "read"):
             whole = _as_bytes(data)
             content = whole
             raw = raw_digest(whole)
             if len(whole) < CHUNK_THRESHOLD:
-                meta = msgpack.packb({"size": len(whole), "chunks": 0, **fields}, use_bin_type=True)
-                self._shard(raw).run(Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta),
-                                        counted=counted))
+                meta = msgpack.packb({"size": len(whole), "chunks": 0, "created": created,
+                                      "metadata": fields["metadata"], "parents": parent_hex}, use_bin_type=True)
+                self._shards[shard_of(raw, self.shards)].run(
+                    Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta), counted=counted))
             elif not self._exists(raw):
                 view = memoryview(whole)
                 bounds = split(view)
@@ -342,9 +355,8 @@ class ArtifactStore:
         digest = raw.hex()
         if name is not None:
             self._key_shard(name.encode()).run(Op("version", name.encode(), raw, created, size=64, counted=counted))
-        if self._index_ref is not None:
-            self._index_pending.append(("add", document(digest, name, metadata, content)))
-            self._index_ref.tell("flush")
+        if self._index_feed is not None:
+            self._index_feed.add(("add", document(digest, name, metadata, content)))
         return digest
 
     def _put_stream(self, fh: IO[bytes], fields: dict[str, Any]) -> tuple[bytes, bytes | None]:
@@ -616,9 +628,8 @@ class ArtifactStore:
         if chunk_list is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
         freed = self._unref(chunk_list) if chunk_list else size
-        if self._index_ref is not None:
-            self._index_pending.append(("remove", raw.hex()))
-            self._index_ref.tell("flush")
+        if self._index_feed is not None:
+            self._index_feed.add(("remove", raw.hex()))
         return freed
 
     def gc(self, *, grace: float = 3600.0) -> GcReport:
@@ -891,10 +902,15 @@ def _check_key(what: str, key: str) -> str:
 
 
 def _after_fork_in_child() -> None:
+    global _PID
+    _PID = os.getpid()
     for store in list(_stores):
         store._pid = -1  # noqa: SLF001 - forces a reopen on next use
 
 
-if hasattr(os, "register_at_fork"):
+#: This process's id, kept current by the fork hook (``_check`` compares it, no system call).
+_PID = os.getpid()
+_FORK_HOOK = hasattr(os, "register_at_fork")
+if _FORK_HOOK:
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
