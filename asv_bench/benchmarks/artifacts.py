@@ -1,16 +1,15 @@
 """Artifact store: durable put, get, group commit and edit deduplication, beside the peers.
 
-- ``PutLatency``: p50 of a durable 4 KB ``put`` (default store: 4 shards, index on) vs one
+- ``PutLatency``: p50 of a durable 4 KB ``put`` (default store: 1 shard, index on) vs one
   raw py-lmdb write transaction with sync on (target: at most 1.2x).
 - ``GetLatency``: p50 of a 4 KB ``get`` (digest verified) vs diskcache's ``get`` (target:
   no slower).
 - ``ConcurrentWriters``: 8 threads putting 4 KB artifacts vs one raw synced LMDB writer
-  (target: at least 4x the raw writer's rate, thanks to group commit), with the default
-  4 shards and with 1.
-- ``GroupCommitCeiling``: no target; the same 8-writer run beside what raw py-lmdb does
-  with perfect batching on the same layout (one thread per environment, each transaction
-  carrying the 8 / shards puts a perfect group commit could gather, with our two puts
-  per artifact). It shows how much of the disk's group-commit headroom the store uses.
+  (no target: the disk's group-commit ceiling below is the one), with the default 1 shard
+  and with 4.
+- ``GroupCommitCeiling``: the same 8-writer run beside the ceiling: one raw py-lmdb
+  environment committing the puts 8 to a synced transaction (perfect batching, one
+  thread). Target: at least 85% of it.
 - ``EditDedup``: bytes added by storing a 20 MB artifact again after a 10-byte edit in the
   middle (target: under 2 MB).
 """
@@ -190,7 +189,7 @@ class _FreshRuns:
 class ConcurrentWriters(_FreshRuns):
     """symphony: 8 writer threads sharing one store (``shards`` shards); lmdb: one raw synced writer."""
 
-    params = [["symphony", "lmdb"], [4, 1]]
+    params = [["symphony", "lmdb"], [1, 4]]
     prefix = "bench-conc-"
     seed = 11
 
@@ -213,7 +212,6 @@ class ConcurrentWriters(_FreshRuns):
 
     track_puts_per_second.unit = "puts/s"  # type: ignore[attr-defined]
     track_puts_per_second.higher_is_better = True  # type: ignore[attr-defined]
-    track_puts_per_second.target = 4.0  # type: ignore[attr-defined]
 
 
 def _eight_writers(path: str, shards: int, data: list[bytes]) -> float:
@@ -242,11 +240,16 @@ def _seconds_in_threads(target: Any, args: list[Any]) -> float:
 
 
 class GroupCommitCeiling(_FreshRuns):
-    """symphony: as in ConcurrentWriters; lmdb-grouped: raw py-lmdb with perfect batching on the same layout."""
+    """symphony: as in ConcurrentWriters; lmdb-grouped: the ceiling, ONE raw py-lmdb environment
+    (sync and metasync on) committing the same puts 8 to a synced transaction, from one thread.
 
-    params = [["symphony", "lmdb-grouped"], [4, 1]]
+    Target: at least 85% of the ceiling. The peer does not depend on ``shards``.
+    """
+
+    params = [["symphony", "lmdb-grouped"], [1, 4]]
     prefix = "bench-ceiling-"
     seed = 101
+    interleave = True
 
     def track_puts_per_second(self, impl: str, shards: int) -> float:
         path, data = self._fresh()
@@ -255,31 +258,21 @@ class GroupCommitCeiling(_FreshRuns):
         import lmdb
         import xxhash
 
-        batch = 8 // shards
-        os.makedirs(path)
-        envs = [lmdb.open(os.path.join(path, str(i)), map_size=1 << 30, sync=True, metasync=True, max_dbs=4)
-                for i in range(shards)]
+        env = lmdb.open(path, map_size=1 << 30, sync=True, metasync=True)
+        digest = xxhash.xxh3_128_digest
         try:
-            dbs = [(env, env.open_db(b"data"), env.open_db(b"meta")) for env in envs]
-            parts = [data[i::shards] for i in range(shards)]
-
-            def committer(i: int) -> None:
-                env, data_db, meta_db = dbs[i]
-                part = parts[i]
-                for j in range(0, len(part), batch):
-                    with env.begin(write=True) as txn:
-                        for d in part[j:j + batch]:
-                            key = xxhash.xxh3_128_digest(d)
-                            txn.put(key, b"\x00" + d, db=data_db)
-                            txn.put(key, b"m" * 60, db=meta_db)
-
-            return len(data) / _seconds_in_threads(committer, list(range(shards)))
+            start = time.perf_counter()
+            for j in range(0, len(data), 8):
+                with env.begin(write=True) as txn:
+                    for d in data[j:j + 8]:
+                        txn.put(digest(d), d)
+            return len(data) / (time.perf_counter() - start)
         finally:
-            for env in envs:
-                env.close()
+            env.close()
 
     track_puts_per_second.unit = "puts/s"  # type: ignore[attr-defined]
     track_puts_per_second.higher_is_better = True  # type: ignore[attr-defined]
+    track_puts_per_second.target = 0.85  # type: ignore[attr-defined]
 
 
 class EditDedup:
