@@ -142,7 +142,7 @@ def test_gc_removes_only_what_nothing_references(store):
 
 
 def test_gc_reclaims_chunks_left_by_a_crash(store):
-    from symphony.artifacts._shard import Op
+    from symphony.artifacts._commit import Op
 
     # Simulate a put that wrote its chunks and crashed before the manifest.
     cd = bytes(range(16))
