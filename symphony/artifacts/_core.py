@@ -46,7 +46,7 @@ S = TypeVar("S", bound="StoreCore")
 class StoreCore:
     """The shards of a store at ``path``, their actors, the index actor, and reads of single records."""
 
-    def __init__(self, path: str | os.PathLike[str], *, shards: int = 1, node: Node | None = None,
+    def __init__(self, path: str | os.PathLike[str], *, shards: int = 2, node: Node | None = None,
                  map_size: int = 64 << 20, max_map_size: int = MAX_MAP_SIZE, index: bool = True) -> None:
         if shards < 1:
             raise ValueError(f"shards must be >= 1, not {shards}")
@@ -228,10 +228,12 @@ class StoreCore:
 
 
 def copy_value(value: Any) -> bytes | None:
+    """``value`` (a buffer valid only inside its read transaction) as bytes, or None."""
     return None if value is None else bytes(value)
 
 
 def manifest_of(value: bytes, digest: str) -> list[tuple[bytes, int]]:
+    """The chunk list of artifact ``digest``; ``IntegrityError`` if it is damaged on disk."""
     try:
         return unpack_manifest(value)
     except ValueError:
@@ -239,6 +241,7 @@ def manifest_of(value: bytes, digest: str) -> list[tuple[bytes, int]]:
 
 
 def check_key(what: str, key: str) -> str:
+    """``key`` if it can be a name, label or source (``what``); ``ValueError`` otherwise."""
     if not isinstance(key, str) or not key or "\0" in key or len(key.encode()) > 400:
         raise ValueError(f"a {what} must be a non-empty str without NUL, at most 400 bytes: {key!r}")
     return key
