@@ -202,8 +202,9 @@ class ShardEnv:
         with self._gate.exclusive():
             current = self.map_size
             used = self.used_size
-            if used > current:  # LMDB rounds a smaller request up to the pages in use
-                self._resize(max(min(-(-2 * used // _MIB) * _MIB, self.max_map_size), used), current)
+            # At least the pages in use (LMDB would round up to them anyway); remapping at the
+            # same size still re-reads the limit, so a retry never loops on a stale one.
+            self._resize(max(current, min(-(-2 * used // _MIB) * _MIB, self.max_map_size), used), current)
 
     def _resize(self, size: int, current: int) -> None:
         """Remap at ``size`` bytes (under the exclusive gate), or raise ``ArtifactStoreFull`` and keep ``current``."""
