@@ -23,10 +23,12 @@ class ArtifactStore(Catalog, Collecting):
     ``shards`` applies when the store is created; an existing store keeps its own count.
     Two shards are the default, measured (``GroupCommitCeiling``): concurrent writers share
     each shard's commits, so fewer shards mean bigger commits and fewer flushes, while two
-    streams of commits let one shard's flush overlap the other's. With eight writers on a
-    quiet disk, one shard reached 0.54-0.64 of the one-environment ceiling, two 0.53, four
-    0.35-0.48; on a busy disk (slow flushes) one shard 0.77-1.0, two 3.8-6.7x, four 3.4-4.9x.
-    More shards can help on a device that flushes many files in parallel.
+    streams of commits let one shard's flush overlap the other's. Eight writers, as a fraction
+    of one raw environment committing 8 puts per synced transaction, on this machine's
+    shared disk: with fast flushes one shard 0.54-0.64, two 0.53, four 0.35-0.48; with
+    middling ones one shard 0.66-0.92, two 0.64-1.03; with slow ones one shard 0.77-1.25,
+    two 2.7-6.7x, four 3.4-4.9x. Two lose little where one wins and gain most where the
+    disk is slowest. More shards can help on a device that flushes many files in parallel.
     ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
     the node's shared dispatcher threads (without ``node``, a private node with a
     dispatcher thread per shard is started and stopped with the store). ``map_size`` is each
