@@ -15,6 +15,7 @@ __all__ = [
     "ActorNotFound",
     "ArtifactInUse",
     "ArtifactNotFound",
+    "ArtifactStoreFull",
     "AskTimeout",
     "CommandError",
     "CycleError",
@@ -227,6 +228,16 @@ class ArtifactInUse(SymphonyError):
     """Raised by ``ArtifactStore.delete`` for an artifact something still holds: a named
     version, a tag or a pin. Nothing is deleted; remove the hold first (``unpin``, or delete
     without a name). ``gc`` never raises this: it just keeps such artifacts.
+    """
+
+
+class ArtifactStoreFull(SymphonyError, OSError):
+    """Raised by an artifact store write when a shard's LMDB map cannot grow any more.
+
+    The map grows with the data, up to the store's ``max_map_size`` per shard (or less if
+    the operating system refuses to map more address space). The write changes nothing;
+    reads, and writes that fit, keep working. Free space (``delete``, ``gc``) or open the
+    store with a larger ``max_map_size``. An ``OSError`` because the limit is a resource one.
     """
 
 

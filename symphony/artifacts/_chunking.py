@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import IO, Any, Iterator
+
 import mmh3
 import xxhash
 
@@ -20,7 +22,7 @@ from ..errors import ArtifactNotFound
 
 __all__ = [
     "CHUNK_AVG", "CHUNK_MAX", "CHUNK_MIN", "CHUNK_THRESHOLD", "digest_of", "key_shard", "parse_digest",
-    "raw_digest", "shard_of", "split",
+    "raw_digest", "read_block", "shard_of", "split", "stream_chunks",
 ]
 
 CHUNK_THRESHOLD = 1 << 20
@@ -61,3 +63,49 @@ def key_shard(key: bytes, shards: int) -> int:
 def split(data: bytes | bytearray | memoryview) -> list[int]:
     """The chunk end offsets of ``data`` (content-defined, see the module docstring)."""
     return list(_hash.cdc_boundaries(data, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX))
+
+
+def read_block(fh: IO[bytes], want: int) -> bytes:
+    """Up to ``want`` bytes from ``fh`` (fewer only at end of file)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < want:
+        block = fh.read(want - got)
+        if not block:
+            break
+        if isinstance(block, str):
+            raise TypeError("put() needs a binary file (opened with 'rb'), not a text one")
+        parts.append(bytes(block))
+        got += len(block)
+    return b"".join(parts)
+
+
+def stream_chunks(head: bytes, fh: IO[bytes], hasher: Any) -> Iterator[bytes]:
+    """The content-defined chunks of ``head`` followed by the rest of ``fh``, the same
+    chunks ``split`` gives for the whole content, with bounded memory.
+
+    A chunk starting at ``s`` depends only on the ``CHUNK_MAX`` bytes from ``s``, so a cut
+    is final once that many bytes follow ``s`` in the buffer (or the file has ended).
+    """
+    buf = bytearray(head)
+    hasher.update(head)
+    eof = False
+    while True:
+        while not eof and len(buf) < 4 * CHUNK_MAX:
+            block = read_block(fh, 1 << 20)
+            if not block:
+                eof = True
+            else:
+                buf += block
+                hasher.update(block)
+        if not buf:
+            return
+        start = 0
+        for end in split(buf):
+            if not eof and len(buf) - start < CHUNK_MAX:
+                break
+            yield bytes(buf[start:end])
+            start = end
+        del buf[:start]
+        if eof and not buf:
+            return

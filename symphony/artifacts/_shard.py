@@ -31,272 +31,19 @@ Invariants:
 
 from __future__ import annotations
 
-import struct
 import threading
 import time
-from _thread import allocate_lock
 from collections import deque
-from typing import Any, Callable
+from typing import Any
 
 import lmdb
 
 from ..actors import Actor, Ref
+from ._commit import Op, Writers
 from ._env import ShardEnv
+from ._records import APPLY
 
-__all__ = ["GATHER_WAIT", "DedicatedShardActor", "Op", "Shard", "ShardActor", "Writers", "pack_manifest",
-           "unpack_manifest"]
-
-_REFS = struct.Struct(">Qd")
-_U64 = struct.Struct(">Q")
-_F64 = struct.Struct(">d")
-_ENTRY = struct.Struct(">16sI")
-INLINE = 0
-CHUNKED = 1
-
-#: The longest a leader waits for writers about to submit before committing without them
-#: (seconds). Short next to a commit (a few hundred microseconds on SSDs), so a straggler
-#: costs little, long enough for a woken writer to prepare its next put.
-GATHER_WAIT = 300e-6
-
-
-def pack_manifest(entries: list[tuple[bytes, int]]) -> bytes:
-    """The stored value of a chunked artifact: tag byte 1, then (chunk digest, length) pairs."""
-    return b"\x01" + b"".join(_ENTRY.pack(cd, n) for cd, n in entries)
-
-
-def unpack_manifest(value: bytes | memoryview) -> list[tuple[bytes, int]]:
-    """The (chunk digest, length) pairs of a manifest written by :func:`pack_manifest`."""
-    body = bytes(value[1:])
-    if len(body) % _ENTRY.size:
-        raise ValueError("manifest length is not a whole number of entries")
-    return list(_ENTRY.iter_unpack(body))
-
-
-class Op:
-    """One write waiting for its shard's group commit."""
-
-    __slots__ = ("kind", "args", "size", "result", "error", "done", "lead", "can_lead", "counted", "_wake")
-
-    def __init__(self, kind: str, *args: Any, size: int = 0, counted: bool = False) -> None:
-        self.kind = kind
-        self.args = args
-        self.size = size
-        self.result: Any = None
-        self.error: BaseException | None = None
-        #: True once the op is durable or has failed for good.
-        self.done = False
-        #: Set (then ``_wake`` released) when the lead is handed to this op's waiting writer.
-        self.lead = False
-        #: Whether this op's writer waits in ``Shard.run`` and can take the lead.
-        self.can_lead = False
-        #: Whether its writer is counted by the store's ``Writers`` (only for ops given to
-        #: ``Shard.run``: a counted writer waits for its op).
-        self.counted = counted
-        self._wake = allocate_lock()
-        self._wake.acquire()
-
-    def outcome(self) -> Any:
-        """The op's result, or raise its error (call only once it is done)."""
-        if not self.done:
-            raise RuntimeError(f"{self.kind} op was not committed")
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-    def wait(self) -> Any:
-        """Block until the op is done (for ops given to ``Shard.submit``); return its outcome."""
-        if not self.done:
-            self._wake.acquire()
-            self._wake.release()  # done for good: let any other waiter through
-        return self.outcome()
-
-    def _finish(self, error: BaseException | None = None) -> None:
-        if error is not None:
-            self.error = error
-        self.done = True
-        self._wake.release()
-
-
-class Writers:
-    """The writers of one store, counted so a shard's leader can wait for those about to submit.
-
-    ``active`` counts writers inside a counted write (``enter``/``leave``); ``waiting``
-    counts their ops queued or being committed. While ``waiting < active`` some writer is
-    about to submit (typically one just woken by the previous round), and a leader that
-    commits now would leave it for the next round: rounds would split into two cohorts
-    of half the size. ``gather`` waits until every active writer waits, or ``GATHER_WAIT``.
-    A lone writer never waits: its own op makes ``waiting == active``.
-    """
-
-    __slots__ = ("_mu", "active", "waiting", "_gate")
-
-    def __init__(self) -> None:
-        self._mu = threading.Lock()
-        self.active = 0
-        self.waiting = 0
-        self._gate: Any = None
-
-    def enter(self) -> None:
-        """A counted write begins (its ops will be marked ``counted``)."""
-        with self._mu:
-            self.active += 1
-
-    def leave(self) -> None:
-        """A counted write ended (returned or raised)."""
-        with self._mu:
-            self.active -= 1
-            self._open_if_all_wait()
-
-    def __enter__(self) -> Writers:
-        """``with writers:`` brackets one counted write (``enter`` ... ``leave``)."""
-        self.enter()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.leave()
-
-    def queued(self) -> None:
-        """A counted op joined a shard's pending queue."""
-        with self._mu:
-            self.waiting += 1
-            self._open_if_all_wait()
-
-    def finished(self, n: int) -> None:
-        """``n`` counted ops are done."""
-        with self._mu:
-            self.waiting -= n
-
-    def _open_if_all_wait(self) -> None:
-        gate = self._gate
-        if gate is not None and self.waiting >= self.active:
-            self._gate = None
-            gate.release()
-
-    def gather(self, timeout: float = GATHER_WAIT) -> None:
-        """Wait until every active writer has an op queued or in commit, or ``timeout`` passes."""
-        if self.waiting >= self.active:  # unlocked peek: the common case costs nothing
-            return
-        with self._mu:
-            if self.waiting >= self.active:
-                return
-            gate = self._gate
-            if gate is None:
-                gate = self._gate = allocate_lock()
-                gate.acquire()
-        if gate.acquire(True, timeout):
-            gate.release()  # pass the opening on to the other shards' leaders waiting on it
-        else:
-            with self._mu:
-                if self._gate is gate:
-                    self._gate = None
-
-
-# -- the writes, each applied inside the batch's transaction --------------------------------
-
-
-def _artifact(txn: lmdb.Transaction, db: dict, raw: bytes, value: bytes, meta: bytes) -> bool:
-    if txn.get(raw, db=db["meta"]) is not None:
-        return False
-    txn.put(raw, value, db=db["data"])
-    txn.put(raw, meta, db=db["meta"])
-    return True
-
-
-def _chunks(txn: lmdb.Transaction, db: dict, items: list[tuple[bytes, bytes]], now: float) -> int:
-    new = 0
-    refs, chunks = db["refs"], db["chunks"]
-    for cd, data in items:
-        old = txn.get(cd, db=refs)
-        if old is None:
-            txn.put(cd, data, db=chunks)
-            txn.put(cd, _REFS.pack(1, now), db=refs)
-            new += len(data)
-        else:
-            count, first = _REFS.unpack(old)
-            txn.put(cd, _REFS.pack(count + 1, first), db=refs)
-    return new
-
-
-def _unref(txn: lmdb.Transaction, db: dict, cds: list[bytes]) -> int:
-    freed = 0
-    refs, chunks = db["refs"], db["chunks"]
-    for cd in cds:
-        old = txn.get(cd, db=refs)
-        if old is None:
-            continue
-        count, first = _REFS.unpack(old)
-        if count <= 1:
-            data = txn.get(cd, db=chunks)
-            freed += 0 if data is None else len(data)
-            txn.delete(cd, db=chunks)
-            txn.delete(cd, db=refs)
-        else:
-            txn.put(cd, _REFS.pack(count - 1, first), db=refs)
-    return freed
-
-
-def _version(txn: lmdb.Transaction, db: dict, name: bytes, raw: bytes, created: float) -> int:
-    head = txn.get(name, db=db["heads"])
-    count = 0 if head is None else _U64.unpack(head)[0]
-    if count:
-        last = txn.get(name + b"\0" + _U64.pack(count), db=db["names"])
-        if last is not None and bytes(last[:16]) == raw:
-            return count  # re-putting the latest content under its name adds no version
-    count += 1
-    txn.put(name + b"\0" + _U64.pack(count), raw + _F64.pack(created), db=db["names"])
-    txn.put(name, _U64.pack(count), db=db["heads"])
-    return count
-
-
-def _tag(txn: lmdb.Transaction, db: dict, label: bytes, raw: bytes | None) -> None:
-    if raw is None:
-        txn.delete(label, db=db["tags"])
-    else:
-        txn.put(label, raw, db=db["tags"])
-
-
-def _pin(txn: lmdb.Transaction, db: dict, raw: bytes, reason: bytes | None) -> None:
-    if reason is None:
-        txn.delete(raw, db=db["pins"])
-    else:
-        txn.put(raw, reason, db=db["pins"])
-
-
-def _rate(txn: lmdb.Transaction, db: dict, raw: bytes, source: bytes, value: bytes) -> None:
-    txn.put(raw + source, value, db=db["ratings"])
-
-
-def _delete(txn: lmdb.Transaction, db: dict, raw: bytes) -> list[bytes] | None:
-    value = txn.get(raw, db=db["data"])
-    if value is None:
-        return None
-    chunk_list = [cd for cd, _ in unpack_manifest(value)] if value[0] == CHUNKED else []
-    txn.delete(raw, db=db["data"])
-    txn.delete(raw, db=db["meta"])
-    cursor = txn.cursor(db=db["ratings"])
-    if cursor.set_range(raw):
-        while bytes(cursor.key()[:16]) == raw:
-            if not cursor.delete():
-                break
-    return chunk_list
-
-
-def _set_refs(txn: lmdb.Transaction, db: dict, counts: dict[bytes, int]) -> None:
-    for cd, count in counts.items():
-        old = txn.get(cd, db=db["refs"])
-        if old is None:
-            continue
-        if count <= 0:
-            txn.delete(cd, db=db["chunks"])
-            txn.delete(cd, db=db["refs"])
-        else:
-            txn.put(cd, _REFS.pack(count, _REFS.unpack(old)[1]), db=db["refs"])
-
-
-_APPLY: dict[str, Callable[..., Any]] = {
-    "artifact": _artifact, "chunks": _chunks, "unref": _unref, "version": _version, "tag": _tag,
-    "pin": _pin, "rate": _rate, "delete": _delete, "set_refs": _set_refs,
-}
+__all__ = ["DedicatedShardActor", "Shard", "ShardActor"]
 
 
 class Shard:
@@ -474,14 +221,19 @@ class Shard:
         """Apply ``ops`` in one transaction (isolating a bad one); returns those committed."""
         db = self.env.db
         try:
-            results = self.env.write(lambda txn: [_APPLY[op.kind](txn, db, *op.args) for op in ops],
-                                     need=sum(op.size for op in ops))
+            if len(ops) == 1:  # the lone writer's case: no list building per round
+                op = ops[0]
+                apply, args = APPLY[op.kind], op.args
+                results = [self.env.write(lambda txn: apply(txn, db, *args), need=op.size)]
+            else:
+                results = self.env.write(lambda txn: [APPLY[op.kind](txn, db, *op.args) for op in ops],
+                                         need=sum(op.size for op in ops))
         except Exception:  # noqa: BLE001 - isolate the bad op: each alone in its own transaction
             committed = []
             for op in ops:
 
                 def alone(txn: lmdb.Transaction, op: Op = op) -> Any:
-                    return _APPLY[op.kind](txn, db, *op.args)
+                    return APPLY[op.kind](txn, db, *op.args)
 
                 try:
                     op.result = self.env.write(alone, need=op.size)

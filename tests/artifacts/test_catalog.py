@@ -91,6 +91,22 @@ def test_search_names_metadata_and_text(store):
     assert len(store.search("fox", limit=1)) == 1
 
 
+def test_batched_index_documents_are_committed_by_close_and_by_batch(tmp_path):
+    # Puts queue their documents for the index feed: a search sees them at once, a batch
+    # larger than the feed's is handed over without waiting, and close commits the rest.
+    from symphony.artifacts._feed import BATCH
+
+    with ArtifactStore(tmp_path / "s", shards=2) as store:
+        words = [f"word{i}x" for i in range(BATCH + 10)]
+        digests = [store.put(w.encode()) for w in words]
+        assert [h.digest for h in store.search(words[-1])] == [digests[-1]]
+        last = store.put(b"closing words", name="the-end")
+    with ArtifactStore(tmp_path / "s") as store:
+        store._reconciled = True  # no re-adding from the shards: what close committed is all there is
+        assert [h.digest for h in store.search("closing")] == [last]
+        assert [h.digest for h in store.search(words[3])] == [digests[3]]
+
+
 def test_search_index_is_rebuilt_after_loss(tmp_path):
     with ArtifactStore(tmp_path / "s") as store:
         d = store.put(b"remember the alamo", name="history")
@@ -126,7 +142,7 @@ def test_gc_removes_only_what_nothing_references(store):
 
 
 def test_gc_reclaims_chunks_left_by_a_crash(store):
-    from symphony.artifacts._shard import Op
+    from symphony.artifacts._commit import Op
 
     # Simulate a put that wrote its chunks and crashed before the manifest.
     cd = bytes(range(16))

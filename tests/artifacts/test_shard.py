@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from symphony.actors import Node
 from symphony.artifacts._env import ShardEnv
-from symphony.artifacts._shard import _APPLY, Op, Shard, ShardActor, Writers
+from symphony.artifacts._commit import Op, Writers
+from symphony.artifacts._records import APPLY
+from symphony.artifacts._shard import Shard, ShardActor
 
 WAIT = 30.0  # liveness bound for joins and waits; never reached when the code works
 
@@ -69,7 +71,7 @@ def probes(monkeypatch):
         txn.put(tag.encode(), b"x", db=db["tags"])
         return tag
 
-    monkeypatch.setitem(_APPLY, "probe", probe)
+    monkeypatch.setitem(APPLY, "probe", probe)
 
 
 @pytest.fixture

@@ -167,9 +167,9 @@ def test_close_while_writers_write_loses_nothing_acknowledged(tmp_path):
 
 
 def test_a_failed_chunk_write_fails_the_put_and_stores_no_manifest(store, monkeypatch):
-    from symphony.artifacts import _shard
+    from symphony.artifacts import _records
 
-    real = _shard._APPLY["chunks"]
+    real = _records.APPLY["chunks"]
     doomed: list[int] = []
 
     def failing(txn, db, items, now):
@@ -179,11 +179,11 @@ def test_a_failed_chunk_write_fails_the_put_and_stores_no_manifest(store, monkey
             raise OSError(28, "No space left on device")
         return real(txn, db, items, now)
 
-    monkeypatch.setitem(_shard._APPLY, "chunks", failing)
+    monkeypatch.setitem(_records.APPLY, "chunks", failing)
     blob = _rand(3 << 20, seed=99)
     with pytest.raises(OSError, match="No space"):
         store.put(blob)
-    monkeypatch.setitem(_shard._APPLY, "chunks", real)
+    monkeypatch.setitem(_records.APPLY, "chunks", real)
     from symphony.artifacts._chunking import raw_digest
 
     assert not store.has(raw_digest(blob).hex())  # no manifest pointing at missing chunks
