@@ -292,3 +292,12 @@ def test_bad_figures_are_refused_by_name(tmp_path: pathlib.Path):
     assert out.returncode == 2
     assert "benchmarks[1]" in out.stderr and "peer_value" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "plot.png").exists()
+
+
+def test_the_readme_workflow_spec_is_the_one_the_help_shows():
+    """README's etl.toml and jobs.py are ``symphony dag run --help``'s example, which tests/cli runs."""
+    from symphony.cli.dag import JOBS_EXAMPLE, SPEC_EXAMPLE
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```toml\n{SPEC_EXAMPLE}```" in readme
+    assert f"```python\n{JOBS_EXAMPLE}```" in readme
