@@ -301,3 +301,13 @@ def test_the_readme_workflow_spec_is_the_one_the_help_shows():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"```toml\n{SPEC_EXAMPLE}```" in readme
     assert f"```python\n{JOBS_EXAMPLE}```" in readme
+
+
+def test_ci_runs_the_readme_test_command():
+    """The Quick start's second command is what .ci/run runs (pip's -q aside)."""
+    (quick_start,) = [code.splitlines() for lang, _, code, _ in fenced_blocks(ROOT / "README.md")
+                      if lang == "sh" and code.startswith("python3 -m venv")]
+    assert len(quick_start) == 2 and "symphony edit" in quick_start[0]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+          if line.startswith("python3 -m venv")]
+    assert [line.replace(" -q ", " ") for line in ci] == [quick_start[1]]
