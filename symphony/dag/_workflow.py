@@ -114,7 +114,8 @@ class Workflow:
         _, dependents = plan({name: task.deps for name, task in self._tasks.items()})
         if max_concurrency is not None and (not isinstance(max_concurrency, int) or max_concurrency < 1):
             raise WorkflowError(f"max_concurrency must be an int >= 1, not {max_concurrency!r}")
-        if store is None and any(t.cache for t in self._tasks.values()):
+        own_store = store is None and any(t.cache for t in self._tasks.values())
+        if own_store:
             store = _default_cache_store()
         tasks = self._tasks.copy()
         own_node = node is None
@@ -140,6 +141,8 @@ class Workflow:
                 sink.close()
             if own_node:
                 node.stop(timeout=1.0)
+            if own_store:
+                store.close()  # the run opened it: the next run (or process) may open it again
 
         handle = RunHandle(self.name, future, tracker, cleanup)
         handle_box.append(handle)

@@ -108,3 +108,23 @@ def test_cache_key_tells_closures_apart(tmp_path):
         wf.add("two", make(2), cache=True)
         assert wf.run(store=store) == {"one": 1, "two": 2}
         assert wf.run(store=store) == {"one": 1, "two": 2}
+
+
+def test_default_cache_store_is_closed_after_each_run(tmp_path, monkeypatch):
+    """Without ``store=``, a run opens the store at $SYMPHONY_CACHE and closes it when done,
+    so a second run in the same process can open it again (LMDB refuses a second handle)
+    and no shard thread outlives the run."""
+    import threading
+
+    monkeypatch.setenv("SYMPHONY_CACHE", str(tmp_path / "cache"))
+    CALLS.clear()
+    before = set(threading.enumerate())
+    assert _workflow().run()["total"] == 285
+    assert _workflow().run()["total"] == 285
+    assert CALLS == ["load", "square"]  # the second run found both results in the cache
+    left = [t for t in threading.enumerate() if t not in before]
+    for t in left:
+        t.join(10)
+    assert not [t.name for t in left if t.is_alive()]
+    with ArtifactStore(tmp_path / "cache") as store:  # and the store is free to open
+        assert any(n.startswith("symphony.dag.cache/") for n in store.names())
