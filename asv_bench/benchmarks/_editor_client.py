@@ -14,7 +14,17 @@ from typing import Any
 
 from symphony._core_client import CoreConnection
 
-__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
+__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds", "xi_core_path"]
+
+#: Where the coordinator builds the real xi-core (``shared/xi-core``), unless
+#: ``$SYMPHONY_XI_CORE`` names another binary.
+XI_CORE_DEFAULT = "/tmp/xi/xi-core"
+
+
+def xi_core_path() -> str | None:
+    """The xi-core binary to measure beside ours, or None when there is none."""
+    path = os.environ.get("SYMPHONY_XI_CORE") or XI_CORE_DEFAULT
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 LINE = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghij\n"
 

@@ -116,17 +116,27 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     lns: list[int] = []
     nls: list[bool] = []
     off = start_off
+    get = wrap.lines.get
     for k, text in enumerate(lines):
         line = first + k
-        segs: Sequence[int] = wrap.segments(line) if wrap is not None else (0,)
-        if len(segs) > 1 and segs[len(segs) - 1] >= len(text):
+        brks = get(line)
+        if not brks:  # one visual line (most lines)
+            texts.append(text)
+            starts.append(off)
+            lns.append(line + 1)
+            nls.append(line < n - 1)
+            off += len(text) + 1
+            continue
+        segs: Sequence[int] = [0, *brks]
+        if segs[-1] >= len(text):
             segs = [b for b in segs if b < len(text)] or [0]
+        last = len(segs) - 1
         for j, b in enumerate(segs):
-            e = segs[j + 1] if j + 1 < len(segs) else len(text)
+            e = segs[j + 1] if j < last else len(text)
             texts.append(text[b:e])
             starts.append(off + b)
             lns.append(line + 1 if j == 0 else -(line + 1))
-            nls.append(j == len(segs) - 1 and line < n - 1)
+            nls.append(j == last and line < n - 1)
         off += len(text) + 1
     count = we - ws
     if skip or len(texts) > count:

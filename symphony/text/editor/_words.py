@@ -127,8 +127,22 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
     return best
 
 
+#: ASCII letters, digits, spaces and the punctuation of classes IS (``,.:;``) and AL: in
+#: text of only these, UAX #14 (15.1) breaks only after a run of spaces (LB18), except
+#: before IS (LB13/LB15d), unless the IS starts a number (LB15c: ``SP ÷ IS NU``).
+_SIMPLE = regex.compile(r"[A-Za-z0-9 ,.:;#&*<=>@^_`~]*")
+_SIMPLE_BREAK = regex.compile(r"(?<= )(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
+
+
 def line_break_points(text: str) -> list[int]:
-    """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start)."""
+    """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start).
+
+    Plain ASCII prose and code of letters, digits, spaces and a few punctuation marks
+    (most lines of most files) is found by one regex scan; other text goes to ICU or
+    uniseg.
+    """
+    if text.isascii() and _SIMPLE.fullmatch(text) is not None:
+        return [m.start() for m in _SIMPLE_BREAK.finditer(text)]
     if _icu is not None:
         it = getattr(_local, "it", None)
         if it is None:

@@ -26,6 +26,8 @@ import time
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
+from operator import add
 from typing import overload
 
 from .._rope import Rope
@@ -203,13 +205,34 @@ class Segments(Sequence[int]):
 
 
 class _Block:
-    __slots__ = ("brks", "extra", "keys", "shift")
+    __slots__ = ("_cum", "_starts", "brks", "extra", "keys", "shift")
 
     def __init__(self, keys: list[int], brks: list[list[int]], shift: int = 0) -> None:
         self.keys = keys  # line numbers minus ``shift``
         self.brks = brks
         self.shift = shift
-        self.extra = sum(len(b) for b in brks)
+        self.extra = sum(map(len, brks))
+        self._cum: list[int] | None = None
+        self._starts: list[int] | None = None
+
+    def touched(self) -> None:
+        """Forget the prefix sums (after ``keys`` or ``brks`` changed)."""
+        self._cum = None
+        self._starts = None
+
+    def cum(self) -> list[int]:
+        """``cum[k]``: extra visual lines of the block's first ``k`` lines (cached)."""
+        cum = self._cum
+        if cum is None:
+            cum = self._cum = list(accumulate(map(len, self.brks), initial=0))
+        return cum
+
+    def starts(self) -> list[int]:
+        """``keys[k] + cum[k]``: increasing, so a visual line is found by bisection."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = list(map(add, self.keys, self.cum()))
+        return starts
 
 
 class _WrappedLines:
@@ -284,6 +307,7 @@ class _WrappedLines:
             b.keys.insert(k, rel)
             b.brks.insert(k, brks)
         b.extra += len(brks)
+        b.touched()
         if len(b.keys) > 2 * self.B:
             half = len(b.keys) // 2
             self.blocks[bi:bi + 1] = [_Block(b.keys[:half], b.brks[:half], b.shift),
@@ -311,6 +335,7 @@ class _WrappedLines:
             b.extra -= sum(len(x) for x in b.brks[lo:hi])
             b.keys = b.keys[:lo] + tail_keys
             del b.brks[lo:hi]
+            b.touched()
         self._reindex()
 
     def extra_before(self, line: int) -> int:
@@ -322,7 +347,7 @@ class _WrappedLines:
             return 0
         b = self.blocks[bi]
         k = bisect_left(b.keys, line - b.shift)
-        return self._sums()[bi] + sum(len(x) for x in b.brks[:k])
+        return self._sums()[bi] + b.cum()[k]
 
     def locate(self, v: int) -> tuple[int, int]:
         """``(logical line, segment)`` of visual line ``v``."""
@@ -338,20 +363,14 @@ class _WrappedLines:
         if bi < 0:
             return v, 0
         b = blocks[bi]
-        extra = cum[bi]
-        prev_line, prev_end = None, 0
-        for key, brk in zip(b.keys, b.brks):
-            line = key + b.shift
-            start = line + extra
-            if start > v:
-                break
-            n = len(brk) + 1
-            if v < start + n:
-                return line, v - start
-            extra += len(brk)
-            prev_line, prev_end = line, start + n
-        assert prev_line is not None
-        return prev_line + 1 + (v - prev_end), 0
+        rel = v - cum[bi] - b.shift  # v relative to the block's lines and extras
+        starts = b.starts()
+        k = bisect_right(starts, rel) - 1  # the last wrapped line starting at or before v
+        seg = rel - starts[k]
+        n = len(b.brks[k]) + 1
+        if seg < n:
+            return b.keys[k] + b.shift, seg
+        return b.keys[k] + b.shift + 1 + (seg - n), 0
 
 
 class WrapIndex:

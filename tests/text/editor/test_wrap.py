@@ -113,3 +113,15 @@ def test_chunked_breaks_behave_like_a_tuple():
             assert list(Breaks(b.tail(k, 10))) == [v + 10 for v in values[k:]]
     finally:
         Breaks.CHUNK = old_chunk
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("aZ09 ,.:;#_~", max_size=40))
+def test_plain_ascii_breaks_are_uax14s(text):
+    """The regex fast path for plain ASCII agrees with the full UAX #14 of uniseg."""
+    from uniseg.linebreak import line_break_boundaries
+
+    from symphony.text.editor._words import _SIMPLE, line_break_points
+
+    assert _SIMPLE.fullmatch(text) is not None
+    assert line_break_points(text) == [b for b in line_break_boundaries(text) if 0 < b < len(text)]
