@@ -267,22 +267,29 @@ def render(view: View, rope: Rope, force: bool = False,
                 flat += (s8 - prev_end, e8 - s8, style)
                 prev_end = e8
             styles = tuple(flat)
-        key = (cur8, styles)
+        key = (cur8, styles, text, nls[li], lns[li])
         if i < first_changed:
             j: int | None = i
         elif i >= total - tail:
             j = i - total + old_total
-        else:
+        else:  # in the changed span: a line the frontend holds with this very text is kept
             j = None
-        if j is not None and vs <= j < ve and old_sent.get(j) == key and j >= old_ix:
+            for cand in (i, i - total + old_total):
+                prev = old_sent.get(cand)
+                if prev is not None and cand >= old_ix and prev[2] == text and prev[3] == nls[li]:
+                    j = cand
+                    break
+        prev = old_sent.get(j) if j is not None else None
+        if prev is not None and vs <= j < ve and prev[:4] == key[:4] and j >= old_ix:  # type: ignore[operator]
             if j > old_ix:
                 push("skip", j - old_ix)
             last = ops[-1] if ops else None
-            if last is not None and last["op"] == "copy" and last["_j"] == j:
+            shift = abs(lns[li]) - abs(prev[4])  # a copy renumbers its lines by one shift
+            if last is not None and last["op"] == "copy" and last["_j"] == j and last["_shift"] == shift:
                 last["n"] += 1
                 last["_j"] = j + 1
             else:
-                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1})
+                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1, "_shift": shift})
             old_ix = j + 1
         elif j is not None and vs <= j < ve and j >= old_ix and j in old_sent:
             # same text, other cursors or styles: "update" keeps the frontend's text
@@ -318,6 +325,7 @@ def render(view: View, rope: Rope, force: bool = False,
         push("invalidate", total - we)
     for op in ops:
         op.pop("_j", None)
+        op.pop("_shift", None)
     unchanged = (change is None and (ws, we) == (vs, ve) and old_total == total
                  and all(op["op"] not in ("ins", "update") for op in ops))
     view.fe_lines = total

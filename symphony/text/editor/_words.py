@@ -27,7 +27,7 @@ try:  # ICU when available: UAX #14 at C speed
 except ImportError:  # pragma: no cover - depends on the environment
     _icu = None
 
-__all__ = ["ICU", "WINDOW", "line_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
+__all__ = ["ICU", "WINDOW", "is_plain", "line_break_points", "plain_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
 
 #: Code points looked at on each side of an offset.
 WINDOW = 512
@@ -127,11 +127,29 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
     return best
 
 
-#: ASCII letters, digits, spaces and the punctuation of classes IS (``,.:;``) and AL: in
-#: text of only these, UAX #14 (15.1) breaks only after a run of spaces (LB18), except
-#: before IS (LB13/LB15d), unless the IS starts a number (LB15c: ``SP ÷ IS NU``).
-_SIMPLE = regex.compile(r"[A-Za-z0-9 ,.:;#&*<=>@^_`~]*")
-_SIMPLE_BREAK = regex.compile(r"(?<= )(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
+#: Plain text: ASCII letters, digits, spaces and the punctuation of classes IS (``,.:;``)
+#: and AL. In it, UAX #14 (15.1) breaks only after a run of spaces (LB18), except before
+#: IS (LB13/LB15d) unless the IS starts a number (LB15c: ``SP ÷ IS NU``).
+_PLAIN = regex.compile(r"[A-Za-z0-9 ,.:;#&*<=>@^_`~]*")
+_PLAIN_RUN = regex.compile(r" +(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
+
+
+def is_plain(text: str) -> bool:
+    """True when ``text`` is plain (see ``_PLAIN``): one column a character, breaks only
+    after spaces."""
+    return text.isascii() and _PLAIN.fullmatch(text) is not None
+
+
+def plain_break_points(text: str) -> tuple[list[int], list[int]]:
+    """``(points, ends)`` of plain ``text``: its break opportunities, and for each, where
+    the text before it ends without its run of spaces."""
+    points: list[int] = []
+    ends: list[int] = []
+    for m in _PLAIN_RUN.finditer(text):
+        if m.end() < len(text):
+            ends.append(m.start())
+            points.append(m.end())
+    return points, ends
 
 
 def line_break_points(text: str) -> list[int]:
@@ -141,8 +159,8 @@ def line_break_points(text: str) -> list[int]:
     (most lines of most files) is found by one regex scan; other text goes to ICU or
     uniseg.
     """
-    if text.isascii() and _SIMPLE.fullmatch(text) is not None:
-        return [m.start() for m in _SIMPLE_BREAK.finditer(text)]
+    if is_plain(text):
+        return plain_break_points(text)[0]
     if _icu is not None:
         it = getattr(_local, "it", None)
         if it is None:

@@ -1,0 +1,118 @@
+"""``Breaks`` and ``Segments``: the break offsets of one long wrapped line, kept cheap to edit.
+
+A 10MB line wrapped at 80 columns has about 125,000 breaks; ``Breaks`` keeps them in
+chunks with a base offset each, so an edit moves every break after it in O(chunks), and
+``Segments`` shows ``[0, *breaks]`` without copying them.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from typing import overload
+
+__all__ = ["Breaks", "Segments"]
+
+
+class Breaks(Sequence[int]):
+    """The breaks of one long line, in chunks of relative offsets with a base each, so an
+    edit moves every break after it in O(chunks), not O(breaks)."""
+
+    __slots__ = ("chunks", "cum")
+    CHUNK = 1024
+
+    def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
+        self.chunks = [c for c in chunks if c[1]]
+        cum = [0]
+        for _, rel in self.chunks:
+            cum.append(cum[-1] + len(rel))
+        self.cum = cum
+
+    @classmethod
+    def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:
+        """Chunk ``values`` (each moved by ``shift``)."""
+        if isinstance(values, Breaks):
+            return cls([(base + shift, rel) for base, rel in values.chunks])
+        vals = list(values)
+        size = cls.CHUNK
+        return cls([(shift, tuple(vals[i:i + size])) for i in range(0, len(vals), size)])
+
+    def __len__(self) -> int:
+        return self.cum[-1]
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self.cum[-1]
+        if not 0 <= i < self.cum[-1]:
+            raise IndexError(i)
+        c = bisect_right(self.cum, i) - 1
+        base, rel = self.chunks[c]
+        return base + rel[i - self.cum[c]]
+
+    def __iter__(self) -> Iterator[int]:
+        for base, rel in self.chunks:
+            for r in rel:
+                yield base + r
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(self) != len(other):
+            return False
+        return all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def head(self, k: int) -> list[tuple[int, tuple[int, ...]]]:
+        """Chunks of the first ``k`` breaks."""
+        c = bisect_right(self.cum, k) - 1
+        out = self.chunks[:c]
+        if c < len(self.chunks) and k > self.cum[c]:
+            base, rel = self.chunks[c]
+            out.append((base, rel[:k - self.cum[c]]))
+        return out
+
+    def tail(self, k: int, shift: int) -> list[tuple[int, tuple[int, ...]]]:
+        """Chunks of the breaks from index ``k`` on, each moved by ``shift``."""
+        if k >= self.cum[-1]:
+            return []
+        c = bisect_right(self.cum, k) - 1
+        base, rel = self.chunks[c]
+        out = [(base + shift, rel[k - self.cum[c]:])]
+        out += [(b + shift, r) for b, r in self.chunks[c + 1:]]
+        return out
+
+
+class Segments(Sequence[int]):
+    """``[0, *breaks]`` without copying ``breaks`` (indexing, ``len``, ``bisect`` work)."""
+
+    __slots__ = ("_breaks",)
+
+    def __init__(self, breaks: Sequence[int]) -> None:
+        self._breaks = breaks
+
+    def __len__(self) -> int:
+        return len(self._breaks) + 1
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [0, *self._breaks][i]
+        if i < 0:
+            i += len(self._breaks) + 1
+        if i == 0:
+            return 0
+        if i < 0:
+            raise IndexError(i)
+        return self._breaks[i - 1]
