@@ -22,7 +22,20 @@ class Breaks(Sequence[int]):
     CHUNK = 1024
 
     def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
-        self.chunks = [c for c in chunks if c[1]]
+        # adjacent chunks that fit in one are joined, so edits that each add a small chunk
+        # leave at most about twice the chunks the breaks need
+        out: list[tuple[int, tuple[int, ...]]] = []
+        size = self.CHUNK
+        for base, rel in chunks:
+            if not rel:
+                continue
+            if out and len(out[-1][1]) + len(rel) <= size:
+                pbase, prel = out[-1]
+                d = base - pbase
+                out[-1] = (pbase, prel + (rel if not d else tuple([r + d for r in rel])))
+            else:
+                out.append((base, rel))
+        self.chunks = out
         cum = [0]
         for _, rel in self.chunks:
             cum.append(cum[-1] + len(rel))

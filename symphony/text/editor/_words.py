@@ -14,6 +14,8 @@ standard.
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 from .._rope import Rope
@@ -130,26 +132,22 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
 #: Plain text: ASCII letters, digits, spaces and the punctuation of classes IS (``,.:;``)
 #: and AL. In it, UAX #14 (15.1) breaks only after a run of spaces (LB18), except before
 #: IS (LB13/LB15d) unless the IS starts a number (LB15c: ``SP ÷ IS NU``).
-_PLAIN = regex.compile(r"[A-Za-z0-9 ,.:;#&*<=>@^_`~]*")
-_PLAIN_RUN = regex.compile(r" +(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
+PLAIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ,.:;#&*<=>@^_`~"
+#: Characters that take no break before them after spaces, unless a digit follows.
+PLAIN_IS = ",.:;"
+_PLAIN_RUN = re.compile(r" +(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
 
 
 def is_plain(text: str) -> bool:
-    """True when ``text`` is plain (see ``_PLAIN``): one column a character, breaks only
-    after spaces."""
-    return text.isascii() and _PLAIN.fullmatch(text) is not None
+    """True when ``text`` is plain (see ``PLAIN_BYTES``): one column a character, breaks
+    only after spaces."""
+    return text.isascii() and not text.encode("ascii").translate(None, PLAIN_BYTES)
 
 
-def plain_break_points(text: str) -> tuple[list[int], list[int]]:
-    """``(points, ends)`` of plain ``text``: its break opportunities, and for each, where
-    the text before it ends without its run of spaces."""
-    points: list[int] = []
-    ends: list[int] = []
-    for m in _PLAIN_RUN.finditer(text):
-        if m.end() < len(text):
-            ends.append(m.start())
-            points.append(m.end())
-    return points, ends
+def plain_break_points(text: str) -> list[int]:
+    """The break opportunities of plain ``text``."""
+    n = len(text)
+    return [e for e in (m.end() for m in _PLAIN_RUN.finditer(text)) if e < n]
 
 
 def line_break_points(text: str) -> list[int]:
@@ -160,7 +158,7 @@ def line_break_points(text: str) -> list[int]:
     uniseg.
     """
     if is_plain(text):
-        return plain_break_points(text)[0]
+        return plain_break_points(text)
     if _icu is not None:
         it = getattr(_local, "it", None)
         if it is None:

@@ -29,12 +29,14 @@ from ._breaks import Breaks, Segments
 from ._wrap_line import wrap_line
 from ._wrapped_lines import WrappedLines
 
-__all__ = ["LONG", "SYNC_CHARS", "WrapIndex"]
+__all__ = ["LONG", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
 #: Lines longer than this are wrapped a piece of this size per background step.
 LONG = 1 << 13
+#: Least characters re-wrapped after an edit in a long line before looking for the old breaks.
+REWRAP_WINDOW = 512
 
 
 class WrapIndex:
@@ -45,8 +47,15 @@ class WrapIndex:
         self.tab = tab
         self.lines = WrappedLines()
         self.pending: list[tuple[int, int]] = [(0, line_count)] if line_count else []
-        #: progress through one long line: (line, offset reached, breaks so far)
+        #: progress through one long line wrapped from scratch: (line, offset reached,
+        #: breaks so far); until it is done the line shows provisional breaks
         self._partial: tuple[int, int, list[int]] | None = None
+        #: a long line whose breaks are valid but not all greedy after a local re-wrap
+        #: that did not meet the old breaks again: (line, pos, hi). Its breaks up to
+        #: ``pos`` are exact, those from ``hi`` on follow each other as the greedy wrap
+        #: would; a background pass re-wraps from ``pos`` until it meets one at or after
+        #: ``hi`` (see :meth:`_resync_piece`)
+        self._resync: tuple[int, int, int] | None = None
 
     # -- queries --------------------------------------------------------------------------
 
@@ -118,14 +127,7 @@ class WrapIndex:
             line_start = rope.offset_of_line(first)
             length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
             if old_breaks and length > SYNC_CHARS:
-                breaks, exact = self._rewrap_around(rope, line_start, length, old_breaks, span[0] - line_start,
-                                                    span[1] - line_start, span[2] - line_start)
-                self.lines.set(first, breaks)  # type: ignore[arg-type]
-                if not exact or self._pending_has(first):
-                    partial = self._partial
-                    if partial is not None and partial[0] == first and span[0] - line_start < partial[1]:
-                        self._partial = None  # the edit is in the part done: start that line again
-                    self._add_pending(first, first + 1)
+                self._edit_long_line(rope, first, line_start, length, old_breaks, span)
                 return
         self.lines.edit(first, old_last, delta)
         pending: list[tuple[int, int]] = []
@@ -140,6 +142,12 @@ class WrapIndex:
                 self._partial = (partial[0] + delta, partial[1], partial[2])
             elif partial[0] >= first:
                 self._partial = None
+        resync = self._resync
+        if resync is not None:
+            if resync[0] > old_last:
+                self._resync = (resync[0] + delta, resync[1], resync[2])
+            elif resync[0] >= first:
+                self._resync = None  # the line is wrapped again from scratch (below)
         self.pending = pending
         start = rope.offset_of_line(first)
         end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
@@ -162,6 +170,63 @@ class WrapIndex:
                     self._set(line, list(range(self.width, length, self.width)))
             if exact and new_last < first + 64:
                 self._remove_pending(first, new_last + 1)
+
+    def _edit_long_line(self, rope: Rope, line: int, line_start: int, length: int, old: Sequence[int],
+                        span: tuple[int, int, int]) -> None:
+        """An edit inside one long line: re-wrap around it now; when that does not meet
+        the old breaks again, keep valid breaks and let a background pass make them exact
+        from the first visual line that may differ (not from the line's start)."""
+        start, old_end, new_end = (x - line_start for x in span)
+        shift = new_end - old_end
+        breaks, exact, lo, sync = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
+        self.lines.set(line, breaks)  # type: ignore[arg-type]
+        resync = self._resync if self._resync is not None and self._resync[0] == line else None
+        if resync is None:
+            if self._pending_has(line):  # wrapped from scratch in the background already
+                partial = self._partial
+                if partial is not None and partial[0] == line and start < partial[1]:
+                    self._partial = None  # the edit is in the part done: start that line again
+                self._add_pending(line, line + 1)
+                return
+            if exact:
+                return
+            pos, hi = lo, sync
+        else:
+            _, pos, hi = resync
+            if hi > start:
+                hi = max(hi + shift, new_end)
+            pos = min(pos, lo)
+            hi = max(hi, sync)
+        self._resync = (line, pos, hi)
+        self._add_pending(line, line + 1)
+
+    def _resync_piece(self, rope: Rope, line: int, length: int) -> bool:
+        """Re-wrap the next piece of the line being made exact (``_resync``); True when its
+        breaks are exact again. Each piece is written into the line's breaks at once, so
+        what shows improves as the pass goes."""
+        assert self._resync is not None
+        _, pos, hi = self._resync
+        start = rope.offset_of_line(line)
+        cur = self.lines.get(line) or ()
+        cur = cur if isinstance(cur, Breaks) else Breaks.of(cur)
+        end = min(length, pos + max(LONG, 4 * self.width))
+        found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+        head = cur.head(bisect_right(cur, pos))
+        if end >= length:
+            self._resync = None
+            self._set(line, Breaks([*head, (0, tuple(found))]))
+            return True
+        for i, b in enumerate(found):
+            if b >= hi:
+                m = bisect_left(cur, b)
+                if m < len(cur) and cur[m] == b:  # back in step with the greedy breaks after hi
+                    self._resync = None
+                    self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+                    return True
+        last = found[-1] if found else end
+        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
+        self._resync = (line, last, hi)
+        return False
 
     def provisional(self, rope: Rope, first: int, last: int) -> None:
         """Give long pending lines among ``first..last`` breaks every ``width`` characters,
@@ -196,19 +261,24 @@ class WrapIndex:
         return False
 
     def _pending_has(self, line: int) -> bool:
+        """True when ``line`` waits to be wrapped from scratch (not merely made exact)."""
+        if self._resync is not None and self._resync[0] == line:
+            return False
         return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
 
     def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: Sequence[int],
-                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool]:
-        """Breaks of a long line after an edit of ``[start, old_end)`` -> ``[start, new_end)``,
-        and whether they are exact.
+                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool, int, int]:
+        """``(breaks, exact, lo, sync)``: the breaks of a long line after an edit of
+        ``[start, old_end)`` -> ``[start, new_end)``, whether they are exact, where the
+        re-wrap started (a break kept from before) and where it met the moved old breaks
+        (or, when not exact, the first moved old break it was joined to).
 
         Breaks before the edit's visual line stay; breaks after it move with the text; the
         visual lines from the edit on are wrapped again over a window of a few visual
         lines. When a new break meets a moved old one, the greedy wrap is back in step and
         the result is exact. Otherwise the window's breaks are joined to the moved ones
         (the visual line in between wrapped on its own, so every visual line still fits)
-        and the caller re-wraps the whole line in the background. Cost: the window plus
+        and the caller makes them exact in the background. Cost: the window plus
         O(chunks) (:class:`Breaks`), whatever the line's length.
         """
         shift = new_end - old_end
@@ -220,17 +290,17 @@ class WrapIndex:
         before = chunked.head(k + 1) if k >= 0 else []
         cut = bisect_right(chunked, old_end)
         after = Breaks(chunked.tail(cut, shift))
-        window = max(8 * self.width, 512)
-        for _ in range(5):  # widen the window a few times before giving up on exactness
+        window = max(8 * self.width, REWRAP_WINDOW)
+        for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
             found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True
+                return Breaks([*before, (0, tuple(found))]), True, lo, length
             for i, b in enumerate(found):
                 if b > new_end:
                     m = bisect_left(after, b)
                     if m < len(after) and after[m] == b:
-                        return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True
+                        return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, b
             window *= 2
         last = found[-1] if found else lo
         m = bisect_right(after, last)
@@ -238,7 +308,8 @@ class WrapIndex:
         if m < len(after):
             gap = rope[line_start + last:line_start + after[m]]
             bridge = [last + b for b in wrap_line(gap, self.width, self.tab)]
-        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False
+        sync = after[m] if m < len(after) else length
+        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
@@ -263,7 +334,12 @@ class WrapIndex:
             length = next_start - start - 1
             if length > LONG:
                 old = self.lines.get(line)
-                if not self._long_line_piece(rope, line, length):
+                resync = self._resync is not None and self._resync[0] == line
+                if resync and not self._resync_piece(rope, line, length):
+                    changed_lo = line if changed_lo is None else changed_lo
+                    changed_hi = max(changed_hi, line + 1)
+                    continue
+                if not resync and not self._long_line_piece(rope, line, length):
                     continue
                 if self.lines.get(line) != old:
                     changed_lo = line if changed_lo is None else changed_lo
@@ -278,6 +354,8 @@ class WrapIndex:
                     break
                 end = nxt
                 chunk_end += 1
+            if self._resync is not None and line <= self._resync[0] < chunk_end:
+                self._resync = None  # short enough now to be wrapped whole, below
             texts = rope[start:min(end, len(rope))].split("\n")
             for i in range(chunk_end - line):
                 if self._set(line + i, wrap_line(texts[i], self.width, self.tab)):

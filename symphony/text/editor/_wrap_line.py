@@ -13,31 +13,40 @@ property tests hold both paths to the same breaks.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from bisect import bisect_right
 
-from ._words import grapheme_cluster_boundaries, is_plain, line_break_points, plain_break_points
+from ._words import PLAIN_IS, grapheme_cluster_boundaries, is_plain, line_break_points
+
+_SPACES = re.compile(" *")
 
 __all__ = ["text_width", "wrap_line"]
 
 
 def _wrap_plain(text: str, width: int) -> list[int]:
-    """``wrap_line`` of plain ASCII text (see the module docstring), one step a visual line."""
-    points, ends = plain_break_points(text)
+    """``wrap_line`` of plain ASCII text (see the module docstring), one step a visual line:
+    the break is after the last run of spaces that starts within the width (searched
+    backwards in C), skipping runs before an IS mark that does not start a number."""
     n = len(text)
     tail_end = len(text.rstrip(" "))
+    rfind = text.rfind
+    spaces = _SPACES.match
     out: list[int] = []
     start = 0
-    k = 0
     while tail_end - start > width:
         limit = start + width
-        j = bisect_right(ends, limit, k) - 1
-        if j >= k and points[j] > start:
-            start = points[j]
-            k = j + 1
-        else:  # the word at ``start`` is wider than the line: cut it at the width
-            start = start + max(1, width)
-            k = bisect_right(points, start, k)
+        q = rfind(" ", start, limit + 1)  # the last space a visual line from start may end in
+        brk = -1
+        while q >= start:
+            p = spaces(text, q).end()  # the end of its run: a break opportunity if ...
+            if p < n and (text[p] not in PLAIN_IS or (p + 1 < n and "0" <= text[p + 1] <= "9")):
+                brk = p
+                break
+            e = q
+            while e > start and text[e - 1] == " ":
+                e -= 1
+            q = rfind(" ", start, e)
+        start = brk if brk > start else start + max(1, width)  # no break: cut the word at the width
         out.append(start)
     return [b for b in out if 0 < b < n]
 
