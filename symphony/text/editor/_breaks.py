@@ -7,7 +7,7 @@ chunks with a base offset each, so an edit moves every break after it in O(chunk
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import overload
 
@@ -61,7 +61,8 @@ class Breaks(Sequence[int]):
 
     def __getitem__(self, i: int | slice) -> int | list[int]:
         if isinstance(i, slice):
-            return list(self)[i]
+            start, stop, step = i.indices(self.cum[-1])
+            return self.values(start, stop) if step == 1 else list(self)[i]
         if i < 0:
             i += self.cum[-1]
         if not 0 <= i < self.cum[-1]:
@@ -81,6 +82,36 @@ class Breaks(Sequence[int]):
         return all(a == b for a, b in zip(self, other))
 
     __hash__ = None  # type: ignore[assignment]
+
+    def values(self, i: int, j: int) -> list[int]:
+        """``list(self)[i:j]`` (``0 <= i``), reading only the chunks those breaks lie in."""
+        j = min(j, self.cum[-1])
+        out: list[int] = []
+        cum = self.cum
+        c = bisect_right(cum, i) - 1
+        while i < j:
+            base, rel = self.chunks[c]
+            hi = min(len(rel), j - cum[c])
+            out += [base + r for r in rel[i - cum[c]:hi]]
+            i = cum[c] + hi
+            c += 1
+        return out
+
+    def meet(self, found: Sequence[int], floor: int) -> tuple[int, int] | None:
+        """``(i, m)`` for the first ``found[i] >= floor`` (``found`` increasing) that is also
+        a break here, ``self[m]``; None when there is none. Two bisections and one read of
+        the chunks in between, however many breaks ``found`` has."""
+        first = bisect_left(found, floor)
+        if first >= len(found):
+            return None
+        a = bisect_left(self, found[first])
+        b = bisect_right(self, found[-1])
+        where = {v: a + k for k, v in enumerate(self.values(a, b))}
+        for i in range(first, len(found)):
+            m = where.get(found[i])
+            if m is not None:
+                return i, m
+        return None
 
     def head(self, k: int) -> list[tuple[int, tuple[int, ...]]]:
         """Chunks of the first ``k`` breaks."""

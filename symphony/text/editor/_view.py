@@ -155,14 +155,17 @@ def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: Wr
     while len(texts) < we - ws and line < n:
         base = rope.offset_of_line(line)
         length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - base
-        segs = wrap.segments(line)
-        while seg < len(segs) and len(texts) < we - ws:
-            a = segs[seg]
-            b = segs[seg + 1] if seg + 1 < len(segs) else length
+        brks = wrap.lines.get(line) or ()
+        want = we - ws - len(texts)  # visual lines still wanted: their starts, and one end
+        starts_ = ([0] if seg == 0 else []) + list(brks[max(0, seg - 1):seg - 1 + want + 1])
+        segs = starts_ + [length]
+        for k in range(min(want, len(starts_))):
+            a = segs[k]
+            b = segs[k + 1]
             texts.append(rope[base + a:base + b])
             starts.append(base + a)
             lns.append(line + 1 if seg == 0 else -(line + 1))
-            nls.append(seg == len(segs) - 1 and line < n - 1)
+            nls.append(seg == len(brks) and line < n - 1)
             seg += 1
         line += 1
         seg = 0

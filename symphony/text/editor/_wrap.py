@@ -216,13 +216,12 @@ class WrapIndex:
             self._resync = None
             self._set(line, Breaks([*head, (0, tuple(found))]))
             return True
-        for i, b in enumerate(found):
-            if b >= hi:
-                m = bisect_left(cur, b)
-                if m < len(cur) and cur[m] == b:  # back in step with the greedy breaks after hi
-                    self._resync = None
-                    self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
-                    return True
+        met = cur.meet(found, hi)
+        if met is not None:  # back in step with the greedy breaks from hi on
+            i, m = met
+            self._resync = None
+            self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+            return True
         last = found[-1] if found else end
         self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
         self._resync = (line, last, hi)
@@ -296,11 +295,10 @@ class WrapIndex:
             found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
             if hi >= length:
                 return Breaks([*before, (0, tuple(found))]), True, lo, length
-            for i, b in enumerate(found):
-                if b > new_end:
-                    m = bisect_left(after, b)
-                    if m < len(after) and after[m] == b:
-                        return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, b
+            met = after.meet(found, new_end + 1)
+            if met is not None:
+                i, m = met
+                return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i]
             window *= 2
         last = found[-1] if found else lo
         m = bisect_right(after, last)
@@ -341,7 +339,7 @@ class WrapIndex:
                     continue
                 if not resync and not self._long_line_piece(rope, line, length):
                     continue
-                if self.lines.get(line) != old:
+                if self.lines.get(line) is not old:  # (comparing 100k breaks would cost more than re-rendering)
                     changed_lo = line if changed_lo is None else changed_lo
                     changed_hi = line + 1
                 line += 1
