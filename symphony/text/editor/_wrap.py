@@ -211,6 +211,9 @@ class WrapIndex:
         cur = cur if isinstance(cur, Breaks) else Breaks.of(cur)
         end = min(length, pos + max(LONG, 4 * self.width))
         found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+        while not found and end < length:  # one visual line longer than the piece: read on
+            end = min(length, pos + 2 * (end - pos))
+            found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
         head = cur.head(bisect_right(cur, pos))
         if end >= length:
             self._resync = None
@@ -222,7 +225,7 @@ class WrapIndex:
             self._resync = None
             self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
             return True
-        last = found[-1] if found else end
+        last = found[-1]
         self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
         self._resync = (line, last, hi)
         return False
@@ -243,19 +246,18 @@ class WrapIndex:
         partial = self._partial
         pos, brks = (partial[1], partial[2]) if partial is not None and partial[0] == line else (0, [])
         end = min(length, pos + LONG)
-        piece = rope[start + pos:start + end]
-        found = wrap_line(piece, self.width, self.tab)
+        found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
+        while not found and end < length:  # one visual line longer than the piece: read on
+            end = min(length, pos + 2 * (end - pos))
+            found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
         if end >= length:
             self._partial = None
             self._set(line, brks + [pos + b for b in found])
             return True
         brks = list(brks) if partial is None or partial[0] != line else brks  # owned from here on
-        if found:  # the last visual line may go on past the piece: resume from its start
-            brks.extend(pos + b for b in found)
-            pos += found[-1]
-        else:
-            pos = end
-            brks.append(pos)
+        # the last visual line may go on past the piece: resume from its start
+        brks.extend(pos + b for b in found)
+        pos += found[-1]
         self._partial = (line, pos, brks)
         return False
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import symphony.text.editor._wrap as wrap_module
@@ -61,6 +61,7 @@ def _incremental(buf: Buffer) -> list[list[int]]:
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(start=START, edits=EDITS, width=st.integers(3, 16))
+@example(start=" " * 68, edits=[], width=3)  # a piece of a long line with no break in it
 def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     buf = Buffer(lambda m, p: None)
     buf.rope = buf.saved = rope_cls(start)
