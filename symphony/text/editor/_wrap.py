@@ -39,6 +39,20 @@ LONG = 1 << 13
 REWRAP_WINDOW = 512
 
 
+def _content_end(rope: Rope, line_start: int, pos: int) -> int:
+    """``len(line[:pos].rstrip(" "))`` for the line at ``line_start``, reading back only
+    as far as the spaces before ``pos`` go."""
+    size = 64
+    while pos > 0:
+        a = max(0, pos - size)
+        kept = rope[line_start + a:line_start + pos].rstrip(" ")
+        if kept:
+            return a + len(kept)
+        pos = a
+        size *= 2
+    return 0
+
+
 class WrapIndex:
     """The wrap state of one buffer at one width (see the module docstring)."""
 
@@ -287,6 +301,12 @@ class WrapIndex:
         # from the visual line before the edited one: a deletion at a visual line's start
         # can pull its first word up, an inserted space can leave the line above
         k = bisect_right(chunked, start) - 2
+        # and from before every visual line a break opportunity made or moved by the edit
+        # could end: such an opportunity (at start - 1 or later) follows a run of spaces
+        # that starts at or after ``content`` (trailing spaces always fit), so a visual
+        # line starting ``width`` or more before ``content`` keeps its break
+        content = _content_end(rope, line_start, max(0, start - 1))
+        k = min(k, bisect_left(chunked, content - self.width) - 1)
         lo = chunked[k] if k >= 0 else 0
         before = chunked.head(k + 1) if k >= 0 else []
         cut = bisect_right(chunked, old_end)

@@ -62,6 +62,9 @@ def _incremental(buf: Buffer) -> list[list[int]]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(start=START, edits=EDITS, width=st.integers(3, 16))
 @example(start=" " * 68, edits=[], width=3)  # a piece of a long line with no break in it
+# a break opportunity typed after a long run of spaces changes visual lines far above it
+@example(start="    " * 76, edits=[(151485, 0, "\u65e5xx,", False), (626, 0, "b\nx", True),
+                                   (115865, 0, ".\n\n\u65e5b", False), (25071, 0, "b", False)], width=3)
 def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     buf = Buffer(lambda m, p: None)
     buf.rope = buf.saved = rope_cls(start)
