@@ -271,19 +271,19 @@ def render(view: View, rope: Rope, force: bool = False,
                 prev_end = e8
             styles = tuple(flat)
         key = (cur8, styles, text, nls[li], lns[li])
-        if i < first_changed:
-            j: int | None = i
+        if i < first_changed:  # j: the frontend's line this one is, or -1
+            j = i
         elif i >= total - tail:
             j = i - total + old_total
         else:  # in the changed span: a line the frontend holds with this very text is kept
-            j = None
+            j = -1
             for cand in (i, i - total + old_total):
                 prev = old_sent.get(cand)
                 if prev is not None and cand >= old_ix and prev[2] == text and prev[3] == nls[li]:
                     j = cand
                     break
-        prev = old_sent.get(j) if j is not None else None
-        if prev is not None and vs <= j < ve and prev[:4] == key[:4] and j >= old_ix:  # type: ignore[operator]
+        prev = old_sent.get(j)
+        if prev is not None and vs <= j < ve and prev[:4] == key[:4] and j >= old_ix:
             if j > old_ix:
                 push("skip", j - old_ix)
             last = ops[-1] if ops else None
@@ -294,7 +294,7 @@ def render(view: View, rope: Rope, force: bool = False,
             else:
                 ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1, "_shift": shift})
             old_ix = j + 1
-        elif j is not None and vs <= j < ve and j >= old_ix and j in old_sent:
+        elif prev is not None and vs <= j < ve and j >= old_ix:
             # same text, other cursors or styles: "update" keeps the frontend's text
             if j > old_ix:
                 push("skip", j - old_ix)

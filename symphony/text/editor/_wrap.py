@@ -96,7 +96,7 @@ class WrapIndex:
 
     # -- updates --------------------------------------------------------------------------
 
-    def _set(self, line: int, brks: list[int]) -> bool:
+    def _set(self, line: int, brks: Sequence[int]) -> bool:
         # tuples of ints are untracked by the cycle collector: millions of wrapped lines
         # then add nothing to garbage-collection pauses
         if isinstance(brks, Breaks):
@@ -221,8 +221,8 @@ class WrapIndex:
         assert self._resync is not None
         _, pos, hi = self._resync
         start = rope.offset_of_line(line)
-        cur = self.lines.get(line) or ()
-        cur = cur if isinstance(cur, Breaks) else Breaks.of(cur)
+        got = self.lines.get(line)
+        cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
         end = min(length, pos + max(LONG, 4 * self.width))
         found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
         while not found and end < length:  # one visual line longer than the piece: read on

@@ -38,7 +38,8 @@ def _wrap_plain(text: str, width: int) -> list[int]:
         q = rfind(" ", start, limit + 1)  # the last space a visual line from start may end in
         brk = -1
         while q >= start:
-            p = spaces(text, q).end()  # the end of its run: a break opportunity if ...
+            run = spaces(text, q)
+            p = run.end() if run is not None else q + 1  # the end of its run: a break opportunity if ...
             if p < n and (text[p] not in PLAIN_IS or (p + 1 < n and "0" <= text[p + 1] <= "9")):
                 brk = p
                 break
