@@ -1,7 +1,7 @@
 """Keystroke latency and open time of ``symphony serve`` over stdio, optionally beside xi-core.
 
-    python -m asv_bench.editor_latency                       # symphony serve, 100MB file
-    python -m asv_bench.editor_latency --mb 10 --wrap 40     # smaller file, wrapping on
+    python -m asv_bench.editor_latency                       # 100MB file of 67-character lines
+    python -m asv_bench.editor_latency --mb 10 --line 86 --wrap 40   # 10MB of 86-character lines, wrapped
     python -m asv_bench.editor_latency --xi-core /tmp/xi/xi-core   # the real xi-core binary
     python -m asv_bench.editor_latency --mb 10 --long-line --wrap 80  # inside one 10MB line
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from .benchmarks._editor_client import (Core, big_file, long_line_file, percentile, read_decode_seconds,
-                                        xi_core_path)
+from .benchmarks._editor_client import (Core, big_file, lines_file, long_line_file, middle_line, percentile,
+                                        read_decode_seconds, xi_core_path)
 
 
 def measure(argv: list[str] | None, path: str, wrap: int, inserts: int, middle: int) -> dict[str, float]:
@@ -50,6 +50,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m asv_bench.editor_latency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--mb", type=int, default=100, help="file size in MB (default 100)")
     parser.add_argument("--wrap", type=int, default=0, help="wrap at this many columns (default off)")
+    parser.add_argument("--line", type=int, default=0,
+                        help="lines of this many characters, newline included (default: the 67 of big_file)")
     parser.add_argument("--inserts", type=int, default=300)
     parser.add_argument("--xi-core", metavar="PATH", default=xi_core_path(),
                         help="also measure this xi-core binary (default: $SYMPHONY_XI_CORE or /tmp/xi/xi-core if present)")
@@ -57,11 +59,14 @@ def main() -> None:
     parser.add_argument("--long-line", action="store_true",
                         help="a file of one --mb MB line (type in its middle; use with --wrap)")
     args = parser.parse_args()
-    path = long_line_file(args.mb) if args.long_line else big_file(args.mb)
+    if args.long_line:
+        path = long_line_file(args.mb)
+    else:
+        path = lines_file(args.mb, args.line) if args.line else big_file(args.mb)
     read_decode_seconds(path)
     yardstick = min(read_decode_seconds(path) for _ in range(3))
     size = os.path.getsize(path)
-    middle = 7_000 * args.mb if not args.long_line else 0
+    middle = middle_line(path) if not args.long_line else 0
     cores: list[tuple[str, list[str] | None]] = [("symphony serve", None)]
     if args.xi_core and not args.no_xi_core:
         cores.append(("xi-core", [args.xi_core]))

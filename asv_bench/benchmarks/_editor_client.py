@@ -14,7 +14,8 @@ from typing import Any
 
 from symphony._core_client import CoreConnection
 
-__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds", "xi_core_path"]
+__all__ = ["Core", "big_file", "lines_file", "long_line_file", "middle_line", "percentile", "read_decode_seconds",
+           "xi_core_path"]
 
 #: Where the coordinator builds the real xi-core (``shared/xi-core``), unless
 #: ``$SYMPHONY_XI_CORE`` names another binary.
@@ -41,6 +42,28 @@ def big_file(megabytes: int | None = None) -> str:
                 f.write(block)
         os.replace(tmp, path)
     return path
+
+
+def lines_file(megabytes: int = 10, width: int = 86) -> str:
+    """A file of about ``megabytes`` MB of ``width``-character lines (newline included) of
+    words, made once: the keystroke benchmarks' document (the issue's 10MB of 86)."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-{width}col.txt")
+    if not os.path.exists(path):
+        words = (LINE[:-1] + " ") * (width // len(LINE) + 2)
+        line = words[:width - 1].rstrip().ljust(width - 1, ".") + "\n"
+        with open(path + ".part", "w") as f:
+            block = line * 10_000
+            for _ in range(megabytes * 1_000_000 // len(block) + 1):
+                f.write(block)
+        os.replace(path + ".part", path)
+    return path
+
+
+def middle_line(path: str) -> int:
+    """The line in the middle of a file of equal lines."""
+    with open(path, "rb") as f:
+        width = len(f.readline())
+    return os.path.getsize(path) // max(1, width) // 2
 
 
 def long_line_file(megabytes: int = 10) -> str:
