@@ -21,7 +21,6 @@ else: the actor resumes with the next message (``Supervision.RESUME``).
 from __future__ import annotations
 
 import concurrent.futures
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -98,10 +97,6 @@ class BufferActor(Actor):
         if kind == "wrap_step":
             self._wrap_scheduled = False
             buffer.wrap_step()
-            # let a thread that waits for the interpreter (the frontend's reader, with a
-            # keystroke) run now, not after the 5 ms switch interval: background wrapping
-            # would otherwise hold it from step to step
-            time.sleep(0)
             return None
         if kind == "get_config":
             return dict(buffer.config)

@@ -25,7 +25,6 @@ Invariants:
 from __future__ import annotations
 
 import os
-import time
 from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
@@ -47,9 +46,6 @@ from ._whitespace import ensure_final_newline, trim_trailing_whitespace
 from ._wrap import WrapIndex
 
 __all__ = ["DEFAULT_CONFIG", "Buffer", "Send"]
-
-#: Seconds between updates that only show background wrapping progress.
-WRAP_UPDATE_INTERVAL = 0.05
 
 #: Settings every buffer starts with (``config_changed`` reports them per view).
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -100,8 +96,6 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         self.recording: str | None = None
         self.wrap: WrapIndex | None = None
         self.request: Request | None = None
-        self._wrap_unsent = False  # background wrapping changed lines no update has shown
-        self._wrap_sent = 0.0  # time.monotonic() of the last update
         self._commands = self._command_table()
         self.configure_wrap()
 
@@ -143,11 +137,8 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             n = self.rope.line_count
             for view in self.views.values():
                 view.note_change(changed[0], max(0, n - changed[1]))
-            self._wrap_unsent = True
-        # the frontend hears of background progress at most every WRAP_UPDATE_INTERVAL
-        # (rendering after every step took half the time of wrapping a 10MB file); an
-        # edit's update carries what is pending, and the last step always updates
-        if self._wrap_unsent and (wrap.done or time.monotonic() - self._wrap_sent >= WRAP_UPDATE_INTERVAL):
+            # an update after every step (measured: waiting 10-50 ms to batch them made
+            # keystrokes slower, as the actor then held the interpreter between steps)
             self.flush()
         return not wrap.done
 
@@ -186,8 +177,6 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
 
     def flush(self) -> None:
         """Send each view whose frontend cache is stale an ``update`` (and ``scroll_to``)."""
-        self._wrap_unsent = False
-        self._wrap_sent = time.monotonic()
         pristine = self.pristine
         for view in self.views.values():
             ops = render(view, self.rope, force=view.fe_pristine is not pristine, wrap=self.wrap)
