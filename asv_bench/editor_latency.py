@@ -4,6 +4,7 @@
     python -m asv_bench.editor_latency --mb 10 --line 86 --wrap 40   # 10MB of 86-character lines, wrapped
     python -m asv_bench.editor_latency --xi-core /tmp/xi/xi-core   # the real xi-core binary
     python -m asv_bench.editor_latency --mb 10 --long-line --wrap 80  # inside one 10MB line
+    python -m asv_bench.editor_latency --mb 10 --long-line --json --wrap 80  # one line of minified JSON
 
 The real xi-core is measured beside ours, with the same client, whenever its binary is
 found: ``--xi-core PATH``, else ``$SYMPHONY_XI_CORE``, else ``/tmp/xi/xi-core``
@@ -18,8 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from .benchmarks._editor_client import (Core, big_file, lines_file, long_line_file, middle_line, percentile,
-                                        read_decode_seconds, xi_core_path)
+from .benchmarks._editor_client import (Core, big_file, json_line_file, lines_file, long_line_file, middle_line,
+                                        percentile, read_decode_seconds, xi_core_path)
 
 
 def measure(argv: list[str] | None, path: str, wrap: int, inserts: int, middle: int) -> dict[str, float]:
@@ -55,12 +56,14 @@ def main() -> None:
     parser.add_argument("--inserts", type=int, default=300)
     parser.add_argument("--xi-core", metavar="PATH", default=xi_core_path(),
                         help="also measure this xi-core binary (default: $SYMPHONY_XI_CORE or /tmp/xi/xi-core if present)")
+    parser.add_argument("--json", action="store_true",
+                        help="with --long-line: the line is minified JSON, not words")
     parser.add_argument("--no-xi-core", action="store_true", help="measure symphony serve only")
     parser.add_argument("--long-line", action="store_true",
                         help="a file of one --mb MB line (type in its middle; use with --wrap)")
     args = parser.parse_args()
     if args.long_line:
-        path = long_line_file(args.mb)
+        path = json_line_file(args.mb) if args.json else long_line_file(args.mb)
     else:
         path = lines_file(args.mb, args.line) if args.line else big_file(args.mb)
     read_decode_seconds(path)

@@ -6,6 +6,7 @@ It works with ``symphony serve`` and with a real ``xi-core`` alike (the same mes
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -14,7 +15,7 @@ from typing import Any
 
 from symphony._core_client import CoreConnection
 
-__all__ = ["Core", "big_file", "lines_file", "long_line_file", "middle_line", "percentile", "read_decode_seconds",
+__all__ = ["Core", "big_file", "json_line_file", "lines_file", "long_line_file", "middle_line", "percentile", "read_decode_seconds",
            "xi_core_path"]
 
 #: Where the coordinator builds the real xi-core (``shared/xi-core``), unless
@@ -73,6 +74,20 @@ def long_line_file(megabytes: int = 10) -> str:
         words = "lorem ipsum dolor sit amet consectetur adipiscing elit "
         with open(path + ".part", "w") as f:
             f.write((words * (megabytes * 1_000_000 // len(words) + 1))[:megabytes * 1_000_000] + "\n")
+        os.replace(path + ".part", path)
+    return path
+
+
+def json_line_file(megabytes: int = 10) -> str:
+    """A file holding one line of ``megabytes`` MB of minified JSON (and a final newline)."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-json.txt")
+    if not os.path.exists(path):
+        records = [{"id": i, "name": f"item {i}", "tags": ["alpha", "beta"], "price": i * 1.25, "ok": i % 3 == 0}
+                   for i in range(1000)]
+        unit = json.dumps(records, separators=(",", ":"))[1:-1] + ","
+        body = (unit * (megabytes * 1_000_000 // len(unit) + 1))[:megabytes * 1_000_000 - 2].rstrip(",")
+        with open(path + ".part", "w") as f:
+            f.write("[" + body + "]\n")
         os.replace(path + ".part", path)
     return path
 
