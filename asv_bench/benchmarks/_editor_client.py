@@ -6,6 +6,7 @@ It works with ``symphony serve`` and with a real ``xi-core`` alike (the same mes
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -14,7 +15,18 @@ from typing import Any
 
 from symphony.cli.editor._core_client import CoreConnection
 
-__all__ = ["Core", "big_file", "long_line_file", "percentile", "read_decode_seconds"]
+__all__ = ["Core", "big_file", "json_line_file", "lines_file", "long_line_file", "middle_line", "percentile", "read_decode_seconds",
+           "xi_core_path"]
+
+#: Where the coordinator builds the real xi-core (``shared/xi-core``), unless
+#: ``$SYMPHONY_XI_CORE`` names another binary.
+XI_CORE_DEFAULT = "/tmp/xi/xi-core"
+
+
+def xi_core_path() -> str | None:
+    """The xi-core binary to measure beside ours, or None when there is none."""
+    path = os.environ.get("SYMPHONY_XI_CORE") or XI_CORE_DEFAULT
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
 LINE = "The quick brown fox jumps over the lazy dog; 0123456789 abcdefghij\n"
 
@@ -33,6 +45,28 @@ def big_file(megabytes: int | None = None) -> str:
     return path
 
 
+def lines_file(megabytes: int = 10, width: int = 86) -> str:
+    """A file of about ``megabytes`` MB of ``width``-character lines (newline included) of
+    words, made once: the keystroke benchmarks' document (the issue's 10MB of 86)."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-{width}col.txt")
+    if not os.path.exists(path):
+        words = (LINE[:-1] + " ") * (width // len(LINE) + 2)
+        line = words[:width - 1].rstrip().ljust(width - 1, ".") + "\n"
+        with open(path + ".part", "w") as f:
+            block = line * 10_000
+            for _ in range(megabytes * 1_000_000 // len(block) + 1):
+                f.write(block)
+        os.replace(path + ".part", path)
+    return path
+
+
+def middle_line(path: str) -> int:
+    """The line in the middle of a file of equal lines."""
+    with open(path, "rb") as f:
+        width = len(f.readline())
+    return os.path.getsize(path) // max(1, width) // 2
+
+
 def long_line_file(megabytes: int = 10) -> str:
     """A file holding one line of ``megabytes`` MB of words (and a final newline), made once."""
     path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-line.txt")
@@ -40,6 +74,20 @@ def long_line_file(megabytes: int = 10) -> str:
         words = "lorem ipsum dolor sit amet consectetur adipiscing elit "
         with open(path + ".part", "w") as f:
             f.write((words * (megabytes * 1_000_000 // len(words) + 1))[:megabytes * 1_000_000] + "\n")
+        os.replace(path + ".part", path)
+    return path
+
+
+def json_line_file(megabytes: int = 10) -> str:
+    """A file holding one line of ``megabytes`` MB of minified JSON (and a final newline)."""
+    path = os.path.join(tempfile.gettempdir(), f"symphony-bench-{megabytes}mb-json.txt")
+    if not os.path.exists(path):
+        records = [{"id": i, "name": f"item {i}", "tags": ["alpha", "beta"], "price": i * 1.25, "ok": i % 3 == 0}
+                   for i in range(1000)]
+        unit = json.dumps(records, separators=(",", ":"))[1:-1] + ","
+        body = (unit * (megabytes * 1_000_000 // len(unit) + 1))[:megabytes * 1_000_000 - 2].rstrip(",")
+        with open(path + ".part", "w") as f:
+            f.write("[" + body + "]\n")
         os.replace(path + ".part", path)
     return path
 

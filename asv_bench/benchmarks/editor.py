@@ -1,10 +1,12 @@
 """The editor core: keystroke latency and opening a 100MB file, over the real protocol.
 
-- Keystroke: ``symphony serve`` as a child process with a 100MB file open, scrolled to its
-  middle; 300 consecutive ``insert`` notifications, each timed from sending it to
-  receiving its ``update`` on the frontend's side of the pipe. p50 and p99 in ms, with
-  wrapping off and on (40 columns: every line of the file wraps, computed in the
-  background while the keystrokes run). Target: p99 <= 16 ms.
+- Keystroke: the core as a child process with a 10MB file of 86-character lines open,
+  scrolled to its middle; 300 consecutive ``insert`` notifications, each timed from sending
+  it to receiving its ``update`` on the frontend's side of the pipe. p50 and p99 in ms,
+  with wrapping off and on (40 columns: every line of the file wraps, computed in the
+  background). The peer is the real xi-core, driven by the same client, when its binary
+  is found (``$SYMPHONY_XI_CORE``, else ``/tmp/xi/xi-core``; otherwise its rows are
+  skipped). Target: p99 within 2x of xi-core's.
 - KeystrokeLongLine: the same in the middle of a single 10MB line, wrapped at 80 columns.
 - Open: seconds from ``new_view`` to the first ``update``, over what Python takes to read
   and decode the same file (target: <= 3), and the core's peak RSS over the file size
@@ -24,28 +26,40 @@ import os
 import time
 from typing import Any
 
-from ._editor_client import Core, big_file, long_line_file, percentile, read_decode_seconds
+from ._editor_client import (Core, big_file, lines_file, long_line_file, middle_line, percentile, read_decode_seconds,
+                             xi_core_path)
 
 INSERTS = 300
 
 
-class Keystroke:
-    """Edit notification to update, through ``symphony serve`` on stdio."""
+def start_core(impl: str) -> Core:
+    """``symphony serve``, or the real xi-core (NotImplementedError, which asv reports as
+    skipped, when its binary is not there)."""
+    if impl == "symphony":
+        return Core()
+    path = xi_core_path()
+    if path is None:
+        raise NotImplementedError("no xi-core binary (set SYMPHONY_XI_CORE)")
+    return Core([path])
 
-    params = [["symphony"], ["off", "40"]]
+
+class Keystroke:
+    """Edit notification to update, through ``symphony serve`` and xi-core on stdio."""
+
+    params = [["symphony", "xi-core"], ["off", "40"]]
     param_names = ["impl", "wrap"]
     unit = "ms"
-    limit = 16.0
     repeat = 1
     timeout = 900
 
     def setup(self, impl: str, wrap: str) -> None:
-        self.core = Core()
-        self.core.open(big_file())
+        self.core = start_core(impl)
+        path = lines_file(int(os.environ.get("SYMPHONY_BENCH_KEYSTROKE_MB", "10")), 86)
+        self.core.open(path)
         if wrap != "off":
             self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
                                                      "changes": {"wrap_width": int(wrap)}})
-        middle = 700_000 * int(os.environ.get("SYMPHONY_BENCH_MB", "100")) // 100
+        middle = middle_line(path)
         self.core.edit("goto_line", {"line": middle})
         self.core.edit("scroll", [middle - 20, middle + 30])
         self.core.settle(0.05)
@@ -61,6 +75,7 @@ class Keystroke:
 
     def track_keystroke_p99(self, impl: str, wrap: str) -> float:
         return percentile(self.samples, 0.99)
+    track_keystroke_p99.target = 2.0  # type: ignore[attr-defined]
 
 
 class KeystrokeLongLine:
@@ -69,15 +84,14 @@ class KeystrokeLongLine:
     Without wrapping the protocol itself sends the whole 10MB line on every change to it
     (as xi-core does), so that case is not a latency target."""
 
-    params = [["symphony"], ["80"]]
+    params = [["symphony", "xi-core"], ["80"]]
     param_names = ["impl", "wrap"]
     unit = "ms"
-    limit = 16.0
     repeat = 1
     timeout = 900
 
     def setup(self, impl: str, wrap: str) -> None:
-        self.core = Core()
+        self.core = start_core(impl)
         self.core.open(long_line_file())
         self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
                                                  "changes": {"wrap_width": int(wrap)}})
@@ -97,6 +111,7 @@ class KeystrokeLongLine:
 
     def track_keystroke_p99(self, impl: str, wrap: str) -> float:
         return percentile(self.samples, 0.99)
+    track_keystroke_p99.target = 2.0  # type: ignore[attr-defined]
 
 
 class OpenFile:

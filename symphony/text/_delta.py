@@ -23,19 +23,17 @@ The laws the tests hold it to: ``b.apply(a.apply(t)) == a.compose(b).apply(t)``;
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, Union
+from typing import Any, TypeVar, Union, overload
 
 from ..errors import DeltaError
-
-if TYPE_CHECKING:
-    from ._rope import Rope
+from ._types import EditableText, Text
 
 __all__ = ["Delta", "DeltaBuilder", "Op"]
 
 #: One operation: retain (int > 0), delete (int < 0) or insert (non-empty str).
 Op = Union[int, str]
 
-_T = TypeVar("_T", "Rope", str)
+_E = TypeVar("_E", bound=EditableText)
 
 
 def _push_retain(ops: list[Op], n: int) -> None:
@@ -199,7 +197,13 @@ class Delta:
 
     # -- using --------------------------------------------------------------------------
 
-    def apply(self, text: _T) -> _T:
+    @overload
+    def apply(self, text: str) -> str: ...
+
+    @overload
+    def apply(self, text: _E) -> _E: ...
+
+    def apply(self, text: str | _E) -> str | _E:
         """``text`` (a ``Rope`` or a ``str``) with this edit made; the same type comes back.
 
         On a ``Rope`` each change is an O(log n) persistent edit; the input is unchanged.
@@ -277,7 +281,7 @@ class Delta:
                         _push_delete(out, second.take(n))
         return Delta._of(out, self.base_len, other.target_len)
 
-    def invert(self, base: Rope | str) -> Delta:
+    def invert(self, base: Text) -> Delta:
         """The delta that undoes this one, given the text it was applied to."""
         if len(base) != self.base_len:
             raise DeltaError(f"delta expects a text of length {self.base_len}, got {len(base)}")

@@ -13,12 +13,10 @@ double in size, which is linear in the common part and never materialises either
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._delta import Delta
-
-if TYPE_CHECKING:
-    from ._rope import Rope
+from ._types import Text
 
 __all__ = ["diff"]
 
@@ -26,7 +24,7 @@ _FIRST_BLOCK = 1024
 _MAX_BLOCK = 1 << 20
 
 
-def _common_prefix(a: Rope | str, b: Rope | str, start: int, limit: int) -> int:
+def _common_prefix(a: Text, b: Text, start: int, limit: int) -> int:
     """Length of the common prefix of ``a[start:]`` and ``b[start:]``, at most ``limit - start`` more."""
     pos = start
     block = _FIRST_BLOCK
@@ -41,7 +39,7 @@ def _common_prefix(a: Rope | str, b: Rope | str, start: int, limit: int) -> int:
     return limit
 
 
-def _common_suffix(a: Rope | str, b: Rope | str, start: int, limit: int) -> int:
+def _common_suffix(a: Text, b: Text, start: int, limit: int) -> int:
     """Length of the common suffix of ``a`` and ``b`` given the last ``start`` characters match."""
     la = len(a)
     lb = len(b)
@@ -96,7 +94,7 @@ def _shared(a: Any, b: Any, reverse: bool) -> tuple[int, bool]:
     return n, True  # one text is used up: all of it is common
 
 
-def diff(a: Rope | str, b: Rope | str) -> Delta:
+def diff(a: Text, b: Text) -> Delta:
     """A delta turning text ``a`` into text ``b`` (each a ``Rope`` or a ``str``)."""
     la = len(a)
     lb = len(b)

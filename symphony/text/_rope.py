@@ -27,12 +27,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TypeVar, overload
 
 from .._speedups import load
-
-if TYPE_CHECKING:
-    from ._delta import Delta
+from ._delta import Delta
+from ._diff import diff
 
 __all__ = ["Rope", "rope_class"]
 
@@ -337,8 +336,6 @@ class Rope:
 
     def diff(self, other: Rope | str) -> Delta:
         """A :class:`Delta` that turns this text into ``other`` (one replace of the differing middle)."""
-        from ._diff import diff
-
         return diff(self, other)
 
 

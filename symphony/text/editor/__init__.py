@@ -1,10 +1,13 @@
 """The editor core: buffers (rope, views, selections, undo) and their edit commands.
 
 ``Buffer`` is the single-threaded state of one document; ``BufferActor`` owns one and is
-what the frontend protocol (``symphony.rpc``) talks to. Helpers live in small modules:
-``_selection`` (regions), ``_words`` (Unicode segmentation), ``_undo`` (history), ``_find``
-(queries), ``_whitespace`` (indentation, newlines), ``_files`` (load/save), ``_view``
-(update ops for a frontend's line cache).
+what the frontend protocol (``symphony.rpc``) talks to. Its commands are grouped by concept
+(``_editing``, ``_selecting``, ``_movement``, ``_finding``, ``_recording``, ``_scrolling``,
+on the shared ``_state``). Helpers live in small modules: ``_selection`` (regions),
+``_words`` (Unicode segmentation), ``_undo`` (history), ``_find`` (queries),
+``_whitespace`` (indentation, newlines), ``_files`` (load/save), ``_view`` (update ops for
+a frontend's line cache), and wrapping: ``_wrap`` (``WrapIndex``), ``_wrap_line``,
+``_wrapped_lines``, ``_breaks``.
 """
 
 from ._actor import BufferActor

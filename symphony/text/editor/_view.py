@@ -116,17 +116,27 @@ def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
     lns: list[int] = []
     nls: list[bool] = []
     off = start_off
+    get = wrap.lines.get
     for k, text in enumerate(lines):
         line = first + k
-        segs: Sequence[int] = wrap.segments(line) if wrap is not None else (0,)
-        if len(segs) > 1 and segs[len(segs) - 1] >= len(text):
+        brks = get(line)
+        if not brks:  # one visual line (most lines)
+            texts.append(text)
+            starts.append(off)
+            lns.append(line + 1)
+            nls.append(line < n - 1)
+            off += len(text) + 1
+            continue
+        segs: Sequence[int] = [0, *brks]
+        if segs[-1] >= len(text):
             segs = [b for b in segs if b < len(text)] or [0]
+        last = len(segs) - 1
         for j, b in enumerate(segs):
-            e = segs[j + 1] if j + 1 < len(segs) else len(text)
+            e = segs[j + 1] if j < last else len(text)
             texts.append(text[b:e])
             starts.append(off + b)
             lns.append(line + 1 if j == 0 else -(line + 1))
-            nls.append(j == len(segs) - 1 and line < n - 1)
+            nls.append(j == last and line < n - 1)
         off += len(text) + 1
     count = we - ws
     if skip or len(texts) > count:
@@ -145,14 +155,17 @@ def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: Wr
     while len(texts) < we - ws and line < n:
         base = rope.offset_of_line(line)
         length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - base
-        segs = wrap.segments(line)
-        while seg < len(segs) and len(texts) < we - ws:
-            a = segs[seg]
-            b = segs[seg + 1] if seg + 1 < len(segs) else length
+        brks = wrap.lines.get(line) or ()
+        want = we - ws - len(texts)  # visual lines still wanted: their starts, and one end
+        starts_ = ([0] if seg == 0 else []) + list(brks[max(0, seg - 1):seg - 1 + want + 1])
+        segs = starts_ + [length]
+        for k in range(min(want, len(starts_))):
+            a = segs[k]
+            b = segs[k + 1]
             texts.append(rope[base + a:base + b])
             starts.append(base + a)
             lns.append(line + 1 if seg == 0 else -(line + 1))
-            nls.append(seg == len(segs) - 1 and line < n - 1)
+            nls.append(seg == len(brks) and line < n - 1)
             seg += 1
         line += 1
         seg = 0
@@ -257,24 +270,31 @@ def render(view: View, rope: Rope, force: bool = False,
                 flat += (s8 - prev_end, e8 - s8, style)
                 prev_end = e8
             styles = tuple(flat)
-        key = (cur8, styles)
-        if i < first_changed:
-            j: int | None = i
+        key = (cur8, styles, text, nls[li], lns[li])
+        if i < first_changed:  # j: the frontend's line this one is, or -1
+            j = i
         elif i >= total - tail:
             j = i - total + old_total
-        else:
-            j = None
-        if j is not None and vs <= j < ve and old_sent.get(j) == key and j >= old_ix:
+        else:  # in the changed span: a line the frontend holds with this very text is kept
+            j = -1
+            for cand in (i, i - total + old_total):
+                prev = old_sent.get(cand)
+                if prev is not None and cand >= old_ix and prev[2] == text and prev[3] == nls[li]:
+                    j = cand
+                    break
+        prev = old_sent.get(j)
+        if prev is not None and vs <= j < ve and prev[:4] == key[:4] and j >= old_ix:
             if j > old_ix:
                 push("skip", j - old_ix)
             last = ops[-1] if ops else None
-            if last is not None and last["op"] == "copy" and last["_j"] == j:
+            shift = abs(lns[li]) - abs(prev[4])  # a copy renumbers its lines by one shift
+            if last is not None and last["op"] == "copy" and last["_j"] == j and last["_shift"] == shift:
                 last["n"] += 1
                 last["_j"] = j + 1
             else:
-                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1})
+                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1, "_shift": shift})
             old_ix = j + 1
-        elif j is not None and vs <= j < ve and j >= old_ix and j in old_sent:
+        elif prev is not None and vs <= j < ve and j >= old_ix:
             # same text, other cursors or styles: "update" keeps the frontend's text
             if j > old_ix:
                 push("skip", j - old_ix)
@@ -308,6 +328,7 @@ def render(view: View, rope: Rope, force: bool = False,
         push("invalidate", total - we)
     for op in ops:
         op.pop("_j", None)
+        op.pop("_shift", None)
     unchanged = (change is None and (ws, we) == (vs, ve) and old_total == total
                  and all(op["op"] not in ("ins", "update") for op in ops))
     view.fe_lines = total

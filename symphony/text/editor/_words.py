@@ -14,6 +14,8 @@ standard.
 
 from __future__ import annotations
 
+import re
+
 import regex
 
 from .._rope import Rope
@@ -27,7 +29,7 @@ try:  # ICU when available: UAX #14 at C speed
 except ImportError:  # pragma: no cover - depends on the environment
     _icu = None
 
-__all__ = ["ICU", "WINDOW", "line_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
+__all__ = ["ICU", "WINDOW", "is_plain", "line_break_points", "plain_break_points", "next_grapheme", "prev_grapheme", "word_at", "word_left", "word_right"]
 
 #: Code points looked at on each side of an offset.
 WINDOW = 512
@@ -127,8 +129,36 @@ def word_at(rope: Rope, offset: int) -> tuple[int, int]:
     return best
 
 
+#: Plain text: ASCII letters, digits, spaces and the punctuation of classes IS (``,.:;``)
+#: and AL. In it, UAX #14 (15.1) breaks only after a run of spaces (LB18), except before
+#: IS (LB13/LB15d) unless the IS starts a number (LB15c: ``SP ÷ IS NU``).
+PLAIN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ,.:;#&*<=>@^_`~"
+#: Characters that take no break before them after spaces, unless a digit follows.
+PLAIN_IS = ",.:;"
+_PLAIN_RUN = re.compile(r" +(?:(?=[^ ,.:;])|(?=[,.:;][0-9]))")
+
+
+def is_plain(text: str) -> bool:
+    """True when ``text`` is plain (see ``PLAIN_BYTES``): one column a character, breaks
+    only after spaces."""
+    return text.isascii() and not text.encode("ascii").translate(None, PLAIN_BYTES)
+
+
+def plain_break_points(text: str) -> list[int]:
+    """The break opportunities of plain ``text``."""
+    n = len(text)
+    return [e for e in (m.end() for m in _PLAIN_RUN.finditer(text)) if e < n]
+
+
 def line_break_points(text: str) -> list[int]:
-    """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start)."""
+    """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start).
+
+    Plain ASCII prose and code of letters, digits, spaces and a few punctuation marks
+    (most lines of most files) is found by one regex scan; other text goes to ICU or
+    uniseg.
+    """
+    if is_plain(text):
+        return plain_break_points(text)
     if _icu is not None:
         it = getattr(_local, "it", None)
         if it is None:

@@ -14,344 +14,43 @@ Invariants:
 - ``pending`` is a sorted list of disjoint half-open logical line ranges.
 - Visual line ``v`` of the document is found in O(log k) for k wrapped lines.
 
-Widths count columns: a tab advances to the next tab stop, East Asian wide and fullwidth
-characters take two columns, everything else one. Breaks are at UAX #14 opportunities
-(see ``_words.line_break_points``); a run with no opportunity wider than the width is cut
-at the width (by grapheme cluster boundaries for non-ASCII text).
+Where one line breaks is ``wrap_line``'s (``_wrap_line``); the map of wrapped lines is
+``WrappedLines`` (``_wrapped_lines``) and a long line's breaks are ``Breaks`` (``_breaks``).
 """
 
 from __future__ import annotations
 
 import time
-import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
-from typing import overload
+from collections.abc import Sequence
 
 from .._rope import Rope
-from ._words import grapheme_cluster_boundaries, line_break_points
+from ._breaks import Breaks, Segments
+from ._wrap_line import wrap_line
+from ._wrapped_lines import WrappedLines
 
-__all__ = ["LONG", "SYNC_CHARS", "Breaks", "Segments", "WrapIndex", "wrap_line"]
+__all__ = ["LONG", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
 #: Lines longer than this are wrapped a piece of this size per background step.
 LONG = 1 << 13
+#: Least characters re-wrapped after an edit in a long line before looking for the old breaks.
+REWRAP_WINDOW = 512
 
 
-def _width(text: str, tab: int, col: int = 0) -> int:
-    """Column after ``text`` starting at column ``col``."""
-    if text.isascii() and "\t" not in text:
-        return col + len(text)
-    for ch in text:
-        if ch == "\t":
-            col += tab - col % tab
-        elif ord(ch) < 0x1100:
-            col += 1
-        else:
-            col += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return col
-
-
-def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
-    """Offsets in ``text`` where its visual lines after the first start (empty: no wrap)."""
-    if width <= 0:
-        return []
-    if (len(text) <= width and text.isascii() and "\t" not in text) or 2 * len(text) <= width and "\t" not in text:
-        return []
-    if _width(text, tab) <= width:
-        return []
-    points = line_break_points(text)
-    points.append(len(text))
-    out: list[int] = []
-    start = 0
-    last_fit = -1
-    i = 0
-    while i < len(points):
-        p = points[i]
-        seg = text[start:p].rstrip(" ")
-        if _width(seg, tab) <= width:
-            last_fit = p
-            i += 1
-            continue
-        if last_fit > start:
-            out.append(last_fit)
-            start = last_fit
-            last_fit = -1
-            continue
-        # a run with no break opportunity that fits: cut at the width
-        cut = start
-        if text.isascii():
-            cut = start + max(1, width)
-        else:
-            for b in grapheme_cluster_boundaries(text[start:p])[1:]:
-                if _width(text[start:start + b], tab) > width and cut > start:
-                    break
-                cut = start + b
-        if cut >= p:
-            last_fit = p
-            i += 1
-            continue
-        out.append(cut)
-        start = cut
-        last_fit = -1
-    return [b for b in out if 0 < b < len(text)]
-
-
-class Breaks(Sequence[int]):
-    """The breaks of one long line, in chunks of relative offsets with a base each, so an
-    edit moves every break after it in O(chunks), not O(breaks)."""
-
-    __slots__ = ("chunks", "cum")
-    CHUNK = 1024
-
-    def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
-        self.chunks = [c for c in chunks if c[1]]
-        cum = [0]
-        for _, rel in self.chunks:
-            cum.append(cum[-1] + len(rel))
-        self.cum = cum
-
-    @classmethod
-    def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:
-        """Chunk ``values`` (each moved by ``shift``)."""
-        if isinstance(values, Breaks):
-            return cls([(base + shift, rel) for base, rel in values.chunks])
-        vals = list(values)
-        size = cls.CHUNK
-        return cls([(shift, tuple(vals[i:i + size])) for i in range(0, len(vals), size)])
-
-    def __len__(self) -> int:
-        return self.cum[-1]
-
-    @overload
-    def __getitem__(self, i: int) -> int: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[int]: ...
-
-    def __getitem__(self, i: int | slice) -> int | list[int]:
-        if isinstance(i, slice):
-            return list(self)[i]
-        if i < 0:
-            i += self.cum[-1]
-        if not 0 <= i < self.cum[-1]:
-            raise IndexError(i)
-        c = bisect_right(self.cum, i) - 1
-        base, rel = self.chunks[c]
-        return base + rel[i - self.cum[c]]
-
-    def __iter__(self) -> Iterator[int]:
-        for base, rel in self.chunks:
-            for r in rel:
-                yield base + r
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence) or len(self) != len(other):
-            return False
-        return all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def head(self, k: int) -> list[tuple[int, tuple[int, ...]]]:
-        """Chunks of the first ``k`` breaks."""
-        c = bisect_right(self.cum, k) - 1
-        out = self.chunks[:c]
-        if c < len(self.chunks) and k > self.cum[c]:
-            base, rel = self.chunks[c]
-            out.append((base, rel[:k - self.cum[c]]))
-        return out
-
-    def tail(self, k: int, shift: int) -> list[tuple[int, tuple[int, ...]]]:
-        """Chunks of the breaks from index ``k`` on, each moved by ``shift``."""
-        if k >= self.cum[-1]:
-            return []
-        c = bisect_right(self.cum, k) - 1
-        base, rel = self.chunks[c]
-        out = [(base + shift, rel[k - self.cum[c]:])]
-        out += [(b + shift, r) for b, r in self.chunks[c + 1:]]
-        return out
-
-
-class Segments(Sequence[int]):
-    """``[0, *breaks]`` without copying ``breaks`` (indexing, ``len``, ``bisect`` work)."""
-
-    __slots__ = ("_breaks",)
-
-    def __init__(self, breaks: Sequence[int]) -> None:
-        self._breaks = breaks
-
-    def __len__(self) -> int:
-        return len(self._breaks) + 1
-
-    @overload
-    def __getitem__(self, i: int) -> int: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[int]: ...
-
-    def __getitem__(self, i: int | slice) -> int | list[int]:
-        if isinstance(i, slice):
-            return [0, *self._breaks][i]
-        if i < 0:
-            i += len(self._breaks) + 1
-        if i == 0:
-            return 0
-        if i < 0:
-            raise IndexError(i)
-        return self._breaks[i - 1]
-
-
-class _Block:
-    __slots__ = ("brks", "extra", "keys", "shift")
-
-    def __init__(self, keys: list[int], brks: list[list[int]], shift: int = 0) -> None:
-        self.keys = keys  # line numbers minus ``shift``
-        self.brks = brks
-        self.shift = shift
-        self.extra = sum(len(b) for b in brks)
-
-
-class _WrappedLines:
-    """Sorted map line -> breaks, in blocks of about ``B`` lines with a lazy line shift per
-    block, so shifting every line after an edit costs O(blocks), not O(wrapped lines)."""
-
-    B = 512
-
-    def __init__(self) -> None:
-        self.blocks: list[_Block] = []
-        self._firsts: list[int] = []
-        self._cum: list[int] = [0]
-        self._cum_stale = False
-
-    def _reindex(self) -> None:
-        self.blocks = [b for b in self.blocks if b.keys]
-        self._firsts = [b.keys[0] + b.shift for b in self.blocks]
-        self._cum_stale = True
-
-    def _sums(self) -> list[int]:
-        if self._cum_stale:
-            cum = [0]
-            for b in self.blocks:
-                cum.append(cum[-1] + b.extra)
-            self._cum = cum
-            self._cum_stale = False
-        return self._cum
-
-    def __len__(self) -> int:
-        return sum(len(b.keys) for b in self.blocks)
-
-    @property
-    def total_extra(self) -> int:
-        return self._sums()[-1]
-
-    def _block_of(self, line: int) -> int:
-        return max(0, bisect_right(self._firsts, line) - 1)
-
-    def get(self, line: int) -> list[int] | None:
-        if not self.blocks:
-            return None
-        b = self.blocks[self._block_of(line)]
-        k = bisect_left(b.keys, line - b.shift)
-        if k < len(b.keys) and b.keys[k] == line - b.shift:
-            return b.brks[k]
-        return None
-
-    def set(self, line: int, brks: list[int]) -> bool:
-        """Set (or with ``[]`` remove) the breaks of ``line``; True when they changed."""
-        if not self.blocks:
-            if not brks:
-                return False
-            self.blocks.append(_Block([line], [brks]))
-            self._reindex()
-            return True
-        bi = self._block_of(line)
-        b = self.blocks[bi]
-        rel = line - b.shift
-        k = bisect_left(b.keys, rel)
-        present = k < len(b.keys) and b.keys[k] == rel
-        if present and not isinstance(brks, Breaks) and len(b.brks[k]) == len(brks) and tuple(b.brks[k]) == tuple(brks):
-            return False
-        if not present and not brks:
-            return False
-        if present:
-            b.extra -= len(b.brks[k])
-            if brks:
-                b.brks[k] = brks
-            else:
-                del b.keys[k], b.brks[k]
-        else:
-            b.keys.insert(k, rel)
-            b.brks.insert(k, brks)
-        b.extra += len(brks)
-        if len(b.keys) > 2 * self.B:
-            half = len(b.keys) // 2
-            self.blocks[bi:bi + 1] = [_Block(b.keys[:half], b.brks[:half], b.shift),
-                                      _Block(b.keys[half:], b.brks[half:], b.shift)]
-            self._reindex()
-        elif not b.keys:
-            self._reindex()
-        else:
-            self._firsts[bi] = b.keys[0] + b.shift
-            self._cum_stale = True
-        return True
-
-    def edit(self, first: int, old_last: int, delta: int) -> None:
-        """Drop lines ``first..old_last`` and move every line after them by ``delta``."""
-        for b in self.blocks:
-            lo_line, hi_line = b.keys[0] + b.shift if b.keys else 0, b.keys[-1] + b.shift if b.keys else -1
-            if hi_line < first:
-                continue
-            if lo_line > old_last:
-                b.shift += delta
-                continue
-            lo = bisect_left(b.keys, first - b.shift)
-            hi = bisect_right(b.keys, old_last - b.shift)
-            tail_keys = [k + delta for k in b.keys[hi:]]
-            b.extra -= sum(len(x) for x in b.brks[lo:hi])
-            b.keys = b.keys[:lo] + tail_keys
-            del b.brks[lo:hi]
-        self._reindex()
-
-    def extra_before(self, line: int) -> int:
-        """Extra visual lines of all wrapped lines before ``line``."""
-        if not self.blocks:
-            return 0
-        bi = bisect_left(self._firsts, line) - 1
-        if bi < 0:
-            return 0
-        b = self.blocks[bi]
-        k = bisect_left(b.keys, line - b.shift)
-        return self._sums()[bi] + sum(len(x) for x in b.brks[:k])
-
-    def locate(self, v: int) -> tuple[int, int]:
-        """``(logical line, segment)`` of visual line ``v``."""
-        blocks, firsts, cum = self.blocks, self._firsts, self._sums()
-        lo, hi = 0, len(blocks)
-        while lo < hi:  # last block whose first line starts at or before v
-            mid = (lo + hi) // 2
-            if firsts[mid] + cum[mid] <= v:
-                lo = mid + 1
-            else:
-                hi = mid
-        bi = lo - 1
-        if bi < 0:
-            return v, 0
-        b = blocks[bi]
-        extra = cum[bi]
-        prev_line, prev_end = None, 0
-        for key, brk in zip(b.keys, b.brks):
-            line = key + b.shift
-            start = line + extra
-            if start > v:
-                break
-            n = len(brk) + 1
-            if v < start + n:
-                return line, v - start
-            extra += len(brk)
-            prev_line, prev_end = line, start + n
-        assert prev_line is not None
-        return prev_line + 1 + (v - prev_end), 0
+def _content_end(rope: Rope, line_start: int, pos: int) -> int:
+    """``len(line[:pos].rstrip(" "))`` for the line at ``line_start``, reading back only
+    as far as the spaces before ``pos`` go."""
+    size = 64
+    while pos > 0:
+        a = max(0, pos - size)
+        kept = rope[line_start + a:line_start + pos].rstrip(" ")
+        if kept:
+            return a + len(kept)
+        pos = a
+        size *= 2
+    return 0
 
 
 class WrapIndex:
@@ -360,10 +59,17 @@ class WrapIndex:
     def __init__(self, width: int, tab: int, line_count: int) -> None:
         self.width = width
         self.tab = tab
-        self.lines = _WrappedLines()
+        self.lines = WrappedLines()
         self.pending: list[tuple[int, int]] = [(0, line_count)] if line_count else []
-        #: progress through one long line: (line, offset reached, breaks so far)
+        #: progress through one long line wrapped from scratch: (line, offset reached,
+        #: breaks so far); until it is done the line shows provisional breaks
         self._partial: tuple[int, int, list[int]] | None = None
+        #: a long line whose breaks are valid but not all greedy after a local re-wrap
+        #: that did not meet the old breaks again: (line, pos, hi). Its breaks up to
+        #: ``pos`` are exact, those from ``hi`` on follow each other as the greedy wrap
+        #: would; a background pass re-wraps from ``pos`` until it meets one at or after
+        #: ``hi`` (see :meth:`_resync_piece`)
+        self._resync: tuple[int, int, int] | None = None
 
     # -- queries --------------------------------------------------------------------------
 
@@ -390,7 +96,7 @@ class WrapIndex:
 
     # -- updates --------------------------------------------------------------------------
 
-    def _set(self, line: int, brks: list[int]) -> bool:
+    def _set(self, line: int, brks: Sequence[int]) -> bool:
         # tuples of ints are untracked by the cycle collector: millions of wrapped lines
         # then add nothing to garbage-collection pauses
         if isinstance(brks, Breaks):
@@ -435,14 +141,7 @@ class WrapIndex:
             line_start = rope.offset_of_line(first)
             length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
             if old_breaks and length > SYNC_CHARS:
-                breaks, exact = self._rewrap_around(rope, line_start, length, old_breaks, span[0] - line_start,
-                                                    span[1] - line_start, span[2] - line_start)
-                self.lines.set(first, breaks)  # type: ignore[arg-type]
-                if not exact or self._pending_has(first):
-                    partial = self._partial
-                    if partial is not None and partial[0] == first and span[0] - line_start < partial[1]:
-                        self._partial = None  # the edit is in the part done: start that line again
-                    self._add_pending(first, first + 1)
+                self._edit_long_line(rope, first, line_start, length, old_breaks, span)
                 return
         self.lines.edit(first, old_last, delta)
         pending: list[tuple[int, int]] = []
@@ -457,6 +156,12 @@ class WrapIndex:
                 self._partial = (partial[0] + delta, partial[1], partial[2])
             elif partial[0] >= first:
                 self._partial = None
+        resync = self._resync
+        if resync is not None:
+            if resync[0] > old_last:
+                self._resync = (resync[0] + delta, resync[1], resync[2])
+            elif resync[0] >= first:
+                self._resync = None  # the line is wrapped again from scratch (below)
         self.pending = pending
         start = rope.offset_of_line(first)
         end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
@@ -480,6 +185,65 @@ class WrapIndex:
             if exact and new_last < first + 64:
                 self._remove_pending(first, new_last + 1)
 
+    def _edit_long_line(self, rope: Rope, line: int, line_start: int, length: int, old: Sequence[int],
+                        span: tuple[int, int, int]) -> None:
+        """An edit inside one long line: re-wrap around it now; when that does not meet
+        the old breaks again, keep valid breaks and let a background pass make them exact
+        from the first visual line that may differ (not from the line's start)."""
+        start, old_end, new_end = (x - line_start for x in span)
+        shift = new_end - old_end
+        breaks, exact, lo, sync = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
+        self.lines.set(line, breaks)  # type: ignore[arg-type]
+        resync = self._resync if self._resync is not None and self._resync[0] == line else None
+        if resync is None:
+            if self._pending_has(line):  # wrapped from scratch in the background already
+                partial = self._partial
+                if partial is not None and partial[0] == line and start < partial[1]:
+                    self._partial = None  # the edit is in the part done: start that line again
+                self._add_pending(line, line + 1)
+                return
+            if exact:
+                return
+            pos, hi = lo, sync
+        else:
+            _, pos, hi = resync
+            if hi > start:
+                hi = max(hi + shift, new_end)
+            pos = min(pos, lo)
+            hi = max(hi, sync)
+        self._resync = (line, pos, hi)
+        self._add_pending(line, line + 1)
+
+    def _resync_piece(self, rope: Rope, line: int, length: int) -> bool:
+        """Re-wrap the next piece of the line being made exact (``_resync``); True when its
+        breaks are exact again. Each piece is written into the line's breaks at once, so
+        what shows improves as the pass goes."""
+        assert self._resync is not None
+        _, pos, hi = self._resync
+        start = rope.offset_of_line(line)
+        got = self.lines.get(line)
+        cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
+        end = min(length, pos + max(LONG, 4 * self.width))
+        found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+        while not found and end < length:  # one visual line longer than the piece: read on
+            end = min(length, pos + 2 * (end - pos))
+            found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+        head = cur.head(bisect_right(cur, pos))
+        if end >= length:
+            self._resync = None
+            self._set(line, Breaks([*head, (0, tuple(found))]))
+            return True
+        met = cur.meet(found, hi)
+        if met is not None:  # back in step with the greedy breaks from hi on
+            i, m = met
+            self._resync = None
+            self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+            return True
+        last = found[-1]
+        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
+        self._resync = (line, last, hi)
+        return False
+
     def provisional(self, rope: Rope, first: int, last: int) -> None:
         """Give long pending lines among ``first..last`` breaks every ``width`` characters,
         so they never show (or travel to the frontend) whole until wrapped properly."""
@@ -496,36 +260,40 @@ class WrapIndex:
         partial = self._partial
         pos, brks = (partial[1], partial[2]) if partial is not None and partial[0] == line else (0, [])
         end = min(length, pos + LONG)
-        piece = rope[start + pos:start + end]
-        found = wrap_line(piece, self.width, self.tab)
+        found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
+        while not found and end < length:  # one visual line longer than the piece: read on
+            end = min(length, pos + 2 * (end - pos))
+            found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
         if end >= length:
             self._partial = None
             self._set(line, brks + [pos + b for b in found])
             return True
         brks = list(brks) if partial is None or partial[0] != line else brks  # owned from here on
-        if found:  # the last visual line may go on past the piece: resume from its start
-            brks.extend(pos + b for b in found)
-            pos += found[-1]
-        else:
-            pos = end
-            brks.append(pos)
+        # the last visual line may go on past the piece: resume from its start
+        brks.extend(pos + b for b in found)
+        pos += found[-1]
         self._partial = (line, pos, brks)
         return False
 
     def _pending_has(self, line: int) -> bool:
+        """True when ``line`` waits to be wrapped from scratch (not merely made exact)."""
+        if self._resync is not None and self._resync[0] == line:
+            return False
         return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
 
     def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: Sequence[int],
-                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool]:
-        """Breaks of a long line after an edit of ``[start, old_end)`` -> ``[start, new_end)``,
-        and whether they are exact.
+                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool, int, int]:
+        """``(breaks, exact, lo, sync)``: the breaks of a long line after an edit of
+        ``[start, old_end)`` -> ``[start, new_end)``, whether they are exact, where the
+        re-wrap started (a break kept from before) and where it met the moved old breaks
+        (or, when not exact, the first moved old break it was joined to).
 
         Breaks before the edit's visual line stay; breaks after it move with the text; the
         visual lines from the edit on are wrapped again over a window of a few visual
         lines. When a new break meets a moved old one, the greedy wrap is back in step and
         the result is exact. Otherwise the window's breaks are joined to the moved ones
         (the visual line in between wrapped on its own, so every visual line still fits)
-        and the caller re-wraps the whole line in the background. Cost: the window plus
+        and the caller makes them exact in the background. Cost: the window plus
         O(chunks) (:class:`Breaks`), whatever the line's length.
         """
         shift = new_end - old_end
@@ -533,21 +301,26 @@ class WrapIndex:
         # from the visual line before the edited one: a deletion at a visual line's start
         # can pull its first word up, an inserted space can leave the line above
         k = bisect_right(chunked, start) - 2
+        # and from before every visual line a break opportunity made or moved by the edit
+        # could end: such an opportunity (at start - 1 or later) follows a run of spaces
+        # that starts at or after ``content`` (trailing spaces always fit), so a visual
+        # line starting ``width`` or more before ``content`` keeps its break
+        content = _content_end(rope, line_start, max(0, start - 1))
+        k = min(k, bisect_left(chunked, content - self.width) - 1)
         lo = chunked[k] if k >= 0 else 0
         before = chunked.head(k + 1) if k >= 0 else []
         cut = bisect_right(chunked, old_end)
         after = Breaks(chunked.tail(cut, shift))
-        window = max(8 * self.width, 512)
-        for _ in range(5):  # widen the window a few times before giving up on exactness
+        window = max(8 * self.width, REWRAP_WINDOW)
+        for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
             found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True
-            for i, b in enumerate(found):
-                if b > new_end:
-                    m = bisect_left(after, b)
-                    if m < len(after) and after[m] == b:
-                        return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True
+                return Breaks([*before, (0, tuple(found))]), True, lo, length
+            met = after.meet(found, new_end + 1)
+            if met is not None:
+                i, m = met
+                return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i]
             window *= 2
         last = found[-1] if found else lo
         m = bisect_right(after, last)
@@ -555,7 +328,8 @@ class WrapIndex:
         if m < len(after):
             gap = rope[line_start + last:line_start + after[m]]
             bridge = [last + b for b in wrap_line(gap, self.width, self.tab)]
-        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False
+        sync = after[m] if m < len(after) else length
+        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
@@ -580,9 +354,14 @@ class WrapIndex:
             length = next_start - start - 1
             if length > LONG:
                 old = self.lines.get(line)
-                if not self._long_line_piece(rope, line, length):
+                resync = self._resync is not None and self._resync[0] == line
+                if resync and not self._resync_piece(rope, line, length):
+                    changed_lo = line if changed_lo is None else changed_lo
+                    changed_hi = max(changed_hi, line + 1)
                     continue
-                if self.lines.get(line) != old:
+                if not resync and not self._long_line_piece(rope, line, length):
+                    continue
+                if self.lines.get(line) is not old:  # (comparing 100k breaks would cost more than re-rendering)
                     changed_lo = line if changed_lo is None else changed_lo
                     changed_hi = line + 1
                 line += 1
@@ -595,6 +374,8 @@ class WrapIndex:
                     break
                 end = nxt
                 chunk_end += 1
+            if self._resync is not None and line <= self._resync[0] < chunk_end:
+                self._resync = None  # short enough now to be wrapped whole, below
             texts = rope[start:min(end, len(rope))].split("\n")
             for i in range(chunk_end - line):
                 if self._set(line + i, wrap_line(texts[i], self.width, self.tab)):

@@ -89,7 +89,7 @@ def test_word_movement_follows_uax29():
 
 
 def _visual_lines(text: str, width: int) -> list[str]:
-    from symphony.text.editor._wrap import wrap_line
+    from symphony.text.editor._wrap_line import wrap_line
     out = []
     logical = text.split("\n")
     for i, line in enumerate(logical):
@@ -137,7 +137,7 @@ def test_wrap_is_off_the_typing_path_for_long_lines():
 
 
 def test_typing_in_a_long_wrapped_line_rewraps_locally():
-    from symphony.text.editor._wrap import wrap_line
+    from symphony.text.editor._wrap_line import wrap_line
     sent: list[dict] = []
     sink = Sink()
 

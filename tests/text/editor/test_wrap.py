@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphony.text.editor._wrap import _WrappedLines, wrap_line
+from symphony.text.editor._wrap_line import wrap_line
+from symphony.text.editor._wrapped_lines import WrappedLines
 
 OPS = st.lists(st.one_of(
     st.tuples(st.just("set"), st.integers(0, 60), st.lists(st.integers(1, 3), max_size=3)),
@@ -16,7 +17,7 @@ OPS = st.lists(st.one_of(
 @settings(max_examples=200, deadline=None)
 @given(OPS)
 def test_blocked_map_matches_a_dict(ops):
-    real = _WrappedLines()
+    real = WrappedLines()
     real.B = 2
     model: dict[int, list[int]] = {}
     for op in ops:
@@ -59,10 +60,11 @@ def test_breaks_follow_uax14_and_width():
 def test_local_rewrap_of_a_long_line_stays_valid_and_converges(edits, width):
     from symphony.text.editor import Buffer
     import symphony.text.editor._wrap as wrap_module
+    from symphony.text.editor._breaks import Breaks
 
-    old_sync, old_chunk = wrap_module.SYNC_CHARS, wrap_module.Breaks.CHUNK
+    old_sync, old_chunk = wrap_module.SYNC_CHARS, Breaks.CHUNK
     wrap_module.SYNC_CHARS = 50  # so a few hundred characters count as a long line
-    wrap_module.Breaks.CHUNK = 4  # and its breaks are stored in many chunks
+    Breaks.CHUNK = 4  # and its breaks are stored in many chunks
     try:
         buf = Buffer(lambda m, p: None, config={"word_wrap": True, "wrap_width": width})
         buf.add_view("v")
@@ -90,13 +92,13 @@ def test_local_rewrap_of_a_long_line_stays_valid_and_converges(edits, width):
         for i, logical in enumerate(str(buf.rope).split("\n")):
             assert list(buf.wrap.segments(i))[1:] == wrap_line(logical, width)
     finally:
-        wrap_module.SYNC_CHARS, wrap_module.Breaks.CHUNK = old_sync, old_chunk
+        wrap_module.SYNC_CHARS, Breaks.CHUNK = old_sync, old_chunk
 
 
 def test_chunked_breaks_behave_like_a_tuple():
     from bisect import bisect_left, bisect_right
 
-    from symphony.text.editor._wrap import Breaks
+    from symphony.text.editor._breaks import Breaks
 
     values = list(range(3, 400, 7))
     old_chunk = Breaks.CHUNK
@@ -113,3 +115,30 @@ def test_chunked_breaks_behave_like_a_tuple():
             assert list(Breaks(b.tail(k, 10))) == [v + 10 for v in values[k:]]
     finally:
         Breaks.CHUNK = old_chunk
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("aZ09 ,.:;#_~", max_size=40))
+def test_plain_ascii_breaks_are_uax14s(text):
+    """The regex fast path for plain ASCII agrees with the full UAX #14 of uniseg."""
+    from uniseg.linebreak import line_break_boundaries
+
+    from symphony.text.editor._words import is_plain, line_break_points
+
+    assert is_plain(text)
+    assert line_break_points(text) == [b for b in line_break_boundaries(text) if 0 < b < len(text)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text("ab 1,.", max_size=60), st.integers(1, 12))
+def test_plain_text_wraps_as_the_general_path_does(text, width):
+    """The one-step-a-visual-line path for plain text gives the general path's breaks."""
+    import symphony.text.editor._wrap_line as module
+
+    fast = module.wrap_line(text, width)
+    plain = module.is_plain
+    module.is_plain = lambda t: False  # type: ignore[assignment]
+    try:
+        assert fast == module.wrap_line(text, width)
+    finally:
+        module.is_plain = plain
