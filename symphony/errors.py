@@ -24,6 +24,7 @@ __all__ = [
     "FileEncodingError",
     "InsecureListen",
     "IntegrityError",
+    "InvalidQuery",
     "MailboxFull",
     "MessageExpired",
     "NameTaken",
@@ -31,6 +32,7 @@ __all__ = [
     "RemoteError",
     "RpcError",
     "SchemaError",
+    "SearchUnavailable",
     "SymphonyError",
     "TaskTimeout",
     "TransportNotFound",
@@ -226,6 +228,28 @@ class ArtifactInUse(SymphonyError):
     """Raised by ``ArtifactStore.delete`` for an artifact something still holds: a named
     version, a tag or a pin. Nothing is deleted; remove the hold first (``unpin``, or delete
     without a name). ``gc`` never raises this: it just keeps such artifacts.
+    """
+
+
+class InvalidQuery(SymphonyError, ValueError):
+    """Raised by ``ArtifactStore.search`` for a query it cannot run: not a ``str``, not valid
+    Unicode (a lone surrogate), longer than the size limit, an unbalanced ``"``, a field
+    query with an empty value or a field name that is not allowed, or a ``limit`` that is not
+    a non-negative int. ``position`` is the offending character's index in the query, when
+    one is to blame. Nothing is searched and the index is unchanged. A query that is valid but
+    matches nothing is not an error: it returns no hits.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class SearchUnavailable(SymphonyError):
+    """Raised by ``ArtifactStore.search`` when the search index cannot be brought up to date:
+    with the tantivy engine, another process holds the index's writer lock past the wait
+    limit (one writer per index directory). The store itself keeps working; retry later.
+    Differs from :class:`InvalidQuery`, where the query itself is at fault.
     """
 
 

@@ -848,10 +848,13 @@ class ArtifactStore:
         return self._index_ref.ask("search", (query, limit))
 
     def _reconcile(self) -> None:
-        """Re-add documents the index lost (it is committed after the shards, so a crash can lose some)."""
+        """Re-add documents the index lost and drop those of deleted artifacts (it is committed
+        after the shards, so a crash can lose its last changes)."""
         assert self._index_ref is not None
         indexed = self._index_ref.ask("digests")
-        missing = [d for d in self.digests() if d not in indexed]
+        stored = self.digests()
+        self._index_pending.extend(("remove", d) for d in indexed.difference(stored))
+        missing = [d for d in stored if d not in indexed]
         if missing:
             names: dict[str, list[str | None]] = {}
             for name in self.names():
@@ -865,7 +868,7 @@ class ArtifactStore:
                     continue
                 for label in names.get(digest, [None]):
                     self._index_pending.append(("add", document(digest, label, meta["metadata"], data)))
-            self._index_ref.ask("flush")
+        self._index_ref.ask("flush")
         self._reconciled = True
 
 
