@@ -58,7 +58,15 @@ class Fts5Index:
     @fork_safe
     def __init__(self, path: str) -> None:
         self.path = path
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            self._open()
+        except sqlite3.DatabaseError:  # damaged: it is derived data, so start over
+            self.conn.close()
+            remove_files(path)
+            self._open()
+
+    def _open(self) -> None:
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]

@@ -92,7 +92,13 @@ class TantivyIndex:
         if not current:  # another schema (or none): start over, the store re-adds everything
             shutil.rmtree(self.path, ignore_errors=True)
         os.makedirs(self.path, exist_ok=True)
-        self.index: Any = tantivy.Index(self.schema, path=self.path)
+        try:
+            self.index: Any = tantivy.Index(self.schema, path=self.path)
+        except (ValueError, OSError):  # damaged: it is derived data, so start over
+            shutil.rmtree(self.path, ignore_errors=True)
+            os.makedirs(self.path)
+            current = False
+            self.index = tantivy.Index(self.schema, path=self.path)
         self.index.register_tokenizer("fold", self.analyzer)
         self.index.config_reader("Manual")
         if not current:

@@ -836,9 +836,12 @@ class ArtifactStore:
     # -- search -----------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Full-text search over names, metadata and text content (SQLite FTS5, BM25 ranking).
+        """Full-text search over names, metadata and text content, best (BM25) first.
 
-        Every word of ``query`` must match. Sees every ``put`` that returned before it.
+        Every clause of ``query`` must match: ``word``, ``"exact phrase"``, ``name:x``,
+        ``content:x``, ``meta:x`` or a metadata key, ``kind:model`` (see ``_search_query``).
+        Sees every ``put`` that returned before it. Raises ``InvalidQuery`` for a query that
+        cannot be run. The engine is tantivy when installed, else SQLite FTS5 (see ``_index``).
         """
         self._check()
         if self._index_ref is None:

@@ -249,6 +249,18 @@ def test_lost_index_is_rebuilt_on_open(engine, tmp_path):
         assert found(store, "era:1836") == [d]
 
 
+def test_damaged_index_is_rebuilt_on_open(engine, tmp_path):
+    with ArtifactStore(tmp_path / "s") as store:
+        d = store.put(b"survives damage")
+    for root, _dirs, files in os.walk(tmp_path / "s"):
+        for name in files:
+            if ("index." in root or name.startswith("index.")) and name != "symphony-version":
+                with open(os.path.join(root, name), "wb") as fh:
+                    fh.write(b"\xff garbage \x00" * 100)
+    with ArtifactStore(tmp_path / "s") as store:
+        assert found(store, "damage") == [d]
+
+
 def test_switching_engines_never_returns_stale_hits(monkeypatch, tmp_path):
     if _index._search_tantivy is None:
         pytest.skip("tantivy is not installed")
