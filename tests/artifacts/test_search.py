@@ -174,7 +174,8 @@ HOSTILE = [
 EMPTY = [
     "", "   ", "--", '""', "name:", "name:--", ":::", "nosuchfield:value", "NaN", "nan:nan", "\x00", "*", "(",
     "a AND OR NOT b", "NEAR(a b)", "a^2", "[a TO b]", "title:>5", "a* OR b", "-a", "+a", "\\", "'; DROP TABLE x; --",
-    "fields.kind:x", "key:x", "digest:x", "_:x", "a.b.c.d:e", "\u202e\u0301", "🎻", "a" * 9000,
+    "fields.kind:x", "key:x", "digest:x", "_:x", "a.b.c.d:e", "a.:x", "a..b:x", "é.ü:x", "name.first:x",
+    "\u202e\u0301", "🎻", "a" * 9000,
 ]
 
 
