@@ -80,6 +80,7 @@ class TantivyIndex:
         self.writer: Any = None
         self.queued: list[tuple[str, Any]] = []  # ("add", IndexDoc) / ("remove", digest) not yet in a writer
         self.dirty = False  # the writer holds uncommitted changes
+        self._seen: tuple[int, int, int] | None = None  # meta.json when the searcher was last reloaded
 
     @fork_safe
     def _open(self) -> None:
@@ -169,7 +170,19 @@ class TantivyIndex:
             if release:
                 self.writer.wait_merging_threads()
                 self.writer = None
-        self.index.reload()
+        self._reload()
+
+    def _reload(self) -> None:
+        """Point the searcher at the last commit (this process's or another's) if it changed:
+        a reload throws away the searcher's warm caches, so skip it when nothing was committed."""
+        try:
+            info = os.stat(os.path.join(self.path, "meta.json"))
+            seen = (info.st_mtime_ns, info.st_size, info.st_ino)
+        except FileNotFoundError:
+            seen = None
+        if seen != self._seen or seen is None:
+            self.index.reload()
+            self._seen = seen
 
     def commit(self, *, wait: float = LOCK_WAIT) -> None:
         """Commit every change; waits up to ``wait`` s for another process's writer lock,
