@@ -248,7 +248,8 @@ class InvalidQuery(SymphonyError, ValueError):
 class SearchUnavailable(SymphonyError):
     """Raised by ``ArtifactStore.search`` when the search index cannot be brought up to date:
     with the tantivy engine, another process holds the index's writer lock past the wait
-    limit (one writer per index directory). The store itself keeps working; retry later.
+    limit (one writer per index directory), or the engine could not write its files (disk
+    full). The store itself keeps working; retry later.
     Differs from :class:`InvalidQuery`, where the query itself is at fault.
     """
 

@@ -64,7 +64,7 @@ def remove_files(path: str) -> None:
 
 
 def _is_lock_busy(exc: BaseException) -> bool:
-    return "LockBusy" in str(exc) or "lock" in str(exc).lower()
+    return "LockBusy" in str(exc)
 
 
 class TantivyIndex:
@@ -184,10 +184,10 @@ class TantivyIndex:
             self.index.reload()
             self._seen = seen
 
-    def commit(self, *, wait: float = LOCK_WAIT) -> None:
-        """Commit every change; waits up to ``wait`` s for another process's writer lock,
-        then raises ``SearchUnavailable``."""
-        deadline = time.monotonic() + wait
+    def commit(self, *, wait: float | None = None) -> None:
+        """Commit every change; waits up to ``wait`` s (default ``LOCK_WAIT``) for another
+        process's writer lock, then raises ``SearchUnavailable``."""
+        deadline = time.monotonic() + (LOCK_WAIT if wait is None else wait)
         delay = 0.005
         while not self._apply():
             if time.monotonic() >= deadline:
@@ -195,7 +195,11 @@ class TantivyIndex:
                                         f"(its writer); {len(self.queued)} changes wait")
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
-        self._commit_writer(False)
+        try:
+            self._commit_writer(False)
+        except ValueError as exc:  # the engine failed to write (disk full, files removed)
+            self.writer, self.dirty = None, False  # its changes are lost; the store re-adds them on open
+            raise SearchUnavailable(f"the search index {self.path} could not commit: {exc}") from exc
 
     def tick(self) -> None:
         if self._apply():

@@ -404,3 +404,30 @@ def test_two_processes_share_a_tantivy_index(monkeypatch, tmp_path):
         mine, *hits = out.stdout.split()
         assert set(hits) == {first, pending, mine}  # the second process re-added what the first had not committed
         assert set(found(store, "process")) == {first, pending, mine}  # and the other's commit is visible here
+
+
+def test_writer_lock_held_elsewhere_is_a_typed_error_then_recovers(monkeypatch, tmp_path):
+    if _index._search_tantivy is None:
+        pytest.skip("tantivy is not installed")
+    import tantivy
+
+    from symphony.errors import SearchUnavailable
+
+    monkeypatch.setenv(_index.ENV, "tantivy")
+    monkeypatch.setattr(_index._search_tantivy, "LOCK_WAIT", 0.2)
+    with ArtifactStore(tmp_path / "s") as store:
+        first = store.put(b"before the lock")
+        assert found(store, "lock") == [first]
+        store._index_ref.ask("tick")  # commit and release the writer, as the timer does
+        path = str(tmp_path / "s" / "index.tantivy")
+        other = tantivy.Index(_index._search_tantivy._schema(), path=path).writer(15_000_000, 1)  # as another process
+        try:
+            second = store.put(b"while the lock is held")
+            with pytest.raises(SearchUnavailable):
+                store.search("lock")
+            assert store.get(second) == b"while the lock is held"  # the store keeps serving
+        finally:
+            other.rollback()
+            other.wait_merging_threads()
+            del other
+        assert set(found(store, "lock")) == {first, second}
