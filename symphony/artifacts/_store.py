@@ -1,7 +1,8 @@
 """``ArtifactStore``: content-addressed, durable, deduplicated storage of bytes.
 
 Layout on disk: ``PATH/store.json`` (format and shard count), ``PATH/shard-N/`` (one LMDB
-environment per shard, see ``_env``), ``PATH/index.sqlite`` (the search index, derived).
+environment per shard, see ``_env``), ``PATH/index.tantivy/`` or ``PATH/index.sqlite`` (the search
+index, derived; see ``_index``).
 
 Invariants:
 - When ``put`` returns, the artifact (its bytes or every chunk, its metadata, its name
