@@ -26,6 +26,7 @@ __all__ = [
     "FileEncodingError",
     "InsecureListen",
     "IntegrityError",
+    "InvalidQuery",
     "MailboxFull",
     "MessageExpired",
     "NameTaken",
@@ -33,6 +34,7 @@ __all__ = [
     "RemoteError",
     "RpcError",
     "SchemaError",
+    "SearchUnavailable",
     "SymphonyError",
     "TaskTimeout",
     "TransportNotFound",
@@ -238,6 +240,29 @@ class ArtifactStoreFull(SymphonyError, OSError):
     the operating system refuses to map more address space). The write changes nothing;
     reads, and writes that fit, keep working. Free space (``delete``, ``gc``) or open the
     store with a larger ``max_map_size``. An ``OSError`` because the limit is a resource one.
+    """
+
+
+class InvalidQuery(SymphonyError, ValueError):
+    """Raised by ``ArtifactStore.search`` for a query it cannot run: not a ``str``, not valid
+    Unicode (a lone surrogate), longer than the size limit, an unbalanced ``"``, a field
+    query with an empty value or a field name that is not allowed, or a ``limit`` that is not
+    a non-negative int. ``position`` is the offending character's index in the query, when
+    one is to blame. Nothing is searched and the index is unchanged. A query that is valid but
+    matches nothing is not an error: it returns no hits.
+    """
+
+    def __init__(self, message: str, *, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class SearchUnavailable(SymphonyError):
+    """Raised by ``ArtifactStore.search`` when the search index cannot be brought up to date:
+    with the tantivy engine, another process holds the index's writer lock past the wait
+    limit (one writer per index directory), or the engine could not write its files (disk
+    full). The store itself keeps working; retry later.
+    Differs from :class:`InvalidQuery`, where the query itself is at fault.
     """
 
 

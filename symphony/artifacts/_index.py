@@ -1,159 +1,98 @@
-"""The artifact store's full-text index: SQLite FTS5 over names, metadata and text content.
+"""The artifact store's full-text index: which engine, and the actor that owns it.
+
+Engines (see ``_search_api.SearchBackend``): tantivy when the ``tantivy`` package is
+installed (``pip install symphony-aide[search]``), else SQLite FTS5. ``SYMPHONY_SEARCH``
+overrides the choice: ``fts5`` forces the fallback, ``tantivy`` insists on tantivy (an
+``ImportError`` if it is missing). This module is the one place that chooses, like
+``symphony._twins`` for the compiled speedups. Both engines take the same query language
+(``_search_query``) and find the same artifacts.
 
 The index is derived data: the shards are the truth. It is updated on every ``put`` (the
-document is queued and the index actor commits queued documents in one transaction), and
-a ``search`` first commits whatever is queued, so a search sees every put that returned
-before it. After a crash the index may lack the last documents; the store re-adds what
-is missing (``reconcile``) before its first search.
+document is queued and the index actor hands queued documents to the engine in one batch),
+and a ``search`` first commits whatever is queued, so a search sees every put that returned
+before it. After a crash the index may lack the last documents; the store re-adds what is
+missing (``reconcile``) before its first search. Opening one engine's index deletes the
+other engine's (it would be stale); the store then re-adds everything.
 
 Invariants:
-- Only the index actor touches the SQLite connection (one thread of control at a time).
-- No thread is inside SQLite when the process forks: every call holds ``_SQLITE_LOCK``,
-  which a fork takes first (a child would otherwise inherit SQLite's global mutex locked
-  by a thread that does not exist in the child, and hang in ``sqlite3.connect``).
-- One row per (artifact, name); a search returns each artifact once, best match first.
+- Only the index actor touches the engine (one thread of control at a time).
+- No thread is inside an engine when the process forks (``_search_api.fork_safe``).
+- One document per (artifact, name); a search returns each artifact once, best match first.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import re
-import sqlite3
+import shutil
 import threading
 from collections import deque
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar
+from typing import Any
 
-from ..actors import Actor
+from ..actors import Actor, Supervision
+from ..errors import SymphonyError
+from . import _search_fts5
+from ._search_api import MAX_TEXT, IndexDoc, SearchBackend, SearchHit, document
 
-__all__ = ["IndexActor", "SearchHit", "SearchIndex", "document"]
+try:
+    from . import _search_tantivy
+except ImportError:  # the optional ``search`` extra is not installed
+    _search_tantivy = None  # type: ignore[assignment]
 
-#: Text content beyond this many bytes is not indexed (names and metadata always are).
-MAX_TEXT = 4 << 20
-_WORD = re.compile(r"\w+", re.UNICODE)
+__all__ = ["ENGINES", "MAX_TEXT", "IndexActor", "SearchHit", "SearchIndex", "document", "engine"]
 
-_SQLITE_LOCK = threading.Lock()
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fork_safe(method: F) -> F:
-    """Run ``method`` holding the lock a fork waits for (see the module's invariants)."""
-
-    @functools.wraps(method)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        with _SQLITE_LOCK:
-            return method(*args, **kwargs)
-
-    return guarded  # type: ignore[return-value]
+#: The environment variable that picks the engine: ``tantivy`` or ``fts5``.
+ENV = "SYMPHONY_SEARCH"
+#: Every engine, best first.
+ENGINES = ("tantivy", "fts5")
+#: Seconds between the first uncommitted change and the actor's ``tick`` (lazy commit).
+TICK = 1.0
 
 
-def _after_fork_in_child() -> None:
-    global _SQLITE_LOCK
-    _SQLITE_LOCK = threading.Lock()
+def engine() -> str:
+    """The engine a store opened now uses: ``SYMPHONY_SEARCH`` if set, else tantivy when installed, else fts5."""
+    wanted = os.environ.get(ENV, "").strip().lower()
+    if wanted not in ("", *ENGINES):
+        raise ValueError(f"{ENV}={wanted!r}: expected one of {', '.join(ENGINES)}")
+    if wanted == "tantivy" and _search_tantivy is None:
+        raise ImportError(f"{ENV}=tantivy but the tantivy package is not installed (pip install tantivy)")
+    if wanted:
+        return wanted
+    return "tantivy" if _search_tantivy is not None else "fts5"
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=lambda: _SQLITE_LOCK.acquire(), after_in_parent=lambda: _SQLITE_LOCK.release(),
-                        after_in_child=_after_fork_in_child)
-
-
-class SearchHit(NamedTuple):
-    """One search result."""
-
-    digest: str
-    name: str | None
-    score: float
-    """BM25 relevance, higher is better."""
-    snippet: str
-
-
-def document(digest: str, name: str | None, metadata: Any, data: bytes | None) -> tuple[str, str, str, str]:
-    """The row indexed for an artifact: digest, name, flattened metadata, text content ('' if binary)."""
-    meta_text = ""
-    if metadata:
-        meta_text = json.dumps(metadata, default=str, ensure_ascii=False)
-    text = ""
-    if data is not None and len(data) <= MAX_TEXT:
-        try:
-            text = bytes(data).decode("utf-8")
-        except UnicodeDecodeError:
-            text = ""
-        if "\x00" in text:
-            text = ""
-    return digest, name or "", meta_text, text
-
-
-class SearchIndex:
-    """An FTS5 table in one SQLite file (WAL mode)."""
-
-    @_fork_safe
-    def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS docs USING "
-                          "fts5(digest UNINDEXED, name, metadata, content, tokenize='unicode61')")
-
-    @_fork_safe
-    def add(self, docs: Iterable[tuple[str, str, str, str]]) -> None:
-        docs = list(docs)
-        if not docs:
-            return
-        with self.conn:
-            self.conn.execute("BEGIN")
-            for doc in docs:
-                exists = self.conn.execute("SELECT 1 FROM docs WHERE digest = ? AND name = ? LIMIT 1",
-                                           (doc[0], doc[1])).fetchone()
-                if not exists:
-                    self.conn.execute("INSERT INTO docs(digest, name, metadata, content) VALUES (?, ?, ?, ?)", doc)
-
-    @_fork_safe
-    def remove(self, digests: Iterable[str]) -> None:
-        with self.conn:
-            self.conn.execute("BEGIN")
-            self.conn.executemany("DELETE FROM docs WHERE digest = ?", [(d,) for d in digests])
-
-    @_fork_safe
-    def digests(self) -> set[str]:
-        return {row[0] for row in self.conn.execute("SELECT digest FROM docs")}
-
-    @_fork_safe
-    def search(self, query: str, limit: int) -> list[SearchHit]:
-        words = _WORD.findall(query)
-        if not words or limit <= 0:
-            return []
-        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
-        rows = self.conn.execute(
-            "SELECT digest, name, -bm25(docs) AS score, snippet(docs, 3, '[', ']', '...', 12) "
-            "FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?", (match, limit * 4)).fetchall()
-        hits: list[SearchHit] = []
-        seen: set[str] = set()
-        for digest, name, score, snippet in rows:
-            if digest in seen:
-                continue
-            seen.add(digest)
-            hits.append(SearchHit(digest, name or None, float(score), snippet or ""))
-            if len(hits) >= limit:
-                break
-        return hits
-
-    @_fork_safe
-    def close(self) -> None:
-        self.conn.close()
+def SearchIndex(path: str) -> SearchBackend:  # noqa: N802 - the store's name for "open the index"
+    """Open the search index of a store, ``path`` being its ``index.sqlite``; tantivy keeps its
+    files beside it in ``index.tantivy/``. The engine is :func:`engine`'s choice."""
+    base = path[:-len(".sqlite")] if path.endswith(".sqlite") else path
+    sqlite_path, tantivy_path = base + ".sqlite", base + ".tantivy"
+    if engine() == "tantivy":
+        assert _search_tantivy is not None
+        _search_fts5.remove_files(sqlite_path)
+        return _search_tantivy.TantivyIndex(tantivy_path)
+    shutil.rmtree(tantivy_path, ignore_errors=True)
+    return _search_fts5.Fts5Index(sqlite_path)
 
 
 class IndexActor(Actor):
-    """Owns the :class:`SearchIndex`; queued documents are committed in one transaction per flush."""
+    """Owns a :class:`SearchBackend`; queued documents reach the engine in one batch per flush.
+
+    Messages: ``flush`` (hand queued changes to the engine), ``search`` (payload: query,
+    limit), ``digests`` (every indexed artifact), ``tick`` (lazy commit, sent by a timer
+    about ``TICK`` s after the engine first holds uncommitted changes). A failing message
+    (a bad query) fails that ask only: the actor resumes.
+    """
 
     dedicated_thread = True
+    supervision = Supervision.RESUME
 
-    def __init__(self, index: SearchIndex, pending: deque) -> None:
+    def __init__(self, index: SearchBackend, pending: deque) -> None:
         self.index = index
         self.pending = pending
+        self._timer: threading.Timer | None = None
+        self._stopping = False
 
     def _flush(self) -> None:
-        adds: list[tuple[str, str, str, str]] = []
+        adds: list[IndexDoc] = []
         removes: list[str] = []
         while True:
             try:
@@ -170,12 +109,38 @@ class IndexActor(Actor):
                     self.index.add(adds)
                     adds = []
                 removes.append(item)
-        self.index.add(adds)
+        if adds:
+            self.index.add(adds)
         if removes:
             self.index.remove(removes)
+        self._arm()
+
+    def _arm(self) -> None:
+        """Start the tick timer if the engine holds uncommitted changes and none is running."""
+        if self._stopping or not self.index.uncommitted:
+            return
+        if self._timer is not None and self._timer.is_alive():
+            return
+        self._timer = threading.Timer(TICK, self._tick_later)
+        self._timer.daemon = True
+        self._timer.name = f"{self.actor_name}-tick"
+        self._timer.start()
+
+    def _tick_later(self) -> None:
+        if not self._stopping:
+            try:
+                self.actor_ref.tell("tick")
+            except SymphonyError:  # stopped meanwhile: on_stop commits
+                pass
 
     def on_receive(self, message: Any) -> Any:
         kind = message.kind
+        if kind == "tick":
+            self._timer = None
+            self._flush()
+            self.index.tick()
+            self._arm()
+            return None
         self._flush()
         if kind == "flush":
             return None
@@ -187,6 +152,12 @@ class IndexActor(Actor):
         return super().on_receive(message)
 
     def on_stop(self) -> None:
+        self._stopping = True
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join()
         try:
             self._flush()
         finally:

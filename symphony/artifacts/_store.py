@@ -4,6 +4,10 @@ The store joins its concepts, each a mixin over ``_core.StoreCore`` in its own m
 writing (``_writing``), reading and verification (``_reading``), deletion and gc
 (``_collecting``), names, tags, pins, lineage and quality (``_catalog``); full-text search
 is here. The invariants each keeps are in its module's docstring.
+
+Layout on disk: ``PATH/store.json`` (format and shard count), ``PATH/shard-N/`` (one LMDB
+environment per shard, see ``_env``), ``PATH/index.tantivy/`` or ``PATH/index.sqlite`` (the search
+index, derived; see ``_index``).
 """
 
 from __future__ import annotations
@@ -40,9 +44,12 @@ class ArtifactStore(Catalog, Collecting):
     # -- search -----------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
-        """Full-text search over names, metadata and text content (SQLite FTS5, BM25 ranking).
+        """Full-text search over names, metadata and text content, best (BM25) first.
 
-        Every word of ``query`` must match. Sees every ``put`` that returned before it.
+        Every clause of ``query`` must match: ``word``, ``"exact phrase"``, ``name:x``,
+        ``content:x``, ``meta:x`` or a metadata key, ``kind:model`` (see ``_search_query``).
+        Sees every ``put`` that returned before it. Raises ``InvalidQuery`` for a query that
+        cannot be run. The engine is tantivy when installed, else SQLite FTS5 (see ``_index``).
         """
         self._check()
         if self._index_ref is None:
@@ -52,10 +59,13 @@ class ArtifactStore(Catalog, Collecting):
         return self._index_ref.ask("search", (query, limit))
 
     def _reconcile(self) -> None:
-        """Re-add documents the index lost (it is committed after the shards, so a crash can lose some)."""
+        """Re-add documents the index lost and drop those of deleted artifacts (it is committed
+        after the shards, so a crash can lose its last changes)."""
         assert self._index_ref is not None
         indexed = self._index_ref.ask("digests")
-        missing = [d for d in self.digests() if d not in indexed]
+        stored = self.digests()
+        self._index_pending.extend(("remove", d) for d in indexed.difference(stored))
+        missing = [d for d in stored if d not in indexed]
         if missing:
             names: dict[str, list[str | None]] = {}
             for name in self.names():
@@ -69,5 +79,5 @@ class ArtifactStore(Catalog, Collecting):
                     continue
                 for label in names.get(digest, [None]):
                     self._index_pending.append(("add", document(digest, label, meta["metadata"], data)))
-            self._index_ref.ask("flush")
+        self._index_ref.ask("flush")
         self._reconciled = True
