@@ -50,7 +50,7 @@ def _cycles_inside(graph, package: str) -> list[list[str]]:
 
 
 #: Circles still being broken up on other branches (emptied as they land).
-_PENDING = {"symphony.actors", "symphony.text"}
+_PENDING = {"symphony.actors"}
 
 
 def test_no_import_circle_inside_any_package():
