@@ -27,24 +27,24 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..envelope._message import Message
 from ..envelope._priority import MessageType
-from ..errors import ActorDead, MailboxFull
-from ._actor import Supervision
+from ..errors import ActorDead, MailboxFull, SymphonyError
+from ._actor import Actor
 from ._mailbox import Mailbox
+from ._types import RUNNING, STARTING, STOPPED, STOPPING, Host, Supervision
 
 if TYPE_CHECKING:
-    from ._actor import Actor
     from ._dispatcher import Dispatcher
     from ._future import Future
-    from ._node import Node
     from ._ref import Ref
 
-__all__ = ["STARTING", "RUNNING", "STOPPING", "STOPPED", "Cell", "unwrap_reply"]
+__all__ = ["Cell", "unwrap_reply"]
 
 logger = logging.getLogger("symphony.actors")
 _mono = time.monotonic
 _get_ident = threading.get_ident
+#: ``on_start`` as ``Actor`` defines it: a class that keeps it needs no start-up run.
+_base_on_start = Actor.on_start
 
-STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
 _RESPONSE = MessageType.RESPONSE
 _ERROR = MessageType.ERROR
 #: ``Cell._watchers`` once a stopped actor's watchers have all been told (never appended to).
@@ -67,7 +67,7 @@ class Cell:
         "stop_reason", "_stopped", "_watchers", "_restarts",
     )
 
-    def __init__(self, node: Node, cls: type[Actor], name: str, dispatcher: Dispatcher,
+    def __init__(self, node: Host, cls: type[Actor], name: str, dispatcher: Dispatcher,
                  args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.node = node
         self.cls = cls
@@ -422,13 +422,7 @@ class Cell:
 
 
 def _error_from_message(msg: Message[Any]) -> BaseException:
-    from ..errors import SymphonyError
-
     payload = msg._payload
     text = payload.get("message", repr(payload)) if isinstance(payload, dict) else repr(payload)
     return SymphonyError(f"actor replied with an error: {text}")
 
-
-from ._actor import Actor as _Actor  # noqa: E402
-
-_base_on_start = _Actor.on_start

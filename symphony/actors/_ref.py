@@ -7,15 +7,14 @@ state is only touched by the actor's own thread of control.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Union
+from threading import get_ident as _get_ident
+from typing import Any, Callable, Union
 
 from ..envelope._message import Message
 from ..envelope._priority import MessageType
 from ..errors import ActorDead
 from ._future import Future
-
-if TYPE_CHECKING:
-    from ._cell import Cell
+from ._types import STOPPED, Target
 
 __all__ = ["Ref"]
 
@@ -52,7 +51,7 @@ class Ref:
 
     __slots__ = ("_cell", "name")
 
-    def __init__(self, cell: Cell) -> None:
+    def __init__(self, cell: Target) -> None:
         self._cell = cell
         self.name = cell.name
 
@@ -109,7 +108,7 @@ class Ref:
         cell = self._cell
         cell.request_stop("stopped")
         if not block or cell.running_in == _get_ident():
-            return cell.state == 3
+            return cell.state == STOPPED
         return cell.stopped_event().wait(timeout)
 
     def watch(self, watcher: Watcher) -> None:
@@ -130,7 +129,7 @@ class Ref:
     @property
     def is_alive(self) -> bool:
         """True until the actor has stopped."""
-        return self._cell.state < 3
+        return self._cell.state < STOPPED
 
     @property
     def node(self) -> Any:
@@ -154,5 +153,3 @@ class Ref:
         if not self.is_alive:
             raise ActorDead(f"actor {self.name!r} has stopped")
 
-
-from threading import get_ident as _get_ident  # noqa: E402
