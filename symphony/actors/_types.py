@@ -13,6 +13,8 @@ import enum
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from .. import _speedups
+
 if TYPE_CHECKING:
     from ..envelope._message import Message
     from ._dispatcher import Dispatcher
@@ -21,8 +23,13 @@ if TYPE_CHECKING:
 
 __all__ = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "Host", "Supervision", "Target"]
 
-#: An actor's lifecycle states, in order: a cell's ``state`` only ever grows.
-STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
+_core = _speedups.load("_mailbox")
+#: An actor's lifecycle states, in order: a cell's ``state`` only ever grows (defined with
+#: the cell's compiled core, which reads them).
+STARTING: int = _core.STARTING
+RUNNING: int = _core.RUNNING
+STOPPING: int = _core.STOPPING
+STOPPED: int = _core.STOPPED
 
 
 class Supervision(str, enum.Enum):
