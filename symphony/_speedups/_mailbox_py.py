@@ -37,11 +37,15 @@ import time
 from collections import deque
 from typing import Any, Iterable, Iterator
 
-__all__ = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "CellCore", "Mailbox"]
-public_api = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "CellCore", "Mailbox"]
+__all__ = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "UNSET", "CellCore", "EventFactory", "Mailbox",
+           "RefCore"]
+public_api = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "UNSET", "CellCore", "EventFactory", "Mailbox",
+              "RefCore"]
 
 #: An actor's lifecycle states, in order: a cell's ``state`` only ever grows.
 STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
+#: The default of an optional payload argument: "not given" (None is a payload).
+UNSET: Any = object()
 
 Entry = tuple[Any, Any]
 _mono = time.monotonic
@@ -239,3 +243,50 @@ class CellCore:
             if self.state != RUNNING:
                 break
         return n
+
+
+class RefCore:
+    """The fields of a ``Ref`` and its ``tell``; ``symphony.actors.Ref`` adds the rest.
+
+    A subclass provides ``_message`` (the message class), ``_event(kind, payload)`` (makes
+    an event) and ``_coerce(message, payload, options)`` (every other way to call ``tell``).
+    """
+
+    __slots__ = ("_cell", "name")
+    _cell: Any
+    name: str
+    _message: Any
+    _event: Any
+    _coerce: Any
+
+    def tell(self, message: Any, payload: Any = UNSET, /, **options: Any) -> None:
+        """Send without waiting for an answer. A message to a stopped actor goes to dead letters.
+
+        ``tell("kind", payload, priority=..., ttl=...)`` is shorthand for
+        ``tell(Message("kind", payload, ...))`` (an EVENT). Raises ``MailboxFull`` if the
+        actor's bounded mailbox is full and its overflow policy is ``"raise"`` (with
+        ``"block"``, waits for room).
+        """
+        if message.__class__ is str and not options:
+            message = self._event(message, None if payload is UNSET else payload)
+        elif options or payload is not UNSET or message.__class__ is not self._message:
+            message = self._coerce(message, payload, options)
+        self._cell.put(message, None)
+
+
+class EventFactory:
+    """Makes event messages like a prototype: ``factory(kind, payload)`` is
+    ``type(prototype)(kind, payload)``, every other field as the prototype has it.
+
+    (The compiled twin copies the prototype's slots instead of running ``__init__``; here
+    the class is simply called.) ``clock`` is what the compiled twin stamps ``_created`` with.
+    """
+
+    __slots__ = ("_cls",)
+    compiled = False
+
+    def __init__(self, prototype: Any, clock: Any) -> None:
+        self._cls = type(prototype)
+
+    def __call__(self, kind: str, payload: Any = None) -> Any:
+        return self._cls(kind, payload)

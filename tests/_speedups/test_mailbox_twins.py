@@ -300,3 +300,34 @@ def test_thousands_of_cells_on_two_threads(core, dispatcher):
         assert done.acquire(timeout=30)
     assert counts == [5] * len(counts)
     assert dispatcher.thread_count == 2
+
+
+@IMPLS
+def test_event_factory_makes_what_message_makes(core):
+    import time
+
+    make = core.EventFactory(Message("prototype"), time.time)
+    before = time.time()
+    for payload in (None, {"a": [1, 2]}, "x" * 100):
+        made, expected = make("edit", payload), Message("edit", payload)
+        assert type(made) is Message
+        for name in Message.__slots__:
+            if name not in ("_created", "__weakref__"):
+                assert getattr(made, name) == getattr(expected, name), name
+        assert before <= made.created_at <= time.time()
+        assert made.id != expected.id and made.id == made.id  # its own id, drawn on first use
+        assert made.message_type == expected.message_type and not made.is_expired()
+    if core is VARIANTS.get("compiled"):
+        assert make.compiled
+
+
+@IMPLS
+def test_event_factory_calls_the_class_when_it_cannot_copy_slots(core):
+    class Loose:  # instances have a __dict__
+        def __init__(self, kind, payload=None):
+            self.kind, self.payload = kind, payload
+
+    make = core.EventFactory(Loose("p"), lambda: 0.0)
+    made = make("k", 3)
+    assert (type(made), made.kind, made.payload) == (Loose, "k", 3)
+    assert not make.compiled
