@@ -154,7 +154,7 @@ class TellThroughput:
     number = 1
     repeat = (5, 9, 10.0)
     warmup_time = 0.0
-    target = {"send=kind, load=quiet": 1 / 3, "send=kind, load=busy": 1 / 3}
+    target = {"send=kind, load=quiet": 0.333, "send=kind, load=busy": 0.333}
     timeout = 120.0
 
     def setup(self, impl: str, send: str, load: str) -> None:
