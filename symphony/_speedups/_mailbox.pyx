@@ -50,9 +50,11 @@ cdef object _deque = deque
 cdef class Mailbox:
     """Priority-then-arrival ordered queue of ``(message, future)`` entries for one actor.
 
-    ``fixed`` are the priority levels that are kept once created (appended to without a
-    lock); every other level is dropped when emptied.
+    ``fixed`` (default: the class's ``fixed_levels``) are the priority levels that are kept
+    once created (appended to without a lock); every other level is dropped when emptied.
     """
+
+    fixed_levels = frozenset()
 
     cdef public dict _levels
     cdef public frozenset _fixed
@@ -62,9 +64,9 @@ cdef class Mailbox:
     cdef public object _lock
     cdef public object _space
 
-    def __init__(self, fixed=()):
+    def __init__(self, fixed=None):
         self._levels = {}
-        self._fixed = frozenset(fixed)
+        self._fixed = type(self).fixed_levels if fixed is None else frozenset(fixed)
         self._standard = {}
         self._order = ()
         self._keys = ()
@@ -181,12 +183,17 @@ cdef class CellCore:
     cdef public Py_ssize_t throughput
     cdef public object running_in
 
-    def __init__(self):
-        self.name = ""
+    def __init__(self, node, name, dispatcher, Mailbox mailbox, bound, Py_ssize_t throughput):
+        self.node = node
+        self.name = name
+        self.dispatcher = dispatcher
+        self.mailbox = mailbox
+        self.bound = bound
+        self.throughput = throughput
+        self.actor = None
         self.scheduled = False
         self.state = C_STARTING
         self.lock = _Lock()
-        self.throughput = 1
         self.running_in = 0
 
     def put(self, msg, future, block_timeout=None):
@@ -269,6 +276,10 @@ cdef class RefCore:
 
     cdef public object _cell
     cdef public object name
+
+    def __init__(self, cell):
+        self._cell = cell
+        self.name = cell.name
 
     def tell(self, message, payload=UNSET, /, **options):
         """Send without waiting for an answer. A message to a stopped actor goes to dead letters.

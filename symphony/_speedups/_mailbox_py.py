@@ -54,15 +54,16 @@ _mono = time.monotonic
 class Mailbox:
     """Priority-then-arrival ordered queue of ``(message, future)`` entries for one actor.
 
-    ``fixed`` are the priority levels that are kept once created (appended to without a
-    lock); every other level is dropped when emptied.
+    ``fixed`` (default: the class's ``fixed_levels``) are the priority levels that are kept
+    once created (appended to without a lock); every other level is dropped when emptied.
     """
 
     __slots__ = ("_levels", "_fixed", "_standard", "_order", "_keys", "_lock", "_space")
+    fixed_levels: frozenset[int] = frozenset()
 
-    def __init__(self, fixed: Iterable[int] = ()) -> None:
+    def __init__(self, fixed: Iterable[int] | None = None) -> None:
         self._levels: dict[int, deque[Entry]] = {}
-        self._fixed: frozenset[int] = frozenset(fixed)
+        self._fixed: frozenset[int] = self.fixed_levels if fixed is None else frozenset(fixed)
         #: The fixed levels' queues created so far: producers append to these without the lock.
         self._standard: dict[int, deque[Entry]] = {}
         self._order: tuple[deque[Entry], ...] = ()
@@ -165,17 +166,18 @@ class CellCore:
     __slots__ = ("actor", "node", "name", "mailbox", "dispatcher", "scheduled", "state", "lock",
                  "bound", "throughput", "running_in")
 
-    def __init__(self) -> None:
+    def __init__(self, node: Any, name: str, dispatcher: Any, mailbox: Mailbox, bound: int | None,
+                 throughput: int) -> None:
+        self.node = node
+        self.name = name
+        self.dispatcher = dispatcher
+        self.mailbox = mailbox
+        self.bound = bound
+        self.throughput = throughput
         self.actor: Any = None
-        self.node: Any = None
-        self.name = ""
-        self.mailbox: Mailbox = None  # type: ignore[assignment]
-        self.dispatcher: Any = None
         self.scheduled = False
         self.state = STARTING
         self.lock = threading.Lock()
-        self.bound: int | None = None
-        self.throughput = 1
         self.running_in = 0
 
     def put(self, msg: Any, future: Any, block_timeout: float | None = None) -> None:
@@ -258,6 +260,10 @@ class RefCore:
     _message: Any
     _event: Any
     _coerce: Any
+
+    def __init__(self, cell: Any) -> None:
+        self._cell = cell
+        self.name = cell.name
 
     def tell(self, message: Any, payload: Any = UNSET, /, **options: Any) -> None:
         """Send without waiting for an answer. A message to a stopped actor goes to dead letters.

@@ -79,25 +79,19 @@ class Cell(CellCore):
 
     def __init__(self, node: Host, cls: type[Actor], name: str, dispatcher: Dispatcher,
                  args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        super().__init__()
-        self.node = node
-        self.cls = cls
-        self.args = args
-        self.kwargs = kwargs
-        self.name = name
-        self.dispatcher = dispatcher
         mailbox = cls._create_actor_inbox()
         if not isinstance(mailbox, Mailbox):
             raise TypeError(f"{cls.__name__}._create_actor_inbox() must return a Mailbox")
-        self.mailbox = mailbox
-        self.bound = cls.mailbox_size
+        # not super(): the core sets its own fields in C (a Python store to each is slower)
+        CellCore.__init__(self, node, name, dispatcher, mailbox, cls.mailbox_size, max(1, int(cls.throughput)))
+        self.cls = cls
+        self.args = args
+        self.kwargs = kwargs
         self.overflow = cls.mailbox_overflow
-        self.throughput = max(1, int(cls.throughput))
         self.stop_reason: str | None = None
         self._stopped: threading.Event | None = None
         self._watchers: list[Callable[[Ref, str], None]] | None = None
         self._restarts: deque[float] | None = None
-        self.actor: Actor = None  # type: ignore[assignment]
         self.ref: Ref = None  # type: ignore[assignment]
 
     def instantiate(self) -> Actor:

@@ -24,6 +24,7 @@ else:
 __all__ = ["Mailbox"]
 
 
+
 class Mailbox(_Queue):
     """Priority-then-arrival ordered queue of ``(message, future)`` entries for one actor.
 
@@ -33,6 +34,4 @@ class Mailbox(_Queue):
     """
 
     __slots__ = ()
-
-    def __init__(self) -> None:
-        super().__init__(STANDARD_PRIORITIES)
+    fixed_levels = frozenset(STANDARD_PRIORITIES)

@@ -72,9 +72,9 @@ class Ref(RefCore):
     _event = EventFactory(Message("symphony.event"), _wall)
     _coerce = staticmethod(_as_event)
 
-    def __init__(self, cell: Target) -> None:
-        self._cell = cell
-        self.name = cell.name
+    if TYPE_CHECKING:
+        def __init__(self, cell: Target) -> None:
+            """A ref to ``cell`` (``RefCore.__init__`` sets ``_cell`` and ``name``)."""
 
     if TYPE_CHECKING:
         def tell(self, message: Message[Any] | str, payload: Any = _UNSET, /, **options: Any) -> None:

@@ -160,14 +160,10 @@ def make_cell(core: Any, dispatcher: Dispatcher, handler: Any, *, throughput: in
                 self.scheduled = True
             self.dispatcher.submit(self)
 
-    cell = Cell()
+    cell = Cell(Node(), "c", dispatcher, core.Mailbox(STANDARD_PRIORITIES), None, throughput)
+    assert (cell.state, cell.scheduled, cell.running_in) == (core.STARTING, False, 0)
     cell.failures = []
-    cell.node = Node()
-    cell.name = "c"
     cell.actor = Actor()
-    cell.mailbox = core.Mailbox(STANDARD_PRIORITIES)
-    cell.dispatcher = dispatcher
-    cell.throughput = throughput
     cell.state = core.RUNNING
     return cell
 
