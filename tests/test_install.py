@@ -38,4 +38,5 @@ def test_wheel_builds_and_runs_without_a_compiler(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                          env=dict(os.environ, PYTHONPATH=str(target)), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "{'_hash':", "'pure',", "'_rope':", "'pure'}", "b"]
+    assert out.stdout.split() == ["False", "{'_hash':", "'pure',", "'_mailbox':", "'pure',", "'_rope':", "'pure'}",
+                                  "b"]
