@@ -28,6 +28,12 @@ cdef extern from "Python.h":
 
 DEF MAX_FIELDS = 32
 
+cdef extern from *:
+    """
+    static PyObject* symphony_alloc(PyTypeObject* tp) { return tp->tp_alloc(tp, 0); }
+    """
+    object _alloc "symphony_alloc" (PyTypeObject* tp)
+
 __all__ = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "UNSET", "CellCore", "EventFactory", "Mailbox",
            "RefCore"]
 public_api = ["RUNNING", "STARTING", "STOPPED", "STOPPING", "UNSET", "CellCore", "EventFactory", "Mailbox",
@@ -318,6 +324,7 @@ cdef class EventFactory:
     cdef object _proto
     cdef object _clock
     cdef bint _fast
+    cdef bint _plain_new
     cdef Py_ssize_t _n
     cdef Py_ssize_t _offsets[MAX_FIELDS]
     cdef Py_ssize_t _kind_at, _payload_at, _created_at
@@ -328,6 +335,7 @@ cdef class EventFactory:
         self._proto = prototype
         self._clock = clock
         self._fast = False
+        self._plain_new = cls.__new__ is object.__new__
         self._n = 0
         self._kind_at = self._payload_at = self._created_at = -1
         cdef PyTypeObject* tp = <PyTypeObject*>cls
@@ -371,7 +379,11 @@ cdef class EventFactory:
         if not self._fast:
             return self._cls(kind, payload)
         cdef object created = self._clock()
-        cdef object msg = self._cls.__new__(self._cls)
+        cdef object msg
+        if self._plain_new:  # what object.__new__ does, without looking it up and calling it
+            msg = _alloc(<PyTypeObject*>self._cls)
+        else:
+            msg = self._cls.__new__(self._cls)
         cdef char* dst = <char*><PyObject*>msg
         cdef char* src = <char*><PyObject*>self._proto
         cdef PyObject* value
