@@ -4,10 +4,17 @@
   counter has seen them all. Target: at least 3x pykka's rate (time ratio <= 0.33), quiet
   and ``load=busy``: two CPU-bound processes (``while True: pass``) run beside the
   benchmark on this 2-core machine, started by the first setup of a row and stopped by its
-  last teardown. Under that load a process gets about a third of the CPU it would, so
-  the rate follows the CPU each message costs (and the thread hand-offs, each of which
-  now waits for a core). pykka's quiet figure is bimodal on this machine (about 190 ms or
-  about 500 ms per 100k across runs on one day). Compare ratios from one run only.
+  last teardown. Under that load the process waits for a core most of the time, so the
+  rate follows the CPU each message costs (both threads' CPU, not the wall clock) and each
+  thread hand-off, which now waits for a core too. That is why the pooled dispatcher lost
+  its lead there: per 100k tells it spent about 120 ms of CPU against pykka's 210 ms
+  (1.8x), and it handed a busy actor to the back of the run queue every 128 messages,
+  waking the second worker each time. Now the mailbox, the cell's enqueue and run loop
+  and ``Ref.tell`` are compiled (``symphony._speedups._mailbox``), ``tell("kind")`` makes
+  its Message by copying a prototype's slots, and a run keeps its thread while nothing
+  else is queued: about 50 ms of CPU per 100k (pykka 190 ms), 16 runs instead of 790.
+  pykka's quiet figure is bimodal on this machine (about 190 ms or about 500 ms per 100k
+  across runs on one day). Compare ratios from one run only.
 - Ask round trip, p50 and p99 in microseconds over a few thousand asks after warm-up.
   ``timeout=none`` is ``ref.ask("get")``: for an idle Symphony actor the asking thread runs
   the handler itself (a real feature, no thread hop); ``timeout=5`` is
