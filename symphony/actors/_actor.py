@@ -11,22 +11,21 @@ makes ten thousand actors cheap.
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import pykka
 
 from ._future import Future
 from ._mailbox import Mailbox
+from ._types import Supervision
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from ..envelope import Message
-    from ._cell import Cell
     from ._ref import Ref
 
 __all__ = ["Actor", "Supervision"]
@@ -34,20 +33,22 @@ __all__ = ["Actor", "Supervision"]
 logger = logging.getLogger("symphony.actors")
 
 
-class Supervision(str, enum.Enum):
-    """What happens to an actor after ``on_receive`` raises (Akka's directives, kept small).
+class Runtime(Protocol):
+    """What an ``Actor`` uses of the runtime that runs it (the node's ``Cell`` implements it)."""
 
-    In every case the asker, if any, gets the exception and ``on_failure`` is called first.
-    """
+    name: str
+    node: Any
+    mailbox: Mailbox
+    ref: Ref
 
-    RESUME = "resume"
-    """Keep the actor and its state; handle the next message. The default."""
-    RESTART = "restart"
-    """Replace the actor with a fresh instance (same constructor arguments, ``on_start``
-    again), keeping its mailbox and ref; after ``max_restarts`` within ``restart_window``
-    seconds, stop instead."""
-    STOP = "stop"
-    """Stop the actor; queued messages go to dead letters and watchers are told."""
+    def start(self) -> None:
+        """Begin running the actor (``on_start``, then its messages)."""
+
+    def request_stop(self, reason: str) -> None:
+        """Stop the actor after the message it is handling."""
+
+    def stopped_event(self) -> threading.Event:
+        """An event set once the actor has stopped."""
 
 
 class Actor(pykka.Actor):
@@ -71,7 +72,7 @@ class Actor(pykka.Actor):
     throughput: ClassVar[int] = 128
     dedicated_thread: ClassVar[bool] = False
 
-    _cell: Cell
+    _cell: Runtime
     _urn: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

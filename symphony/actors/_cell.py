@@ -4,6 +4,10 @@ The user's ``Actor`` instance holds behaviour and state; the cell holds everythi
 runtime needs, so a restart can swap in a fresh instance while the mailbox, the name and
 every ``Ref`` stay the same (as Akka's ActorCell does).
 
+The hot paths (``put``, ``schedule``, ``run_messages``) and the fields they touch are the
+speedup ``symphony._speedups._mailbox``'s ``CellCore`` (compiled, or its pure twin), which
+this class extends.
+
 Invariants:
 - ``scheduled`` is True while the cell is in its dispatcher's run queue or running, so at
   most one thread runs an actor at a time and messages are handled one by one, in order.
@@ -11,6 +15,9 @@ Invariants:
   of a run clears ``scheduled`` *before* it looks at the mailbox (under the lock), so a
   message appended concurrently is always either seen by that look or scheduled by its
   producer; no message is stranded.
+- A run that finds more messages when it is done keeps the thread while the dispatcher
+  has nothing else queued (no hand-off to another thread, no wake-up); with other actors
+  waiting it goes to the back of the run queue after ``throughput`` messages.
 - An expired message is never handed to ``on_receive``: it goes to dead letters and its
   future gets ``MessageExpired``.
 - Once ``state`` is STOPPED nothing is delivered again: queued and late messages go to
@@ -25,26 +32,31 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import _speedups
 from ..envelope._message import Message
 from ..envelope._priority import MessageType
-from ..errors import ActorDead, MailboxFull
-from ._actor import Supervision
+from ..errors import ActorDead, MailboxFull, SymphonyError
+from ._actor import Actor
 from ._mailbox import Mailbox
+from ._types import RUNNING, STARTING, STOPPED, STOPPING, Host, Supervision
 
 if TYPE_CHECKING:
-    from ._actor import Actor
+    from .._speedups._mailbox_py import CellCore
     from ._dispatcher import Dispatcher
     from ._future import Future
-    from ._node import Node
     from ._ref import Ref
 
-__all__ = ["STARTING", "RUNNING", "STOPPING", "STOPPED", "Cell", "unwrap_reply"]
+else:
+    CellCore = _speedups.load("_mailbox").CellCore
+
+__all__ = ["Cell", "unwrap_reply"]
 
 logger = logging.getLogger("symphony.actors")
 _mono = time.monotonic
 _get_ident = threading.get_ident
+#: ``on_start`` as ``Actor`` defines it: a class that keeps it needs no start-up run.
+_base_on_start = Actor.on_start
 
-STARTING, RUNNING, STOPPING, STOPPED = 0, 1, 2, 3
 _RESPONSE = MessageType.RESPONSE
 _ERROR = MessageType.ERROR
 #: ``Cell._watchers`` once a stopped actor's watchers have all been told (never appended to).
@@ -58,39 +70,28 @@ def unwrap_reply(result: Any) -> Any:
     return result
 
 
-class Cell:
+class Cell(CellCore):
     """The runtime of one actor; see the module docstring for its invariants."""
 
-    __slots__ = (
-        "actor", "cls", "args", "kwargs", "name", "node", "ref", "mailbox", "dispatcher",
-        "scheduled", "state", "lock", "bound", "overflow", "throughput", "running_in",
-        "stop_reason", "_stopped", "_watchers", "_restarts",
-    )
+    __slots__ = ("cls", "args", "kwargs", "ref", "overflow", "stop_reason", "_stopped", "_watchers",
+                 "_restarts")
+    mailbox: Mailbox
 
-    def __init__(self, node: Node, cls: type[Actor], name: str, dispatcher: Dispatcher,
+    def __init__(self, node: Host, cls: type[Actor], name: str, dispatcher: Dispatcher,
                  args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        self.node = node
-        self.cls = cls
-        self.args = args
-        self.kwargs = kwargs
-        self.name = name
-        self.dispatcher = dispatcher
         mailbox = cls._create_actor_inbox()
         if not isinstance(mailbox, Mailbox):
             raise TypeError(f"{cls.__name__}._create_actor_inbox() must return a Mailbox")
-        self.mailbox = mailbox
-        self.scheduled = False
-        self.state = STARTING
-        self.lock = threading.Lock()
-        self.bound = cls.mailbox_size
+        # not super(): the core sets its own fields in C (a Python store to each is slower)
+        CellCore.__init__(self, node, name, dispatcher, mailbox, cls.mailbox_size, max(1, int(cls.throughput)))
+        self.cls = cls
+        self.args = args
+        self.kwargs = kwargs
         self.overflow = cls.mailbox_overflow
-        self.throughput = max(1, int(cls.throughput))
-        self.running_in = 0
         self.stop_reason: str | None = None
         self._stopped: threading.Event | None = None
         self._watchers: list[Callable[[Ref, str], None]] | None = None
         self._restarts: deque[float] | None = None
-        self.actor: Actor = None  # type: ignore[assignment]
         self.ref: Ref = None  # type: ignore[assignment]
 
     def instantiate(self) -> Actor:
@@ -102,22 +103,6 @@ class Cell:
         return actor
 
     # -- producers ----------------------------------------------------------------------
-
-    def put(self, msg: Message[Any], future: Future[Any] | None, block_timeout: float | None = None) -> None:
-        """Enqueue ``msg`` (with the asker's ``future``, if any) and make sure the actor will run."""
-        if self.state >= STOPPING:
-            self.reject(msg, future)
-            return
-        if not self.mailbox.put((msg, future), msg._priority, self.bound):
-            if not self._put_when_room(msg, future, block_timeout):
-                return
-        tracer = self.node._tracer
-        if tracer is not None:
-            tracer.instant("enqueue", self.name, msg._kind)
-        if not self.scheduled:
-            self.schedule()
-        if self.state == STOPPED:
-            self.drain_dead()  # the actor stopped while we appended: nothing may be stranded
 
     def _put_when_room(self, msg: Message[Any], future: Future[Any] | None, timeout: float | None) -> bool:
         """The mailbox is full: raise ``MailboxFull``, or (overflow "block") wait for room and enqueue.
@@ -147,14 +132,6 @@ class Cell:
                                       f"{msg._kind!r} not sent")
                 space.wait(0.5 if left is None else min(left, 0.5))
         return True
-
-    def schedule(self) -> None:
-        """Put the cell in its dispatcher's run queue unless it is already there or running."""
-        with self.lock:
-            if self.scheduled:
-                return
-            self.scheduled = True
-        self.dispatcher.submit(self)
 
     def reject(self, msg: Message[Any], future: Future[Any] | None, reason: str = "actor stopped") -> None:
         """Send ``msg`` to dead letters; its asker learns the actor is gone."""
@@ -224,7 +201,12 @@ class Cell:
     # -- the run loop (one dispatcher thread at a time) -----------------------------------
 
     def run(self) -> None:
-        """Handle up to ``throughput`` messages, then give the thread back."""
+        """Handle messages in batches of ``throughput``, then give the thread back.
+
+        After a full batch the run goes on while the dispatcher has nothing else queued:
+        handing the actor to the back of an empty run queue would only wake another
+        thread (and, on a busy machine, wait for it to get a core) to do the same work.
+        """
         self.running_in = _get_ident()
         try:
             if self.state != RUNNING:
@@ -235,7 +217,11 @@ class Cell:
                     self.drain_dead()
                     return
             if self.state == RUNNING:
-                self._run_messages(self.throughput, None)
+                limit = self.throughput
+                nothing_queued = self.dispatcher.nothing_queued
+                while (self.run_messages(limit) == limit and self.state == RUNNING
+                       and nothing_queued()):
+                    pass
         except BaseException:
             self.running_in = 0
             raise
@@ -283,57 +269,23 @@ class Cell:
         self.running_in = _get_ident()
         try:
             if self.state == RUNNING:
-                self._run_messages(self.throughput, future)
+                self.run_messages(self.throughput, future)
         except BaseException:
             self.running_in = outer
             raise
         self._release(outer)
         return True
 
-    def _run_messages(self, limit: int, until: Future[Any] | None) -> None:
-        get = self.mailbox.get
-        node = self.node
-        tracer = node._tracer
-        mailbox = self.mailbox
-        n = limit
-        while n:
-            if until is not None and until.done():
+    def _answer(self, future: Future[Any], result: Any) -> None:
+        """Resolve an asker's ``future`` with what ``on_receive`` returned: a RESPONSE message
+        stands for its payload, an ERROR message for a failure."""
+        if result.__class__ is Message:
+            if result._type is _RESPONSE:
+                result = result._payload
+            elif result._type is _ERROR:
+                future.set_exception(_error_from_message(result))
                 return
-            entry = get()
-            if entry is None:
-                return
-            n -= 1
-            msg, future = entry
-            if mailbox._space is not None:
-                self._notify_space()
-            deadline = msg._deadline
-            if deadline is not None and _mono() >= deadline:
-                node._dead_letter(msg, "expired", self.name)
-                if future is not None:
-                    future._expire()
-                continue
-            if tracer is not None:
-                start = tracer.now()
-            try:
-                result = self.actor.on_receive(msg)
-            except BaseException as exc:  # noqa: BLE001 - supervision decides; the thread lives on
-                if future is not None:
-                    future.set_exception(exc)
-                self._failed(exc, future is not None)
-            else:
-                if future is not None:
-                    if result.__class__ is Message:
-                        if result._type is _RESPONSE:
-                            result = result._payload
-                        elif result._type is _ERROR:
-                            future.set_exception(_error_from_message(result))
-                            future = None
-                    if future is not None:
-                        future.set(result)
-            if tracer is not None:
-                tracer.span(self.name, msg._kind, start)
-            if self.state != RUNNING:
-                return
+        future.set(result)
 
     def _run_on_start(self) -> None:
         try:
@@ -422,13 +374,7 @@ class Cell:
 
 
 def _error_from_message(msg: Message[Any]) -> BaseException:
-    from ..errors import SymphonyError
-
     payload = msg._payload
     text = payload.get("message", repr(payload)) if isinstance(payload, dict) else repr(payload)
     return SymphonyError(f"actor replied with an error: {text}")
 
-
-from ._actor import Actor as _Actor  # noqa: E402
-
-_base_on_start = _Actor.on_start

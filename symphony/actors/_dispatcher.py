@@ -63,6 +63,8 @@ class Dispatcher:
         self.retire_after = retire_after
         self._runq: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.submit = self._runq.put
+        #: True when no cell waits in the run queue (a run may then keep its thread).
+        self.nothing_queued = self._runq.empty
         self._slots: list[_Slot] = []
         self._slots_lock = threading.Lock()
         self._closed = threading.Event()

@@ -24,12 +24,13 @@ from ..envelope._message import Message
 from ..errors import ActorNotFound, NameTaken, NodeStopped
 from ..envelope._priority import MessageType
 from ._actor import Actor
-from ._cell import STOPPED, Cell
+from ._cell import Cell
 from ._dispatcher import Dispatcher
 from ._ref import Ref
 from ._trace import Tracer
 from ._transport_api import Transport, split_address
 from ._transports import transport_for
+from ._types import STOPPED
 
 __all__ = ["DeadLetter", "Node"]
 

@@ -7,19 +7,27 @@ state is only touched by the actor's own thread of control.
 
 from __future__ import annotations
 
+from threading import get_ident as _get_ident
+from time import time as _wall
 from typing import TYPE_CHECKING, Any, Callable, Union
 
+from .. import _speedups
 from ..envelope._message import Message
 from ..envelope._priority import MessageType
 from ..errors import ActorDead
 from ._future import Future
+from ._types import STOPPED, Target
 
 if TYPE_CHECKING:
-    from ._cell import Cell
+    from .._speedups._mailbox_py import UNSET as _UNSET
+    from .._speedups._mailbox_py import EventFactory, RefCore
+else:
+    _core = _speedups.load("_mailbox")
+    RefCore = _core.RefCore
+    EventFactory = _core.EventFactory
+    _UNSET = _core.UNSET
 
 __all__ = ["Ref"]
-
-_UNSET: Any = object()
 _REQUEST = MessageType.REQUEST
 _EVENT = MessageType.EVENT
 
@@ -42,31 +50,35 @@ def as_message(message: Message[Any] | str, payload: Any, options: dict[str, Any
     raise TypeError(f"expected a Message or a kind string, not {type(message).__name__}")
 
 
-class Ref:
+def _as_event(message: Any, payload: Any, options: dict[str, Any]) -> Message[Any]:
+    return as_message(message, payload, options, _EVENT)
+
+
+class Ref(RefCore):
     """A handle to one actor: ``tell``, ``ask``, ``ask_async``, ``stop``, ``watch``.
 
     ``tell("kind", payload, priority=..., ttl=...)`` is shorthand for
     ``tell(Message("kind", payload, ...))``; ``tell`` sends EVENTs and ``ask`` REQUESTs.
     Refs are cheap, hashable and compare equal when they point at the same actor.
+
+    ``tell`` (the hot path) is the speedup ``symphony._speedups._mailbox``'s ``RefCore.tell``.
     """
 
-    __slots__ = ("_cell", "name")
+    __slots__ = ()
+    _cell: Target
+    _message = Message
+    #: ``tell("kind", payload)`` builds its EVENT with this: as ``Message(kind, payload)``
+    #: (``_created`` stamped with the same clock), at a fraction of the cost when compiled.
+    _event = EventFactory(Message("symphony.event"), _wall)
+    _coerce = staticmethod(_as_event)
 
-    def __init__(self, cell: Cell) -> None:
-        self._cell = cell
-        self.name = cell.name
+    if TYPE_CHECKING:
+        def __init__(self, cell: Target) -> None:
+            """A ref to ``cell`` (``RefCore.__init__`` sets ``_cell`` and ``name``)."""
 
-    def tell(self, message: Message[Any] | str, payload: Any = _UNSET, /, **options: Any) -> None:
-        """Send without waiting for an answer. A message to a stopped actor goes to dead letters.
-
-        Raises ``MailboxFull`` if the actor's bounded mailbox is full and its overflow policy
-        is ``"raise"`` (with ``"block"``, waits for room).
-        """
-        if message.__class__ is str and not options:
-            message = Message(message, None if payload is _UNSET else payload)  # an EVENT
-        elif message.__class__ is not Message or payload is not _UNSET or options:
-            message = as_message(message, payload, options, _EVENT)
-        self._cell.put(message, None)  # type: ignore[arg-type]
+    if TYPE_CHECKING:
+        def tell(self, message: Message[Any] | str, payload: Any = _UNSET, /, **options: Any) -> None:
+            """Send without waiting for an answer (see ``RefCore.tell``)."""
 
     def ask_async(self, message: Message[Any] | str, payload: Any = _UNSET, /, **options: Any) -> Future[Any]:
         """Send and return a ``Future`` for the reply: ``.get(timeout)`` in a thread, ``await`` in asyncio."""
@@ -109,7 +121,7 @@ class Ref:
         cell = self._cell
         cell.request_stop("stopped")
         if not block or cell.running_in == _get_ident():
-            return cell.state == 3
+            return cell.state == STOPPED
         return cell.stopped_event().wait(timeout)
 
     def watch(self, watcher: Watcher) -> None:
@@ -130,7 +142,7 @@ class Ref:
     @property
     def is_alive(self) -> bool:
         """True until the actor has stopped."""
-        return self._cell.state < 3
+        return self._cell.state < STOPPED
 
     @property
     def node(self) -> Any:
@@ -154,5 +166,3 @@ class Ref:
         if not self.is_alive:
             raise ActorDead(f"actor {self.name!r} has stopped")
 
-
-from threading import get_ident as _get_ident  # noqa: E402
