@@ -49,13 +49,9 @@ def _cycles_inside(graph, package: str) -> list[list[str]]:
     return [sorted(c) for c in nx.simple_cycles(edges)]
 
 
-#: Circles still being broken up on other branches (emptied as they land).
-_PENDING = {"symphony.actors"}
-
-
 def test_no_import_circle_inside_any_package():
     graph = _import_graph()
-    packages = [m for m in sorted(graph.modules) if graph.find_children(m) and m not in _PENDING]
+    packages = [m for m in sorted(graph.modules) if graph.find_children(m)]
     circles = {package: found for package in packages if (found := _cycles_inside(graph, package))}
     assert not circles, circles
 
