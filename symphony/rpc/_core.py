@@ -39,7 +39,7 @@ from ..envelope import Message, MessageType
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
 from ._params import check_edit_params, check_setting
-from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
+from ._peer import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
 
@@ -54,10 +54,10 @@ LANGUAGES = ("Plain Text",)
 DISK_POLL = 1.0
 
 
-def run_if_idle(ref: Ref, kind: str, payload: Any) -> concurrent.futures.Future[Any] | None:
+def run_if_idle(ref: Ref, kind: str, payload: Any) -> ActorFuture[Any] | None:
     """Handle ``(kind, payload)`` on the calling thread if ``ref``'s actor is idle, claiming
     its run slot as an inline ``ask`` does (one message at a time, arrival order kept);
-    returns a done future with what the actor answered, or None (the actor is busy, or
+    returns the resolved future of what the actor answered, or None (the actor is busy, or
     cannot run here) and then nothing was sent: the caller sends it as usual.
 
     Unlike ``Ref.ask``, it never waits for a busy actor, so the reader thread never blocks
@@ -66,15 +66,10 @@ def run_if_idle(ref: Ref, kind: str, payload: Any) -> concurrent.futures.Future[
     ask_inline = getattr(cell, "ask_inline", None)
     if ask_inline is None or getattr(cell, "scheduled", True):
         return None
-    reply: Any = ActorFuture()
+    reply: ActorFuture[Any] = ActorFuture()
     if not ask_inline(Message(kind, payload, message_type=MessageType.REQUEST), reply):
         return None
-    done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-    try:
-        done.set_result(reply.get(0))
-    except BaseException as exc:  # noqa: BLE001 - the caller answers with it
-        done.set_exception(exc)
-    return done
+    return reply
 
 
 class XiCore:
@@ -281,7 +276,12 @@ class XiCore:
         command = (view_id, method, params.get("params"))
         done = run_if_idle(ref, "command", command)
         if done is not None:
-            return done
+            try:
+                return done.get(0)
+            except RpcError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - answered as the asynchronous path does
+                raise RpcError(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}") from None
         answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def resolve(reply: Any) -> None:
