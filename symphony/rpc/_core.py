@@ -19,9 +19,11 @@ Invariants:
   sends an ``alert`` itself if it fails) and a request is asked asynchronously (answered
   when the actor is done), so a long command in one buffer does not hold up another's
   keystrokes. One actor's mailbox keeps each buffer's commands in arrival order.
-  When the buffer actor is idle (nothing queued, not running) the reader runs the edit
+  When the buffer actor is idle (nothing queued, not running) the reader runs a keystroke's
+  edit (``QUICK_EDITS``: work bounded by the cursors and the screen, never by the document)
   itself, in the actor's run slot (still one message at a time, in order), so a keystroke
-  and its ``update`` cross no thread; a busy actor gets the message in its mailbox as before.
+  and its ``update`` cross no thread; a busy actor gets the message in its mailbox as before,
+  and so does every other edit.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from ..actors import Node, Ref
 from ..envelope import Message, MessageType
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
-from ._params import check_edit_params, check_setting
+from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
@@ -128,7 +130,7 @@ class XiCore:
                 # sends an alert itself if it fails: a slow command in one buffer never holds up
                 # the others
                 command = (view_id, params["method"], params.get("params"))
-                if run_if_idle(ref, "command_notify", command) is None:
+                if not is_quick_edit(command[1], command[2]) or run_if_idle(ref, "command_notify", command) is None:
                     ref.tell("command_notify", command)
                 return
         try:
@@ -274,7 +276,7 @@ class XiCore:
             raise RpcError(INVALID_PARAMS, "edit needs a method")
         check_edit_params(method, params.get("params"))
         command = (view_id, method, params.get("params"))
-        done = run_if_idle(ref, "command", command)
+        done = run_if_idle(ref, "command", command) if is_quick_edit(method, command[2]) else None
         if done is not None:
             try:
                 return done.get(0)

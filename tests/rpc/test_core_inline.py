@@ -84,3 +84,23 @@ def test_an_edit_to_a_busy_buffer_is_queued_without_waiting(node):
     finally:
         release.set()
         core.close()
+
+
+def test_an_edit_that_may_take_long_never_runs_on_the_reader_thread(node):
+    """Only keystroke edits run inline: a paste, a long insert or a case change (work that
+    grows with the document) goes to the actor's own thread, so other buffers' keystrokes
+    never wait for it."""
+    sent = Sent()
+    core = XiCore(sent, node=node, disk_poll=0)
+    try:
+        view = open_view(core, sent)
+        me = threading.current_thread().name
+        long_text = "q" * 300
+        for method, params, shows in [("paste", {"chars": "pasted"}, "pasted"),
+                                      ("insert", {"chars": long_text}, long_text),
+                                      ("select_all", None, None), ("uppercase", None, "PASTED")]:
+            core.handle_notification("edit", {"view_id": view, "method": method, "params": params})
+            if shows is not None:
+                assert all(t != me for t, m, p in sent.wait_for(inserted(shows)) if inserted(shows)(m, p))
+    finally:
+        core.close()
