@@ -19,6 +19,11 @@ Invariants:
   sends an ``alert`` itself if it fails) and a request is asked asynchronously (answered
   when the actor is done), so a long command in one buffer does not hold up another's
   keystrokes. One actor's mailbox keeps each buffer's commands in arrival order.
+  When the buffer actor is idle (nothing queued, not running) the reader runs a keystroke's
+  edit (``QUICK_EDITS``: work bounded by the cursors and the screen, never by the document)
+  itself, in the actor's run slot (still one message at a time, in order), so a keystroke
+  and its ``update`` cross no thread; a busy actor gets the message in its mailbox as before,
+  and so does every other edit.
 """
 
 from __future__ import annotations
@@ -30,11 +35,13 @@ import os
 import threading
 from typing import Any
 
+from ..actors import Future as ActorFuture
 from ..actors import Node, Ref
+from ..envelope import Message, MessageType
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
-from ._params import check_edit_params, check_setting
-from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
+from ._params import check_edit_params, check_setting, is_quick_edit
+from ._peer import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
 
@@ -49,12 +56,30 @@ LANGUAGES = ("Plain Text",)
 DISK_POLL = 1.0
 
 
+def run_if_idle(ref: Ref, kind: str, payload: Any) -> ActorFuture[Any] | None:
+    """Handle ``(kind, payload)`` on the calling thread if ``ref``'s actor is idle, claiming
+    its run slot as an inline ``ask`` does (one message at a time, arrival order kept);
+    returns the resolved future of what the actor answered, or None (the actor is busy, or
+    cannot run here) and then nothing was sent: the caller sends it as usual.
+
+    Unlike ``Ref.ask``, it never waits for a busy actor, so the reader thread never blocks
+    behind a long command; it saves the two thread wake-ups of a hand-off."""
+    cell = getattr(ref, "_cell", None)
+    ask_inline = getattr(cell, "ask_inline", None)
+    if ask_inline is None or getattr(cell, "scheduled", True):
+        return None
+    reply: ActorFuture[Any] = ActorFuture()
+    if not ask_inline(Message(kind, payload, message_type=MessageType.REQUEST), reply):
+        return None
+    return reply
+
+
 class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
     def __init__(self, peer_send: Any = None, *, node: Node | None = None, disk_poll: float = DISK_POLL) -> None:
         self._own_node = node is None
-        self.node = node or Node("symphony-core")
+        self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
         self._send = peer_send
         self.views: dict[str, Ref] = {}
@@ -101,9 +126,12 @@ class XiCore:
                 except RpcError as exc:
                     self.reject_notification(method, exc, params)
                     raise
-                # the buffer actor runs it on a dispatcher thread and sends an alert itself if
-                # it fails: a slow command in one buffer never holds up the others
-                ref.tell("command_notify", (view_id, params["method"], params.get("params")))
+                # the buffer actor runs it (here if it is idle, else on a dispatcher thread) and
+                # sends an alert itself if it fails: a slow command in one buffer never holds up
+                # the others
+                command = (view_id, params["method"], params.get("params"))
+                if not is_quick_edit(command[1], command[2]) or run_if_idle(ref, "command_notify", command) is None:
+                    ref.tell("command_notify", command)
                 return
         try:
             result = self.call(method, params)
@@ -247,6 +275,15 @@ class XiCore:
         if not isinstance(method, str):
             raise RpcError(INVALID_PARAMS, "edit needs a method")
         check_edit_params(method, params.get("params"))
+        command = (view_id, method, params.get("params"))
+        done = run_if_idle(ref, "command", command) if is_quick_edit(method, command[2]) else None
+        if done is not None:
+            try:
+                return done.get(0)
+            except RpcError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - answered as the asynchronous path does
+                raise RpcError(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}") from None
         answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def resolve(reply: Any) -> None:
@@ -255,7 +292,7 @@ class XiCore:
             except BaseException as exc:  # noqa: BLE001 - handed to the peer, which answers with it
                 answer.set_exception(exc)
 
-        ref.ask_async("command", (view_id, method, params.get("params"))).add_done_callback(resolve)
+        ref.ask_async("command", command).add_done_callback(resolve)
         return answer
 
     # -- files changed on disk ------------------------------------------------------------

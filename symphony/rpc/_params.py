@@ -15,7 +15,7 @@ from ..errors import RpcError
 from ..text.editor import DEFAULT_CONFIG
 from ._peer import INVALID_PARAMS
 
-__all__ = ["check_edit_params", "check_setting"]
+__all__ = ["QUICK_EDITS", "check_edit_params", "check_setting", "is_quick_edit"]
 
 #: Edit methods whose params are an object, with the keys it must have.
 OBJECT_PARAMS: dict[str, tuple[str, ...]] = {
@@ -52,6 +52,30 @@ NO_PARAMS = frozenset({
     "increase_number", "decrease_number", "page_up_and_modify_selection", "page_down_and_modify_selection",
     "move_page_up", "move_page_down", *_MOVES, *(m + "_and_modify_selection" for m in _MOVES),
 })
+
+#: Edit methods a keystroke sends, whose work is bounded by the cursors and the visible
+#: region (never by the document): the reader thread may run them itself when the buffer
+#: actor is idle. The rest (find, replace_all, undo, paste, case changes, ...) can take long
+#: in a big document and always run on the actor's dispatcher thread.
+QUICK_EDITS = frozenset({
+    "insert", "insert_newline", "insert_tab", "delete_backward", "delete_forward", "delete_word_backward",
+    "delete_word_forward", "collapse_selections", "cancel_operation", "goto_line", "scroll", "gesture",
+    "click", "drag", "resize", "move_page_up", "move_page_down", "page_up_and_modify_selection",
+    "page_down_and_modify_selection", *_MOVES, *(m + "_and_modify_selection" for m in _MOVES),
+})
+#: Longest ``insert`` (characters) that counts as a keystroke.
+QUICK_INSERT = 256
+
+
+def is_quick_edit(method: str, params: Any) -> bool:
+    """Whether edit ``method(params)`` is one of :data:`QUICK_EDITS` (an ``insert`` of at most
+    :data:`QUICK_INSERT` characters)."""
+    if method not in QUICK_EDITS:
+        return False
+    if method == "insert":
+        chars = params.get("chars") if isinstance(params, dict) else None
+        return isinstance(chars, str) and len(chars) <= QUICK_INSERT
+    return True
 
 
 def check_edit_params(method: str, params: Any) -> None:

@@ -23,15 +23,21 @@ Invariants:
   whose ``then`` runs once the response is queued (side effects that must follow it).
 - Outgoing messages are queued and written by one writer thread; everything queued while
   it was writing goes out in one ``write`` + ``flush`` (batched writes), in queue order.
-  ``send_*`` never blocks on the stream and is safe from any thread.
+  ``send_*`` never blocks on the stream and is safe from any thread. When nothing is queued
+  or being written and the stream has room (``poll`` says so, and the line is at most
+  ``PIPE_BUF`` bytes, which a pipe or socket with room takes without blocking), the sending
+  thread writes the line itself: a keystroke's ``update`` need not wait for the writer
+  thread to be scheduled. Lines queued meanwhile go out after it, in order.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import io
 import itertools
 import json
 import logging
+import select
 import threading
 from collections.abc import Callable
 from typing import IO, Any, Protocol
@@ -59,6 +65,9 @@ INTERNAL_ERROR = -32603
 
 #: Largest line accepted (bytes); a longer one is answered with -32600 and skipped.
 MAX_LINE = 1 << 30
+#: Longest line the sending thread writes itself (POSIX's smallest ``PIPE_BUF``): a pipe that
+#: ``poll`` reports writable takes that much at once without blocking.
+INLINE_MAX = 4096
 
 
 class Handler(Protocol):
@@ -116,6 +125,19 @@ def has_lone_surrogate(value: Any) -> bool:
     return False
 
 
+def _writable_poller(writer: IO[bytes]) -> Any:
+    """A ``select.poll`` watching ``writer``'s file for room to write, or None when it has no
+    file descriptor (an in-memory stream, or one we cannot poll): then only the writer
+    thread writes, so a writer that blocks never blocks a sender."""
+    try:
+        fd = writer.fileno()
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return poll
+
+
 class Answer:
     """What a request handler returns to answer with ``result`` and then run ``then()``
     (on the reader thread, once the response is queued): for side effects the other side
@@ -151,6 +173,8 @@ class Peer:
         self._out_cond = threading.Condition()
         self._closed = False
         self._write_failed = False
+        self._writing = False  # a thread (the writer, or a sender writing inline) owns the stream
+        self._poll = _writable_poller(writer)
         self._reader_thread: threading.Thread | None = None
         self._surrogates = False
         self._writer_thread = threading.Thread(target=self._write_loop, name=f"{name}-writer", daemon=True)
@@ -201,29 +225,62 @@ class Peer:
                                "error": {"code": INTERNAL_ERROR, "message": f"result not JSON: {exc}"}}).encode() + b"\n"
             else:
                 return
-        with self._out_cond:
+        cond = self._out_cond
+        with cond:
             if self._closed:
                 return
-            self._out.append(line)
-            if len(self._out) == 1:
-                self._out_cond.notify()
+            if self._out or self._writing or self._poll is None or len(line) > INLINE_MAX:
+                self._out.append(line)
+                if len(self._out) == 1:
+                    cond.notify()
+                return
+            self._writing = True  # the stream is ours: lines queued from now on go after this one
+        self._write_inline(line)
+
+    def _write_inline(self, line: bytes) -> None:
+        """Write ``line`` on the calling thread (it owns the stream), or hand it to the writer
+        thread, at the head of the queue, if the stream has no room for it now."""
+        poll = self._poll
+        written = False
+        try:
+            if not self._write_failed and poll is not None and poll.poll(0):
+                try:
+                    self._writer.write(line)
+                    self._writer.flush()
+                except (OSError, ValueError) as exc:  # the other side went away
+                    self._write_failed = True
+                    logger.info("%s: write failed, dropping output: %s", self.name, exc)
+                written = True
+        finally:
+            cond = self._out_cond
+            with cond:
+                self._writing = False
+                if not written and not self._write_failed:
+                    self._out.insert(0, line)
+                if self._out or self._closed:  # the writer thread waits for the stream
+                    cond.notify()
 
     def _write_loop(self) -> None:
         cond = self._out_cond
         while True:
             with cond:
-                while not self._out and not self._closed:
+                while self._writing or (not self._out and not self._closed):
                     cond.wait()
                 batch = self._out
                 self._out = []
                 closing = self._closed
-            if batch and not self._write_failed:
+                self._writing = bool(batch)
+            if batch:
                 try:
-                    self._writer.write(b"".join(batch))
-                    self._writer.flush()
+                    if not self._write_failed:
+                        self._writer.write(b"".join(batch))
+                        self._writer.flush()
                 except (OSError, ValueError) as exc:  # the other side went away
                     self._write_failed = True
                     logger.info("%s: write failed, dropping output: %s", self.name, exc)
+                finally:
+                    with cond:
+                        self._writing = False
             if closing:
                 with cond:
                     if not self._out:
