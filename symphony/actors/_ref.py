@@ -112,6 +112,23 @@ class Ref(RefCore):
             cell.put(message, future)  # type: ignore[arg-type]
         return future.get(timeout)
 
+    def ask_if_idle(self, message: Message[Any] | str, payload: Any = _UNSET, /) -> Future[Any] | None:
+        """Handle an ask on the calling thread now if the actor is in this process and idle,
+        and return its future, already resolved; return None, having sent nothing, when the
+        actor is busy or on another node (the caller then sends it as usual).
+
+        Unlike ``ask``, it never waits for a busy actor, so a thread that must stay
+        responsive (a protocol reader) can take the shortcut without blocking behind a long
+        message; the actor still handles one message at a time, in arrival order.
+        """
+        cell = self._cell
+        if cell.scheduled or getattr(cell, "address", None) is not None:  # busy, or remote
+            return None
+        if message.__class__ is not Message or payload is not _UNSET:
+            message = as_message(message, payload, {}, _REQUEST)
+        future: Future[Any] = Future(message._deadline, message._kind)  # type: ignore[union-attr]
+        return future if cell.ask_inline(message, future) else None  # type: ignore[arg-type]
+
     def stop(self, *, block: bool = True, timeout: float | None = None) -> bool:
         """Stop the actor after the message it is handling; queued messages go to dead letters.
 

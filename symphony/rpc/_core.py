@@ -35,9 +35,7 @@ import os
 import threading
 from typing import Any
 
-from ..actors import Future as ActorFuture
 from ..actors import Node, Ref
-from ..envelope import Message, MessageType
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
 from ._params import check_edit_params, check_setting, is_quick_edit
@@ -54,24 +52,6 @@ THEMES = ("default", "InspiredGitHub", "Solarized (dark)")
 LANGUAGES = ("Plain Text",)
 #: Seconds between checks for files changed on disk.
 DISK_POLL = 1.0
-
-
-def run_if_idle(ref: Ref, kind: str, payload: Any) -> ActorFuture[Any] | None:
-    """Handle ``(kind, payload)`` on the calling thread if ``ref``'s actor is idle, claiming
-    its run slot as an inline ``ask`` does (one message at a time, arrival order kept);
-    returns the resolved future of what the actor answered, or None (the actor is busy, or
-    cannot run here) and then nothing was sent: the caller sends it as usual.
-
-    Unlike ``Ref.ask``, it never waits for a busy actor, so the reader thread never blocks
-    behind a long command; it saves the two thread wake-ups of a hand-off."""
-    cell = getattr(ref, "_cell", None)
-    ask_inline = getattr(cell, "ask_inline", None)
-    if ask_inline is None or getattr(cell, "scheduled", True):
-        return None
-    reply: ActorFuture[Any] = ActorFuture()
-    if not ask_inline(Message(kind, payload, message_type=MessageType.REQUEST), reply):
-        return None
-    return reply
 
 
 class XiCore:
@@ -130,7 +110,7 @@ class XiCore:
                 # sends an alert itself if it fails: a slow command in one buffer never holds up
                 # the others
                 command = (view_id, params["method"], params.get("params"))
-                if not is_quick_edit(command[1], command[2]) or run_if_idle(ref, "command_notify", command) is None:
+                if not is_quick_edit(command[1], command[2]) or ref.ask_if_idle("command_notify", command) is None:
                     ref.tell("command_notify", command)
                 return
         try:
@@ -276,7 +256,7 @@ class XiCore:
             raise RpcError(INVALID_PARAMS, "edit needs a method")
         check_edit_params(method, params.get("params"))
         command = (view_id, method, params.get("params"))
-        done = run_if_idle(ref, "command", command) if is_quick_edit(method, command[2]) else None
+        done = ref.ask_if_idle("command", command) if is_quick_edit(method, command[2]) else None
         if done is not None:
             try:
                 return done.get(0)

@@ -197,3 +197,32 @@ def test_full_mailbox_blocks_the_sender_until_there_is_room(node, gate):
     assert sent.wait(5)
     sender.join()
     assert ask_when_there_is_room(ref, "seen") == [0, 1, 2, "blocked"]
+
+
+class WhereAmI(Actor):
+    def __init__(self):
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.payloads: list = []
+
+    def on_receive(self, msg):
+        self.payloads.append(msg.payload)
+        if msg.kind == "block":
+            self.entered.set()
+            self.release.wait(30)
+        return threading.get_ident(), msg.payload
+
+
+def test_ask_if_idle_runs_on_the_calling_thread_or_sends_nothing(node):
+    ref = node.spawn(WhereAmI)
+    done = ref.ask_if_idle("where", 7)
+    assert done is not None and done.done()
+    assert done.get(0) == (threading.get_ident(), 7)  # handled here, already answered
+
+    actor = ref._cell.actor  # noqa: SLF001 - to hold the actor busy from the test
+    ref.tell("block")
+    assert actor.entered.wait(30)
+    assert ref.ask_if_idle("where", 8) is None  # busy: not sent, and not waited for
+    actor.release.set()
+    assert ref.ask("where", 9, timeout=30)[1] == 9
+    assert actor.payloads == [7, None, 9]  # the skipped ask never reached the actor
