@@ -4,7 +4,10 @@ Graphemes and words use the ``regex`` module (C speed): ``\\X`` is an extended g
 cluster and ``\\b`` under the ``WORD`` flag is a UAX #29 default word boundary. Line break
 opportunities (UAX #14) come from ICU's ``BreakIterator`` when PyICU is installed (the
 ``symphony-aide[icu]`` extra: ``pyicu-wheels``), else from ``uniseg`` (pure Python, about
-a thousand times slower; wrapping then takes longer in the background, typing does not).
+a thousand times slower; wrapping then takes longer in the background, typing does not),
+except for ASCII text: printable ASCII with tab, CR, LF, VT and FF (prose, code, minified
+JSON and JavaScript, logs) is broken by a compiled scan of UAX #14's rules for those
+classes (``symphony._speedups`` ``_linebreak``), held to uniseg's results by property tests.
 
 Grapheme and word functions look only at a bounded window of text around the offset
 (``WINDOW`` code points), so a 10MB single line costs the same as a short one; a word
@@ -18,6 +21,7 @@ import re
 
 import regex
 
+from ..._speedups import load
 from .._rope import Rope
 
 import threading
@@ -35,6 +39,9 @@ __all__ = ["ICU", "WINDOW", "is_plain", "line_break_points", "plain_break_points
 WINDOW = 512
 #: True when UAX #14 line breaks come from ICU.
 ICU = _icu is not None
+
+_linebreak = load("_linebreak")
+_ASCII_BYTES = _linebreak.ASCII_BYTES
 
 _GRAPHEME = regex.compile(r"\X", regex.DOTALL)
 _WORD_BOUNDARY = regex.compile(r"\b", regex.WORD)
@@ -154,11 +161,15 @@ def line_break_points(text: str) -> list[int]:
     """UAX #14 break opportunities in ``text`` (offsets where a wrapped line may start).
 
     Plain ASCII prose and code of letters, digits, spaces and a few punctuation marks
-    (most lines of most files) is found by one regex scan; other text goes to ICU or
-    uniseg.
+    (most lines of most files) is found by one regex scan, the rest of ASCII by the
+    ``_linebreak`` speedup; other text goes to ICU or uniseg.
     """
     if is_plain(text):
         return plain_break_points(text)
+    if text.isascii():
+        data = text.encode("ascii")
+        if not data.translate(None, _ASCII_BYTES):
+            return _linebreak.ascii_line_breaks(data)
     if _icu is not None:
         it = getattr(_local, "it", None)
         if it is None:

@@ -66,6 +66,12 @@ def _incremental(buf: Buffer) -> list[list[int]]:
 @example(start="    " * 76, edits=[(151485, 0, "\u65e5xx,", False), (626, 0, "b\nx", True),
                                    (115865, 0, ".\n\n\u65e5b", False), (25071, 0, "b", False)], width=3)
 def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
+    _edit_then_compare(rope_cls, start, edits, width)
+
+
+def _edit_then_compare(rope_cls: type[Rope], start: str, edits: list[tuple[int, int, str, bool]], width: int) -> None:
+    """Make ``edits`` in a buffer of ``start`` wrapped at ``width``; its breaks must be
+    the from-scratch ones."""
     buf = Buffer(lambda m, p: None)
     buf.rope = buf.saved = rope_cls(start)
     buf.add_view("v")
@@ -89,3 +95,22 @@ def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, smal
     assert _incremental(buf) == _from_scratch(buf)
     total = sum(len(b) + 1 for b in _from_scratch(buf))
     assert buf.wrap.total(buf.rope.line_count) == total
+
+
+#: ASCII whose breaks come from the ``_linebreak`` speedup: JSON's and code's punctuation,
+#: including the classes whose rules look past the pair they decide (``OP SP*`` of LB14,
+#: ``SP IS NU`` of LB15c, ``PR OP IS NU`` of LB25, a word-initial hyphen of LB20a).
+PUNCT = 'ab 1{}[]():,."$%-/|\t'
+PUNCT_EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 6), st.text(PUNCT + "\n", max_size=6),
+                                 st.booleans()), max_size=15)
+PUNCT_START = st.one_of(st.builds(lambda unit, n: unit * n, st.text(PUNCT, min_size=3, max_size=12),
+                                  st.integers(10, 120)),
+                        st.text(PUNCT, max_size=400), st.text(PUNCT + "\n", max_size=400))
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(start=PUNCT_START, edits=PUNCT_EDITS, width=st.integers(3, 16))
+def test_edits_in_json_and_code_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
+    """As above, in text whose breaks follow from more than a run of spaces."""
+    _edit_then_compare(rope_cls, start, edits, width)
