@@ -206,13 +206,25 @@ class WrapIndex:
                 return
             pos, hi = lo, sync
         else:
-            _, pos, hi = resync
+            _, done, hi = resync
+            # the pass has made the breaks up to ``done`` exact, but the old ones past it are
+            # greedy only from themselves: it must meet them past ``done``, not before
+            hi = max(hi, done + 1)
+            pos = done
             if hi > start:
                 hi = max(hi + shift, new_end)
             pos = min(pos, lo)
             hi = max(hi, sync)
         self._resync = (line, pos, hi)
         self._add_pending(line, line + 1)
+
+    def _wrap_piece(self, rope: Rope, line_start: int, lo: int, hi: int) -> list[int]:
+        """``wrap_line`` of the piece ``[lo, hi)`` of the line at ``line_start`` (offsets
+        relative to ``lo``), with the text before it as context for the break rules."""
+        text = rope[line_start + lo:line_start + hi]
+        if lo == 0:
+            return wrap_line(text, self.width, self.tab)
+        return wrap_line(text, self.width, self.tab, before=_context(rope, line_start, line_start + lo))
 
     def _resync_piece(self, rope: Rope, line: int, length: int) -> bool:
         """Re-wrap the next piece of the line being made exact (``_resync``); True when its
@@ -224,10 +236,10 @@ class WrapIndex:
         got = self.lines.get(line)
         cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
         end = min(length, pos + max(LONG, 4 * self.width))
-        found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+        found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
         while not found and end < length:  # one visual line longer than the piece: read on
             end = min(length, pos + 2 * (end - pos))
-            found = [pos + b for b in wrap_line(rope[start + pos:start + end], self.width, self.tab)]
+            found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
         head = cur.head(bisect_right(cur, pos))
         if end >= length:
             self._resync = None
@@ -260,10 +272,10 @@ class WrapIndex:
         partial = self._partial
         pos, brks = (partial[1], partial[2]) if partial is not None and partial[0] == line else (0, [])
         end = min(length, pos + LONG)
-        found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
+        found = self._wrap_piece(rope, start, pos, end)
         while not found and end < length:  # one visual line longer than the piece: read on
             end = min(length, pos + 2 * (end - pos))
-            found = wrap_line(rope[start + pos:start + end], self.width, self.tab)
+            found = self._wrap_piece(rope, start, pos, end)
         if end >= length:
             self._partial = None
             self._set(line, brks + [pos + b for b in found])
@@ -314,7 +326,7 @@ class WrapIndex:
         window = max(8 * self.width, REWRAP_WINDOW)
         for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
-            found = [lo + b for b in wrap_line(rope[line_start + lo:line_start + hi], self.width, self.tab)]
+            found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
             if hi >= length:
                 return Breaks([*before, (0, tuple(found))]), True, lo, length
             met = after.meet(found, new_end + 1)
@@ -326,8 +338,7 @@ class WrapIndex:
         m = bisect_right(after, last)
         bridge: list[int] = []
         if m < len(after):
-            gap = rope[line_start + last:line_start + after[m]]
-            bridge = [last + b for b in wrap_line(gap, self.width, self.tab)]
+            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, after[m])]
         sync = after[m] if m < len(after) else length
         return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync
 
@@ -389,3 +400,19 @@ class WrapIndex:
         if changed_lo is None:
             return None
         return changed_lo, changed_hi
+
+
+#: Characters of context before a piece of a line, past the spaces just before it.
+CONTEXT = 16
+
+
+def _context(rope: Rope, line_start: int, at: int) -> str:
+    """The text before ``at`` in its line that the break rules may look back on: the run
+    of spaces just before it and ``CONTEXT`` characters before that (or the line's start)."""
+    back = CONTEXT
+    while True:
+        lo = max(line_start, at - back)
+        text = rope[lo:at]
+        if lo == line_start or len(text.rstrip(" \t")) >= CONTEXT:
+            return text
+        back *= 4

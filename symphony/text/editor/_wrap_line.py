@@ -66,17 +66,27 @@ def text_width(text: str, tab: int, col: int = 0) -> int:
     return col
 
 
-def wrap_line(text: str, width: int, tab: int = 4) -> list[int]:
-    """Offsets in ``text`` where its visual lines after the first start (empty: no wrap)."""
+def wrap_line(text: str, width: int, tab: int = 4, before: str = "") -> list[int]:
+    """Offsets in ``text`` where its visual lines after the first start (empty: no wrap).
+
+    ``before`` is the text just before ``text`` in its line, when ``text`` is a piece of a
+    longer line: some of UAX #14's rules look back past the pair they decide (a hyphen
+    starts a word only after a space or the line's start, LB20a; no break in ``OP SP*``,
+    LB14), so a piece wrapped without it could break where the whole line does not.
+    """
     if width <= 0:
         return []
     if (len(text) <= width and text.isascii() and "\t" not in text) or 2 * len(text) <= width and "\t" not in text:
         return []
     if text_width(text, tab) <= width:
         return []
-    if is_plain(text):
+    if is_plain(text) and is_plain(before):  # plain text's breaks look back one character
         return _wrap_plain(text, width)
-    points = line_break_points(text)
+    if before:
+        skip = len(before)
+        points = [p - skip for p in line_break_points(before + text) if p > skip]
+    else:
+        points = line_break_points(text)
     points.append(len(text))
     out: list[int] = []
     start = 0

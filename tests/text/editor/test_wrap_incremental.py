@@ -111,6 +111,28 @@ PUNCT_START = st.one_of(st.builds(lambda unit, n: unit * n, st.text(PUNCT, min_s
 @settings(max_examples=100, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(start=PUNCT_START, edits=PUNCT_EDITS, width=st.integers(3, 16))
+# a piece of a long line that starts at a forced cut before a hyphen: not word-initial (LB20a)
+@example(start="11-a" * 17, edits=[], width=3)
+@example(start="( " * 3 + " " * 70 + "a" * 10, edits=[], width=3)  # no break in OP SP* (LB14)
 def test_edits_in_json_and_code_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     """As above, in text whose breaks follow from more than a run of spaces."""
     _edit_then_compare(rope_cls, start, edits, width)
+
+
+class _OneRoundClock:
+    """``time`` for the wrap module whose every reading is a second later: each background
+    step does exactly its first round, so an edit lands while a pass is half done."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_an_edit_while_a_pass_is_half_done_keeps_the_breaks_exact(rope_cls, small_thresholds, monkeypatch):
+    # The second edit leaves a pass part way along the line; the third, before it, must not
+    # let the pass end by meeting breaks it had not made exact yet.
+    monkeypatch.setattr(wrap_module, "time", _OneRoundClock())
+    _edit_then_compare(rope_cls, "aaaaaa" * 21, [(0, 0, " ", False), (2, 0, "a", False), (0, 0, "a", False)], 3)
