@@ -32,7 +32,7 @@ from textual.widgets import Footer, Input, Static
 from ._cache import LineCache
 from ._core_client import CoreConnection
 from ._help import HelpScreen
-from ._keys import ALIASES, KEYMAP
+from ._keys import ALIASES, KEYMAP, key_of_position_report
 from ._view import EditorView
 
 __all__ = ["EditorApp"]
@@ -79,6 +79,7 @@ class EditorApp(App[None]):
     ]
 
     KEYMAP = KEYMAP
+    ENABLE_COMMAND_PALETTE = False  # Ctrl+P is free for the editor; F1 lists the keys
 
     def __init__(self, path: str, argv: list[str] | None = None) -> None:
         super().__init__()
@@ -352,12 +353,23 @@ class EditorApp(App[None]):
     # -- keys -----------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
+        if self.press(ALIASES.get(event.key, event.key), event.character if event.is_printable else None):
+            event.stop()
+            event.prevent_default()
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """xterm and tmux send Shift+F3 as ``ESC [1;2R``, which textual reads as a cursor position report."""
+        key = key_of_position_report(event.x, event.y)
+        if key is not None:
+            self.press(key)
+
+    def press(self, key: str, character: str | None = None) -> bool:
+        """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
         if self.focused is not self.editor_view:
-            return
-        self._quit_armed = False if event.key != "ctrl+q" else self._quit_armed
-        self._save_armed = False if event.key != "ctrl+s" else self._save_armed
+            return False
+        self._quit_armed = False if key != "ctrl+q" else self._quit_armed
+        self._save_armed = False if key != "ctrl+s" else self._save_armed
         self.message = ""
-        key = ALIASES.get(event.key, event.key)
         if key in self.KEYMAP:
             method, params = self.KEYMAP[key]
             self.edit(method, params)
@@ -370,14 +382,13 @@ class EditorApp(App[None]):
                 self.edit("paste", {"chars": self.kill_buffer})
         elif key == "ctrl+d":
             self.add_next_match()
-        elif event.character and event.is_printable:
-            self.edit("insert", {"chars": event.character})
+        elif character:
+            self.edit("insert", {"chars": character})
         else:
-            return
-        event.stop()
-        event.prevent_default()
+            return False
         if self.view_id is not None:
             self.follow_caret()  # an edit where the caret is shows it, even if the view was scrolled away
+        return True
 
     def _selection_at_caret(self) -> bool:
         line = self.cache.line(self.caret[0])

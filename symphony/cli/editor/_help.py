@@ -25,7 +25,7 @@ def help_table() -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """The list of keys; Escape, F1 or Q closes it."""
+    """The list of keys; Escape or Q closes it."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -33,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
                                   padding: 0 1; }
     """
 
-    BINDINGS = [Binding("escape,f1,q", "close", "Close")]
+    BINDINGS = [Binding("escape,q", "close", "Close")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():

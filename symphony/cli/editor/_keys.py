@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ALIASES", "HELP", "KEYMAP", "key_label"]
+__all__ = ["ALIASES", "HELP", "KEYMAP", "key_label", "key_of_position_report"]
 
 #: Keys that send one edit method to the core: key -> (method, params).
 KEYMAP: dict[str, tuple[str, Any]] = {
@@ -35,10 +35,20 @@ KEYMAP: dict[str, tuple[str, Any]] = {
     "f3": ("find_next", {"wrap_around": True}), "shift+f3": ("find_previous", {"wrap_around": True}),
 }
 
-#: Names textual gives keys that real terminals send for another key: the terminal's name ->
-#: the key meant. xterm and tmux send Shift+F3 as ``ESC [1;2R`` and the Linux console as
-#: ``ESC [28~``; textual reads both as F15.
-ALIASES: dict[str, str] = {"f15": "shift+f3"}
+#: Names textual gives keys that real terminals send for another key: the name -> the key
+#: meant. The Linux console sends Shift+F3 as ``ESC [28~``: textual 0.x read it as F15, newer
+#: versions (their kitty-protocol parser) as the key ``"\x1c"`` (Ctrl+\\ is "ctrl+backslash").
+ALIASES: dict[str, str] = {"f15": "shift+f3", "\x1c": "shift+f3"}
+
+#: xterm and tmux send F3 with modifier ``m`` as ``ESC [1;<m>R``, which is also the form of a
+#: cursor position report (row 1, column m): modifier -> key. A full-screen app never asks for
+#: the cursor position, so such a report is a key.
+_F3_WITH = {2: "shift+f3", 3: "alt+f3", 5: "ctrl+f3", 6: "ctrl+shift+f3"}
+
+
+def key_of_position_report(x: int, y: int) -> str | None:
+    """The key meant by a cursor position report at 0-based ``(x, y)`` (see ``_F3_WITH``), or None."""
+    return _F3_WITH.get(x + 1) if y == 0 else None
 
 #: The help screen, in order: (keys, what they do). Every key of ``KEYMAP``, of the app's
 #: bindings and of the keys the app handles itself is in one of these rows.

@@ -48,7 +48,7 @@ def editor(tmp_path, monkeypatch):
     return make
 
 
-async def until(pilot, condition, timeout=60.0):
+async def until(pilot, condition, timeout=float(os.environ.get("EDIT_TEST_TIMEOUT", 60))):
     """Wait (on the app's loop) until ``condition()`` holds; the timeout only ends a broken run."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout

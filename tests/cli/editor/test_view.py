@@ -91,6 +91,8 @@ def test_typing_after_scrolling_away_brings_the_caret_back(editor):
     async def scenario():
         async with app.run_test(size=(60, 12)) as pilot:
             await until(pilot, lambda: len(texts(app)) >= 10 and app.view_id is not None)
+            await pilot.press("right", "left")  # the core has told where the caret is
+            await until(pilot, lambda: app.caret == (0, 0) and caret_on_screen(app))
             app.scroll_by(60)  # the mouse wheel moves the view, not the caret
             await until(pilot, lambda: not caret_on_screen(app) and screen(app)[0].startswith("    61 "))
             await pilot.press("delete")  # an edit that leaves the caret where it is
