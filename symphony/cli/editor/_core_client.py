@@ -54,6 +54,7 @@ class CoreConnection:
             return
         if not isinstance(msg, dict):
             return
+        msg_id: Any = msg.get("id")
         if "method" in msg and "id" in msg:  # a request from the core
             result = None
             if msg["method"] == "measure_width":
@@ -64,7 +65,7 @@ class CoreConnection:
             self.on_notification(msg["method"], msg.get("params"))
         else:
             with self._lock:
-                callback = self._waiting.pop(msg.get("id"), None)
+                callback = self._waiting.pop(msg_id, None)
             if callback is not None:
                 callback(msg.get("result"), msg.get("error"))
 

@@ -7,19 +7,36 @@ row. Mouse gestures become xi ``gesture``/``drag`` edits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
-from ._cache import char_col
+from ._cache import LineCache, char_col
 
-if TYPE_CHECKING:
-    from ._app import EditorApp
+__all__ = ["GUTTER", "EditorView", "ViewHost", "crop_cells"]
 
-__all__ = ["GUTTER", "EditorView", "crop_cells"]
+
+class ViewHost(Protocol):
+    """What the view reads from and tells the app that owns it (the editor app)."""
+
+    cache: LineCache
+    first: int
+    left: int
+    word_wrap: bool
+    tab_size: int
+    show_tabs: bool
+
+    def request_missing(self) -> None: ...
+
+    def view_resized(self) -> None: ...
+
+    def scroll_by(self, delta: int) -> None: ...
+
+    def edit(self, method: str, params: Any = None, callback: Callable[[Any, Any], None] | None = None) -> None: ...
 
 #: Columns taken by the line-number gutter.
 GUTTER = 7
@@ -46,7 +63,7 @@ def crop_cells(text: Text, left: int, width: int) -> Text:
     return text[start:end] if end is not None else text[start:]
 
 
-def _render_line(app: EditorApp, line: dict[str, Any]) -> Text:
+def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
     raw = line["text"].rstrip("\n")
     mapping = None
     if "\t" in raw:
@@ -95,7 +112,7 @@ class EditorView(Widget, can_focus=True):
     EditorView { height: 1fr; }
     """
 
-    def __init__(self, app_: EditorApp) -> None:
+    def __init__(self, app_: ViewHost) -> None:
         super().__init__()
         self.editor = app_
 
