@@ -22,7 +22,7 @@ def test_ctrl_d_adds_a_cursor_at_each_next_match(editor):
             await pilot.press("right")  # the caret inside the first "foo"
             await until(pilot, lambda: app.caret == (0, 1))
             await pilot.press("ctrl+d")  # selects the word
-            await until(pilot, lambda: app.caret == (0, 3))
+            await until(pilot, lambda: app.caret == (0, 3) and app.cache.line(0).get("styles"))
             for expected in (2, 3, 4):
                 await pilot.press("ctrl+d")
                 await until(pilot, lambda: app.cursors == expected)
