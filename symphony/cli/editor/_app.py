@@ -325,11 +325,13 @@ class EditorApp(App[None]):
         width = self.editor_view.text_width
         if width != self._sent_width:
             self._sent_width = width
+            # lines wrap one column short of the view: the last column is for a caret after the text
+            params = {"width": max(1, width - 1), "height": height}
             if self.word_wrap:  # the lines wrap anew at this width: find the caret in them after
                 self._remember_caret()
-                self.edit("resize", {"width": width, "height": height}, self._arm_seek)
+                self.edit("resize", params, self._arm_seek)
             else:
-                self.edit("resize", {"width": width, "height": height})
+                self.edit("resize", params)
         self.editor_view.refresh()
 
     def view_resized(self) -> None:

@@ -38,8 +38,12 @@ def test_a_change_on_disk_is_shown_whole_and_saving_asks_first(editor, tmp_path)
             await until(pilot, lambda: not app.pristine)
             path.write_text("theirs, a longer text than before\n")
             await until(pilot, lambda: "changed on disk" in app.message)
-            shown = " ".join(row.strip() for row in screen(app))
-            assert " ".join(app.message.split()) in " ".join(shown.split())  # the whole alert is on screen
+
+            def alert_shown():  # the whole alert is on screen
+                shown = " ".join(row.strip() for row in screen(app))
+                return " ".join(app.message.split()) in " ".join(shown.split())
+
+            await until(pilot, alert_shown)
             await pilot.press("ctrl+s")  # asks, does not overwrite
             await until(pilot, lambda: "Ctrl+S again" in app.message)
             assert path.read_text() == "theirs, a longer text than before\n"

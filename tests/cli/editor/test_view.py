@@ -101,3 +101,16 @@ def test_typing_after_scrolling_away_brings_the_caret_back(editor):
             await quit_editor(pilot, app)
 
     asyncio.run(scenario())
+
+
+def test_a_caret_after_a_line_as_wide_as_the_view_is_shown_when_wrapping(editor):
+    path, app = editor("x" * (60 - GUTTER) + "\nnext\n")
+
+    async def scenario():
+        async with app.run_test(size=(60, 12)) as pilot:
+            await until(pilot, lambda: len(texts(app)) >= 2 and app.view_id is not None)
+            await pilot.press("ctrl+w", "end")
+            await until(pilot, lambda: app.word_wrap and app.caret[1] > 0 and caret_on_screen(app))
+            await quit_editor(pilot, app)
+
+    asyncio.run(scenario())
