@@ -367,8 +367,8 @@ class EditorApp(App[None]):
 
     def press(self, key: str, character: str | None = None) -> bool:
         """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
-        if self.focused is not self.editor_view:
-            return False
+        if self.screen is not self.editor_view.screen or self.focused not in (self.editor_view, None):
+            return False  # a prompt or the help screen has the keys (None: the focus is not set yet)
         self._quit_armed = False if key != "ctrl+q" else self._quit_armed
         self._save_armed = False if key != "ctrl+s" else self._save_armed
         self.message = ""

@@ -96,3 +96,15 @@ async def quit_editor(pilot, app):
     if app.is_running and not app.pristine:
         await pilot.press("ctrl+q")
     await until(pilot, lambda: not app.is_running)
+
+
+async def ask(pilot, app, key, answer):
+    """Open the prompt with ``key``, type ``answer`` into it and submit; waits for each focus change
+    (textual moves the focus after the key that asks for it, so typing at once could miss the prompt)."""
+    prompt = app.query_one("#prompt")
+    await pilot.press(key)
+    await until(pilot, lambda: app.focused is prompt)
+    await pilot.press(*answer)
+    await until(pilot, lambda: prompt.value == answer)
+    await pilot.press("enter")
+    await until(pilot, lambda: app.focused is app.editor_view)

@@ -8,7 +8,7 @@ import threading
 
 from symphony.cli.editor import EditorView
 
-from .conftest import GUTTER, quit_editor, texts, until
+from .conftest import GUTTER, ask, quit_editor, texts, until
 
 
 def test_type_save_quit(editor):
@@ -25,7 +25,7 @@ def test_type_save_quit(editor):
             await until(pilot, lambda: texts(app)[:2] == [">hi first\n", ">second\n"])
             await pilot.press("ctrl+z")
             await until(pilot, lambda: texts(app)[:2] == ["hi first\n", "second\n"])
-            await pilot.press("ctrl+f", "s", "e", "c", "enter")  # find: selects "sec" in "second"
+            await ask(pilot, app, "ctrl+f", "sec")  # find: selects "sec" in "second"
             await until(pilot, lambda: app.matches == 1 and app.caret == (1, 3))
             await pilot.click(EditorView, offset=(GUTTER + 2, 1))  # line 2, column 3
             await until(pilot, lambda: app.caret == (1, 2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import quit_editor, texts, until
+from .conftest import ask, quit_editor, texts, until
 
 
 def _status(app):
@@ -33,7 +33,7 @@ def test_replace_all_leaves_one_caret(editor):
     async def scenario():
         async with app.run_test(size=(60, 12)) as pilot:
             await until(pilot, lambda: len(texts(app)) >= 10 and app.view_id is not None)
-            await pilot.press("ctrl+r", *"x => yy", "enter")
+            await ask(pilot, app, "ctrl+r", "x => yy")
             await until(pilot, lambda: texts(app)[0] == "a yy 0\n")
             await pilot.press("Z")  # types once, at the one caret
             await pilot.press("ctrl+s")

@@ -10,7 +10,7 @@ from textual._xterm_parser import XTermParser
 from symphony.cli.editor import EditorApp
 from symphony.cli.editor._keys import HELP, key_label
 
-from .conftest import quit_editor, screen, texts, until
+from .conftest import ask, quit_editor, screen, texts, until
 
 
 def test_ctrl_d_adds_a_cursor_at_each_next_match(editor):
@@ -60,7 +60,7 @@ def test_f3_and_shift_f3_as_terminals_send_them(editor, terminal):
     async def scenario():
         async with app.run_test(size=(60, 12)) as pilot:
             await until(pilot, lambda: texts(app)[:1] == ["ab ab ab\n"])
-            await pilot.press("ctrl+f", "a", "b", "enter")
+            await ask(pilot, app, "ctrl+f", "ab")
             await until(pilot, lambda: app.caret == (0, 2))
             await send(pilot, f3)
             await until(pilot, lambda: app.caret == (0, 5))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .conftest import GUTTER, caret_on_screen, quit_editor, screen, texts, until
+from .conftest import GUTTER, ask, caret_on_screen, quit_editor, screen, texts, until
 
 
 def test_long_lines_scroll_sideways_and_keep_the_gutter(editor):
@@ -40,7 +40,7 @@ def test_the_caret_stays_on_screen_after_a_resize(editor):
     async def scenario():
         async with app.run_test(size=(60, 20)) as pilot:
             await until(pilot, lambda: len(texts(app)) >= 10)
-            await pilot.press("ctrl+g", "5", "1", "enter")
+            await ask(pilot, app, "ctrl+g", "51")
             await until(pilot, lambda: app.caret == (50, 0) and caret_on_screen(app))
             for size in ((60, 10), (40, 30), (80, 8)):
                 await pilot.resize_terminal(*size)
@@ -66,7 +66,7 @@ def test_the_caret_stays_on_screen_after_a_wrap_toggle(editor):
     async def scenario():
         async with app.run_test(size=(60, 12)) as pilot:
             await until(pilot, lambda: len(texts(app)) >= 10)
-            await pilot.press("ctrl+g", "5", "1", "enter")
+            await ask(pilot, app, "ctrl+g", "51")
             await until(pilot, lambda: app.caret == (50, 0) and caret_on_screen(app))
             await pilot.press("ctrl+w")  # wrap on
             await until(pilot, lambda: app.word_wrap and app.caret[0] > 50 and caret_row_text() == "line 51\n"
