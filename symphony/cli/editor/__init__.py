@@ -5,7 +5,8 @@
 (``pip install 'symphony-aide[edit]'``), so import this package only when the editor runs.
 """
 
-from ._app import EditorApp, EditorView
+from ._app import EditorApp
 from ._core_client import CoreConnection
+from ._view import EditorView
 
 __all__ = ["CoreConnection", "EditorApp", "EditorView"]

@@ -5,18 +5,18 @@ over pipes, exactly as xi's frontends drove xi-core: it never touches a buffer. 
 picture of the document is a line cache kept up to date by ``update`` ops alone; lines it
 lacks it asks for with ``request_lines``.
 
-Keys: type to insert; arrows, Home/End, PageUp/PageDown move (Shift extends, Ctrl moves
-by word); Ctrl+S save; Ctrl+Q quit (twice with unsaved changes); Ctrl+Z/Ctrl+Y undo/redo;
-Ctrl+A select all; Ctrl+C/Ctrl+X/Ctrl+V copy/cut/paste; Ctrl+D add the next match of the
-selection as another cursor; Alt+Up/Alt+Down add a cursor above/below; Escape back to one
-cursor; Ctrl+F find, F3/Shift+F3 next/previous; Ctrl+R replace all; Ctrl+G go to line;
-Ctrl+L duplicate line; Ctrl+W soft wrap on/off; Tab/Shift+Tab indent/outdent; click to place the cursor
-(Ctrl+click adds one); drag to select, double-click a word, triple-click a line.
+The view follows the caret: after every ``scroll_to``, edit, resize and wrap toggle the
+caret's line is on screen and, with wrapping off, its column too (long lines scroll
+sideways). A resize or a wrap toggle moves the caret's visual line without a ``scroll_to``,
+so the app remembers the caret's logical position and finds it again in the new lines.
+
+The keys are listed in ``_keys.HELP`` (F1 shows them).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,182 +26,44 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.message import Message
+from textual.widgets import Footer, Input, Static
 
+from ._cache import LineCache
 from ._core_client import CoreConnection
+from ._help import HelpScreen
+from ._keys import ALIASES, KEYMAP, key_of_position_report
+from ._view import EditorView
 
-__all__ = ["EditorApp", "LineCache"]
-
-
-#: Columns taken by the line-number gutter.
-GUTTER = 7
-
-
-class LineCache:
-    """The frontend's copy of the view: one entry per line, None where it has none."""
-
-    def __init__(self) -> None:
-        self.lines: list[dict[str, Any] | None] = []
-
-    def apply(self, ops: list[dict[str, Any]]) -> None:
-        """Apply one ``update``'s ops (copy, skip, invalidate, ins, update)."""
-        new: list[dict[str, Any] | None] = []
-        old_ix = 0
-        for op in ops:
-            kind, n = op["op"], op["n"]
-            if kind == "copy":
-                new.extend(self.lines[old_ix:old_ix + n])
-                old_ix += n
-            elif kind == "skip":
-                old_ix += n
-            elif kind == "invalidate":
-                new.extend([None] * n)
-            elif kind == "ins":
-                new.extend(op["lines"])
-            elif kind == "update":
-                for line in op["lines"]:
-                    prev = self.lines[old_ix] if old_ix < len(self.lines) else None
-                    old_ix += 1
-                    new.append(None if prev is None else {**prev, **line})
-        self.lines = new
+__all__ = ["EditorApp"]
 
 
-def _char_col(text: str, col8: int) -> int:
-    """Character index of UTF-8 column ``col8`` in ``text``."""
-    if text.isascii():
-        return min(col8, len(text))
-    return len(text.encode("utf-8")[:col8].decode("utf-8", "ignore"))
+class CoreEvent(Message):
+    """Something from the core (a notification or a request's answer), run on the app's loop.
 
-
-class EditorView(Widget, can_focus=True):
-    """Draws the visible lines from the cache, with cursors, selections and find matches."""
-
-    DEFAULT_CSS = """
-    EditorView { height: 1fr; }
+    The reader thread posts these and never waits for the app, so quitting (which waits for
+    the reader to end) cannot deadlock with it.
     """
 
-    def __init__(self, app_: EditorApp) -> None:
+    def __init__(self, fn: Callable[..., None], args: tuple[Any, ...]) -> None:
         super().__init__()
-        self.editor = app_
+        self.fn = fn
+        self.args = args
 
-    def render(self) -> Text:
-        app = self.editor
-        height = self.size.height
-        out = Text(no_wrap=True, overflow="crop")
-        lines = app.cache.lines
-        missing = False
-        for row in range(height):
-            i = app.first + row
-            if row:
-                out.append("\n")
-            if i >= len(lines):
-                out.append("~", style="dim")
-                continue
-            line = lines[i]
-            if line is None:
-                missing = True
-                out.append("…", style="dim")
-                continue
-            raw = line["text"].rstrip("\n")
-            number = line.get("ln")
-            gutter = f"{number:>6} " if number else "       "
-            out.append(gutter, style="dim")
-            if "\t" in raw:
-                shown = raw.expandtabs(app.tab_size)
-                if app.show_tabs:  # mark where each tab starts
-                    cells = list(shown)
-                    col = 0
-                    for ch in raw:
-                        if ch == "\t":
-                            cells[col] = "→"
-                            col += app.tab_size - col % app.tab_size
-                        else:
-                            col += 1
-                    shown = "".join(cells)
-                text = Text(shown)
-            else:
-                text = Text(raw)
-            mapping = None
-            if "\t" in raw:  # character index -> column after expanding tabs
-                mapping, col = [], 0
-                for ch in raw:
-                    mapping.append(col)
-                    col += app.tab_size - col % app.tab_size if ch == "\t" else 1
-                mapping.append(col)
-            styles = line.get("styles") or []
-            end = 0
-            for k in range(0, len(styles), 3):
-                start = end + styles[k]
-                end = start + styles[k + 1]
-                a, b = _char_col(raw, start), _char_col(raw, end)
-                if mapping:
-                    a, b = mapping[a], mapping[b]
-                text.stylize("reverse" if styles[k + 2] == 0 else "on dark_goldenrod", a, b)
-            for c8 in line.get("cursor") or []:
-                c = _char_col(raw, c8)
-                if mapping:
-                    c = mapping[c]
-                if c >= len(text.plain):
-                    text.append(" ")
-                text.stylize("reverse blink", c, c + 1)
-            if app.left:  # scrolled sideways: drop the columns left of the view
-                text = text[app.left:] if app.left < len(text.plain) else Text("")
-            out.append_text(text)
-        if missing:
-            app.request_missing()
-        return out
 
-    def on_resize(self, event: events.Resize) -> None:
-        self.editor.send_scroll()
-
-    def _position(self, x: int, y: int) -> tuple[int, int]:
-        """(line, UTF-8 column) of screen cell (x, y)."""
-        app = self.editor
-        line = app.first + y
-        col = max(0, x - GUTTER) + app.left
-        cached = app.cache.lines[line] if 0 <= line < len(app.cache.lines) else None
-        if cached is not None:  # screen column -> UTF-8 column
-            raw = cached["text"].rstrip("\n")
-            chars, width = 0, 0
-            for ch in raw:
-                step = app.tab_size - width % app.tab_size if ch == "\t" else cell_len(ch)
-                if width + step > col:
-                    break
-                width += step
-                chars += 1
-            col = len(raw[:chars].encode("utf-8"))
-        return line, col
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        if event.button == 1:  # dragging with the left button extends the selection
-            line, col = self._position(event.x, event.y)
-            self.editor.edit("drag", [line, col, 0])
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        line, col = self._position(event.x, event.y)
-        ty = "toggle_sel" if event.ctrl else ("range_select" if event.shift else "point_select")
-        self.editor.edit("gesture", {"line": line, "col": col, "ty": ty})
-
-    def on_click(self, event: events.Click) -> None:
-        chain = getattr(event, "chain", 1)
-        if chain >= 2:  # double click: the word; triple: the line
-            line, col = self._position(event.x, event.y)
-            self.editor.edit("gesture", {"line": line, "col": col,
-                                         "ty": "word_select" if chain == 2 else "line_select"})
-
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        self.editor.scroll_by(3)
-
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        self.editor.scroll_by(-3)
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 class EditorApp(App[None]):
     """``symphony edit FILE``."""
 
     CSS = """
-    #status { height: 1; background: $boost; }
+    #status { height: auto; max-height: 3; background: $boost; }
     #prompt { display: none; height: 3; }
     #prompt.visible { display: block; }
     """
@@ -211,58 +73,45 @@ class EditorApp(App[None]):
         Binding("ctrl+q", "quit_editor", "Quit", priority=True),
         Binding("ctrl+f", "prompt('find')", "Find", priority=True),
         Binding("ctrl+r", "prompt('replace')", "Replace", priority=True),
-        Binding("ctrl+g", "prompt('goto')", "Go to line", priority=True),
-        Binding("ctrl+w", "toggle_wrap", "Wrap", priority=True),
+        Binding("ctrl+g", "prompt('goto')", "Go to", priority=True),
+        Binding("ctrl+w", "toggle_wrap", "Wrap", priority=True, show=False),
+        Binding("f1", "help", "Help", priority=True),
     ]
 
-    KEYMAP: dict[str, tuple[str, Any]] = {
-        "enter": ("insert_newline", None), "backspace": ("delete_backward", None),
-        "delete": ("delete_forward", None), "ctrl+backspace": ("delete_word_backward", None),
-        "ctrl+delete": ("delete_word_forward", None),
-        "left": ("move_left", None), "right": ("move_right", None), "up": ("move_up", None),
-        "down": ("move_down", None), "shift+left": ("move_left_and_modify_selection", None),
-        "shift+right": ("move_right_and_modify_selection", None),
-        "shift+up": ("move_up_and_modify_selection", None), "shift+down": ("move_down_and_modify_selection", None),
-        "ctrl+left": ("move_word_left", None), "ctrl+right": ("move_word_right", None),
-        "ctrl+shift+left": ("move_word_left_and_modify_selection", None),
-        "ctrl+shift+right": ("move_word_right_and_modify_selection", None),
-        "home": ("move_to_left_end_of_line", None), "end": ("move_to_right_end_of_line", None),
-        "shift+home": ("move_to_left_end_of_line_and_modify_selection", None),
-        "shift+end": ("move_to_right_end_of_line_and_modify_selection", None),
-        "ctrl+home": ("move_to_beginning_of_document", None), "ctrl+end": ("move_to_end_of_document", None),
-        "pageup": ("scroll_page_up", None), "pagedown": ("scroll_page_down", None),
-        "shift+pageup": ("page_up_and_modify_selection", None),
-        "shift+pagedown": ("page_down_and_modify_selection", None),
-        "ctrl+z": ("undo", None), "ctrl+y": ("redo", None), "ctrl+a": ("select_all", None),
-        "tab": ("insert_tab", None), "shift+tab": ("outdent", None), "escape": ("cancel_operation", None),
-        "alt+up": ("add_selection_above", None), "alt+down": ("add_selection_below", None),
-        "ctrl+l": ("duplicate_line", None), "ctrl+t": ("transpose", None),
-        "f3": ("find_next", {"wrap_around": True}), "shift+f3": ("find_previous", {"wrap_around": True}),
-    }
+    KEYMAP = KEYMAP
+    ENABLE_COMMAND_PALETTE = False  # Ctrl+P is free for the editor; F1 lists the keys
 
     def __init__(self, path: str, argv: list[str] | None = None) -> None:
         super().__init__()
         self.path = os.path.abspath(path)
         self.cache = LineCache()
-        self.first = 0
+        self.first = 0  # first visual line shown
+        self.left = 0  # first text column shown (horizontal scrolling, wrapping off)
         self.view_id: str | None = None
         self._before_open: list[Callable[[], None]] | None = []  # what the user did before the view opened
         self.pristine = True
-        self.caret = (0, 0)
+        self.caret = (0, 0)  # (visual line, UTF-8 column) of the last cursor, from scroll_to
         self.cursors = 1
+        self.cursors_complete = True  # False when some cursors may lie in lines the app has not got
         self.matches: int | None = None
         self.message = ""
         self.tab_size = 4
         self.show_tabs = False
-        self.left = 0  # first text column shown (horizontal scrolling, wrapping off)
+        self.word_wrap = False
         self.kill_buffer = ""
+        self.core: CoreConnection | None = None
         self._quit_armed = False
+        self._save_armed = False
+        self._disk_changed = False
+        self._disk_stamp: tuple[int, int] | None = None
         self._prompt_kind = ""
         self._requested: tuple[int, int] | None = None
+        self._counting = False
         self._argv = argv
         self._sent_width = 0
-        self.word_wrap = False
-        self.core: CoreConnection | None = None
+        self._column_pending = False  # the caret's line was not cached: fix the column on the next update
+        self._seek: tuple[int, int] | None = None  # the caret's logical (line, column) while its row is unknown
+        self._seek_armed = False  # the core has applied the change that moved the rows
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -272,20 +121,21 @@ class EditorApp(App[None]):
             yield self.editor_view
             yield Input(id="prompt")
             yield Static(id="status")
+            yield Footer()
 
     def on_mount(self) -> None:
+        self._disk_stamp = _stamp(self.path)
         self.core = CoreConnection(self._from_core, self._argv, measure=cell_len)
         self.core.request("client_started", {})
-        params = {"file_path": self.path}
-        self.core.request("new_view", params, lambda result, error: self.call_from_thread(self._opened, result, error))
+        self.core.request("new_view", {"file_path": self.path}, self._answer(self._opened))
         self.editor_view.focus()
         self.refresh_status()
 
     def _opened(self, view_id: Any, error: Any) -> None:
         waiting, self._before_open = self._before_open or [], None
         if error:
-            self.message = f"cannot open: {error.get('message')}"
-            self.refresh_status()
+            reason = error.get("message") if isinstance(error, dict) else error
+            self.exit(return_code=1, message=f"symphony edit: cannot open {self.path}: {reason}")
             return
         self.view_id = view_id
         self.send_scroll()
@@ -295,9 +145,9 @@ class EditorApp(App[None]):
     def _opening(self, action: Callable[[], None]) -> bool:
         """Whether the view is not open yet; if it is still opening, ``action`` runs once it is.
 
-        The core sends the first ``update`` before it answers ``new_view``, so the user can
-        see the text and type before the frontend knows its view id; those keys are kept
-        and sent in order, not dropped.
+        The core may send the first ``update`` before or after it answers ``new_view``, so
+        the user can see the text and type before the frontend knows its view id; those
+        keys are kept and sent in order, not dropped.
         """
         if self.core is not None and self.view_id is not None:
             return False
@@ -307,48 +157,74 @@ class EditorApp(App[None]):
 
     # -- messages from the core -----------------------------------------------------------
 
+    def _post(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on the app's loop (called on the reader thread; never waits)."""
+        try:
+            self.post_message(CoreEvent(fn, args))
+        except RuntimeError:  # the loop is gone: the app has ended
+            pass
+
+    def _answer(self, fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+        return lambda result, error: self._post(fn, result, error)
+
+    def on_core_event(self, event: CoreEvent) -> None:
+        if self.core is not None:
+            event.fn(*event.args)
+
     def _from_core(self, method: str, params: Any) -> None:
-        self.call_from_thread(self._handle, method, params)
+        self._post(self._handle, method, params)
 
     def _handle(self, method: str, params: Any) -> None:
         if method == "update":
             self.cache.apply(params["update"]["ops"])
             self.pristine = params["update"].get("pristine", self.pristine)
+            if self.pristine:  # the buffer is what is on disk (loaded, saved or reloaded)
+                self._disk_stamp = _stamp(self.path)
             self._requested = None
-            self.cursors = sum(len(line.get("cursor") or []) for line in self.cache.lines if line)
+            self._count_cursors()
+            if self._seek is not None and self._seek_armed:
+                self._find_caret()
+            elif self._column_pending:
+                self.follow_caret()
             self.editor_view.refresh()
         elif method == "scroll_to":
-            self.caret = (params["line"], params["col"])
-            height = max(1, self.editor_view.size.height)
-            line = params["line"]
-            cached = self.cache.lines[line] if 0 <= line < len(self.cache.lines) else None
-            raw = cached["text"].rstrip("\n") if cached is not None else ""
-            col = cell_len(raw.encode("utf-8")[:params["col"]].decode("utf-8", "ignore").expandtabs(self.tab_size))
-            width = max(1, self.editor_view.size.width - GUTTER - 1)
-            if col < self.left or col >= self.left + width:  # keep the caret's column in view
-                self.left = max(0, col - width // 2)
-                self.editor_view.refresh()
-            if line < self.first or line >= self.first + height:
-                self.first = max(0, line - height // 2)
-                self.send_scroll()
+            if self._seek is not None and self._seek_armed:  # the caret moved in the new rows: that is where it is
+                self._seek, self._seek_armed = None, False
+            if self._seek is None:
+                self.caret = (params["line"], params["col"])
+                self.follow_caret()
         elif method == "config_changed":
-            self.tab_size = int(params["changes"].get("tab_size", self.tab_size))
-            self.show_tabs = bool(params["changes"].get("show_tabs", self.show_tabs))
-            self.word_wrap = bool(params["changes"].get("word_wrap", self.word_wrap))
+            changes = params.get("changes") or {}
+            self.tab_size = int(changes.get("tab_size", self.tab_size))
+            self.show_tabs = bool(changes.get("show_tabs", self.show_tabs))
+            self.word_wrap = bool(changes.get("word_wrap", self.word_wrap))
             self.editor_view.refresh()
         elif method == "find_status":
             queries = params.get("queries") or []
             self.matches = queries[0].get("matches") if queries else None
         elif method == "alert":
-            self.message = params.get("msg", "")
+            msg = str(params.get("msg", ""))
+            if "changed on disk" in msg:
+                self._disk_changed = True
+                msg = (f"{os.path.basename(self.path)} changed on disk and has unsaved changes here: "
+                       "Ctrl+S asks before overwriting it")
+            self.message = msg.replace(self.path, os.path.basename(self.path))
         self.refresh_status()
+
+    def _count_cursors(self) -> None:
+        count, complete = self.cache.cursors()
+        self.cursors, self.cursors_complete = count, complete
+        if count > 1 and not complete and not self._counting and self.view_id is not None:
+            # cursors may lie outside the lines the app holds: ask for all of them to count
+            self._counting = True
+            self.edit("request_lines", [0, len(self.cache.lines)])
 
     def refresh_status(self) -> None:
         name = os.path.basename(self.path)
         flag = "" if self.pristine else " [modified]"
         parts = [f"{name}{flag}", f"Ln {self.caret[0] + 1}, Col {self.caret[1] + 1}"]
         if self.cursors > 1:
-            parts.append(f"{self.cursors} cursors")
+            parts.append(f"{self.cursors}{'' if self.cursors_complete else '+'} cursors")
         if self.matches is not None:
             parts.append(f"{self.matches} matches")
         if self.message:
@@ -357,6 +233,76 @@ class EditorApp(App[None]):
             self.query_one("#status", Static).update(Text("  |  ".join(parts)))  # not markup
         except Exception:  # noqa: BLE001 - before the layout exists
             pass
+
+    # -- keeping the caret in view ---------------------------------------------------------
+
+    def follow_caret(self) -> None:
+        """Scroll so that the caret's line (and, wrapping off, its column) is on screen."""
+        if self._seek is not None:
+            return
+        view = self.editor_view
+        height = max(1, view.size.height)
+        row, col8 = self.caret
+        scrolled = False
+        if row < self.first or row >= self.first + height:
+            self.first = max(0, row - height // 2)
+            scrolled = True
+        self._column_pending = False
+        if self.word_wrap:
+            self.left = 0
+        else:
+            line = self.cache.line(row)
+            if line is None:
+                self._column_pending = True  # fixed once the line arrives
+            else:
+                raw = line["text"].rstrip("\n")
+                col = cell_len(raw.encode("utf-8")[:col8].decode("utf-8", "ignore").expandtabs(self.tab_size))
+                width = view.text_width
+                if col < self.left or col >= self.left + width:
+                    self.left = max(0, col - width // 2)
+                    view.refresh()
+        if scrolled:
+            self.send_scroll()
+
+    def _remember_caret(self) -> None:
+        """Before the rows change (wrap toggle, resize with wrapping): hold the caret's logical place."""
+        if self._seek is None:
+            logical = self.cache.logical(*self.caret) if self.word_wrap else self.caret
+            self._seek = logical or self.caret
+        self._seek_armed = False
+
+    def _arm_seek(self, result: Any = None, error: Any = None) -> None:
+        if self._seek is not None:
+            self._seek_armed = True
+            self._find_caret()
+
+    def _find_caret(self) -> None:
+        """Find the remembered caret in the rows the core sent since; scroll towards it if not there."""
+        assert self._seek is not None
+        line_no, col8 = self._seek
+        if not self.word_wrap:
+            found: tuple[int, int] | None = (line_no, col8)
+        else:
+            found = self.cache.visual(line_no, col8)
+        if found is not None:
+            self._seek, self._seek_armed = None, False
+            self.caret = found
+            self.follow_caret()
+            self.refresh_status()
+            return
+        known = self.cache.known_lines()
+        height = max(1, self.editor_view.size.height)
+        if known is None:
+            return
+        first_row, first_ln, last_row, last_ln = known
+        if last_ln < line_no + 1:  # below: a line is at least one row, so it is this far at least
+            self.first = last_row + (line_no + 1 - last_ln)
+        elif first_ln > line_no + 1:  # above
+            self.first = max(0, first_row - (first_ln - line_no - 1) * 4)
+        else:
+            return
+        self.first = max(0, self.first - height // 2)
+        self.send_scroll()
 
     # -- talking to the core --------------------------------------------------------------
 
@@ -370,16 +316,30 @@ class EditorApp(App[None]):
         if callback is None:
             self.core.notify("edit", body)
         else:
-            self.core.request("edit", body, lambda r, e: self.call_from_thread(callback, r, e))
+            self.core.request("edit", body, self._answer(callback))
 
     def send_scroll(self) -> None:
         height = max(1, self.editor_view.size.height)
+        self._counting = False
         self.edit("scroll", [self.first, self.first + height])
-        width = max(1, self.editor_view.size.width - GUTTER)
+        width = self.editor_view.text_width
         if width != self._sent_width:
             self._sent_width = width
-            self.edit("resize", {"width": width, "height": height})
+            # lines wrap one column short of the view: the last column is for a caret after the text
+            params = {"width": max(1, width - 1), "height": height}
+            if self.word_wrap:  # the lines wrap anew at this width: find the caret in them after
+                self._remember_caret()
+                self.edit("resize", params, self._arm_seek)
+            else:
+                self.edit("resize", params)
         self.editor_view.refresh()
+
+    def view_resized(self) -> None:
+        if self.view_id is None:
+            return
+        if not self.word_wrap:
+            self.follow_caret()
+        self.send_scroll()
 
     def scroll_by(self, delta: int) -> None:
         self.first = max(0, min(self.first + delta, max(0, len(self.cache.lines) - 1)))
@@ -388,18 +348,30 @@ class EditorApp(App[None]):
     def request_missing(self) -> None:
         height = max(1, self.editor_view.size.height)
         want = (self.first, self.first + height)
-        if self._requested != want:
+        if self._requested != want and self.view_id is not None:
             self._requested = want
             self.edit("request_lines", list(want))
 
     # -- keys -----------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        if self.focused is not self.editor_view:
-            return
-        self._quit_armed = False if event.key != "ctrl+q" else self._quit_armed
+        if self.press(ALIASES.get(event.key, event.key), event.character if event.is_printable else None):
+            event.stop()
+            event.prevent_default()
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """xterm and tmux send Shift+F3 as ``ESC [1;2R``, which textual reads as a cursor position report."""
+        key = key_of_position_report(event.x, event.y)
+        if key is not None:
+            self.press(key)
+
+    def press(self, key: str, character: str | None = None) -> bool:
+        """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
+        if self.screen is not self.editor_view.screen or self.focused not in (self.editor_view, None):
+            return False  # a prompt or the help screen has the keys (None: the focus is not set yet)
+        self._quit_armed = False if key != "ctrl+q" else self._quit_armed
+        self._save_armed = False if key != "ctrl+s" else self._save_armed
         self.message = ""
-        key = event.key
         if key in self.KEYMAP:
             method, params = self.KEYMAP[key]
             self.edit(method, params)
@@ -411,39 +383,91 @@ class EditorApp(App[None]):
             if self.kill_buffer:
                 self.edit("paste", {"chars": self.kill_buffer})
         elif key == "ctrl+d":
-            self.edit("selection_for_find", {"case_sensitive": True})
-            self.edit("find_next", {"wrap_around": True, "allow_same": True, "modify_selection": "add"})
-        elif event.character and event.is_printable:
-            self.edit("insert", {"chars": event.character})
+            self.add_next_match()
+        elif character:
+            self.edit("insert", {"chars": character})
         else:
-            return
-        event.stop()
-        event.prevent_default()
+            return False
+        if self.view_id is not None:
+            self.follow_caret()  # an edit where the caret is shows it, even if the view was scrolled away
+        return True
+
+    def _selection_at_caret(self) -> bool:
+        line = self.cache.line(self.caret[0])
+        styles = (line or {}).get("styles") or []
+        end = 0
+        for k in range(0, len(styles), 3):
+            start = end + styles[k]
+            end = start + styles[k + 1]
+            if styles[k + 2] == 0 and end > start and self.caret[1] in (start, end):
+                return True
+        return False
+
+    def add_next_match(self) -> None:
+        """Ctrl+D: select the word at the caret; with a selection, add a cursor at its next match."""
+        if self._selection_at_caret():
+            self.edit("selection_for_find", {"case_sensitive": True})
+            self.edit("find_next", {"wrap_around": True, "modify_selection": "add"})
+        else:
+            line, col = self.caret
+            self.edit("gesture", {"line": line, "col": col, "ty": "multi_word_select"})
 
     def on_paste(self, event: events.Paste) -> None:
         self.edit("paste", {"chars": event.text})
 
     # -- actions --------------------------------------------------------------------------
 
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
     def action_save(self) -> None:
         if self._opening(self.action_save):
             return
         assert self.core is not None and self.view_id is not None
+        name = os.path.basename(self.path)
+        changed = self._disk_changed or (not self.pristine and _stamp(self.path) != self._disk_stamp)
+        if changed and not self._save_armed:
+            self._save_armed = True
+            self.message = f"{name} changed on disk: Ctrl+S again to overwrite it"
+            self.refresh_status()
+            return
+        self._save_armed = False
 
         def done(result: Any, error: Any) -> None:
-            self.message = f"save failed: {error.get('message')}" if error else f"saved {self.path}"
+            if error:
+                self.message = self._save_error(error)
+            else:
+                self.message = f"saved {self.path}"
+                self._disk_changed = False
+                self._disk_stamp = _stamp(self.path)
             self.refresh_status()
 
-        self.core.request("save", {"view_id": self.view_id, "file_path": self.path},
-                          lambda r, e: self.call_from_thread(done, r, e))
+        self.core.request("save", {"view_id": self.view_id, "file_path": self.path}, self._answer(done))
+
+    def _save_error(self, error: Any) -> str:
+        """Why saving failed, naming the file the user asked for (not the temporary file)."""
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            return f"cannot save {self.path}: no directory {directory}"
+        if os.path.isdir(self.path):
+            return f"cannot save {self.path}: it is a directory"
+        if not os.access(directory, os.W_OK):
+            return f"cannot save {self.path}: permission denied"
+        reason = str(error.get("message") if isinstance(error, dict) else error)
+        reason = re.sub(r"'[^']*\.~[^']*'", repr(self.path), reason)
+        return f"cannot save {self.path}: {reason}"
 
     def action_toggle_wrap(self) -> None:
         if self._opening(self.action_toggle_wrap):
             return
         assert self.core is not None and self.view_id is not None
+        self._remember_caret()
         self.word_wrap = not self.word_wrap
+        self.left = 0
         self.core.request("modify_user_config", {"domain": {"user_override": self.view_id},
-                                                 "changes": {"word_wrap": self.word_wrap, "wrap_width": 0}})
+                                                 "changes": {"word_wrap": self.word_wrap, "wrap_width": 0}},
+                          self._answer(self._arm_seek))
         self.message = "wrap on" if self.word_wrap else "wrap off"
         self.refresh_status()
 
@@ -478,10 +502,11 @@ class EditorApp(App[None]):
             self.edit("find", {"chars": find, "case_sensitive": True})
             self.edit("replace", {"chars": repl})
             self.edit("replace_all", {})
+            self.edit("cancel_operation")  # one caret after replacing, not one per replacement
         elif self._prompt_kind == "goto" and value.strip().isdigit():
             self.edit("goto_line", {"line": max(0, int(value) - 1)})
 
     def on_unmount(self) -> None:
         if self.core is not None:
-            self.core.close()
-            self.core = None
+            core, self.core = self.core, None
+            core.close()

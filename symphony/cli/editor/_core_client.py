@@ -20,8 +20,11 @@ class CoreConnection:
     """A core process (``symphony serve``, or any xi core in ``argv``) driven over stdio.
 
     Requests get their results through callbacks, notifications go to ``on_notification``
-    (on the reader thread), and the core's own ``measure_width`` requests are answered with
-    ``measure`` (the width of a string: terminal cells for a terminal frontend).
+    (both on the reader thread: a callback must not block on the thread that calls
+    :meth:`close`, or closing waits for it), and the core's own ``measure_width`` requests
+    are answered with ``measure`` (the width of a string: terminal cells for a terminal
+    frontend). The reader thread ends when the core closes its output, which :meth:`close`
+    waits for before it closes the pipe.
     """
 
     def __init__(self, on_notification: Callable[[str, Any], None], argv: list[str] | None = None, *,
@@ -38,37 +41,49 @@ class CoreConnection:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                continue
-            if "method" in msg and "id" in msg:  # a request from the core
-                result = None
-                if msg["method"] == "measure_width":
-                    measure = self.measure
-                    result = [[float(measure(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
-                self._write({"id": msg["id"], "result": result})
-            elif "method" in msg:
-                self.on_notification(msg["method"], msg.get("params"))
-            else:
-                with self._lock:
-                    callback = self._waiting.pop(msg.get("id"), None)
-                if callback is not None:
-                    callback(msg.get("result"), msg.get("error"))
+        try:
+            for raw in self.proc.stdout:
+                self._dispatch(raw)
+        except (OSError, ValueError):  # the pipe was closed under us: the connection is over
+            pass
+
+    def _dispatch(self, raw: bytes) -> None:
+        try:
+            msg = json.loads(raw)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        msg_id: Any = msg.get("id")
+        if "method" in msg and "id" in msg:  # a request from the core
+            result = None
+            if msg["method"] == "measure_width":
+                measure = self.measure
+                result = [[float(measure(s)) for s in req.get("strings", [])] for req in msg.get("params") or []]
+            self._write({"id": msg["id"], "result": result})
+        elif "method" in msg:
+            self.on_notification(msg["method"], msg.get("params"))
+        else:
+            with self._lock:
+                callback = self._waiting.pop(msg_id, None)
+            if callback is not None:
+                callback(msg.get("result"), msg.get("error"))
 
     def _write(self, msg: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
-            self.proc.stdin.flush()
+            with self._lock:
+                self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+                self.proc.stdin.flush()
         except (BrokenPipeError, ValueError):
             pass
 
     def notify(self, method: str, params: Any) -> None:
+        """Send notification ``method``."""
         self._write({"method": method, "params": params})
 
     def request(self, method: str, params: Any, callback: Callable[[Any, Any], None] | None = None) -> None:
+        """Send request ``method``; ``callback(result, error)`` gets the answer on the reader thread."""
         with self._lock:
             rid = self._next
             self._next += 1
@@ -77,9 +92,11 @@ class CoreConnection:
         self._write({"id": rid, "method": method, "params": params})
 
     def close(self) -> None:
+        """End the core (closing its input; killed if it lingers) and wait for the reader thread."""
         try:
             if self.proc.stdin is not None:
-                self.proc.stdin.close()
+                with self._lock:
+                    self.proc.stdin.close()
         except OSError:
             pass
         try:
@@ -87,6 +104,6 @@ class CoreConnection:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        self._reader.join(5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
+        self._reader.join(10)
+        if not self._reader.is_alive() and self.proc.stdout is not None:
+            self.proc.stdout.close()  # else a child of the core holds the pipe: the daemon reader keeps it

@@ -1,0 +1,191 @@
+"""``EditorView``: the widget that draws the visible lines from the line cache.
+
+Each screen row is one visual line: the line-number gutter, then the text cut to the
+columns in view (``app.left`` onwards when wrapping is off), never spilling onto the next
+row. Mouse gestures become xi ``gesture``/``drag`` edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+
+from ._cache import LineCache, char_col
+
+__all__ = ["GUTTER", "EditorView", "ViewHost", "crop_cells"]
+
+
+class ViewHost(Protocol):
+    """What the view reads from and tells the app that owns it (the editor app)."""
+
+    cache: LineCache
+    first: int
+    left: int
+    word_wrap: bool
+    tab_size: int
+    show_tabs: bool
+
+    def request_missing(self) -> None: ...
+
+    def view_resized(self) -> None: ...
+
+    def scroll_by(self, delta: int) -> None: ...
+
+    def edit(self, method: str, params: Any = None, callback: Callable[[Any, Any], None] | None = None) -> None: ...
+
+#: Columns taken by the line-number gutter.
+GUTTER = 7
+
+
+def crop_cells(text: Text, left: int, width: int) -> Text:
+    """The part of ``text`` in terminal columns ``[left, left + width)`` (a wide character cut
+    in half is dropped)."""
+    plain = text.plain
+    if plain.isascii():
+        return text[left:left + width]
+    start = end = None
+    col = 0
+    for i, ch in enumerate(plain):
+        w = cell_len(ch)
+        if start is None and col >= left:
+            start = i
+        if start is not None and col + w > left + width:
+            end = i
+            break
+        col += w
+    if start is None:
+        return Text("")
+    return text[start:end] if end is not None else text[start:]
+
+
+def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
+    raw = line["text"].rstrip("\n")
+    mapping = None
+    if "\t" in raw:
+        shown = raw.expandtabs(app.tab_size)
+        if app.show_tabs:  # mark where each tab starts
+            cells = list(shown)
+            col = 0
+            for ch in raw:
+                if ch == "\t":
+                    cells[col] = "→"
+                    col += app.tab_size - col % app.tab_size
+                else:
+                    col += 1
+            shown = "".join(cells)
+        text = Text(shown)
+        mapping, col = [], 0  # character index -> index after expanding tabs
+        for ch in raw:
+            mapping.append(col)
+            col += app.tab_size - col % app.tab_size if ch == "\t" else 1
+        mapping.append(col)
+    else:
+        text = Text(raw)
+    styles = line.get("styles") or []
+    end = 0
+    for k in range(0, len(styles), 3):
+        start = end + styles[k]
+        end = start + styles[k + 1]
+        a, b = char_col(raw, start), char_col(raw, end)
+        if mapping:
+            a, b = mapping[a], mapping[b]
+        text.stylize("reverse" if styles[k + 2] == 0 else "on dark_goldenrod", a, b)
+    for c8 in line.get("cursor") or []:
+        c = char_col(raw, c8)
+        if mapping:
+            c = mapping[c]
+        if c >= len(text.plain):
+            text.append(" " * (c - len(text.plain) + 1))
+        text.stylize("reverse blink", c, c + 1)
+    return text
+
+
+class EditorView(Widget, can_focus=True):
+    """Draws the visible lines from the cache, with cursors, selections and find matches."""
+
+    DEFAULT_CSS = """
+    EditorView { height: 1fr; }
+    """
+
+    def __init__(self, app_: ViewHost) -> None:
+        super().__init__()
+        self.editor = app_
+
+    @property
+    def text_width(self) -> int:
+        """Columns of text shown right of the gutter."""
+        return max(1, self.size.width - GUTTER)
+
+    def render(self) -> Text:
+        app = self.editor
+        width = self.text_width
+        out = Text(no_wrap=True, overflow="crop", end="")
+        lines = app.cache.lines
+        missing = False
+        for row in range(self.size.height):
+            i = app.first + row
+            if row:
+                out.append("\n")
+            if i >= len(lines):
+                out.append("~", style="dim")
+                continue
+            line = lines[i]
+            if line is None:
+                missing = True
+                out.append("…", style="dim")
+                continue
+            number = line.get("ln")
+            out.append(f"{number:>6} " if number else " " * GUTTER, style="dim")
+            out.append_text(crop_cells(_render_line(app, line), 0 if app.word_wrap else app.left, width))
+        if missing:
+            app.request_missing()
+        return out
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.editor.view_resized()
+
+    def _position(self, x: int, y: int) -> tuple[int, int]:
+        """(line, UTF-8 column) of screen cell (x, y)."""
+        app = self.editor
+        line = app.first + y
+        col = max(0, x - GUTTER) + (0 if app.word_wrap else app.left)
+        cached = app.cache.line(line)
+        if cached is not None:  # screen column -> UTF-8 column
+            raw = cached["text"].rstrip("\n")
+            chars, width = 0, 0
+            for ch in raw:
+                step = app.tab_size - width % app.tab_size if ch == "\t" else cell_len(ch)
+                if width + step > col:
+                    break
+                width += step
+                chars += 1
+            col = len(raw[:chars].encode("utf-8"))
+        return line, col
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if event.button == 1:  # dragging with the left button extends the selection
+            line, col = self._position(event.x, event.y)
+            self.editor.edit("drag", [line, col, 0])
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        line, col = self._position(event.x, event.y)
+        ty = "toggle_sel" if event.ctrl else ("range_select" if event.shift else "point_select")
+        self.editor.edit("gesture", {"line": line, "col": col, "ty": ty})
+
+    def on_click(self, event: events.Click) -> None:
+        chain = getattr(event, "chain", 1)
+        if chain >= 2:  # double click: the word; triple: the line
+            line, col = self._position(event.x, event.y)
+            self.editor.edit("gesture", {"line": line, "col": col,
+                                         "ty": "word_select" if chain == 2 else "line_select"})
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        self.editor.scroll_by(3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.editor.scroll_by(-3)
