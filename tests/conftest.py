@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import threading
+import time
+from typing import Callable
 
 import pytest
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.02) -> bool:
+    """Poll ``condition`` until it is true or ``timeout`` seconds pass; its last truth value.
+
+    For waiting on a state another thread or process reaches (never for a duration): the
+    generous timeout only bounds a test that would otherwise hang.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return bool(condition())
+        time.sleep(interval)
+    return True
 
 
 @pytest.fixture
@@ -12,8 +28,6 @@ def no_leaked_threads():
     """Fail the test if it leaves a thread running that it started."""
     before = set(threading.enumerate())
     yield
-    import time
-
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline:
         leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]

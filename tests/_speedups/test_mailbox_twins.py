@@ -48,8 +48,13 @@ def test_same_public_api(core):
 @settings(max_examples=150, deadline=None)
 @given(operations=st.lists(st.tuples(st.booleans(), levels), max_size=60))
 def test_mailbox_matches_a_stable_sort_model(core, operations):
-    box = core.Mailbox(STANDARD_PRIORITIES)
-    model: list[tuple[int, int]] = []
+    assert_matches_stable_sort(core.Mailbox(STANDARD_PRIORITIES), operations)
+
+
+def assert_matches_stable_sort(box: Any, operations: list[tuple[bool, int]]) -> None:
+    """Puts (``True``) and gets (``False``) at the given priorities give what a stable sort
+    by descending priority gives: most urgent first, first in first out within a level."""
+    model: list[tuple[int, int]] = []  # (priority, seq)
     seq = 0
     for is_put, priority in operations:
         if is_put:

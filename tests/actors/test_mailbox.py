@@ -10,32 +10,15 @@ from hypothesis import strategies as st
 from symphony import Priority
 from symphony.actors import Mailbox
 
+from .._speedups.test_mailbox_twins import assert_matches_stable_sort
+
 levels = st.sampled_from(list(Priority)) | st.integers(-2000, 2000)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), levels), max_size=60))
 def test_matches_a_stable_sort_model(operations):
-    box = Mailbox()
-    model: list[tuple[int, int]] = []  # (priority, seq)
-    seq = 0
-    for is_put, priority in operations:
-        if is_put:
-            box.put((seq, None), priority)
-            model.append((priority, seq))
-            seq += 1
-        else:
-            expected = None
-            if model:
-                best = max(p for p, _ in model)
-                expected = next(item for item in model if item[0] == best)
-                model.remove(expected)
-            got = box.get()
-            assert (got[0] if got else None) == (expected[1] if expected else None)
-        assert len(box) == len(model)
-        assert box.empty() == (not model)
-    rest = [entry[0] for entry in box.drain()]
-    assert rest == [s for _, s in sorted(model, key=lambda item: (-item[0], item[1]))]
+    assert_matches_stable_sort(Mailbox(), operations)
 
 
 def test_custom_levels_are_dropped_once_empty_standard_ones_kept():

@@ -13,7 +13,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from symphony.errors import SymphonyError
 from symphony.rpc import RemoteCore, XiServer, connect
 from symphony.rpc._tunnel import OPEN
 
+from ..conftest import wait_until
 from .xi_client import ROOT
 
 SECRET = b"a secret both ends know"
@@ -231,9 +231,7 @@ def test_a_silent_frontend_loses_its_session(tmp_path):
         with Node("frontend-side") as client:
             info = client.ref(f"{node.address}#xi").ask(OPEN, None, timeout=10)
             assert info["session"] and server.sessions == 1
-            deadline = time.monotonic() + 30
-            while server.sessions and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: server.sessions == 0)
             assert server.sessions == 0
             assert f"xi-in-{info['session']}" not in node.names()
         server.close()
@@ -250,9 +248,7 @@ def test_a_frontend_that_does_not_read_loses_its_session(tmp_path):
             feed = client.ref(f"{node.address}#{info['input']}")
             lines = b"".join(b'{"method": "new_view", "params": {}}\n' for _ in range(20))
             feed.ask(INPUT, lines, timeout=30)  # 20 views' first screens: far over 4 KiB, never polled
-            deadline = time.monotonic() + 30
-            while server.sessions and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: server.sessions == 0)
             assert server.sessions == 0
         server.close()
 
