@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 
-import symphony
 from symphony.artifacts import ArtifactStore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(symphony.__file__)))
+from .conftest import kill_9_after
+
 WRITER = textwrap.dedent("""
     import random, sys, threading
     from symphony.artifacts import ArtifactStore
@@ -39,21 +35,7 @@ WRITER = textwrap.dedent("""
 
 def test_kill_9_loses_nothing_acknowledged(tmp_path):
     path = tmp_path / "store"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, env=env)
-    acknowledged = []
-    try:
-        assert proc.stdout is not None
-        while len(acknowledged) < 40:
-            line = proc.stdout.readline()
-            assert line, "writer died early"
-            acknowledged.append(line.decode().split())
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if proc.stdout is not None:
-            acknowledged.extend(line.decode().split() for line in proc.stdout.read().splitlines() if line.strip())
-            proc.stdout.close()
+    acknowledged = kill_9_after(WRITER, path, 40)
     acknowledged = [a for a in acknowledged if len(a) == 4]
     with ArtifactStore(path) as store:
         for digest, seed, _, size in acknowledged:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import textwrap
@@ -15,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import symphony
 from symphony.artifacts import ArtifactStore
 from symphony.artifacts import _index
 from symphony.errors import InvalidQuery, SymphonyError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(symphony.__file__)))
+from .conftest import child_env, kill_9_after
+
 ENGINES = [pytest.param("tantivy", marks=pytest.mark.skipif(_index._search_tantivy is None,
                                                               reason="tantivy is not installed")),
            "fts5"]
@@ -66,8 +65,8 @@ def test_without_tantivy_the_fallback_is_fts5(tmp_path):
             d = store.put(b"fallback words", metadata={"kind": "x"})
             assert [h.digest for h in store.search('"fallback words" kind:x')] == [d]
     """)
-    env = {k: v for k, v in os.environ.items() if k != _index.ENV}
-    env["PYTHONPATH"] = os.pathsep.join([ROOT, *sys.path])
+    env = child_env()
+    env.pop(_index.ENV, None)
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s")], env=env, capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr
@@ -307,21 +306,7 @@ WRITER = textwrap.dedent("""
 
 def test_kill_9_mid_puts_loses_nothing_from_search(engine, tmp_path):
     path = tmp_path / "store"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, env=env)
-    lines = []
-    try:
-        assert proc.stdout is not None
-        while len(lines) < 60:
-            line = proc.stdout.readline()
-            assert line, "writer died early"
-            lines.append(line.decode().split())
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if proc.stdout is not None:
-            lines.extend(line.decode().split() for line in proc.stdout.read().splitlines())
-            proc.stdout.close()
+    lines = kill_9_after(WRITER, path, 60)
     assert lines[0][0] == "deleted"
     doomed = lines[0][1]
     acknowledged = [line for line in lines[1:] if len(line) == 2]
@@ -393,7 +378,7 @@ def test_two_processes_share_a_tantivy_index(monkeypatch, tmp_path):
     if _index._search_tantivy is None:
         pytest.skip("tantivy is not installed")
     monkeypatch.setenv(_index.ENV, "tantivy")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
+    env = child_env()
     with ArtifactStore(tmp_path / "s", shards=2) as store:
         first = store.put(b"written by the first process")
         assert found(store, "first") == [first]
