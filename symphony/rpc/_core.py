@@ -39,7 +39,7 @@ from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor
 from ._params import check_edit_params, check_setting, is_quick_edit
-from ._peer import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
+from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
 
@@ -257,13 +257,8 @@ class XiCore:
         check_edit_params(method, params.get("params"))
         command = (view_id, method, params.get("params"))
         done = ref.ask_if_idle("command", command) if is_quick_edit(method, command[2]) else None
-        if done is not None:
-            try:
-                return done.get(0)
-            except RpcError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - answered as the asynchronous path does
-                raise RpcError(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}") from None
+        if done is not None:  # answered here; a failure reaches the peer as on the path below
+            return done.get(0)
         answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
 
         def resolve(reply: Any) -> None:
