@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -11,10 +10,9 @@ import time
 
 import pytest
 
-import symphony
 from symphony.artifacts import ArtifactStore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(symphony.__file__)))
+from .conftest import child_env
 
 
 def test_growth_while_readers_read(tmp_path):
@@ -55,7 +53,7 @@ def test_growth_by_another_process_is_adopted(tmp_path):
         code = ("import sys, random; from symphony.artifacts import ArtifactStore\n"
                 "with ArtifactStore(sys.argv[1], map_size=256 << 10) as s:\n"
                 "    print(s.put(random.Random(7).randbytes(3 << 20)))\n")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
+        env = child_env()
         out = subprocess.run([sys.executable, "-c", code, str(path)], env=env, capture_output=True, check=True)
         theirs = out.stdout.decode().strip()
         assert store.get(theirs) == random.Random(7).randbytes(3 << 20)
@@ -134,7 +132,7 @@ def test_a_refused_remap_raises_a_typed_error_and_keeps_serving(tmp_path):
             assert store.put(b"small") in store
             print(len(kept))
     """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
+    env = child_env()
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s")], env=env, capture_output=True)
     assert out.returncode == 0, out.stderr.decode()[-2000:]
     assert b"full" in out.stderr and 0 < int(out.stdout) < 100_000

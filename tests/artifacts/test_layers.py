@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import symphony
 import symphony.artifacts as artifacts
 import symphony.dag as dag
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(symphony.__file__)))
+from .conftest import child_env
 
 
 def test_all_is_sorted_and_importable():
@@ -26,6 +25,6 @@ def test_upper_layers_do_not_import_aide():
     code = ("import sys, symphony, symphony.envelope, symphony.errors, symphony.actors, symphony._speedups, "
             "symphony.text; print(sorted(m for m in sys.modules if m.startswith(('symphony.artifacts', "
             "'symphony.dag')) or m in ('lmdb', 'networkx')))")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *sys.path]))
+    env = child_env()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, env=env)
     assert out.stdout.strip() == "[]"

@@ -11,10 +11,7 @@ import pytest
 pytest.importorskip("textual")
 
 from symphony.cli.editor import EditorApp  # noqa: E402
-try:
-    from symphony.cli.editor._view import GUTTER  # noqa: E402
-except ImportError:  # pragma: no cover - older layout
-    from symphony.cli.editor._app import GUTTER  # type: ignore[no-redef]  # noqa: E402
+from symphony.cli.editor._view import GUTTER  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
