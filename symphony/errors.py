@@ -27,10 +27,14 @@ __all__ = [
     "InsecureListen",
     "IntegrityError",
     "InvalidQuery",
+    "LanguageServerError",
     "MailboxFull",
+    "ManifestError",
     "MessageExpired",
     "NameTaken",
     "NodeStopped",
+    "PluginError",
+    "PluginProtocolError",
     "RemoteError",
     "RpcError",
     "SchemaError",
@@ -377,6 +381,51 @@ class FileEncodingError(SymphonyError, ValueError):
         super().__init__(message)
         self.path = path
         self.position = position
+
+
+# -- protocols: plugins and language servers ----------------------------------------------
+
+
+class PluginError(SymphonyError):
+    """Raised by the plugin host (``symphony.plugins``) when a plugin cannot be used: it is
+    not installed, its process cannot start, it died or was stopped (over its memory or
+    message budget), or it did not answer in time.
+
+    The editor is unaffected: the buffers, their undo history and every other plugin keep
+    working. Distinct from :class:`ManifestError` (the plugin's declaration is wrong, so it
+    is never started) and :class:`PluginProtocolError` (it runs but says something invalid).
+    """
+
+
+class ManifestError(PluginError, ValueError):
+    """Raised when a plugin's or extension's ``manifest.toml`` is not valid: not TOML, a
+    required field missing, a field of the wrong type, an unknown scope or activation, an
+    ``exec_path`` outside the plugin's directory.
+
+    The plugin is left out of the catalogue (with this reason) and nothing else changes;
+    the other plugins are still discovered.
+    """
+
+
+class PluginProtocolError(PluginError, ValueError):
+    """Raised when a message between the plugin host and a plugin is not valid under xi's
+    plugin protocol: a delta whose offsets are outside the text or not on a character
+    boundary, spans out of range, an unknown method, a parameter of the wrong type.
+
+    The message is refused and nothing changes: no buffer is edited and no span is stored;
+    the plugin keeps running and is told (an error response to its request).
+    """
+
+
+class LanguageServerError(SymphonyError):
+    """Raised by the LSP client (``symphony.lsp``) when a language server cannot serve a
+    request: its command cannot start, it crashed (the request is failed; the server is
+    restarted and the open documents resynced), it answered with an error, or it does not
+    offer the capability asked for.
+
+    Differs from :class:`PluginError`, which concerns plugins on xi's plugin protocol; a
+    language server speaks LSP.
+    """
 
 
 # -- apps: the symphony command ------------------------------------------------------------
