@@ -37,7 +37,7 @@ from typing import Any
 
 from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
-from ..text.editor import DEFAULT_CONFIG, BufferActor
+from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher
 from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
@@ -50,14 +50,12 @@ FILE_ERROR = -32001
 #: The themes ``set_theme`` accepts (no syntax highlighting yet: they differ in name only).
 THEMES = ("default", "InspiredGitHub", "Solarized (dark)")
 LANGUAGES = ("Plain Text",)
-#: Seconds between checks for files changed on disk.
-DISK_POLL = 1.0
 
 
 class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
-    def __init__(self, peer_send: Any = None, *, node: Node | None = None, disk_poll: float = DISK_POLL) -> None:
+    def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -69,9 +67,8 @@ class XiCore:
         self._lock = threading.Lock()
         self.config = dict(DEFAULT_CONFIG)
         self.theme = THEMES[0]
-        self._stop = threading.Event()
-        self._disk_poll = disk_poll
-        self._watcher: threading.Thread | None = None
+        # files changed on disk: the buffers of the watched paths are told to check
+        self._watcher = FileWatcher(self._on_disk_change) if watch_files else None
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -176,8 +173,7 @@ class XiCore:
             if ref is None:
                 ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend)
                 if key:
-                    self.buffers[key] = ref
-                    self._start_watcher()
+                    self._track(key, ref)
                 self._buffer_views[ref] = set()
             self._buffer_views[ref].add(view_id)
             self.views[view_id] = ref
@@ -195,7 +191,7 @@ class XiCore:
                 self._buffer_views.pop(ref, None)
                 for key, other in list(self.buffers.items()):
                     if other == ref:
-                        del self.buffers[key]
+                        self._untrack(key)
         if last:
             ref.stop()
 
@@ -211,9 +207,9 @@ class XiCore:
             with self._lock:
                 for k, other in list(self.buffers.items()):
                     if other == ref and k != key:
-                        del self.buffers[k]
-                self.buffers.setdefault(key, ref)
-            self._start_watcher()
+                        self._untrack(k)
+                if key not in self.buffers:
+                    self._track(key, ref)
 
     def rpc_set_theme(self, params: Any) -> None:
         name = params.get("theme_name") if isinstance(params, dict) else None
@@ -272,26 +268,31 @@ class XiCore:
 
     # -- files changed on disk ------------------------------------------------------------
 
-    def _start_watcher(self) -> None:
-        if self._watcher is None and self._disk_poll > 0:
-            self._watcher = threading.Thread(target=self._watch, name="symphony-disk-watch", daemon=True)
-            self._watcher.start()
+    def _track(self, path: str, ref: Ref) -> None:
+        """Hold ``ref`` as the buffer of ``path`` and watch the file (under ``_lock``)."""
+        self.buffers[path] = ref
+        if self._watcher is not None:
+            self._watcher.watch(path)
 
-    def _watch(self) -> None:
-        while not self._stop.wait(self._disk_poll):
-            with self._lock:
-                refs = list(self.buffers.values())
-            for ref in refs:
-                try:
-                    ref.tell("check_disk", None)
-                except SymphonyError:
-                    pass
+    def _untrack(self, path: str) -> None:
+        """Forget the buffer of ``path`` and stop watching the file (under ``_lock``)."""
+        del self.buffers[path]
+        if self._watcher is not None:
+            self._watcher.unwatch(path)
+
+    def _on_disk_change(self, path: str, added: frozenset[str]) -> None:
+        with self._lock:
+            ref = self.buffers.get(path)
+        if ref is not None:
+            try:
+                ref.tell("check_disk", sorted(added))
+            except SymphonyError:  # the buffer stopped meanwhile
+                pass
 
     def close(self) -> None:
         """Stop the disk watcher and the buffer actors (and the node if this core made it)."""
-        self._stop.set()
         if self._watcher is not None:
-            self._watcher.join(5)
+            self._watcher.close()
         with self._lock:
             refs = list(self._buffer_views)
             self._buffer_views.clear()

@@ -41,7 +41,7 @@ def inserted(text: str):
 
 def test_an_edit_to_an_idle_buffer_runs_on_the_reader_thread(node):
     sent = Sent()
-    core = XiCore(sent, node=node, disk_poll=0)
+    core = XiCore(sent, node=node, watch_files=False)
     try:
         view = open_view(core, sent)
         core.handle_notification("edit", {"view_id": view, "method": "insert", "params": {"chars": "abc"}})
@@ -58,7 +58,7 @@ def test_an_edit_to_an_idle_buffer_runs_on_the_reader_thread(node):
 
 def test_an_edit_to_a_busy_buffer_is_queued_without_waiting(node):
     sent = Sent()
-    core = XiCore(sent, node=node, disk_poll=0)
+    core = XiCore(sent, node=node, watch_files=False)
     try:
         view = open_view(core, sent)
         ref = core.views[view]
@@ -91,7 +91,7 @@ def test_an_edit_that_may_take_long_never_runs_on_the_reader_thread(node):
     grows with the document) goes to the actor's own thread, so other buffers' keystrokes
     never wait for it."""
     sent = Sent()
-    core = XiCore(sent, node=node, disk_poll=0)
+    core = XiCore(sent, node=node, watch_files=False)
     try:
         view = open_view(core, sent)
         me = threading.current_thread().name

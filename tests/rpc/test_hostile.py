@@ -13,18 +13,6 @@ import pytest
 from symphony.errors import FileEncodingError
 from symphony.text.editor import Buffer
 
-from .xi_client import XiClient
-
-
-@pytest.fixture(scope="module")
-def xi():
-    client = XiClient()
-    client.request("client_started", {})
-    yield client
-    code = client.close()
-    assert code == 0, client.stderr()
-    assert client.bad_lines == []
-    assert "Traceback" not in client.stderr(), client.stderr()
 
 
 def view_number(view_id: str) -> int:

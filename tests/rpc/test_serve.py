@@ -15,14 +15,6 @@ import pytest
 from .xi_client import XiClient
 
 
-@pytest.fixture(scope="module")
-def xi():
-    client = XiClient()
-    client.request("client_started", {})
-    yield client
-    assert client.close() == 0, client.stderr()
-
-
 def typed(xi: XiClient, view: str, text: str) -> None:
     for ch in text:
         if ch == "\n":

@@ -12,21 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from .xi_client import XiClient
-
-
-@pytest.fixture(scope="module")
-def xi():
-    client = XiClient()
-    client.request("client_started", {})
-    yield client
-    assert client.close() == 0, client.stderr()
-    assert client.bad_lines == []
-    assert "Traceback" not in client.stderr(), client.stderr()
 
 
 @dataclass

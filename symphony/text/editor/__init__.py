@@ -5,7 +5,7 @@ what the frontend protocol (``symphony.rpc``) talks to. Its commands are grouped
 (``_editing``, ``_selecting``, ``_movement``, ``_finding``, ``_recording``, ``_scrolling``,
 on the shared ``_state``). Helpers live in small modules: ``_selection`` (regions),
 ``_words`` (Unicode segmentation), ``_undo`` (history), ``_find`` (queries),
-``_whitespace`` (indentation, newlines), ``_files`` (load/save), ``_view`` (update ops for
+``_whitespace`` (indentation, newlines), ``_files`` (load/save), ``_watcher`` (changes on disk), ``_view`` (update ops for
 a frontend's line cache), and wrapping: ``_wrap`` (``WrapIndex``), ``_wrap_line``,
 ``_wrapped_lines``, ``_breaks``.
 """
@@ -17,12 +17,14 @@ from ._find import Query, compile_query
 from ._selection import Region, normalize
 from ._undo import History
 from ._view import View, render
+from ._watcher import FileWatcher
 
 __all__ = [
     "DEFAULT_CONFIG",
     "Buffer",
     "BufferActor",
     "FileInfo",
+    "FileWatcher",
     "History",
     "Query",
     "Region",

@@ -11,7 +11,9 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   (``measure_width``), run in the actor so the buffer stays single-threaded
 - ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
   so edits go first; wrapping never sits on the typing path)
-- ``("save", path_or_None)``, ``("check_disk", None)``, ``("config", changes)``,
+- ``("check_disk", added_paths_or_None)``: the file may have changed on disk (reload,
+  or report a change, delete or rename; see ``Buffer.check_disk``)
+- ``("save", path_or_None)``, ``("config", changes)``,
   ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
 
 A command that raises (bad params) answers the asker with that error and changes nothing
@@ -80,7 +82,7 @@ class BufferActor(Actor):
             buffer.save(payload)
             return None
         if kind == "check_disk":
-            buffer.check_disk()
+            buffer.check_disk(payload or ())
             return None
         if kind == "config":
             buffer.config.update(payload)

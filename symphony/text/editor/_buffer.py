@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from ...errors import RpcError
+from ...errors import FileEncodingError, RpcError
 from .._rope import Rope
 from ._editing import EditingCommands
 from ._files import FileInfo, load_file, save_file
@@ -88,6 +88,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         else:
             self.rope = Rope("")
         self.saved: Rope = self.rope
+        self.disk_gone = False
         self.views: dict[str, View] = {}
         self.history = History()
         self._text_cache: tuple[Rope, str] | None = None
@@ -384,26 +385,45 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         if self.info is None or self.path != target:
             self.info = FileInfo(path=target, bom=bom, crlf=crlf)
         self.path = target
-        self.info.mtime_ns, self.info.size = st.st_mtime_ns, st.st_size
+        self.info.mtime_ns, self.info.size, self.info.identity = st.st_mtime_ns, st.st_size, (st.st_dev, st.st_ino)
+        self.disk_gone = False
         self.saved = self.rope
         self.history.seal()
         self.flush()
 
-    def check_disk(self) -> None:
-        """Reload from disk when the file changed there and the buffer is pristine, else alert."""
+    def check_disk(self, added: Collection[str] = ()) -> None:
+        """Bring the buffer in line with its file after a change on disk.
+
+        A changed file reloads when the buffer is pristine (as one undoable edit) and is
+        reported when it has unsaved edits; a file that went away is reported once as
+        deleted, or as renamed when one of the ``added`` paths is the same file (same
+        device and inode). Each view gets a ``file_changed`` notification and the frontend
+        an ``alert``; nothing on disk is touched. A report that matches what was loaded or
+        saved (our own save, a touch with no change) does nothing.
+        """
         if self.path is None or self.info is None:
             return
         try:
             st = os.stat(self.path)
+        except FileNotFoundError:
+            if not self.disk_gone:
+                self.disk_gone = True
+                self._file_gone(added)
+            return
         except OSError:
             return
+        self.disk_gone = False
         if (st.st_mtime_ns, st.st_size) == (self.info.mtime_ns, self.info.size):
             return
         self.info.mtime_ns, self.info.size = st.st_mtime_ns, st.st_size
         if not self.pristine:
-            self.send("alert", {"msg": f"{self.path} changed on disk; the buffer has unsaved changes"})
+            self._file_changed("modified", f"{self.path} changed on disk; the buffer has unsaved changes")
             return
-        rope, info = load_file(self.path)
+        try:
+            rope, info = load_file(self.path)
+        except (OSError, FileEncodingError) as exc:
+            self._file_changed("modified", f"{self.path} changed on disk and cannot be read again: {exc}")
+            return
         self.info = info
         a, b = self.text(), str(rope)
         d_start = _common_prefix(a, b)
@@ -419,6 +439,46 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         self.rope = rope
         self.saved = rope
         self.flush()
+        self._file_changed("reloaded", None)
+
+    def _file_gone(self, added: Collection[str]) -> None:
+        assert self.info is not None and self.path is not None
+        new_path = _same_file(self.info.identity, added, os.path.dirname(self.path))
+        if new_path is not None:
+            self._file_changed("renamed", f"{self.path} was renamed on disk to {new_path}; "
+                               "saving writes the old name again", new_path=new_path)
+        else:
+            self._file_changed("deleted", f"{self.path} was deleted on disk; saving writes it again")
+
+    def _file_changed(self, change: str, alert: str | None, new_path: str | None = None) -> None:
+        for view_id in self.views:
+            params: dict[str, Any] = {"view_id": view_id, "path": self.path, "change": change,
+                                      "pristine": self.pristine}
+            if new_path is not None:
+                params["new_path"] = new_path
+            self.send("file_changed", params)
+        if alert is not None:
+            self.send("alert", {"msg": alert})
+
+
+def _same_file(identity: tuple[int, int], added: Collection[str], directory: str) -> str | None:
+    """The path, among ``added`` and the entries of ``directory``, of the file whose
+    (device, inode) is ``identity``: where a renamed file went."""
+    dev, ino = identity
+    candidates = list(added)
+    try:
+        with os.scandir(directory) as entries:
+            candidates += [e.path for e in entries if e.inode() == ino]
+    except OSError:
+        pass
+    for path in candidates:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (dev, ino):
+            return os.path.abspath(path)
+    return None
 
 
 def _common_prefix(a: str, b: str) -> int:

@@ -47,6 +47,8 @@ class FileInfo:
     indent_width: int | None = None
     mtime_ns: int = 0
     size: int = 0
+    #: The file's identity on disk (device, inode): tells a rename from a delete.
+    identity: tuple[int, int] = (0, 0)
 
 
 def _decoded_blocks(f: object, path: str, info: FileInfo, counts: list[int]) -> Iterator[str]:
@@ -99,7 +101,7 @@ def load_file(path: str) -> tuple[Rope, FileInfo]:
     counts = [0, 0]  # CRLF, LF
     with open(path, "rb") as f:
         st = os.fstat(f.fileno())
-        info.mtime_ns, info.size = st.st_mtime_ns, st.st_size
+        info.mtime_ns, info.size, info.identity = st.st_mtime_ns, st.st_size, (st.st_dev, st.st_ino)
         # building allocates ~100k leaves at once: cycle collections meanwhile find nothing
         collecting = gc.isenabled()
         gc.disable()
