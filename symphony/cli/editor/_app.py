@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import App, ComposeResult
@@ -33,7 +34,7 @@ from ._cache import LineCache
 from ._core_client import CoreConnection
 from ._help import HelpScreen
 from ._keys import ALIASES, KEYMAP, key_of_position_report
-from ._view import EditorView
+from ._view import EditorView, style_of
 
 __all__ = ["EditorApp"]
 
@@ -97,6 +98,7 @@ class EditorApp(App[None]):
         self.message = ""
         self.tab_size = 4
         self.show_tabs = False
+        self.syntax_styles: dict[int, Style] = {}  # def_style: style id -> terminal style
         self.word_wrap = False
         self.kill_buffer = ""
         self.core: CoreConnection | None = None
@@ -198,6 +200,9 @@ class EditorApp(App[None]):
             self.tab_size = int(changes.get("tab_size", self.tab_size))
             self.show_tabs = bool(changes.get("show_tabs", self.show_tabs))
             self.word_wrap = bool(changes.get("word_wrap", self.word_wrap))
+            self.editor_view.refresh()
+        elif method == "def_style" and isinstance(params, dict) and type(params.get("id")) is int:
+            self.syntax_styles[params["id"]] = style_of(params)
             self.editor_view.refresh()
         elif method == "find_status":
             queries = params.get("queries") or []

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from rich.cells import cell_len
+from rich.color import Color
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
 
 from ._cache import LineCache, char_col
 
-__all__ = ["GUTTER", "EditorView", "ViewHost", "crop_cells"]
+__all__ = ["GUTTER", "EditorView", "ViewHost", "crop_cells", "style_of"]
 
 
 class ViewHost(Protocol):
@@ -29,6 +31,7 @@ class ViewHost(Protocol):
     word_wrap: bool
     tab_size: int
     show_tabs: bool
+    syntax_styles: dict[int, Style]
 
     def request_missing(self) -> None: ...
 
@@ -40,6 +43,26 @@ class ViewHost(Protocol):
 
 #: Columns taken by the line-number gutter.
 GUTTER = 7
+#: Style ids the protocol reserves: 0 a selection, 1 a find match (no ``def_style`` for them).
+SELECTION, FIND_MATCH = 0, 1
+
+
+def _argb(value: Any) -> Color | None:
+    if type(value) is not int or not 0 <= value <= 0xFFFFFFFF or value >> 24 == 0:
+        return None  # absent, malformed, or fully transparent: the terminal's own colour
+    return Color.from_rgb((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
+
+
+def style_of(params: Any) -> Style:
+    """The terminal style of a ``def_style`` notification's params (colours as ARGB ints,
+    ``weight`` 700 and above bold, ``italic``, ``underline``); what is missing or malformed is
+    left to the terminal."""
+    p = params if isinstance(params, dict) else {}
+    weight = p.get("weight")
+    return Style(color=_argb(p.get("fg_color")), bgcolor=_argb(p.get("bg_color")),
+                 bold=True if type(weight) is int and weight >= 700 else None,
+                 italic=True if p.get("italic") is True else None,
+                 underline=True if p.get("underline") is True else None)
 
 
 def crop_cells(text: Text, left: int, width: int) -> Text:
@@ -87,6 +110,7 @@ def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
     else:
         text = Text(raw)
     styles = line.get("styles") or []
+    spans = []
     end = 0
     for k in range(0, len(styles), 3):
         start = end + styles[k]
@@ -94,7 +118,13 @@ def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
         a, b = char_col(raw, start), char_col(raw, end)
         if mapping:
             a, b = mapping[a], mapping[b]
-        text.stylize("reverse" if styles[k + 2] == 0 else "on dark_goldenrod", a, b)
+        spans.append((styles[k + 2], a, b))
+    for sid, a, b in spans:  # syntax colours first, selections and matches over them
+        if sid > FIND_MATCH and sid in app.syntax_styles:
+            text.stylize(app.syntax_styles[sid], a, b)
+    for sid, a, b in spans:
+        if sid <= FIND_MATCH:
+            text.stylize("reverse" if sid == SELECTION else "on dark_goldenrod", a, b)
     for c8 in line.get("cursor") or []:
         c = char_col(raw, c8)
         if mapping:
