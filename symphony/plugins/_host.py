@@ -82,7 +82,8 @@ class PluginHost:
         self._views: dict[str, _Open] = {}
         self._global: dict[str, Ref] = {}
         self._local: dict[tuple[str, int], Ref] = {}
-        self._ids = itertools.count(1)
+        self._ids = itertools.count(1)  # buffer ids
+        self._plugin_ids = itertools.count(1)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
 
@@ -299,7 +300,7 @@ class PluginHost:
         self._tell(ref, "open", state.snapshot())
 
     def _spawn(self, manifest: Manifest, states: list[_Open]) -> Ref:
-        ref = self.node.spawn(PluginActor, manifest, next(self._ids), self._send, self.budget, self._gone,
+        ref = self.node.spawn(PluginActor, manifest, next(self._plugin_ids), self._send, self.budget, self._gone,
                               [state.snapshot() for state in states])
         self._start_ticker()
         return ref
