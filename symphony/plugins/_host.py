@@ -115,10 +115,11 @@ class PluginHost:
                 self._buffers[buffer] = state
                 self._views[view_id] = state
                 fresh = True
-        if fresh and self.catalog.plugins:  # no plugin, no listener: typing costs nothing extra
-            self._listen(state)
+        # no plugin, no listener: typing costs nothing extra; a buffer that cannot be listened to
+        # is not shown to plugins (they would see a text that never changes)
+        listening = fresh and bool(self.catalog.plugins) and self._listen(state)
         with self._lock:
-            if fresh:
+            if listening:
                 for manifest in self.catalog.plugins.values():
                     if manifest.activates_for(state.syntax):
                         self._activate(manifest, state)
@@ -280,6 +281,8 @@ class PluginHost:
         if manifest.scope == "global":
             self._start_global(manifest)
             return
+        if state.listener is None:
+            return
         key = (manifest.name, state.buffer_id)
         ref = self._spawn(manifest, [state])
         self._local[key] = ref
@@ -289,7 +292,7 @@ class PluginHost:
         """(Under the lock.) The running global instance of ``manifest``, holding every buffer."""
         if manifest.name in self._global:
             return
-        states = list(self._buffers.values())
+        states = [state for state in self._buffers.values() if state.listener is not None]
         ref = self._spawn(manifest, states)
         self._global[manifest.name] = ref
         for state in states:
@@ -327,7 +330,7 @@ class PluginHost:
 
     # -- buffers --------------------------------------------------------------------------
 
-    def _listen(self, state: _Open) -> None:
+    def _listen(self, state: _Open) -> bool:
         def on_edit(event: Any) -> None:  # in the buffer actor's thread: record and tell, never wait
             with self._lock:
                 if event.rev > state.rev:
@@ -345,12 +348,13 @@ class PluginHost:
         except (SymphonyError, ValueError) as exc:  # a buffer actor without plugin support refuses it
             logger.warning("buffer %s cannot be listened to: %s", state.ref, exc)
             state.listener = None
-            return
+            return False
         with self._lock:
             if rev >= state.rev:
                 state.rev, state.rope = rev, rope
             first = next(state.rope.lines(0), "") if len(state.rope) else ""
             state.syntax = self._detect(state.path, first[:1000])
+        return True
 
     def _notify(self, view_id: str, method: str, params: dict[str, Any]) -> None:
         with self._lock:
