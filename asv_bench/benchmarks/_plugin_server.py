@@ -3,7 +3,8 @@
 Until the text layer tells listeners of edits itself (``BufferActor``'s ``listen``, on the
 plugin-core branch), this installs a stand-in first: the real ``BufferActor`` whose
 ``Buffer.apply`` (the one place a command edits the text) also builds the edit's
-:class:`~symphony.text.Delta` from the edits it applied, O(edits), and calls the listeners.
+:class:`~symphony.text.Delta` from the edits it applied, O(edits); the listeners are called
+once the command is done (its ``update`` to the frontend already sent).
 With the real support present it changes nothing.
 """
 
@@ -23,6 +24,7 @@ class _ListeningBufferActor(BufferActor):
         super().__init__(*args, **kwargs)
         self._listeners: list[Any] = []
         self._rev = 0
+        self._pending: list[Any] = []
         buffer = self.buffer
         apply = buffer.apply
 
@@ -44,10 +46,8 @@ class _ListeningBufferActor(BufferActor):
             if pos < len(old):
                 ops.append(len(old) - pos)
             self._rev += 1
-            event = EditEvent(rev=self._rev, delta=Delta(ops), old_rope=old, new_rope=buffer.rope, author="user",
-                              edit_type=kind, undo_group=None)
-            for listener in self._listeners:
-                listener(event)
+            self._pending.append(EditEvent(rev=self._rev, delta=Delta(ops), old_rope=old, new_rope=buffer.rope,
+                                           author="user", edit_type=kind, undo_group=None))
 
         buffer.apply = apply_and_tell  # type: ignore[method-assign]
 
@@ -61,7 +61,13 @@ class _ListeningBufferActor(BufferActor):
             return None
         if message.kind.startswith("plugin_"):
             return None
-        return super().on_receive(message)
+        try:
+            return super().on_receive(message)
+        finally:  # after the command, so the frontend's update is on its way first
+            pending, self._pending = self._pending, []
+            for event in pending:
+                for listener in self._listeners:
+                    listener(event)
 
 
 def main() -> int:
