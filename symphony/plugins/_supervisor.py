@@ -59,6 +59,9 @@ Send = Callable[[str, Any], None]
 @dataclass
 class _Buffer:
     snap: BufferSnapshot
+    #: The view the plugin knows the buffer by (the first of ``views`` it was last told): the
+    #: ``view_id`` of its updates, as long as the buffer is open, even if that view closed.
+    wire_view: str = ""
     revs: OrderedDict[int, Rope] = field(default_factory=OrderedDict)
     behind: bool = False
     last: Any = None  # the last EditEvent
@@ -128,6 +131,8 @@ class PluginActor(Actor):
         self._proc, self._peer, self._reader, self._writer = proc, peer, reader, writer
         peer.start()
         peer.send_notification("ping", [])
+        for buf in self._buffers.values():
+            buf.wire_view = buf.snap.views[0]
         infos = [self._info(buf) for buf in self._buffers.values()]
         peer.send_notification("initialize", {"plugin_id": self.plugin_id, "buffer_info": infos})
         self.running = True
@@ -212,7 +217,7 @@ class PluginActor(Actor):
         if buf is not None:  # another view of a buffer it has
             buf.snap.views.extend(v for v in snap.views if v not in buf.snap.views)
         else:
-            buf = self._buffers[snap.buffer_id] = _Buffer(snap)
+            buf = self._buffers[snap.buffer_id] = _Buffer(snap, snap.views[0])
             buf.keep(snap.rev, snap.rope)
         for view_id in snap.views:
             self._view_buffer[view_id] = snap.buffer_id
@@ -234,13 +239,13 @@ class PluginActor(Actor):
         buffer_id = self._view_buffer.pop(view_id, None)
         if buffer_id is None:
             return
-        if self._peer is not None:
-            self._peer.send_notification("did_close", {"view_id": view_id})
         buf = self._buffers[buffer_id]
         if view_id in buf.snap.views:
             buf.snap.views.remove(view_id)
-        if not buf.snap.views:
+        if not buf.snap.views:  # the buffer is gone: the plugin drops it
             del self._buffers[buffer_id]
+            if self._peer is not None:
+                self._peer.send_notification("did_close", {"view_id": buf.wire_view})
 
     def _on_notify(self, payload: tuple[str, dict[str, Any]]) -> None:
         method, params = payload
@@ -268,7 +273,7 @@ class PluginActor(Actor):
         if buf.behind or self._in_flight >= self.budget.max_in_flight:
             buf.behind = True  # caught up later with one null-delta update
             return
-        self._send_update(buf, update_params(buf.snap.views[0], event))
+        self._send_update(buf, update_params(buf.wire_view, event))
 
     def _send_update(self, buf: _Buffer, params: dict[str, Any]) -> None:
         assert self._peer is not None
@@ -288,7 +293,7 @@ class PluginActor(Actor):
                 buf.behind = False
                 event = buf.last
                 rope = buf.snap.rope
-                self._send_update(buf, {"view_id": buf.snap.views[0], "delta": None, "new_len": rope.utf8_len,
+                self._send_update(buf, {"view_id": buf.wire_view, "delta": None, "new_len": rope.utf8_len,
                                         "new_line_count": rope.line_count, "rev": buf.snap.rev,
                                         "undo_group": event.undo_group, "edit_type": event.edit_type,
                                         "author": event.author})

@@ -155,3 +155,71 @@ def test_start_and_stop_from_the_frontend(make_core, tmp_path):
     core.core.handle_notification("plugin", {"command": "stop", "view_id": view, "plugin_name": "cmd"})
     assert wait_until(lambda: core.sent.of("plugin_stopped") and received(log, "shutdown"))
     assert core.host.running() == {}
+
+
+def test_bad_frontend_plugin_messages_are_refused_and_change_nothing(make_core, tmp_path):
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    core = make_core()
+    core.start()
+    view = core.open()
+    assert wait_until(lambda: received(log, "initialize"))
+    bad = [
+        {"command": "start", "view_id": view, "plugin_name": "nope"},
+        {"command": "start", "view_id": view},
+        {"command": "explode", "view_id": view},
+        {"command": "stop", "plugin_name": "raw"},
+        {"command": "plugin_rpc", "view_id": view, "receiver": "nope", "rpc": {"method": "m", "params": {}}},
+        {"command": "plugin_rpc", "view_id": view, "receiver": "raw", "rpc": "m"},
+    ]
+    for params in bad:
+        try:
+            core.core.handle_notification("plugin", params)
+        except Exception as exc:  # noqa: BLE001 - the peer logs what a notification raises
+            assert type(exc).__name__ == "RpcError"
+    for params in [{"request_id": 1}, {"request_id": "1", "position": {"line": 0, "column": 0}},
+                   {"request_id": 1, "position": {"line": 5, "column": 0}}]:
+        try:
+            core.edit(view, "request_hover", params)
+        except Exception as exc:  # noqa: BLE001
+            assert type(exc).__name__ == "RpcError"
+    assert len(core.sent.of("alert")) == len(bad) + 3
+    assert [name for name in core.host.running()] == ["raw"]
+    core.edit(view, "insert", {"chars": "fine"})
+    assert wait_until(lambda: docs(log, view)[-1:] == [(1, "fine")])
+    assert not received(log, "get_hover") and not received(log, "custom_command")
+
+
+def test_buffer_local_plugins_get_one_process_per_buffer(make_core, tmp_path):
+    log = make_plugin(str(tmp_path / "plugins"), "local", scope="buffer_local")
+    core = make_core()
+    core.start()
+    a, b = core.open(), core.open()
+    assert wait_until(lambda: len(received(log, "initialize")) == 2)
+    assert sorted(m["params"]["buffer_info"][0]["views"][0] for m in received(log, "initialize")) == sorted([a, b])
+    assert len(core.host.running()["local"]) == 2
+    core.core.call("close_view", {"view_id": a})
+    assert wait_until(lambda: len(core.host.running().get("local", [])) == 1)
+    assert wait_until(lambda: received(log, "shutdown"))
+
+
+def test_two_views_of_one_file_share_the_plugins_buffer(make_core, tmp_path):
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    path = tmp_path / "f.txt"
+    path.write_text("x")
+    core = make_core()
+    core.start()
+    a = core.open(str(path))
+    b = core.open(str(path))
+    assert wait_until(lambda: len(core.sent.of("plugin_started")) == 2)
+    core.edit(b, "insert", {"chars": "y"})
+    assert wait_until(lambda: docs(log, a)[-1:] == [(1, "yx")])
+    # closing the view the plugin knows the buffer by: the buffer stays open, so no did_close,
+    # and its updates keep that view id
+    core.core.call("close_view", {"view_id": a})
+    core.edit(b, "insert", {"chars": "z"})
+    assert wait_until(lambda: docs(log, a)[-1:] == [(2, "yzx")])
+    assert not received(log, "did_close")
+    core.core.call("close_view", {"view_id": b})
+    assert wait_until(lambda: [m["params"] for m in received(log, "did_close")] == [{"view_id": a}])
+    [ref] = core.host.running()["raw"]
+    assert ref.ask("state")["buffers"] == {}
