@@ -206,7 +206,7 @@ class PluginHost:
         if not 0 <= line < rope.line_count:
             raise RpcError(INVALID_PARAMS, f"line {line} is outside the text")
         start = rope.to_utf8(rope.offset_of_line(line))
-        position = min(start + column, rope.utf8_len)
+        position = rope.to_utf8(rope.from_utf8(min(start + column, rope.utf8_len)))  # on a character
         self._notify(view_id, "get_hover", {"view_id": view_id, "request_id": request_id, "position": position})
 
     def close(self) -> None:

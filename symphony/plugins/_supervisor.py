@@ -140,11 +140,11 @@ class PluginActor(Actor):
             self._announce(buf)
 
     @staticmethod
-    def _tell(ref: Ref, kind: str, payload: Any, priority: int = Priority.NORMAL) -> None:
+    def _tell(ref: Ref, kind: str, payload: Any, priority: int = Priority.NORMAL, ttl: float | None = None) -> None:
         try:
-            ref.tell(kind, payload, priority=priority)
+            ref.tell(kind, payload, priority=priority, ttl=ttl)
         except SymphonyError:
-            pass  # the actor is gone: nothing left to supervise
+            pass  # the actor is gone (or its mailbox is full): dropped
 
     def _info(self, buf: _Buffer) -> dict[str, Any]:
         snap = buf.snap
@@ -380,6 +380,7 @@ class PluginActor(Actor):
             raise PluginProtocolError(f"no view {view_id!r}")
         name = self.manifest.name
         ref = buf.snap.ref
+        ttl = self.budget.ttl  # what the plugin sends its buffer waits behind the user's edits, or expires
         if method == "get_data":
             unit = inbound.string(params, "unit")
             rope = self._rope_at(buf, integer(params, "rev"))
@@ -389,18 +390,18 @@ class PluginActor(Actor):
         if method == "get_selections":
             return "not implemented"  # as xi-core answers it
         if method == "add_scopes":
-            self._tell(ref, "plugin_scopes", (name, inbound.scopes(params)), Priority.LOW)
+            self._tell(ref, "plugin_scopes", (name, inbound.scopes(params)), Priority.LOW, ttl)
         elif method == "update_spans":
             rev = integer(params, "rev")
             start, length, spans = inbound.spans(params, self._rope_at(buf, rev))
-            self._tell(ref, "plugin_spans", (name, start, length, spans, rev), Priority.LOW)
+            self._tell(ref, "plugin_spans", (name, start, length, spans, rev), Priority.LOW, ttl)
         elif method == "update_annotations":
             rev = integer(params, "rev")
             start, length, notes, kind = inbound.annotation_spans(params, self._rope_at(buf, rev))
-            self._tell(ref, "plugin_annotations", (name, start, length, notes, kind, rev), Priority.LOW)
+            self._tell(ref, "plugin_annotations", (name, start, length, notes, kind, rev), Priority.LOW, ttl)
         elif method == "edit":
             self._tell(ref, "plugin_edit", inbound.edit(params, name, lambda rev: self._rope_at(buf, rev)),
-                       Priority.LOW)
+                       Priority.LOW, ttl)
         elif method == "alert":
             self._send("alert", {"msg": inbound.string(params, "msg")})
         elif method == "add_status_item":

@@ -37,13 +37,13 @@ def test_initialize_update_and_shutdown(make_core, tmp_path):
     # did_save, config_changed, get_hover, custom_command, did_close, shutdown
     core.core.call("save", {"view_id": view, "file_path": str(path)})
     core.core.call("modify_user_config", {"domain": {"user_override": view}, "changes": {"tab_size": 2}})
-    core.edit(view, "request_hover", {"request_id": 7, "position": {"line": 1, "column": 2}})
+    core.edit(view, "request_hover", {"request_id": 7, "position": {"line": 1, "column": 2}})  # inside "ö"
     core.host.language_changed(view, "Rust")
     assert wait_until(lambda: received(log, "get_hover") and received(log, "language_changed"))
     assert received(log, "did_save")[0]["params"] == {"view_id": view, "path": str(path)}
     assert received(log, "config_changed")[0]["params"] == {"view_id": view, "changes": {"tab_size": 2}}
     hover = received(log, "get_hover")[0]["params"]
-    assert hover == {"view_id": view, "request_id": 7, "position": len("€héllo\nw".encode()) + 1}
+    assert hover == {"view_id": view, "request_id": 7, "position": len("€héllo\nw".encode())}  # rounded down
     assert received(log, "language_changed")[0]["params"] == {"view_id": view, "new_lang": "Rust"}
     core.core.call("close_view", {"view_id": view})
     assert wait_until(lambda: received(log, "did_close"))
