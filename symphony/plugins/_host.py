@@ -149,8 +149,8 @@ class PluginHost:
             stopping = [self._local.pop(key) for key in locals_]
         if state.listener is not None:
             self._tell(state.ref, "unlisten", state.listener)
-        for ref in stopping:
-            self._stop_actor(ref)
+        for ref in stopping:  # not waited for: a plugin slow to exit must not hold up the frontend
+            self._stop_actor(ref, block=False)
 
     def saved(self, view_id: str, path: str) -> None:
         with self._lock:

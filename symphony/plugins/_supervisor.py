@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -37,7 +38,7 @@ from typing import Any
 from ..actors import Actor, Ref
 from ..envelope import Message, Priority
 from ..errors import PluginProtocolError, RpcError, SymphonyError
-from ..rpc import INVALID_PARAMS, Peer
+from ..rpc import INVALID_PARAMS, METHOD_NOT_FOUND, Peer
 from ..text import Rope
 from . import _inbound as inbound
 from ._connection import MeteredReader, PipeWriter, PluginConnection
@@ -54,6 +55,18 @@ KEEP_REVS = 64
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 Send = Callable[[str, Any], None]
+#: What a plugin may send (xi's PluginRequest and PluginNotification).
+_FROM_PLUGIN = frozenset({"get_data", "line_count", "get_selections", "add_scopes", "update_spans",
+                          "update_annotations", "edit", "alert", "add_status_item", "update_status_item",
+                          "remove_status_item", "show_hover"})
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the plugin and whatever it started (its own session's process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
 
 
 @dataclass
@@ -167,13 +180,13 @@ class PluginActor(Actor):
         if peer is not None:
             peer.close(self.budget.shutdown_grace)
         if writer is not None and writer.busy:  # it stopped reading: a write is stuck on it
-            proc.kill()
+            _kill(proc)
         if writer is not None:
             writer.close()  # the plugin sees end of input
         try:
             code = proc.wait(self.budget.shutdown_grace)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _kill(proc)
             code = proc.wait()
         if peer is not None:
             peer.join(5)
@@ -359,6 +372,9 @@ class PluginActor(Actor):
         gen, method, params = payload
         if gen != self._generation:
             raise RpcError(INVALID_PARAMS, "the plugin was restarted")
+        if method not in _FROM_PLUGIN:
+            logger.info("plugin %s: unknown method %s", self.manifest.name, method)
+            raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
         try:
             if not isinstance(params, dict):
                 raise PluginProtocolError("params must be an object")

@@ -121,6 +121,8 @@ def test_requests_get_data_line_count_selections(make_core, tmp_path):
     assert ask("get_data", {"start": 0, "unit": "pages", "max_size": 2, "rev": 2})["error"]["code"] == -32602
     assert ask("line_count", {})["result"] == 3
     assert ask("get_selections", {})["result"] == "not implemented"
+    assert ask("no_such_method", {})["error"]["code"] == -32601
+    assert ask("line_count", {"view_id": "view-id-99"})["error"]["code"] == -32602
 
 
 def test_racing_edits_keep_the_plugins_text_equal(make_core, tmp_path):
