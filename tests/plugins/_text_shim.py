@@ -5,7 +5,9 @@ plugin-core branch does). Kept apart from the host so the merge can delete it.
 ``ListeningBufferActor`` is the real ``BufferActor`` plus: ``listen``/``unlisten`` (an
 :class:`EditEvent` after every command that changed the text, delta from a diff of the
 ropes), ``plugin_edit`` at the current revision only, and it records every other
-``plugin_*`` message it gets, for ``("plugin_log", None)``.
+``plugin_*`` message it gets, for ``("plugin_log", None)``. With the real support,
+``RecordingBufferActor`` only records the ``plugin_*`` messages and passes them on.
+``BUFFER_ACTOR`` is the one the tests use.
 """
 
 from __future__ import annotations
@@ -66,3 +68,21 @@ class ListeningBufferActor(BufferActor):
             return super().on_receive(message)
         finally:
             self._fire(before, "user")
+
+
+class RecordingBufferActor(BufferActor):
+    """The real buffer actor, recording each ``plugin_*`` message it is sent (``plugin_log``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plugin_log: list[tuple[str, Any]] = []
+
+    def on_receive(self, message: Any) -> Any:
+        if message.kind == "plugin_log":
+            return list(self.plugin_log)
+        if message.kind.startswith("plugin_"):
+            self.plugin_log.append((message.kind, message.payload))
+        return super().on_receive(message)
+
+
+BUFFER_ACTOR = RecordingBufferActor if NATIVE else ListeningBufferActor

@@ -67,10 +67,9 @@ class Core:
     """A core with a plugin host, as ``symphony serve --plugin-dir DIR`` builds it."""
 
     def __init__(self, node: Any, plugin_dir: str, budget: Budget, monkeypatch: Any) -> None:
-        if not _text_shim.NATIVE:
-            monkeypatch.setattr("symphony.rpc._core.BufferActor", _text_shim.ListeningBufferActor)
+        monkeypatch.setattr("symphony.rpc._core.BufferActor", _text_shim.BUFFER_ACTOR)
         self.sent = Sent()
-        self.core = XiCore(self.sent, node=node, disk_poll=0, plugins=lambda n: PluginHost(
+        self.core = XiCore(self.sent, node=node, plugins=lambda n: PluginHost(
             n, plugin_dirs=[plugin_dir], entry_points=False, user_dirs=False, budget=budget))
         self.host: PluginHost = self.core.plugins  # type: ignore[assignment]
 
