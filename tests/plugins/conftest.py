@@ -66,11 +66,11 @@ class Sent:
 class Core:
     """A core with a plugin host, as ``symphony serve --plugin-dir DIR`` builds it."""
 
-    def __init__(self, node: Any, plugin_dir: str, budget: Budget, monkeypatch: Any) -> None:
+    def __init__(self, node: Any, plugin_dir: str, budget: Budget, monkeypatch: Any, entry_points: bool = False) -> None:
         monkeypatch.setattr("symphony.rpc._core.BufferActor", _text_shim.BUFFER_ACTOR)
         self.sent = Sent()
         self.core = XiCore(self.sent, node=node, plugins=lambda n: PluginHost(
-            n, plugin_dirs=[plugin_dir], entry_points=False, user_dirs=False, budget=budget))
+            n, plugin_dirs=[plugin_dir], entry_points=entry_points, user_dirs=False, budget=budget))
         self.host: PluginHost = self.core.plugins  # type: ignore[assignment]
 
     def start(self) -> None:
@@ -103,8 +103,8 @@ class Core:
 def make_core(node, tmp_path, monkeypatch):
     cores: list[Core] = []
 
-    def make(budget: Budget | None = None) -> Core:
-        core = Core(node, str(tmp_path / "plugins"), budget or Budget(backoff=0.01), monkeypatch)
+    def make(budget: Budget | None = None, entry_points: bool = False) -> Core:
+        core = Core(node, str(tmp_path / "plugins"), budget or Budget(backoff=0.01), monkeypatch, entry_points)
         cores.append(core)
         return core
 
