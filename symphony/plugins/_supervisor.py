@@ -144,8 +144,9 @@ class PluginActor(Actor):
         self._proc, self._peer, self._reader, self._writer = proc, peer, reader, writer
         peer.start()
         peer.send_notification("ping", [])
-        for buf in self._buffers.values():
+        for buf in self._buffers.values():  # initialize carries each buffer as it is now
             buf.wire_view = buf.snap.views[0]
+            buf.behind = False
         infos = [self._info(buf) for buf in self._buffers.values()]
         peer.send_notification("initialize", {"plugin_id": self.plugin_id, "buffer_info": infos})
         self.running = True
@@ -279,14 +280,28 @@ class PluginActor(Actor):
         buf = self._buffers.get(buffer_id)
         if buf is None or event.rev <= buf.snap.rev:
             return
+        if event.rev != buf.snap.rev + 1:  # an edit was lost on the way (a full mailbox): resync
+            buf.behind = True
         buf.snap.rev, buf.snap.rope, buf.last = event.rev, event.new_rope, event
         buf.keep(event.rev, event.new_rope)
         if self._peer is None:
             return
         if buf.behind or self._in_flight >= self.budget.max_in_flight:
-            buf.behind = True  # caught up later with one null-delta update
+            buf.behind = True  # caught up with one null-delta update when there is room
+            if self._in_flight < self.budget.max_in_flight:
+                self._catch_up(buf)
             return
         self._send_update(buf, update_params(buf.wire_view, event))
+
+    def _catch_up(self, buf: _Buffer) -> None:
+        """One ``update`` with ``delta: null`` for the buffer's current revision (the plugin refetches)."""
+        buf.behind = False
+        event = buf.last
+        rope = buf.snap.rope
+        self._send_update(buf, {"view_id": buf.wire_view, "delta": None, "new_len": rope.utf8_len,
+                                "new_line_count": rope.line_count, "rev": buf.snap.rev,
+                                "undo_group": event.undo_group, "edit_type": event.edit_type,
+                                "author": event.author})
 
     def _send_update(self, buf: _Buffer, params: dict[str, Any]) -> None:
         assert self._peer is not None
@@ -303,13 +318,7 @@ class PluginActor(Actor):
             return
         for buf in self._buffers.values():
             if buf.behind and self._in_flight < self.budget.max_in_flight:
-                buf.behind = False
-                event = buf.last
-                rope = buf.snap.rope
-                self._send_update(buf, {"view_id": buf.wire_view, "delta": None, "new_len": rope.utf8_len,
-                                        "new_line_count": rope.line_count, "rev": buf.snap.rev,
-                                        "undo_group": event.undo_group, "edit_type": event.edit_type,
-                                        "author": event.author})
+                self._catch_up(buf)
 
     def _on_exited(self, gen: int) -> None:
         if gen != self._generation or self._stopping:

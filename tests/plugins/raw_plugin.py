@@ -10,7 +10,7 @@ The test drives it with ``custom_command`` (the frontend's ``plugin_rpc``):
 line; ``{"method": "request", "params": {"method": M, "params": P}}`` sends a request and
 logs ``{"response": ...}``.
 
-MODE: ``normal``; ``hang`` (after initialize, stops reading and answering); ``slow``
+MODE: ``normal``; ``pause`` (answers no ``update`` until the command ``resume``); ``hang`` (after initialize, stops reading and answering); ``slow``
 (answers each update after 2 s); ``crash_once`` (exits 3 after its first initialize, if
 LOG.crashed does not exist yet); ``flood`` (writes alerts without end); ``memory``
 (allocates 300 MB and waits); ``garbage`` (writes malformed lines, then works normally).
@@ -29,6 +29,8 @@ ids = iter(range(1, 1 << 62))
 stash = collections.deque()
 docs = {}  # view_id -> bytes
 revs = {}
+paused = MODE == "pause"
+unanswered = []
 
 
 def log(obj):
@@ -93,6 +95,7 @@ def on_buffers(infos):
 
 
 def handle(msg):
+    global paused
     log({"in": msg})
     method = msg.get("method")
     params = msg.get("params") or {}
@@ -134,10 +137,18 @@ def handle(msg):
         log({"doc": view_id, "rev": params["rev"], "text": docs[view_id].decode()})
         if MODE == "slow":
             time.sleep(2)
-        write({"id": msg["id"], "result": 0})
+        if paused:
+            unanswered.append(msg["id"])
+        else:
+            write({"id": msg["id"], "result": 0})
     elif method == "custom_command":
         cmd, args = params["method"], params["params"]
-        if cmd == "send":
+        if cmd == "resume":
+            paused = False
+            for request_id in unanswered:
+                write({"id": request_id, "result": 0})
+            unanswered.clear()
+        elif cmd == "send":
             write(args["line"].encode("utf-8", "surrogatepass"))
         elif cmd == "request":
             log({"response": request(args["method"], args["params"])})

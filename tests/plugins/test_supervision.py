@@ -118,3 +118,44 @@ def test_malformed_output_is_refused_and_the_plugin_keeps_working(make_core, tmp
     assert core.host.running()["messy"]
     typing_works(core, view, "!")
     assert wait_until(lambda: docs(log, view)[-1][1] == core.text(view))
+
+
+def test_a_plugin_that_falls_behind_catches_up_with_a_null_delta(make_core, tmp_path):
+    log = make_plugin(str(tmp_path / "plugins"), "lazy", "pause")
+    core = make_core(Budget(max_in_flight=3))
+    core.start()
+    view = core.open()
+    for ch in "abcdefghij":
+        core.edit(view, "insert", {"chars": ch})
+    assert core.text(view) == "abcdefghij"
+    assert wait_until(lambda: len(received(log, "update")) == 3)  # then it is behind
+    [ref] = core.host.running()["lazy"]
+    assert wait_until(lambda: ref.ask("state")["buffers"] == {1: 10})
+    assert len(received(log, "update")) == 3
+    core.rpc(view, "lazy", "resume", {})
+    # one update with delta null for the revision it missed up to; it refetched the text
+    assert wait_until(lambda: docs(log, view)[-1:] == [(10, "abcdefghij")])
+    updates = [m["params"] for m in received(log, "update")]
+    assert [u["delta"] is None for u in updates] == [False, False, False, True]
+    assert updates[-1]["new_len"] == 10 and updates[-1]["rev"] == 10
+    core.edit(view, "insert", {"chars": "k"})
+    assert wait_until(lambda: docs(log, view)[-1:] == [(11, "abcdefghijk")])
+    assert received(log, "update")[-1]["params"]["delta"] is not None
+
+
+def test_a_lost_edit_makes_the_plugin_resync(make_core, tmp_path):
+    from symphony.plugins._text_api import EditEvent
+    from symphony.text import Delta, Rope
+
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    core = make_core()
+    core.start()
+    view = core.open()
+    assert wait_until(lambda: docs(log, view) == [(0, "")])
+    [ref] = core.host.running()["raw"]
+    # revision 1 never arrives (as if dropped by a full mailbox): revision 2 comes as a null delta
+    old, new = Rope("x"), Rope("xy")
+    ref.tell("edit", (1, EditEvent(rev=2, delta=Delta([1, "y"]), old_rope=old, new_rope=new, author="user",
+                                   edit_type="insert", undo_group=None)))
+    assert wait_until(lambda: docs(log, view)[-1:] == [(2, "xy")])
+    assert received(log, "update")[-1]["params"]["delta"] is None
