@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 
+from symphony.plugins import PluginHost
 from symphony.rpc import serve_stdio
 
 from ._listen import add_listen_arguments, start_node
@@ -49,6 +51,10 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_listen_arguments(parser, required=False, prefix="serve remote frontends through Symphony's "
                                                          "transports instead of stdio: ")
     parser.add_argument("--log-level", default="WARNING", help="logging level (to stderr)")
+    parser.add_argument("--plugin-dir", action="append", default=[], metavar="DIR",
+                        help="a directory of plugins (NAME/manifest.toml) besides the user's data dir and the "
+                             "frontend's config dir (repeatable; stdio mode)")
+    parser.add_argument("--no-plugins", action="store_true", help="run no plugins at all")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -57,7 +63,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.listen:
         return _listen(args)
-    return serve_stdio()
+    if args.no_plugins:
+        return serve_stdio()
+    plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
+    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs))
 
 
 register("serve", "the editor core a frontend starts: xi frontend protocol on stdio (or --listen URI "

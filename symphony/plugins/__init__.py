@@ -3,8 +3,31 @@
 A plugin is a process (or, when asked, an object in this one) that speaks JSON-RPC with
 the core about the buffers it is shown: it gets each edit as a delta and may answer with
 styles (``add_scopes``/``update_spans``), edits, annotations, status items and hovers.
+
+The host side: :class:`PluginCatalog` finds plugins (``NAME/manifest.toml`` read into a
+:class:`Manifest`, and the ``symphony.plugins`` entry point group); :class:`PluginHost`
+(the ``symphony.rpc.PluginHooks`` that ``symphony serve`` gives ``XiCore``) runs each one
+under a :class:`PluginActor` within a :class:`Budget`.
 """
 
+from ._catalog import ENTRY_POINT_GROUP, PluginCatalog, default_plugin_dirs
+from ._host import PluginHost
+from ._manifest import Manifest, parse_manifest, read_manifest
+from ._supervisor import PluginActor
+from ._types import Budget, BufferSnapshot
 from ._xi_delta import delta_from_xi, delta_to_xi
 
-__all__ = ["delta_from_xi", "delta_to_xi"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Budget",
+    "BufferSnapshot",
+    "Manifest",
+    "PluginActor",
+    "PluginCatalog",
+    "PluginHost",
+    "default_plugin_dirs",
+    "delta_from_xi",
+    "delta_to_xi",
+    "parse_manifest",
+    "read_manifest",
+]

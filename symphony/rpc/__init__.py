@@ -19,6 +19,7 @@ from ._peer import (
     Handler,
     Peer,
 )
+from ._plugin_hooks import PluginHooks
 from ._remote import RemoteCore, connect
 from ._serve import serve_connection, serve_stdio
 
@@ -31,6 +32,7 @@ __all__ = [
     "Answer",
     "Handler",
     "Peer",
+    "PluginHooks",
     "RemoteCore",
     "XiCore",
     "XiServer",

@@ -33,6 +33,7 @@ import itertools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from ..actors import Node, Ref
@@ -40,6 +41,7 @@ from ..errors import FileEncodingError, RpcError, SymphonyError
 from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher
 from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
+from ._plugin_hooks import PluginHooks
 
 __all__ = ["FILE_ERROR", "THEMES", "XiCore"]
 
@@ -55,7 +57,8 @@ LANGUAGES = ("Plain Text",)
 class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
-    def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True) -> None:
+    def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True,
+                 plugins: Callable[[Node], PluginHooks] | None = None) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -69,6 +72,10 @@ class XiCore:
         self.theme = THEMES[0]
         # files changed on disk: the buffers of the watched paths are told to check
         self._watcher = FileWatcher(self._on_disk_change) if watch_files else None
+        #: The plugin host (``symphony.plugins.PluginHost``), made by ``plugins(node)``; None: no plugins.
+        self.plugins = plugins(self.node) if plugins is not None else None
+        if self.plugins is not None:
+            self.plugins.attach(self.send)
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -94,6 +101,13 @@ class XiCore:
         return self.call(method, params)
 
     def handle_notification(self, method: str, params: Any) -> None:
+        if method == "edit" and isinstance(params, dict) and params.get("method") == "request_hover":
+            try:
+                self._request_hover(params)
+            except RpcError as exc:
+                self.reject_notification(method, exc, params)
+                raise
+            return
         if method == "edit" and isinstance(params, dict) and isinstance(params.get("method"), str):
             view_id = params.get("view_id")
             ref = self.views.get(view_id) if isinstance(view_id, str) else None
@@ -161,6 +175,9 @@ class XiCore:
     def rpc_client_started(self, params: Any) -> None:
         self.send("available_themes", {"themes": list(THEMES)})
         self.send("available_languages", {"languages": list(LANGUAGES)})
+        if self.plugins is not None:
+            config_dir = params.get("config_dir")
+            self.plugins.client_started(config_dir if isinstance(config_dir, str) else None)
 
     def rpc_new_view(self, params: Any) -> Answer:
         path = params.get("file_path") if isinstance(params, dict) else None
@@ -178,10 +195,19 @@ class XiCore:
             self._buffer_views[ref].add(view_id)
             self.views[view_id] = ref
         # the view's first notifications come from add_view: told once the id is on its way
-        return Answer(view_id, lambda: ref.tell("add_view", view_id))
+        plugins = self.plugins
+
+        def opened() -> None:
+            ref.tell("add_view", view_id)
+            if plugins is not None:
+                plugins.view_opened(view_id, ref, key)
+
+        return Answer(view_id, opened)
 
     def rpc_close_view(self, params: Any) -> None:
         view_id, ref = self._view_ref(params)
+        if self.plugins is not None:
+            self.plugins.view_closed(view_id)
         last = ref.ask("remove_view", view_id)
         with self._lock:
             self.views.pop(view_id, None)
@@ -202,6 +228,8 @@ class XiCore:
             raise RpcError(INVALID_PARAMS, "missing parameter 'file_path'" if path is None
                            else "file_path must be a non-empty string")
         ref.ask("save", path)
+        if self.plugins is not None:
+            self.plugins.saved(params["view_id"], path)
         if path:
             key = os.path.abspath(path)
             with self._lock:
@@ -238,6 +266,26 @@ class XiCore:
             raise RpcError(INVALID_PARAMS, "domain must be \"general\", {\"syntax\": ...} or {\"user_override\": view}")
         for ref in targets:
             ref.ask("config", changes)
+            if self.plugins is not None:
+                for view_id in sorted(self._buffer_views.get(ref, ())):
+                    self.plugins.config_changed(view_id, changes)
+
+    def rpc_plugin(self, params: Any) -> None:
+        if self.plugins is None:
+            raise RpcError(INVALID_PARAMS, "no plugin host (plugins are off)")
+        self.plugins.plugin_command(params)
+
+    def _request_hover(self, params: dict[str, Any]) -> Any:
+        view_id, _ = self._view_ref(params)
+        args = params.get("params")
+        position = args.get("position") if isinstance(args, dict) else None
+        request_id = args.get("request_id") if isinstance(args, dict) else None
+        if type(request_id) is not int or not isinstance(position, dict) \
+                or type(position.get("line")) is not int or type(position.get("column")) is not int:
+            raise RpcError(INVALID_PARAMS, "request_hover needs request_id and position {line, column}")
+        if self.plugins is not None:
+            self.plugins.request_hover(view_id, request_id, position["line"], position["column"])
+        return None
 
     def rpc_get_config(self, params: Any) -> Any:
         _, ref = self._view_ref(params)
@@ -250,6 +298,8 @@ class XiCore:
         method = params.get("method")
         if not isinstance(method, str):
             raise RpcError(INVALID_PARAMS, "edit needs a method")
+        if method == "request_hover":
+            return self._request_hover(params)
         check_edit_params(method, params.get("params"))
         command = (view_id, method, params.get("params"))
         done = ref.ask_if_idle("command", command) if is_quick_edit(method, command[2]) else None
@@ -293,6 +343,8 @@ class XiCore:
         """Stop the disk watcher and the buffer actors (and the node if this core made it)."""
         if self._watcher is not None:
             self._watcher.close()
+        if self.plugins is not None:
+            self.plugins.close()
         with self._lock:
             refs = list(self._buffer_views)
             self._buffer_views.clear()

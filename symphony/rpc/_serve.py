@@ -9,17 +9,21 @@ runs them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from ..actors import Node
 from ._core import XiCore
 from ._peer import Peer
+from ._plugin_hooks import PluginHooks
 
 __all__ = ["serve_connection", "serve_stdio"]
 
 
-def serve_connection(reader, writer, node: Node | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Serve one frontend over ``reader``/``writer`` (binary streams) until end of input."""
-    core = XiCore(node=node)
+def serve_connection(reader, writer, node: Node | None = None,  # type: ignore[no-untyped-def]
+                     plugins: Callable[[Node], PluginHooks] | None = None) -> None:
+    """Serve one frontend over ``reader``/``writer`` (binary streams) until end of input;
+    ``plugins(node)`` makes the plugin host (None: no plugins)."""
+    core = XiCore(node=node, plugins=plugins)
     peer = Peer(reader, writer, core, name="xi")
     core.attach(peer)
     try:
@@ -29,12 +33,12 @@ def serve_connection(reader, writer, node: Node | None = None) -> None:  # type:
         peer.close()
 
 
-def serve_stdio() -> int:
-    """Serve the frontend on this process's stdin/stdout."""
+def serve_stdio(plugins: Callable[[Node], PluginHooks] | None = None) -> int:
+    """Serve the frontend on this process's stdin/stdout (``plugins`` as for ``serve_connection``)."""
     # A background step (wrapping) holding the GIL must not make the reader thread wait
     # the default 5 ms switch interval for a keystroke.
     sys.setswitchinterval(0.0005)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    serve_connection(stdin, stdout)
+    serve_connection(stdin, stdout, plugins=plugins)
     return 0

@@ -1,0 +1,123 @@
+"""What a plugin sends the core (xi's ``PluginNotification``/``PluginRequest``), checked and converted.
+
+Each function takes the message's ``params`` and the rope of the revision it names, and
+returns the payload of the text-layer message (code points, see ``_text_api``) or the
+frontend notification; bad input raises :class:`~symphony.errors.PluginProtocolError`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import PluginProtocolError
+from ..text import Rope
+from ._text_api import PluginEdit
+from ._wire import byte_offset, integer
+from ._xi_delta import delta_from_xi
+
+__all__ = ["annotation_spans", "edit", "hover", "scopes", "spans", "status_item", "string"]
+
+
+def string(params: dict[str, Any], key: str, default: Any = ...) -> str:
+    """``params[key]`` as a string."""
+    value = params.get(key, default)
+    if not isinstance(value, str):
+        raise PluginProtocolError(f"{key} must be a string, not {value!r}")
+    return value
+
+
+def _range(params: dict[str, Any], rope: Rope) -> tuple[int, int, int]:
+    """(start bytes, start code points, length code points) of ``start``/``len``."""
+    start_b = integer(params, "start")
+    length_b = integer(params, "len")
+    start = byte_offset(rope, start_b, "start")
+    end = byte_offset(rope, start_b + length_b, "start + len")
+    return start_b, start, end - start
+
+
+def _relative(rope: Rope, start_b: int, item: Any, what: str) -> tuple[int, int]:
+    if not isinstance(item, dict):
+        raise PluginProtocolError(f"each {what} must be an object, not {item!r}")
+    a = integer(item, "start")
+    b = integer(item, "end")
+    if b < a:
+        raise PluginProtocolError(f"{what} {a}..{b} ends before it starts")
+    base = byte_offset(rope, start_b, "start")
+    return byte_offset(rope, start_b + a, f"{what} start") - base, byte_offset(rope, start_b + b, f"{what} end") - base
+
+
+def scopes(params: dict[str, Any]) -> list[list[str]]:
+    """``add_scopes``: a list of scope stacks."""
+    value = params.get("scopes")
+    if not isinstance(value, list) or not all(isinstance(s, list) and all(isinstance(x, str) for x in s)
+                                              for s in value):
+        raise PluginProtocolError("scopes must be a list of lists of strings")
+    return value
+
+
+def spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[tuple[int, int, int]]]:
+    """``update_spans``: (start, length, [(start, end, scope_id)]) in code points, spans relative to start."""
+    start_b, start, length = _range(params, rope)
+    raw = params.get("spans")
+    if not isinstance(raw, list):
+        raise PluginProtocolError("spans must be a list")
+    out = []
+    for item in raw:
+        a, b = _relative(rope, start_b, item, "span")
+        if b > length:
+            raise PluginProtocolError(f"span ends past start + len")
+        out.append((a, b, integer(item, "scope_id")))
+    return start, length, out
+
+
+def annotation_spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[dict[str, Any]], str]:
+    """``update_annotations``: (start, length, [{start, end, data}], annotation_type), code points."""
+    start_b, start, length = _range(params, rope)
+    raw = params.get("spans")
+    if not isinstance(raw, list):
+        raise PluginProtocolError("spans must be a list")
+    out = []
+    for item in raw:
+        a, b = _relative(rope, start_b, item, "annotation")
+        out.append({"start": a, "end": b, "data": item.get("data")})
+    return start, length, out, string(params, "annotation_type")
+
+
+def edit(params: dict[str, Any], plugin: str, rope_at: Any) -> Any:
+    """``edit``: the :class:`PluginEdit` (delta in code points on the text at its ``rev``)."""
+    raw = params.get("edit")
+    if not isinstance(raw, dict):
+        raise PluginProtocolError("edit must be an object")
+    rev = integer(raw, "rev")
+    rope = rope_at(rev)
+    delta = delta_from_xi(raw.get("delta"), rope)
+    priority = integer(raw, "priority", default=0)
+    after_cursor = raw.get("after_cursor", False)
+    if not isinstance(after_cursor, bool):
+        raise PluginProtocolError("after_cursor must be a boolean")
+    undo_group = raw.get("undo_group")
+    if undo_group is not None and (type(undo_group) is not int or undo_group < 0):
+        raise PluginProtocolError("undo_group must be null or a non-negative integer")
+    return PluginEdit(plugin=plugin, rev=rev, delta=delta, priority=priority, after_cursor=after_cursor,
+                      new_undo_group=undo_group is None)
+
+
+def hover(params: dict[str, Any]) -> tuple[int, str | None]:
+    """``show_hover``: (request_id, content, or None for an error result)."""
+    request_id = integer(params, "request_id")
+    result = params.get("result")
+    if isinstance(result, dict) and "Err" in result:
+        return request_id, None
+    if isinstance(result, dict) and "Ok" in result:
+        result = result["Ok"]
+    if not isinstance(result, dict):
+        raise PluginProtocolError("result must be a Hover object ({content, range})")
+    return request_id, string(result, "content")
+
+
+def status_item(params: dict[str, Any], *keys: str) -> dict[str, str]:
+    """The string fields ``keys`` of a status item message (``alignment`` defaults to "left")."""
+    out = {}
+    for key in keys:
+        out[key] = string(params, key, "left" if key == "alignment" else ...)
+    return out
