@@ -408,3 +408,24 @@ def test_unanswered_get_data_fails_cleanly_at_end_of_input():
         assert c.wait() == 0
     finally:
         c.stop()
+
+
+@pytest.mark.parametrize("error", [{"code": "x", "message": 5}, {"code": 1.5}, {"code": None}, "just a string",
+                                   {"code": 10 ** 30, "message": "big"}])
+def test_a_malformed_error_answer_to_get_data_fails_the_hook_only(error):
+    c = Core(sdk_argv("tests.plugins.sdk_plugins:Recorder"), answer_get_data=False)
+    try:
+        c.initialize(V, "abc")
+        c.report("new_view")
+        mark = c.mark()
+        c.command(V, "doc")
+        asked = c.method("get_data", mark)
+        c.send({"id": asked["id"], "error": error})
+        assert "on_command failed" in c.method("alert", mark)["params"]["msg"]
+        c.answer_get_data = True
+        mark = c.mark()
+        c.command(V, "doc")
+        assert c.report("doc", mark) == {"hook": "doc", "doc": "abc", "rev": 0}
+        assert c.shutdown() == 0
+    finally:
+        c.stop()
