@@ -68,6 +68,11 @@ class Recorder(Plugin):
     def cmd_doc(self, view: View, params: Any) -> None:
         report(view, hook="doc", doc=str(view.document), rev=view.rev)
 
+    def cmd_line(self, view: View, params: Any) -> None:
+        data = view.get_data(params["line"], unit="line", max_size=params["max_size"])
+        report(view, hook="line", chunk=data.chunk, offset=data.offset, first_line=data.first_line,
+               first_line_offset=data.first_line_offset)
+
     def cmd_spans(self, view: View, params: Any) -> None:
         view.add_scopes([["source.test", "keyword"], ["comment"]])
         view.update_spans(params["start"], params["length"], [Span(*s) for s in params["spans"]], params.get("rev"))

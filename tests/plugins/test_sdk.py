@@ -100,6 +100,15 @@ def test_null_delta_refetches_the_new_text_in_chunks(core):
     assert [f["params"]["start"] for f in fetches] == expected
 
 
+def test_get_data_by_line(core):
+    mark = core.mark()
+    core.command(V, "line", {"line": 1, "max_size": 6})
+    assert core.report("line", mark) == {"hook": "line", "chunk": "second", "offset": len(TEXT.split("\n")[0].encode()) + 1,
+                                         "first_line": 1, "first_line_offset": 0}
+    asked = core.method("get_data", mark)["params"]
+    assert asked == {"plugin_id": 7, "view_id": V, "start": 1, "unit": "line", "max_size": 6, "rev": 0}
+
+
 def test_a_plugin_without_update_hook_fetches_nothing_until_it_reads():
     c = Core(sdk_argv("tests.plugins.sdk_plugins:Quiet"))
     try:

@@ -19,7 +19,8 @@ class Update:
     ``delta`` counts code points and applies to ``old_document``; it is ``None`` when the core
     sent ``null`` (an edit too large to send, xi's ``MAX_SIZE_LIMIT``) or sent a delta that did
     not fit the text the plugin had: then the SDK fetched the new text whole. ``old_document`` is
-    the text before the edit (a persistent rope: free to keep); ``rev`` the revision after it.
+    the text before the edit (a persistent rope: free to keep; empty in the rare case the core
+    could not give it, when ``delta`` is ``None`` too); ``rev`` the revision after the edit.
     """
 
     rev: int

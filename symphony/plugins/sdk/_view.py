@@ -276,8 +276,8 @@ class View:
     # -- the loop -------------------------------------------------------------------------
 
     def schedule_idle(self) -> None:
-        """Have ``on_idle(view)`` called once no message from the core is waiting (once per call
-        made before it runs): for long work done in slices that stay responsive."""
+        """Have ``on_idle(view)`` called once no message from the core is waiting (once, however
+        many calls came before it runs): for long work done in slices that stay responsive."""
         self._channel.schedule_idle(self)
 
     def request_is_pending(self) -> bool:
