@@ -103,7 +103,8 @@ def test_null_delta_refetches_the_new_text_in_chunks(core):
 def test_get_data_by_line(core):
     mark = core.mark()
     core.command(V, "line", {"line": 1, "max_size": 6})
-    assert core.report("line", mark) == {"hook": "line", "chunk": "second", "offset": len(TEXT.split("\n")[0].encode()) + 1,
+    offset = len(TEXT.split("\n")[0].encode()) + 1
+    assert core.report("line", mark) == {"hook": "line", "chunk": "second", "offset": offset,
                                          "first_line": 1, "first_line_offset": 0}
     asked = core.method("get_data", mark)["params"]
     assert asked == {"plugin_id": 7, "view_id": V, "start": 1, "unit": "line", "max_size": 6, "rev": 0}
@@ -295,7 +296,8 @@ def test_status_items_and_alert(core):
     core.command(V, "status")
     assert core.method("add_status_item", mark)["params"] == {
         "plugin_id": 7, "view_id": V, "key": "k", "value": "one", "alignment": "right"}
-    assert core.method("update_status_item", mark)["params"] == {"plugin_id": 7, "view_id": V, "key": "k", "value": "two"}
+    assert core.method("update_status_item", mark)["params"] == {
+        "plugin_id": 7, "view_id": V, "key": "k", "value": "two"}
     assert core.method("remove_status_item", mark)["params"] == {"plugin_id": 7, "view_id": V, "key": "k"}
 
 
@@ -396,6 +398,15 @@ def test_hostile_input_never_kills_the_plugin(core):
     mark = core.mark()
     assert core.update(V, TEXT + "#!")["result"] == 1
     assert core.report("update", mark)["doc"] == TEXT + "#!"
+    # xi's notifications sent as requests are answered null; an update sent as a notification applies.
+    assert core.request("ping", [])["result"] is None
+    new = (TEXT + "#!?").encode()
+    core.rev[V] += 1
+    core.texts[(V, core.rev[V])] = new
+    mark = core.mark()
+    delta = replace_delta((TEXT + "#!").encode(), len(new) - 1, len(new) - 1, "?")
+    core.notify("update", {"view_id": V, "delta": delta, "rev": core.rev[V], "new_len": len(new), "new_line_count": 3})
+    assert core.report("update", mark)["doc"] == TEXT + "#!?"
     for rid, code in ((6, -32601), (7, -32602), (8, -32602), (9, -32602), (10, -32602)):
         answer = core.wait_for(lambda m, rid=rid: m.get("id") == rid and "error" in m)
         assert answer["error"]["code"] == code, answer

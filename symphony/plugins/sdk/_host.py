@@ -33,10 +33,12 @@ __all__ = ["PluginLoop", "serve"]
 
 logger = logging.getLogger("symphony.plugins.sdk")
 
-#: Notifications of xi's ``HostNotification``; ``update`` (and ``collect_trace``) are requests.
-NOTIFICATIONS = frozenset({"ping", "initialize", "new_buffer", "did_save", "did_close", "config_changed",
-                           "language_changed", "get_hover", "custom_command", "shutdown", "tracing_config"})
-REQUESTS = frozenset({"update", "collect_trace"})
+#: xi's ``HostNotification`` and ``HostRequest`` (``update``, ``collect_trace``). Each is taken
+#: either way: a notification sent as a request is answered ``null``, an ``update`` sent as a
+#: notification is applied all the same.
+METHODS = frozenset({"ping", "initialize", "new_buffer", "did_save", "did_close", "config_changed",
+                     "language_changed", "get_hover", "custom_command", "shutdown", "tracing_config",
+                     "update", "collect_trace"})
 #: Hooks whose failure is reported with an ``alert`` every time (the user asked for them).
 _ALWAYS_ALERT = frozenset({"on_command"})
 
@@ -71,14 +73,14 @@ class PluginLoop:
     # -- the peer's handler (reader thread) ------------------------------------------------
 
     def handle_request(self, method: str, params: Any) -> Any:
-        if method not in REQUESTS:
-            raise RpcError(METHOD_NOT_FOUND, f"the plugin has no request {method!r}")
+        if method not in METHODS:
+            raise RpcError(METHOD_NOT_FOUND, f"the plugin has no method {method!r}")
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         self._queue.put((method, params, future))
         return future
 
     def handle_notification(self, method: str, params: Any) -> None:
-        if method not in NOTIFICATIONS:
+        if method not in METHODS:
             logger.warning("%s: ignored unknown notification %r", self.plugin.name, method)
             return
         self._queue.put((method, params, None))
