@@ -216,3 +216,18 @@ def test_js_survives_hostile_input(js):
     assert js.update(V, "a \nb\t\n")["result"] == 1
     check_spans(js, js.method("update_spans", mark))
     assert js.shutdown() == 0
+
+
+def test_js_keeps_xi_u64_revision_tokens_exact(js):
+    rev = 2**64 - 1000  # xi-core's revisions are u64 tokens: past a JS number's exact range
+    js.initialize(V, "a  \n", rev=rev)
+    assert js.method("update_spans")["params"]["rev"] == rev
+    mark = js.mark()
+    assert js.update(V, "a  \nb \n", delta=None)["result"] == 1
+    assert {m["params"]["rev"] for m in js.log[mark:] if m.get("method") == "get_data"} == {rev + 1}
+    spans = js.method("update_spans", mark)
+    assert spans["params"]["rev"] == rev + 1
+    check_spans(js, spans)
+    js.command(V, "trailing_whitespace.strip")
+    assert js.method("edit", mark)["params"]["edit"]["rev"] == rev + 1
+    assert js.shutdown() == 0

@@ -449,3 +449,22 @@ def test_a_malformed_error_answer_to_get_data_fails_the_hook_only(error):
         assert c.shutdown() == 0
     finally:
         c.stop()
+
+
+def test_xi_u64_revision_tokens_stay_exact():
+    rev = 2**64 - 1000  # xi-core's revisions are u64 tokens
+    c = Core(sdk_argv("tests.plugins.sdk_plugins:Recorder"))
+    try:
+        c.initialize(V, "abc", rev=rev)
+        c.report("new_view")
+        mark = c.mark()
+        assert c.update(V, "abcd")["result"] == 1
+        assert c.report("update", mark)["rev"] == rev + 1
+        assert {m["params"]["rev"] for m in get_datas(c, mark)} == {rev}
+        c.command(V, "edit", {"start": 0, "end": 1, "text": ""})
+        assert c.method("edit", mark)["params"]["edit"]["rev"] == rev + 1
+        c.command(V, "spans", {"start": 0, "length": 1, "spans": [[0, 1, 0]]})
+        assert c.method("update_spans", mark)["params"]["rev"] == rev + 1
+        assert c.shutdown() == 0
+    finally:
+        c.stop()

@@ -26,8 +26,13 @@ function log(...args) {
   process.stderr.write(`${NAME}: ${args.join(" ")}\n`);
 }
 
+// xi-core's revisions are u64 tokens, beyond a JS number's 53 exact bits: they are kept as
+// strings of digits here, read from and written to the wire as the JSON numbers they are.
+const REV_IN = /(?<!\\)"rev"(\s*):(\s*)(\d+)/g;
+const REV_OUT = /(?<!\\)"rev":"(\d+)"/g;
+
 function send(msg) {
-  process.stdout.write(JSON.stringify(msg) + "\n");
+  process.stdout.write(JSON.stringify(msg).replace(REV_OUT, '"rev":$1') + "\n");
 }
 
 function notify(method, params) {
@@ -44,6 +49,10 @@ function isCount(v) {
   return Number.isInteger(v) && v >= 0;
 }
 
+function isRev(v) {
+  return typeof v === "string" && /^\d+$/.test(v);
+}
+
 // -- the text -----------------------------------------------------------------------------
 
 async function fetchText(viewId, rev, size) {
@@ -54,7 +63,7 @@ async function fetchText(viewId, rev, size) {
       plugin_id: pluginId, view_id: viewId, start: done, unit: "utf8", max_size: CHUNK, rev,
     });
     if (!data || typeof data.chunk !== "string" || data.offset !== done) {
-      throw new Error(`get_data: bad answer at byte ${done}`);
+      throw new Error(`get_data: bad answer at byte ${done} of revision ${rev}`);
     }
     const bytes = Buffer.from(data.chunk, "utf8");
     if (bytes.length === 0) throw new Error(`get_data: empty chunk at byte ${done} of ${size}`);
@@ -155,7 +164,7 @@ async function openViews(infos) {
 async function update(p) {
   const view = views.get(p.view_id);
   if (!view) throw { code: 404, message: `missing view ${JSON.stringify(p.view_id)}` };
-  if (!isCount(p.rev) || !isCount(p.new_len)) throw { code: -32602, message: "rev and new_len must be counts" };
+  if (!isRev(p.rev) || !isCount(p.new_len)) throw { code: -32602, message: "rev and new_len must be counts" };
   let lo = 0;
   let hi;
   let text = null;
@@ -245,7 +254,7 @@ input.on("line", (line) => {
   if (!line.trim()) return;
   let msg;
   try {
-    msg = JSON.parse(line);
+    msg = JSON.parse(line.replace(REV_IN, '"rev"$1:$2"$3"'));
   } catch (err) {
     send({ id: null, error: { code: -32700, message: "parse error" } });
     return;
