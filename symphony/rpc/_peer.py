@@ -434,7 +434,8 @@ class Peer:
         error = msg.get("error")
         if error is not None:
             if isinstance(error, dict):
-                future.set_exception(RpcError(int(error.get("code", INTERNAL_ERROR)),
+                code = error.get("code")
+                future.set_exception(RpcError(code if type(code) is int else INTERNAL_ERROR,
                                               str(error.get("message", "")), error.get("data")))
             else:
                 future.set_exception(RpcError(INTERNAL_ERROR, f"malformed error: {error!r}"))
