@@ -14,10 +14,11 @@ from ._connection import ResponseError
 from ._documents import path_to_uri, uri_to_path
 from ._framing import encode_frame, read_frame
 from ._positions import Encoding, offset_of, position_of
-from ._types import Diagnostic, ServerStatus, WorkspaceEdits
+from ._types import Completions, Diagnostic, ServerStatus, WorkspaceEdits
 
 __all__ = [
     "DEFAULT_SERVERS",
+    "Completions",
     "Diagnostic",
     "Encoding",
     "LanguageClient",

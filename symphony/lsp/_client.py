@@ -22,7 +22,7 @@ from ..text import Delta, Rope
 from ._config import ServerConfig, default_servers
 from ._documents import path_to_uri
 from ._server import LanguageServerActor, OnApplyEdit, OnDiagnostics, OnMessage, Request
-from ._types import Diagnostic, ServerStatus, WorkspaceEdits
+from ._types import Completions, Diagnostic, ServerStatus, WorkspaceEdits
 
 __all__ = ["LanguageClient"]
 
@@ -156,8 +156,9 @@ class LanguageClient:
         """``textDocument/hover`` at code point ``offset``."""
         return self._request("textDocument/hover", uri, offset)
 
-    def completion(self, uri: str, offset: int) -> Future[lsp.CompletionList]:
-        """``textDocument/completion`` at ``offset`` (always a ``CompletionList``)."""
+    def completion(self, uri: str, offset: int) -> Future[Completions]:
+        """``textDocument/completion`` at ``offset``: ``Completions`` (a sequence of
+        ``lsprotocol`` ``CompletionItem``, structured as read; ``labels`` for filtering)."""
         return self._request("textDocument/completion", uri, offset)
 
     def signature_help(self, uri: str, offset: int) -> Future[lsp.SignatureHelp | None]:

@@ -18,7 +18,7 @@ from ..errors import LanguageServerError
 from ..text import Delta, Rope
 from ._edits import text_edits_to_delta, workspace_edit_to_deltas
 from ._positions import Encoding
-from ._types import WorkspaceEdits
+from ._types import Completions, WorkspaceEdits
 
 __all__ = ["code_actions", "completion", "converter", "formatting", "hover", "locations", "rename",
            "signature_help"]
@@ -33,13 +33,28 @@ def hover(result: Any) -> lsp.Hover | None:
     return None if result is None else _structure(result, lsp.Hover)
 
 
-def completion(result: Any) -> lsp.CompletionList:
-    """``textDocument/completion``: always a ``CompletionList`` (a bare list is complete)."""
+def _completion_item(raw: dict[str, Any]) -> lsp.CompletionItem:
+    try:
+        return _structure(raw, lsp.CompletionItem)  # type: ignore[no-any-return]
+    except Exception as exc:  # noqa: BLE001 - cattrs' errors: the item does not fit LSP
+        raise LanguageServerError(f"completion: an item does not fit LSP: {exc}") from None
+
+
+def completion(result: Any) -> Completions:
+    """``textDocument/completion``: ``Completions`` (a bare list is a complete answer); items
+    are checked for a string label here and structured when read."""
     if result is None:
-        return lsp.CompletionList(is_incomplete=False, items=[])
-    if isinstance(result, list):
-        return lsp.CompletionList(is_incomplete=False, items=[_structure(i, lsp.CompletionItem) for i in result])
-    return _structure(result, lsp.CompletionList)
+        return Completions(False, [], _completion_item)
+    if isinstance(result, dict):
+        incomplete, items = result.get("isIncomplete", False), result.get("items")
+    else:
+        incomplete, items = False, result
+    if not isinstance(items, list) or not isinstance(incomplete, bool):
+        raise LanguageServerError(f"completion: not a CompletionList or a list of items: {str(result)[:200]}")
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("label"), str):
+            raise LanguageServerError(f"completion: an item without a string label: {str(item)[:200]}")
+    return Completions(incomplete, items, _completion_item)
 
 
 def signature_help(result: Any) -> lsp.SignatureHelp | None:

@@ -7,6 +7,7 @@ import random
 import signal
 
 import pytest
+from lsprotocol import types as lsp
 
 from symphony.errors import LanguageServerError
 from symphony.lsp import path_to_uri
@@ -43,8 +44,12 @@ def test_unused_import_is_diagnosed_at_its_offsets(client, tmp_path, published):
 def test_completion_hover_definition_references(client, tmp_path):
     text = SOURCE + "os.pa"
     uri = open_file(client, tmp_path, text)
-    items = client.completion(uri, len(text)).get(T).items
-    assert "path" in [i.label for i in items]
+    completions = client.completion(uri, len(text)).get(T)
+    assert "path" in completions.labels
+    item = completions[completions.labels.index("path")]
+    assert isinstance(item, lsp.CompletionItem) and item.label == "path"  # structured on reading
+    assert [i.label for i in completions] == completions.labels
+    assert completions.to_lsp().items[0].label == completions.labels[0]
     hover = client.hover(uri, text.index("greet('x')")).get(T)
     assert hover is not None and "greet(name)" in hover.contents.value
     locations = client.definition(uri, text.index("greet('x')")).get(T)
