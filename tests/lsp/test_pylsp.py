@@ -144,3 +144,22 @@ def test_crash_mid_session_restarts_and_resyncs(client, tmp_path, published):
     hover = client.hover(uri, text.index("greet('x')")).get(T)
     assert hover is not None and "greet" in hover.contents.value
     assert client.status("python").restarts == 1
+
+
+def test_signature_help_formatting_code_actions_save_and_close(client, tmp_path, published):
+    text = SOURCE + "greet('y' )\n"
+    uri = open_file(client, tmp_path, text)
+    help_ = client.signature_help(uri, text.index("'y'")).get(T)
+    assert help_ is not None and help_.signatures[0].label == "greet(name)"
+    formatted = client.formatting(uri).get(T)  # a Delta on the text as it was (identity without a formatter)
+    assert formatted.base_len == len(text)
+    assert isinstance(client.code_actions(uri, 0, len("import os")).get(T), list)
+    raw = client.request("python", "textDocument/hover", {"textDocument": {"uri": uri},
+                                                          "position": {"line": 7, "character": 1}}).get(T)
+    assert "greet(name)" in raw["contents"]["value"]
+    client.save(uri)
+    client.close(uri)
+    with pytest.raises(LanguageServerError):
+        client.text(uri)
+    assert client.open(uri, text, "python")  # open again after a close: a fresh didOpen
+    assert wait_until(lambda: messages(published, uri), T)
