@@ -14,6 +14,7 @@ from ._connection import ResponseError
 from ._documents import path_to_uri, uri_to_path
 from ._framing import encode_frame, read_frame
 from ._positions import Encoding, offset_of, position_of
+from ._results import hover_text
 from ._types import Completions, Diagnostic, ServerStatus, WorkspaceEdits
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "WorkspaceEdits",
     "default_servers",
     "encode_frame",
+    "hover_text",
     "offset_of",
     "path_to_uri",
     "position_of",

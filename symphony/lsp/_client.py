@@ -120,6 +120,13 @@ class LanguageClient:
         version: int = self._ask(self._ref(uri), "change", (uri, delta, new_text))
         return version
 
+    def change_nowait(self, uri: str, delta: Delta | None, new_text: Rope | None = None) -> None:
+        """:meth:`change` without waiting, for a caller that must not block (a buffer actor's
+        edit listener): the change is queued behind the earlier ones; one that does not fit
+        the document is logged and dropped, and the next :meth:`change` with ``delta=None``
+        resyncs the whole text."""
+        self._ref(uri).tell("change_nowait", (uri, delta, new_text))
+
     def save(self, uri: str, include_text: bool | None = None) -> None:
         """``didSave`` (with the text when the server asks for it, or when ``include_text``)."""
         self._ask(self._ref(uri), "save", (uri, include_text))

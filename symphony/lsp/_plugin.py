@@ -27,34 +27,19 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from lsprotocol import types as lsp
 
 from ..errors import LanguageServerError, SymphonyError
 from ..plugins.sdk import Plugin, Update, View
 from ._client import LanguageClient
 from ._config import ServerConfig
 from ._documents import path_to_uri, uri_to_path
+from ._results import hover_text
 from ._types import Diagnostic
 
 __all__ = ["LspPlugin"]
 
 _SEVERITY = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 _TIMEOUT = 30.0
-
-
-def hover_text(hover: lsp.Hover) -> str:
-    """The text of a hover's contents (markdown, plain text, or the deprecated marked strings)."""
-    contents: Any = hover.contents
-    parts = contents if isinstance(contents, list) else [contents]
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-        elif isinstance(part, lsp.MarkupContent):
-            out.append(part.value)
-        else:  # MarkedString {language, value}
-            out.append(f"```{part.language}\n{part.value}\n```")
-    return "\n\n".join(out)
 
 
 def diagnostic_summary(diagnostics: list[Diagnostic]) -> str:

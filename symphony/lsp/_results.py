@@ -20,7 +20,7 @@ from ._edits import text_edits_to_delta, workspace_edit_to_deltas
 from ._positions import Encoding
 from ._types import Completions, WorkspaceEdits
 
-__all__ = ["code_actions", "completion", "converter", "formatting", "hover", "locations", "rename",
+__all__ = ["code_actions", "completion", "converter", "formatting", "hover", "hover_text", "locations", "rename",
            "signature_help"]
 
 #: The one ``cattrs`` converter for LSP types (``lsprotocol.converters.get_converter()``).
@@ -55,6 +55,21 @@ def completion(result: Any) -> Completions:
         if not isinstance(item, dict) or not isinstance(item.get("label"), str):
             raise LanguageServerError(f"completion: an item without a string label: {str(item)[:200]}")
     return Completions(incomplete, items, _completion_item)
+
+
+def hover_text(hover: lsp.Hover) -> str:
+    """The text of a hover's contents (markdown, plain text, or the deprecated marked strings)."""
+    contents: Any = hover.contents
+    parts = contents if isinstance(contents, list) else [contents]
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, lsp.MarkupContent):
+            out.append(part.value)
+        else:  # MarkedString {language, value}
+            out.append(f"```{part.language}\n{part.value}\n```")
+    return "\n\n".join(out)
 
 
 def signature_help(result: Any) -> lsp.SignatureHelp | None:

@@ -231,6 +231,12 @@ class LanguageServerActor(Actor):
             return self._request(payload)
         if kind == "change":
             return self._change(*payload)
+        if kind == "change_nowait":
+            try:
+                self._change(*payload)
+            except LanguageServerError as exc:
+                logger.warning("%s: a change was dropped: %s", self.language, exc)
+            return None
         if kind == "open":
             return self._open(*payload)
         if kind == "replace":

@@ -130,3 +130,12 @@ def test_a_command_that_does_not_exist_fails_typed_and_is_given_up_on(tmp_path, 
         assert "cannot start" in (client.status("x").last_error or "")
     finally:
         client.shutdown()
+
+
+def test_change_nowait_keeps_order_and_drops_a_bad_change(make):
+    client = make("echo")
+    client.open(URI, TEXT, "fake")
+    client.change_nowait(URI, Delta.insert(len(TEXT), 0, "1"))
+    client.change_nowait(URI, Delta.insert(3, 0, "bad"))  # not on the document's text: logged, dropped
+    client.change_nowait(URI, Delta.insert(len(TEXT) + 1, 1, "2"))
+    assert client.hover(URI, 0).get(T).contents.value == "12" + TEXT

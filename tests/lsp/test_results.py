@@ -45,3 +45,12 @@ def test_code_actions_keep_commands_and_actions_apart():
     out = _results.code_actions([{"title": "run", "command": "do.it"},
                                  {"title": "fix", "command": {"title": "x", "command": "y"}}])
     assert isinstance(out[0], lsp.Command) and isinstance(out[1], lsp.CodeAction)
+
+
+def test_hover_text_of_every_content_shape():
+    from symphony.lsp import hover_text
+
+    assert hover_text(lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value="**x**"))) == "**x**"
+    assert hover_text(lsp.Hover(contents="plain")) == "plain"
+    marked = lsp.Hover(contents=[lsp.MarkedStringWithLanguage(language="python", value="f()"), "doc"])
+    assert hover_text(marked) == "```python\nf()\n```\n\ndoc"
