@@ -22,7 +22,9 @@ class ServerConfig:
     environment. ``language_id`` is the LSP language identifier sent in ``didOpen``.
     ``max_restarts`` crashes within ``restart_window`` seconds make the client give up
     (the server's requests then fail with ``LanguageServerError``); between restarts it waits
-    ``backoff`` seconds, doubled after each crash up to ``max_backoff``.
+    ``backoff`` seconds, doubled after each crash up to ``max_backoff``. A server that leaves
+    a request unanswered for ``request_timeout`` seconds is deemed hung: killed and restarted
+    like a crash (None: never).
     """
 
     command: str
@@ -35,6 +37,7 @@ class ServerConfig:
     restart_window: float = 60.0
     backoff: float = 0.1
     max_backoff: float = 5.0
+    request_timeout: float | None = 60.0
 
     def argv(self) -> list[str]:
         """The command line that starts the server."""

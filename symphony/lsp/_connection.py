@@ -7,6 +7,10 @@ from the server goes to the callbacks. When the output ends or breaks the framin
 server crashed, was killed, or wrote garbage), the connection is dead: the process is
 killed, every request in flight fails with ``LanguageServerError``, and ``on_exit`` is
 called once with the reason. Nothing is retried here; the server's actor decides.
+
+With a ``request_timeout``, a watchdog thread kills a server that leaves a request
+unanswered that long (hung, or stuck half-way through writing a frame): the same path as a
+crash, so a hung server is restarted instead of holding every later request.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 import os
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,7 +61,8 @@ class Connection:
 
     def __init__(self, argv: Sequence[str], *, on_request: OnRequest, on_notification: OnNotification,
                  on_exit: Callable[[str], None], env: dict[str, str] | None = None, cwd: str | None = None,
-                 max_frame: int = DEFAULT_MAX_FRAME, name: str = "language server") -> None:
+                 max_frame: int = DEFAULT_MAX_FRAME, name: str = "language server",
+                 request_timeout: float | None = None) -> None:
         self.name = name
         self._on_request = on_request
         self._on_notification = on_notification
@@ -64,6 +70,9 @@ class Connection:
         self._max_frame = max_frame
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[Future[Any], str, Convert | None]] = {}
+        self._sent: dict[int, float] = {}  # request id -> monotonic time sent (with a watchdog only)
+        self._request_timeout = request_timeout
+        self._gone = threading.Event()
         self._write_lock = threading.Lock()
         self._dead: str | None = None
         self._closing = False
@@ -79,6 +88,11 @@ class Connection:
         self._stdin = self.process.stdin
         self._reader = threading.Thread(target=self._read_loop, name=f"lsp-reader-{self.process.pid}", daemon=True)
         self._reader.start()
+        self._watchdog: threading.Thread | None = None
+        if request_timeout is not None:
+            self._watchdog = threading.Thread(target=self._watch, args=(request_timeout,),
+                                              name=f"lsp-watchdog-{self.process.pid}", daemon=True)
+            self._watchdog.start()
 
     # -- state --------------------------------------------------------------------------
 
@@ -125,6 +139,8 @@ class Connection:
         if future is None:
             future = Future(label=method)
         self._pending[request_id] = (future, method, convert)
+        if self._request_timeout is not None:
+            self._sent[request_id] = time.monotonic()
         if self._dead is not None:
             self._fail(request_id, f"{self.name} is not running ({self._dead})")
             return request_id, future
@@ -164,6 +180,7 @@ class Connection:
 
     def _fail(self, request_id: int, reason: str, code: int | None = None) -> bool:
         entry = self._pending.pop(request_id, None)
+        self._sent.pop(request_id, None)
         if entry is None:
             return False
         entry[0].set_exception(ResponseError(f"{entry[1]}: {reason}", code))
@@ -206,6 +223,8 @@ class Connection:
             return
         request_id = message.get("id")
         entry = self._pending.pop(request_id, None) if isinstance(request_id, int) else None
+        if self._sent:
+            self._sent.pop(request_id, None)  # type: ignore[arg-type]
         if entry is None:
             return  # an answer to a cancelled request, or to nothing
         future, name, convert = entry
@@ -229,11 +248,24 @@ class Connection:
                 return
         future.set(result)
 
+    def _watch(self, timeout: float) -> None:
+        """Kill the server when a request has waited ``timeout`` seconds (runs until the connection dies)."""
+        interval = min(max(timeout / 4, 0.01), 1.0)
+        while not self._gone.wait(interval):
+            sent = list(self._sent.values())
+            if sent and time.monotonic() - min(sent) > timeout:
+                self._dead = self._dead or f"a request went unanswered for {timeout} s"
+                logger.warning("%s: a request went unanswered for %s s; killing it", self.name, timeout)
+                self.kill()
+                return
+
     def _die(self, reason: str) -> None:
         if self._closing:
             reason = "closed"
-        if self._dead is None:
-            self._dead = reason
+        elif self._dead is not None:
+            reason = self._dead  # the watchdog's reason
+        self._dead = reason
+        self._gone.set()
         if self.process.poll() is None:
             self.process.kill()
         try:
@@ -278,6 +310,8 @@ class Connection:
                 self.process.kill()
         if self._reader is not threading.current_thread():
             self._reader.join(timeout + 5)
+        if self._watchdog is not None and self._watchdog is not threading.current_thread():
+            self._watchdog.join(timeout + 5)
 
     def kill(self) -> None:
         """Kill the process at once (the reader then reports it dead)."""

@@ -115,7 +115,8 @@ class LanguageServerActor(Actor):
                                                                                     params),
                 on_notification=lambda method, params: self._on_notification(generation, method, params),
                 on_exit=lambda reason: ref.tell("died", (generation, reason)),
-                cwd=uri_to_path(self.root_uri) if self.root_uri else None)
+                cwd=uri_to_path(self.root_uri) if self.root_uri else None,
+                request_timeout=self.config.request_timeout)
         except LanguageServerError as exc:
             self._died(generation, str(exc))
             return

@@ -62,11 +62,13 @@ def client(tmp_path, published, no_leaked_threads) -> Iterator[LanguageClient]:
         c.shutdown()
 
 
-def fake_client(tmp_path, published: Published, mode: str, *, once: bool = False, **kwargs: Any) -> LanguageClient:
+def fake_client(tmp_path, published: Published, mode: str, *, once: bool = False,
+                config: dict[str, Any] | None = None, **kwargs: Any) -> LanguageClient:
     """A client whose "fake" language is tests/lsp/fake_server.py in ``mode`` (``once``: only its
-    first process misbehaves; restarts behave)."""
+    first process misbehaves; restarts behave); ``config`` overrides ``ServerConfig`` fields."""
     args = [FAKE_SERVER, mode] + ([str(tmp_path / "starts")] if once else [])
-    config = ServerConfig(command=sys.executable, args=tuple(args), backoff=0.01, max_backoff=0.05,
-                          settings={"fake": {"option": 42}})
-    return LanguageClient({"fake": config}, root=str(tmp_path), on_diagnostics=published,
+    options: dict[str, Any] = {"backoff": 0.01, "max_backoff": 0.05, "settings": {"fake": {"option": 42}},
+                               "request_timeout": None, **(config or {})}
+    server = ServerConfig(command=sys.executable, args=tuple(args), **options)
+    return LanguageClient({"fake": server}, root=str(tmp_path), on_diagnostics=published,
                           on_message=published.message, timeout=30, **kwargs)

@@ -58,6 +58,15 @@ def test_half_a_frame_from_a_live_server_times_out_typed_and_shutdown_does_not_h
         future.get(T)
 
 
+def test_a_hung_server_is_killed_by_the_watchdog_and_restarted(make):
+    client = make("half_hang", once=True, config={"request_timeout": 0.5})
+    client.open(URI, TEXT, "fake")
+    with pytest.raises(LanguageServerError, match="unanswered"):
+        client.hover(URI, 0).get(T)
+    assert wait_until(lambda: client.status("fake").state == "running" and client.status("fake").generation == 2, T)
+    assert client.hover(URI, 0).get(T).contents.value == TEXT
+
+
 def test_a_server_that_keeps_crashing_is_given_up_on(make):
     client = make("half_exit")  # every process dies on the first hover
     client.open(URI, TEXT, "fake")
