@@ -1,5 +1,5 @@
 """LspPlugin on xi's plugin protocol, driven by a host written here from raw JSON lines, with the
-real pylsp behind it. Skipped until ``symphony.plugins.sdk`` (branch plugin-sdk) is merged."""
+real pylsp behind it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ import pytest
 from tests.conftest import wait_until
 
 from .conftest import pylsp_config
-
-sdk = pytest.importorskip("symphony.plugins.sdk", reason="the plugin SDK is on branch plugin-sdk")
 
 T = 60
 TEXT = "import os\n\n\ndef greet(name):\n    return name\n\n\ngreet('x')\n"  # ASCII: bytes == code points
