@@ -9,8 +9,8 @@ import queue
 import threading
 from typing import Any
 
-import pytest
 
+from symphony.plugins import sdk
 from tests.conftest import wait_until
 
 from .conftest import pylsp_config
