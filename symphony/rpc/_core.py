@@ -37,7 +37,7 @@ from typing import Any
 
 from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
-from ..text.editor import DEFAULT_CONFIG, BufferActor
+from ..text.editor import DEFAULT_CONFIG, BufferActor, Resolver, StyleMap
 from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 
@@ -57,7 +57,8 @@ DISK_POLL = 1.0
 class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
-    def __init__(self, peer_send: Any = None, *, node: Node | None = None, disk_poll: float = DISK_POLL) -> None:
+    def __init__(self, peer_send: Any = None, *, node: Node | None = None, disk_poll: float = DISK_POLL,
+                 style_resolver: Resolver | None = None) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -72,6 +73,8 @@ class XiCore:
         self._stop = threading.Event()
         self._disk_poll = disk_poll
         self._watcher: threading.Thread | None = None
+        #: scope stacks -> style ids for this connection's buffers (``def_style`` sent once each)
+        self.styles = StyleMap(style_resolver)
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -174,7 +177,8 @@ class XiCore:
             key = os.path.abspath(path) if path else None
             ref = self.buffers.get(key) if key else None
             if ref is None:
-                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend)
+                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend,
+                                      self.styles)
                 if key:
                     self.buffers[key] = ref
                     self._start_watcher()

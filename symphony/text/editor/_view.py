@@ -20,11 +20,11 @@ Invariants:
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .._rope import Rope
 from ._find import Query
@@ -42,6 +42,13 @@ MAX_REQUEST = 2000
 
 SELECTION_STYLE = 0
 FIND_STYLE = 1
+
+
+class StyleSource(Protocol):
+    """Where plugins' style spans come from (``_styles.PluginStyles``)."""
+
+    def window(self, start: int, end: int) -> list[tuple[int, int, int]] | None:
+        """Style spans ``(start, end, style_id)`` meeting ``[start, end)``, sorted, or None."""
 
 
 @dataclass(slots=True)
@@ -172,12 +179,13 @@ def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: Wr
     return texts, starts, lns, nls
 
 
-def render(view: View, rope: Rope, force: bool = False,
-           wrap: WrapIndex | None = None) -> list[dict[str, Any]] | None:
+def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None = None,
+           plugin_styles: StyleSource | None = None) -> list[dict[str, Any]] | None:
     """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
 
     Lines are visual lines: with ``wrap``, a logical line may be several. Updates the
-    view's record of the frontend cache as if the ops had been applied.
+    view's record of the frontend cache as if the ops had been applied. ``plugin_styles`` adds
+    plugins' style spans to each line, after its selection and find spans (as xi does).
     """
     n_logical = rope.line_count
     total = wrap.total(n_logical) if wrap is not None else n_logical
@@ -233,6 +241,15 @@ def render(view: View, rope: Rope, force: bool = False,
                 e = min(region.end, ls + len(window[li])) - ls
                 if e > s:
                     spans.setdefault(li, []).append((s, e, SELECTION_STYLE))
+    plugin: dict[int, list[tuple[int, int, int]]] = {}
+    for a, b, style in (plugin_styles.window(start_off, end_off) if plugin_styles else None) or ():
+        li = max(0, bisect_right(line_starts, a) - 1)
+        while li < len(window) and line_starts[li] < b:
+            s = max(a, line_starts[li]) - line_starts[li]
+            e = min(b, line_starts[li] + len(window[li])) - line_starts[li]
+            if e > s:
+                plugin.setdefault(li, []).append((s, e, style))
+            li += 1
     query = view.query if view.highlight else None
     if query is not None:
         search = query.pattern.finditer
@@ -261,11 +278,13 @@ def render(view: View, rope: Rope, force: bool = False,
         ascii_ = text.isascii()
         cur8 = tuple(sorted(c if ascii_ else _utf8_col(text, c) for c in cur)) if cur else ()
         styles: tuple[int, ...] = ()
-        if sp:
-            sp.sort()
+        psp = plugin.get(li) if plugin else None
+        if sp or psp:
+            if sp:
+                sp.sort()
             flat: list[int] = []
             prev_end = 0
-            for s, e, style in sp:
+            for s, e, style in (sp or []) + (psp or []):  # plugins' spans after (xi's order)
                 s8, e8 = (s, e) if ascii_ else (_utf8_col(text, s), _utf8_col(text, e))
                 flat += (s8 - prev_end, e8 - s8, style)
                 prev_end = e8

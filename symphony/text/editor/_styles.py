@@ -1,0 +1,142 @@
+"""Styles from plugins' scopes: xi's ``add_scopes``/``update_spans`` on the core side.
+
+A plugin names scope stacks (``[["source.python", "keyword.control"], ...]``) and then
+marks text with indices into its table. :class:`StyleMap` (one per frontend connection,
+shared by its buffers) turns a scope stack into a style id through a resolver
+(``Callable[[list[str]], dict]`` returning xi ``def_style`` fields: ``fg_color``,
+``bg_color``, ``weight``, ``italic``, ``underline``; no resolver: no styling) and sends
+``def_style`` the first time a style is used. :class:`PluginStyles` (one per buffer) holds
+each plugin's scope table and spans (a :class:`~symphony.text.editor._spans.SpanStore`)
+and answers, for the lines on screen, the style spans to send.
+
+Invariants: a style id is sent in a line's ``styles`` only after its ``def_style`` (ids
+from ``FIRST_STYLE``: 0 and 1 are xi's selection and find styles); two scope stacks that
+resolve to the same fields share one id; a resolver that raises or answers nothing
+usable leaves that scope unstyled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ._spans import SpanStore
+
+__all__ = ["DEF_STYLE_FIELDS", "FIRST_STYLE", "PluginLayer", "PluginStyles", "Resolver", "StyleMap"]
+
+logger = logging.getLogger(__name__)
+
+#: Turns a scope stack into xi ``def_style`` fields (an empty dict: unstyled).
+Resolver = Callable[[list[str]], dict[str, Any]]
+#: The ``def_style`` fields a resolver may set.
+DEF_STYLE_FIELDS = ("fg_color", "bg_color", "weight", "italic", "underline")
+#: The first style id for plugins' styles (0: selection, 1: find, as in xi's frontend protocol).
+FIRST_STYLE = 2
+
+
+class StyleMap:
+    """Style ids for one frontend connection (thread-safe: its buffers run on many threads)."""
+
+    def __init__(self, resolver: Resolver | None = None) -> None:
+        self._lock = threading.Lock()
+        self._resolver = resolver
+        self._ids: dict[tuple[tuple[str, Any], ...], int] = {}
+        self._cache: dict[tuple[str, ...], int | None] = {}
+        #: bumped when the resolver changes (buffers resolve their scope tables again)
+        self.generation = 0
+
+    def set_resolver(self, resolver: Resolver | None) -> None:
+        """Use ``resolver`` from now on (a theme change); every scope is resolved again."""
+        with self._lock:
+            self._resolver = resolver
+            self._cache.clear()
+            self.generation += 1
+
+    def style_id(self, scopes: list[str], send: Callable[[str, dict[str, Any]], None]) -> int | None:
+        """The style id of a scope stack (None: unstyled); sends ``def_style`` for a new one."""
+        key = tuple(scopes)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+            style_id = None
+            if self._resolver is not None:
+                try:
+                    style = self._resolver(list(scopes))
+                except Exception:  # a theme's bug must not break the buffer
+                    logger.exception("style resolver failed for %r", scopes)
+                    style = None
+                fields = ({k: style[k] for k in DEF_STYLE_FIELDS if style.get(k) is not None}
+                          if isinstance(style, dict) else {})
+                if fields:
+                    fkey = tuple(sorted(fields.items()))
+                    style_id = self._ids.get(fkey)
+                    if style_id is None:
+                        style_id = FIRST_STYLE + len(self._ids)
+                        self._ids[fkey] = style_id
+                        send("def_style", {"id": style_id, **fields})
+            self._cache[key] = style_id
+            return style_id
+
+
+class PluginLayer:
+    """One plugin's scope table and spans in one buffer."""
+
+    __slots__ = ("generation", "scopes", "spans", "style_ids")
+
+    def __init__(self, length: int) -> None:
+        self.scopes: list[list[str]] = []
+        self.style_ids: list[int | None] = []
+        self.spans: SpanStore[int] = SpanStore(length)
+        self.generation = -1
+
+
+class PluginStyles:
+    """The style layers of one buffer's plugins (by plugin name, in order of arrival)."""
+
+    def __init__(self, style_map: StyleMap, send: Callable[[str, dict[str, Any]], None]) -> None:
+        self.style_map = style_map
+        self.send = send
+        self.layers: dict[str, PluginLayer] = {}
+
+    def layer(self, plugin: str, length: int) -> PluginLayer:
+        """The plugin's layer (created empty on first use)."""
+        layer = self.layers.get(plugin)
+        if layer is None:
+            layer = self.layers[plugin] = PluginLayer(length)
+        return layer
+
+    def add_scopes(self, plugin: str, scopes: list[list[str]], length: int) -> None:
+        """Append to the plugin's scope table (xi ``add_scopes``)."""
+        layer = self.layer(plugin, length)
+        layer.scopes.extend(scopes)
+        self._resolve(layer)
+
+    def _resolve(self, layer: PluginLayer) -> None:
+        generation = self.style_map.generation
+        if layer.generation != generation:
+            layer.style_ids = []
+            layer.generation = generation
+        for scopes in layer.scopes[len(layer.style_ids):]:
+            layer.style_ids.append(self.style_map.style_id(scopes, self.send))
+
+    def edit(self, start: int, end: int, inserted: int) -> None:
+        """Carry every layer's spans over an edit of the text."""
+        for layer in self.layers.values():
+            layer.spans.edit(start, end, inserted)
+
+    def window(self, start: int, end: int) -> list[tuple[int, int, int]] | None:
+        """Style spans ``(start, end, style_id)`` meeting ``[start, end)``, sorted; None when
+        no plugin has any spans (the common case costs one loop over the plugins)."""
+        out: list[tuple[int, int, int]] | None = None
+        for layer in self.layers.values():
+            if not layer.spans.count:
+                continue
+            if layer.generation != self.style_map.generation or len(layer.style_ids) < len(layer.scopes):
+                self._resolve(layer)
+            ids = layer.style_ids
+            found = [(a, b, sid) for a, b, v in layer.spans.query(start, end) if (sid := ids[v]) is not None]
+            if found:
+                out = found if out is None else sorted(out + found)
+        return out
