@@ -239,11 +239,11 @@ class SpanStore(Generic[V]):
         self._lens[bi][li:li + 1] = [p.length for p in pieces]
         block = self._blocks[bi]
         if len(block) > 2 * BLOCK:
-            half = len(block) // 2
             lens = self._lens[bi]
-            self._blocks[bi:bi + 1] = [block[:half], block[half:]]
-            self._lens[bi:bi + 1] = [lens[:half], lens[half:]]
-            self._block_lens[bi:bi + 1] = [sum(lens[:half]), sum(lens[half:])]
+            cuts = range(0, len(block), BLOCK)
+            self._blocks[bi:bi + 1] = [block[i:i + BLOCK] for i in cuts]
+            self._lens[bi:bi + 1] = [lens[i:i + BLOCK] for i in cuts]
+            self._block_lens[bi:bi + 1] = [sum(lens[i:i + BLOCK]) for i in cuts]
 
     # -- reading -----------------------------------------------------------------------
 
