@@ -22,9 +22,11 @@ from ._wrap import WrapIndex
 __all__ = ["PluginAnnotations", "visual_position"]
 
 
-def visual_position(rope: Rope, wrap: WrapIndex | None, offset: int) -> tuple[int, int, int]:
-    """``(visual line, column in code points, offset of the visual line's start)`` of ``offset``."""
-    line, col = rope.line_col(offset)
+def visual_position(rope: Rope, wrap: WrapIndex | None, offset: int,
+                    line_col: tuple[int, int] | None = None) -> tuple[int, int, int]:
+    """``(visual line, column in code points, offset of the visual line's start)`` of ``offset``
+    (``line_col``: its logical line and column, when the caller has them)."""
+    line, col = line_col if line_col is not None else rope.line_col(offset)
     start = offset - col
     if wrap is None:
         return line, col, start
@@ -33,9 +35,10 @@ def visual_position(rope: Rope, wrap: WrapIndex | None, offset: int) -> tuple[in
     return wrap.vis_of_line(line) + k, col - segs[k], start + segs[k]
 
 
-def utf8_position(rope: Rope, wrap: WrapIndex | None, offset: int) -> tuple[int, int]:
+def utf8_position(rope: Rope, wrap: WrapIndex | None, offset: int,
+                  line_col: tuple[int, int] | None = None) -> tuple[int, int]:
     """``(visual line, UTF-8 column)`` of ``offset``."""
-    vline, col, start = visual_position(rope, wrap, offset)
+    vline, col, start = visual_position(rope, wrap, offset, line_col)
     if not col:
         return vline, 0
     return vline, len(rope[start:start + col].encode("utf-8", "surrogatepass"))

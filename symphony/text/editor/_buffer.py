@@ -204,7 +204,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         line, col = self.rope.line_col(region.active)
         if (line, col) != view.last_caret:
             view.last_caret = (line, col)
-            vline, col8 = utf8_position(self.rope, self.wrap, region.active)
+            vline, col8 = utf8_position(self.rope, self.wrap, region.active, (line, col))
             self.send("scroll_to", {"view_id": view.view_id, "line": vline, "col": col8})
 
     def command(self, view_id: str, method: str, params: Any) -> Any:
@@ -449,20 +449,26 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
 
 
 def _delta_of(edits: list[Edit], base_len: int) -> Delta:
-    """The delta of sorted, disjoint ``edits`` on a text of ``base_len``."""
+    """The delta of sorted, disjoint ``edits`` on a text of ``base_len`` (on the typing path:
+    built in canonical form directly unless two edits touch)."""
     ops: list[int | str] = []
     pos = 0
+    target = base_len
+    touching = False
     for s, e, t in edits:
         if s > pos:
             ops.append(s - pos)
+        elif pos:
+            touching = True
         if t:
             ops.append(t)
         if e > s:
             ops.append(s - e)
+        target += len(t) - (e - s)
         pos = e
     if base_len > pos:
         ops.append(base_len - pos)
-    return Delta(ops)
+    return Delta(ops) if touching else Delta._of(ops, base_len, target)
 
 
 def _coarse_delta(old: Rope, new: Rope, first_line: int, tail: int) -> Delta:

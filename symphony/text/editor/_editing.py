@@ -218,13 +218,14 @@ class EditingCommands(BufferState):
     def cmd_undo(self, view: View, params: Any) -> None:
         step = self.history.undo()
         if step is not None:
-            delta = step.delta.invert(step.before) if step.delta is not None else None
+            delta = step.delta()
+            delta = delta.invert(step.before) if delta is not None else None
             self._restore(step.before, step.sel_before, step.first_line, step.tail_lines, delta, "undo", step.group)
 
     def cmd_redo(self, view: View, params: Any) -> None:
         step = self.history.redo()
         if step is not None:
-            self._restore(step.after, step.sel_after, step.first_line, step.tail_lines, step.delta, "redo",
+            self._restore(step.after, step.sel_after, step.first_line, step.tail_lines, step.delta(), "redo",
                           step.group)
 
     def change_numbers(self, view: View, delta: int) -> None:

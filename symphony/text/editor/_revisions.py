@@ -91,7 +91,7 @@ class RevisionLog:
         #: (rev after, delta, priority) for the kept revisions, oldest first
         self._log: deque[tuple[int, Delta, int]] = deque()
         self._chars = 0
-        self._lengths: deque[int] = deque([length])  # text length at rev - len(_log) .. rev
+        self.length = length  # the text's length now
         self.max_revisions = max_revisions
         self.max_chars = max_chars
 
@@ -103,20 +103,19 @@ class RevisionLog:
     def record(self, delta: Delta, priority: int = USER_PRIORITY) -> int:
         """Add the delta of a new revision; returns that revision."""
         self.rev += 1
-        chars = delta.target_len - delta.base_len + _deleted(delta)  # inserted characters
-        self._log.append((self.rev, delta, priority))
-        self._lengths.append(delta.target_len)
-        self._chars += chars
-        while self._log and (len(self._log) > self.max_revisions or self._chars > self.max_chars):
-            _, old, _ = self._log.popleft()
-            self._lengths.popleft()
-            self._chars -= old.target_len - old.base_len + _deleted(old)
+        log = self._log
+        log.append((self.rev, delta, priority))
+        self.length = delta.target_len
+        self._chars += _inserted(delta)
+        while len(log) > self.max_revisions or self._chars > self.max_chars:
+            _, old, _ = log.popleft()
+            self._chars -= _inserted(old)
         return self.rev
 
     def length_at(self, rev: int) -> int:
         """The text's length at ``rev``; :class:`PluginProtocolError` when it is not kept."""
         self._check(rev)
-        return self._lengths[rev - self.oldest]
+        return self._log[rev - self.oldest][1].base_len if rev < self.rev else self.length
 
     def _check(self, rev: object) -> int:
         if type(rev) is not int:
@@ -157,5 +156,9 @@ class RevisionLog:
         return delta
 
 
-def _deleted(delta: Delta) -> int:
-    return sum(-op for op in delta.ops if type(op) is int and op < 0)
+def _inserted(delta: Delta) -> int:
+    n = 0
+    for op in delta.ops:
+        if type(op) is str:
+            n += len(op)
+    return n

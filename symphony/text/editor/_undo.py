@@ -47,8 +47,20 @@ class Step:
     tail_lines: int
     open: bool = True
     view_id: str = ""
-    delta: Delta | None = None
+    deltas: list[Delta] | None = None  # composed on demand (typing merges without composing)
     group: int = 0
+
+    def delta(self) -> Delta | None:
+        """The delta from ``before`` to ``after`` (None if an edit of the step gave none)."""
+        deltas = self.deltas
+        if not deltas:
+            return None
+        if len(deltas) > 1:
+            joined = deltas[0]
+            for d in deltas[1:]:
+                joined = joined.compose(d)
+            self.deltas = deltas = [joined]
+        return deltas[0]
 
 
 @dataclass(slots=True)
@@ -74,12 +86,16 @@ class History:
             top.sel_after = sel_after
             top.first_line = min(top.first_line, first_line)
             top.tail_lines = min(top.tail_lines, tail_lines)
-            top.delta = top.delta.compose(delta) if top.delta is not None and delta is not None else None
+            if top.deltas is not None and delta is not None:
+                top.deltas.append(delta)
+            else:
+                top.deltas = None
             return top.group
         self.seal()
         self.groups += 1
         self.undo_stack.append(Step(kind, before, after, sel_before, sel_after, first_line, tail_lines,
-                                    view_id=view_id, delta=delta, group=self.groups))
+                                    view_id=view_id, deltas=[delta] if delta is not None else None,
+                                    group=self.groups))
         if len(self.undo_stack) > self.limit:
             del self.undo_stack[0]
         return self.groups
@@ -91,12 +107,13 @@ class History:
         if len(steps) < 2:
             return
         first, last = steps[0], steps[-1]
-        delta = first.delta
-        for step in steps[1:]:
-            delta = delta.compose(step.delta) if delta is not None and step.delta is not None else None
+        deltas: list[Delta] | None = []
+        for step in steps:
+            delta = step.delta()
+            deltas = deltas + [delta] if deltas is not None and delta is not None else None
         joined = Step("playback", first.before, last.after, first.sel_before, last.sel_after,
                       min(s.first_line for s in steps), min(s.tail_lines for s in steps), open=False,
-                      view_id=last.view_id, delta=delta, group=last.group)
+                      view_id=last.view_id, deltas=deltas, group=last.group)
         del self.undo_stack[start:]
         self.undo_stack.append(joined)
 
