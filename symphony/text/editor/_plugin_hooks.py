@@ -202,7 +202,7 @@ class PluginHooks(BufferState):
         found = self._checked_spans(spans, end - start, "scope_id", scope)
         found = [(a + start, b + start, v) for a, b, v in found]
         start, end, found = self._carry(start, end, found, rev)
-        self.styles.layer(name, len(self.rope)).spans.replace(start, end, found)
+        self.styles.replace(name, start, end, found, len(self.rope))
         self.flush()
 
     def plugin_annotations(self, plugin: Any, start: Any, length: Any, annotations: Any, annotation_type: Any,
@@ -223,7 +223,7 @@ class PluginHooks(BufferState):
     def plugin_gone(self, plugin: Any) -> None:
         """Forget the plugin's scopes, spans and annotations (it stopped or crashed)."""
         name = _plugin_name(plugin)
-        self.styles.layers.pop(name, None)
+        self.styles.drop(name)
         self.annotations.drop(name)
         self.flush()
 

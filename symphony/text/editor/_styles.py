@@ -99,6 +99,10 @@ class PluginStyles:
         self.style_map = style_map
         self.send = send
         self.layers: dict[str, PluginLayer] = {}
+        #: the styles of the lines last rendered: line start -> (text, spans, triples); kept
+        #: in step with edits, so a keystroke restyles only the lines it touched
+        self._memo: dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]] = {}
+        self._memo_generation = style_map.generation
 
     def layer(self, plugin: str, length: int) -> PluginLayer:
         """The plugin's layer (created empty on first use)."""
@@ -125,6 +129,53 @@ class PluginStyles:
         """Carry every layer's spans over an edit of the text."""
         for layer in self.layers.values():
             layer.spans.edit(start, end, inserted)
+        if self._memo:
+            d = inserted - (end - start)
+            self._memo = {(ls if ls + len(m[0]) < start else ls + d): m for ls, m in self._memo.items()
+                          if ls + len(m[0]) < start or ls > end}
+
+    def replace(self, plugin: str, start: int, end: int, spans: list[tuple[int, int, int]], length: int) -> None:
+        """Replace the plugin's spans in ``[start, end)`` (absolute, checked)."""
+        self.layer(plugin, length).spans.replace(start, end, spans)
+        self._memo = {ls: m for ls, m in self._memo.items() if ls + len(m[0]) < start or ls > end}
+
+    def drop(self, plugin: str) -> None:
+        """Forget a plugin's scopes and spans."""
+        self.layers.pop(plugin, None)
+        self._memo.clear()
+
+    def per_line(self, starts: list[int], texts: list[str]
+                 ) -> dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]]:
+        """Per line (index into ``texts``, which start at ``starts``) with any style:
+        ``(text, spans, triples)``, its spans (code points from the line's start) and its
+        ``styles`` triples alone (UTF-8 columns, each start relative to the previous end).
+        Lines unchanged since the last call are not looked up again."""
+        if self._memo_generation != self.style_map.generation:
+            self._memo.clear()
+            self._memo_generation = self.style_map.generation
+        memo = self._memo
+        kept: dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]] = {}
+        out: dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]] = {}
+        get = memo.get
+        for li, (ls, text) in enumerate(zip(starts, texts)):
+            hit = get(ls)
+            if hit is None or hit[0] != text:
+                found = self.window(ls, ls + len(text)) or []
+                spans = [(a - ls, b - ls, sid) for a, b, sid in found]
+                flat: list[int] = []
+                prev = 0
+                ascii_ = text.isascii()
+                for a, b, sid in spans:
+                    if not ascii_:
+                        a, b = _utf8(text, a), _utf8(text, b)
+                    flat += (a - prev, b - a, sid)
+                    prev = b
+                hit = (text, spans, tuple(flat))
+            kept[ls] = hit
+            if hit[1]:
+                out[li] = hit
+        self._memo = kept
+        return out
 
     def window(self, start: int, end: int) -> list[tuple[int, int, int]] | None:
         """Style spans ``(start, end, style_id)`` meeting ``[start, end)``, sorted; None when
@@ -140,3 +191,7 @@ class PluginStyles:
             if found:
                 out = found if out is None else sorted(out + found)
         return out
+
+
+def _utf8(text: str, col: int) -> int:
+    return len(text[:col].encode("utf-8", "surrogatepass"))

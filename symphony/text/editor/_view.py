@@ -20,7 +20,7 @@ Invariants:
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass, field
@@ -47,8 +47,10 @@ FIND_STYLE = 1
 class StyleSource(Protocol):
     """Where plugins' style spans come from (``_styles.PluginStyles``)."""
 
-    def window(self, start: int, end: int) -> list[tuple[int, int, int]] | None:
-        """Style spans ``(start, end, style_id)`` meeting ``[start, end)``, sorted, or None."""
+    def per_line(self, starts: list[int], texts: list[str]
+                 ) -> dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]]:
+        """Per line index with any: ``(text, spans, triples)``, its style spans (code points
+        in the line) and their ``styles`` triples alone (UTF-8)."""
 
 
 @dataclass(slots=True)
@@ -241,15 +243,7 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
                 e = min(region.end, ls + len(window[li])) - ls
                 if e > s:
                     spans.setdefault(li, []).append((s, e, SELECTION_STYLE))
-    plugin: dict[int, list[tuple[int, int, int]]] = {}
-    for a, b, style in (plugin_styles.window(start_off, end_off) if plugin_styles else None) or ():
-        li = max(0, bisect_right(line_starts, a) - 1)
-        while li < len(window) and line_starts[li] < b:
-            s = max(a, line_starts[li]) - line_starts[li]
-            e = min(b, line_starts[li] + len(window[li])) - line_starts[li]
-            if e > s:
-                plugin.setdefault(li, []).append((s, e, style))
-            li += 1
+    plugin = plugin_styles.per_line(line_starts, window) if plugin_styles is not None else None
     query = view.query if view.highlight else None
     if query is not None:
         search = query.pattern.finditer
@@ -279,16 +273,17 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
         cur8 = tuple(sorted(c if ascii_ else _utf8_col(text, c) for c in cur)) if cur else ()
         styles: tuple[int, ...] = ()
         psp = plugin.get(li) if plugin else None
-        if sp or psp:
-            if sp:
-                sp.sort()
+        if sp:
+            sp.sort()
             flat: list[int] = []
             prev_end = 0
-            for s, e, style in (sp or []) + (psp or []):  # plugins' spans after (xi's order)
+            for s, e, style in sp + psp[1] if psp else sp:  # plugins' spans after (xi's order)
                 s8, e8 = (s, e) if ascii_ else (_utf8_col(text, s), _utf8_col(text, e))
                 flat += (s8 - prev_end, e8 - s8, style)
                 prev_end = e8
             styles = tuple(flat)
+        elif psp:
+            styles = psp[2]
         key = (cur8, styles, text, nls[li], lns[li])
         if i < first_changed:  # j: the frontend's line this one is, or -1
             j = i
