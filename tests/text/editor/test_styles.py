@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from symphony.rpc import XiCore
 from symphony.text import Delta
 from symphony.text.editor import Buffer, PluginEdit, StyleMap
@@ -166,3 +169,66 @@ def test_xi_core_passes_its_resolver_to_every_buffer(node):
         assert str(ref.ask("snapshot", None)) == "fn main()"
     finally:
         core.call("close_view", {"view_id": view})
+
+
+STEPS = st.one_of(
+    st.tuples(st.just("insert"), st.fixed_dictionaries({"chars": st.text("ké\n", min_size=1, max_size=3)})),
+    st.tuples(st.sampled_from(["delete_backward", "delete_forward", "undo", "redo", "move_up", "move_down",
+                               "move_left", "insert_newline", "move_right_and_modify_selection", "transpose",
+                               "move_right_and_modify_selection"]), st.none()),
+    st.tuples(st.just("scroll"), st.tuples(st.integers(0, 12), st.integers(1, 4)).map(lambda t: [t[0], t[0] + t[1]])),
+    st.tuples(st.just("spans"), st.tuples(st.integers(0, 3), st.lists(st.integers(0, 3), max_size=6))),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text("kk é\n", max_size=40), st.lists(STEPS, max_size=20))
+def test_every_valid_line_shows_exactly_the_stored_spans(initial, steps):
+    """After any mix of edits, undo, scrolling and span updates (some at an older revision),
+    each line the frontend holds has the styles of the spans stored for it (the per-line
+    memo never serves a stale line)."""
+    import symphony.text.editor._view as view_module
+    old_margin = view_module.MARGIN
+    view_module.MARGIN = 1
+    try:
+        buf, fe = styled_buffer(initial or "k")
+        buf.plugin_scopes("hl", [["keyword"], ["string"], ["comment"], ["source"]])
+        revs = [buf.revisions.rev]
+        for method, params in steps:
+            if method == "spans":
+                back, cuts = params
+                rev = revs[max(0, len(revs) - 1 - back)]
+                size = buf.revisions.length_at(rev)
+                points = sorted({min(c * 3, size) for c in cuts})
+                spans = [(points[i], points[i + 1], points[i] % 4) for i in range(0, len(points) - 1, 2)]
+                buf.plugin_spans("hl", 0, size, spans, rev)
+            else:
+                buf.command("v", method, params)
+            revs.append(buf.revisions.rev)
+            rope = buf.rope
+            fe.cache.check(str(rope))
+            store = buf.styles.layers["hl"]
+            for i in fe.cache.valid():
+                start = rope.offset_of_line(i)
+                text = rope.line(i)
+                want = [(len(text[:a - start].encode()), len(text[:b - start].encode()), store.style_ids[v])
+                        for a, b, v in store.spans.query(start, start + len(text))
+                        if store.style_ids[v] is not None]
+                got = [s for s in fe.spans(i) if s[2] >= FIRST_STYLE]
+                assert got == want, (i, text, got, want)
+    finally:
+        view_module.MARGIN = old_margin
+
+
+def test_typing_over_a_selection_with_the_same_text_unstyles_it_until_the_plugin_answers():
+    """The line's text is the same after the edit, but the replaced character is new text
+    (xi: no span until the plugin says so): the line is restyled, not served from memory."""
+    buf, fe = styled_buffer("kkk\nx")
+    buf.plugin_scopes("hl", [["keyword"]])
+    buf.plugin_spans("hl", 0, 3, [(0, 3, 0)], buf.revisions.rev)
+    assert fe.spans(0) == [(0, 3, FIRST_STYLE)]
+    buf.command("v", "gesture", {"line": 0, "col": 1, "ty": "point_select"})
+    buf.command("v", "move_right_and_modify_selection", None)
+    buf.command("v", "insert", {"chars": "k"})
+    assert str(buf.rope) == "kkk\nx"
+    assert fe.spans(0) == [(0, 1, FIRST_STYLE), (2, 3, FIRST_STYLE)]
