@@ -74,7 +74,7 @@ class XiCore:
         self._disk_poll = disk_poll
         self._watcher: threading.Thread | None = None
         #: scope stacks -> style ids for this connection's buffers (``def_style`` sent once each)
-        self.styles = StyleMap(style_resolver)
+        self.style_map = StyleMap(style_resolver)
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -178,7 +178,7 @@ class XiCore:
             ref = self.buffers.get(key) if key else None
             if ref is None:
                 ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend,
-                                      self.styles)
+                                      self.style_map)
                 if key:
                     self.buffers[key] = ref
                     self._start_watcher()
