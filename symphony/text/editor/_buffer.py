@@ -42,7 +42,7 @@ from ._movement import MovementCommands
 from ._plugin_hooks import PluginHooks
 from ._recording import NOT_RECORDED, RecordingCommands
 from ._scrolling import ScrollCommands
-from ._revisions import USER_PRIORITY
+from ._revisions import USER_PRIORITY, coarse_delta, common_prefix, delta_of
 from ._selecting import SelectionCommands
 from ._selection import Region, normalize
 from ._state import INVALID_PARAMS, METHOD_NOT_FOUND, BufferState, Edit, Request, Send
@@ -271,7 +271,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             else:
                 v.regions = normalize(Region(carry(r.anchor), carry(r.active)) for r in v.regions)
             v.note_change(first_line, tail)
-        delta = _delta_of(edits, len(old))
+        delta = delta_of(edits, len(old))
         group = self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail,
                                     view.view_id if view is not None else "", delta=delta, join=join)
         self.edited(old, rope, delta, kind, group, author, priority)
@@ -286,7 +286,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
                  delta: Delta | None = None, kind: str = "undo", group: int | None = None) -> None:
         old = self.rope
         if delta is None or delta.base_len != len(old):  # (every step has its delta; be safe)
-            delta = _coarse_delta(old, rope, first_line, tail)
+            delta = coarse_delta(old, rope, first_line, tail)
         self.rope = rope
         if self.wrap is not None:
             self.wrap.on_edit(first_line, old.line_count - 1 - tail, rope.line_count - 1 - tail, rope)
@@ -430,8 +430,8 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         rope, info = load_file(self.path)
         self.info = info
         a, b = self.text(), str(rope)
-        d_start = _common_prefix(a, b)
-        d_end = _common_prefix(a[d_start:][::-1], b[d_start:][::-1])
+        d_start = common_prefix(a, b)
+        d_end = common_prefix(a[d_start:][::-1], b[d_start:][::-1])
         if not self.views:
             self.edited(self.rope, rope, Delta.replace(len(a), d_start, len(a) - d_end, b[d_start:len(b) - d_end]),
                         "reload", None)
@@ -446,50 +446,3 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         self.rope = rope
         self.saved = rope
         self.flush()
-
-
-def _delta_of(edits: list[Edit], base_len: int) -> Delta:
-    """The delta of sorted, disjoint ``edits`` on a text of ``base_len`` (on the typing path:
-    built in canonical form directly unless two edits touch)."""
-    ops: list[int | str] = []
-    pos = 0
-    target = base_len
-    touching = False
-    for s, e, t in edits:
-        if s > pos:
-            ops.append(s - pos)
-        elif pos:
-            touching = True
-        if t:
-            ops.append(t)
-        if e > s:
-            ops.append(s - e)
-        target += len(t) - (e - s)
-        pos = e
-    if base_len > pos:
-        ops.append(base_len - pos)
-    return Delta(ops) if touching else Delta._of(ops, base_len, target)
-
-
-def _coarse_delta(old: Rope, new: Rope, first_line: int, tail: int) -> Delta:
-    """A delta from ``old`` to ``new`` that replaces the lines between ``first_line`` and the
-    last ``tail`` lines (the same in both), trimmed to what differs."""
-    a = old.offset_of_line(first_line)
-    b = old.offset_of_line(old.line_count - tail) if tail else len(old)
-    b2 = new.offset_of_line(new.line_count - tail) if tail else len(new)
-    x, y = old[a:b], new[a:b2]
-    p = _common_prefix(x, y)
-    q = _common_prefix(x[p:][::-1], y[p:][::-1])
-    return Delta.replace(len(old), a + p, b - q, y[p:len(y) - q])
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix of ``a`` and ``b`` (binary search over C comparisons)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

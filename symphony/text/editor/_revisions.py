@@ -4,7 +4,9 @@ A buffer counts revisions: 0 when opened, +1 per edit (undo and redo included). 
 sees the text at some revision and answers later (an ``edit``, spans, annotations made
 against that revision); by then the user may have typed on. :class:`RevisionLog` keeps the
 delta of each recent revision, so an offset or a delta made at an older revision can be
-carried over every later edit, as xi-core's ``Engine::try_edit_rev`` does.
+carried over every later edit, as xi-core's ``Engine::try_edit_rev`` does. The deltas of
+the buffer's own edits come from :func:`delta_of` (an edit command's edits) and
+:func:`coarse_delta` (two texts known to differ only between some lines).
 
 Invariants:
 
@@ -26,9 +28,10 @@ from dataclasses import dataclass
 from ...errors import PluginProtocolError
 from .._delta import Delta
 from .._rope import Rope
+from ._state import Edit
 
 __all__ = ["MAX_LOG_CHARS", "MAX_REVISIONS", "USER_PRIORITY", "EditEvent", "PluginEdit", "RevisionLog",
-           "edit_type_of"]
+           "coarse_delta", "common_prefix", "delta_of", "edit_type_of"]
 
 #: Revisions the log keeps (a plugin answering at an older revision gets an error).
 MAX_REVISIONS = 4096
@@ -162,3 +165,50 @@ def _inserted(delta: Delta) -> int:
         if type(op) is str:
             n += len(op)
     return n
+
+
+def delta_of(edits: list[Edit], base_len: int) -> Delta:
+    """The delta of sorted, disjoint ``edits`` on a text of ``base_len`` (on the typing path:
+    built in canonical form directly unless two edits touch)."""
+    ops: list[int | str] = []
+    pos = 0
+    target = base_len
+    touching = False
+    for s, e, t in edits:
+        if s > pos:
+            ops.append(s - pos)
+        elif pos:
+            touching = True
+        if t:
+            ops.append(t)
+        if e > s:
+            ops.append(s - e)
+        target += len(t) - (e - s)
+        pos = e
+    if base_len > pos:
+        ops.append(base_len - pos)
+    return Delta(ops) if touching else Delta._of(ops, base_len, target)
+
+
+def coarse_delta(old: Rope, new: Rope, first_line: int, tail: int) -> Delta:
+    """A delta from ``old`` to ``new`` that replaces the lines between ``first_line`` and the
+    last ``tail`` lines (the same in both), trimmed to what differs."""
+    a = old.offset_of_line(first_line)
+    b = old.offset_of_line(old.line_count - tail) if tail else len(old)
+    b2 = new.offset_of_line(new.line_count - tail) if tail else len(new)
+    x, y = old[a:b], new[a:b2]
+    p = common_prefix(x, y)
+    q = common_prefix(x[p:][::-1], y[p:][::-1])
+    return Delta.replace(len(old), a + p, b - q, y[p:len(y) - q])
+
+
+def common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix of ``a`` and ``b`` (binary search over C comparisons)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
