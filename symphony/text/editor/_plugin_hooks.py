@@ -157,23 +157,32 @@ class PluginHooks(BufferState):
             end = delta.map_offset(end, after=True)
         return start, end, store.query(start, end)
 
-    def _checked_spans(self, items: Any, length: int, data_key: str,
-                       check: Callable[[Any], Any]) -> list[tuple[int, int, Any]]:
+    def _checked_spans(self, items: Any, length: int, data_key: str, scopes: int | None,
+                       start: int) -> list[tuple[int, int, Any]]:
+        """The spans (relative, as sent) made absolute, after checking them all: inside
+        ``length``, in order, not overlapping, and (``scopes`` given) each value an index
+        below it. Empty spans are dropped."""
         if not isinstance(items, (list, tuple)):
             raise PluginProtocolError("spans must be a list")
         out: list[tuple[int, int, Any]] = []
+        append = out.append
         prev = 0
         for item in items:
-            a, b, v = _triple(item, data_key)
-            a = _int(a, "a span's start")
-            b = _int(b, "a span's end")
-            if b < a or b > length:
-                raise PluginProtocolError(f"span {a}..{b} is not inside 0..{length}")
-            if a < prev:
+            if type(item) is tuple and len(item) == 3:
+                a, b, v = item
+            else:
+                a, b, v = _triple(item, data_key)
+            if type(a) is not int or type(b) is not int or a < prev or b < a or b > length:
+                _int(a, "a span's start")
+                _int(b, "a span's end")
+                if b < a or b > length:
+                    raise PluginProtocolError(f"span {a}..{b} is not inside 0..{length}")
                 raise PluginProtocolError(f"span {a}..{b} overlaps or precedes the span before it")
-            v = check(v)
+            if scopes is not None and (type(v) is not int or not 0 <= v < scopes):
+                _int(v, "a scope index")
+                raise PluginProtocolError(f"unknown scope index {v} (the plugin has {scopes} scopes)")
             if b > a:
-                out.append((a, b, v))
+                append((a + start, b + start, v))
                 prev = b
         return out
 
@@ -191,16 +200,7 @@ class PluginHooks(BufferState):
         name = _plugin_name(plugin)
         start, end, rev = self._span_range(start, length, rev)
         layer = self.styles.layers.get(name)
-        n_scopes = len(layer.scopes) if layer is not None else 0
-
-        def scope(v: Any) -> int:
-            v = _int(v, "a scope index")
-            if v >= n_scopes:
-                raise PluginProtocolError(f"unknown scope index {v} (the plugin has {n_scopes} scopes)")
-            return v
-
-        found = self._checked_spans(spans, end - start, "scope_id", scope)
-        found = [(a + start, b + start, v) for a, b, v in found]
+        found = self._checked_spans(spans, end - start, "scope_id", len(layer.scopes) if layer else 0, start)
         start, end, found = self._carry(start, end, found, rev)
         self.styles.replace(name, start, end, found, len(self.rope))
         self.flush()
@@ -214,8 +214,7 @@ class PluginHooks(BufferState):
         if not isinstance(annotation_type, str) or not annotation_type:
             raise PluginProtocolError("annotation_type must be a non-empty string")
         start, end, rev = self._span_range(start, length, rev)
-        found = self._checked_spans(annotations, end - start, "data", lambda v: v)
-        found = [(a + start, b + start, v) for a, b, v in found]
+        found = self._checked_spans(annotations, end - start, "data", None, start)
         start, end, found = self._carry(start, end, found, rev)
         self.annotations.update(name, annotation_type, start, end, found, len(self.rope))
         self.flush()

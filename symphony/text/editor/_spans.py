@@ -192,6 +192,7 @@ class SpanStore(Generic[V]):
             return
         bi, li, ls = self._locate(start)
         k = 0
+        firsts = [span[0] for span in spans]
         grown: list[tuple[int, int]] = []
         for bj, lj, ls, leaf in self._walk(bi, li, ls):
             if ls >= end:
@@ -200,18 +201,19 @@ class SpanStore(Generic[V]):
             s, e = max(start, ls) - ls, min(end, le) - ls
             n = len(leaf.starts)
             leaf.replace(s, e, e - s)  # clear the range (cutting spans across its ends)
-            ns: list[int] = []
-            ne: list[int] = []
-            nv: list[Any] = []
-            while k < len(spans) and spans[k][0] < le:
-                a, b, v = spans[k]
-                ns.append(max(a, ls) - ls)
-                ne.append(min(b, le) - ls)
-                nv.append(v)
-                if b > le:  # continues in the next leaf
-                    break
-                k += 1
-            if ns:
+            k_end = bisect_left(firsts, le, k)  # the spans starting in this leaf (or continuing)
+            if k_end > k:
+                chunk = spans[k:k_end]
+                ns = [a - ls for a, _, _ in chunk]
+                ne = [b - ls for _, b, _ in chunk]
+                nv = [v for _, _, v in chunk]
+                if ns[0] < 0:  # began in the leaf before
+                    ns[0] = 0
+                if ne[-1] > leaf.length:  # continues in the next leaf
+                    ne[-1] = leaf.length
+                    k = k_end - 1
+                else:
+                    k = k_end
                 at = bisect_left(leaf.starts, ns[0])
                 leaf.starts[at:at] = ns
                 leaf.ends[at:at] = ne
