@@ -94,11 +94,20 @@ class SpanStore(Generic[V]):
         self._lens: list[list[int]] = [[length]]  # leaf lengths, per block
         self._block_lens: list[int] = [length]
         self.count = 0  # spans stored (pieces)
+        #: the leaf last found or edited, (block, leaf, leaf start): typing stays in one leaf,
+        #: so most lookups end here (reset by any change of the leaves' layout)
+        self._hint: tuple[int, int, int] | None = None
 
     # -- finding -----------------------------------------------------------------------
 
     def _locate(self, offset: int) -> tuple[int, int, int]:
         """(block, leaf, leaf start) of the leaf holding ``offset`` (the last leaf for ``length``)."""
+        hint = self._hint
+        if hint is not None:
+            bi, li, ls = hint
+            end = ls + self._lens[bi][li]
+            if ls <= offset and (offset < end or offset == end == self.length):
+                return hint
         bl = self._block_lens
         if len(bl) == 1:
             bi, base = 0, 0
@@ -113,7 +122,8 @@ class SpanStore(Generic[V]):
         li = bisect_right(acc, offset - base)
         if li == len(lens):
             li -= 1
-        return bi, li, base + acc[li] - lens[li]
+        self._hint = bi, li, base + acc[li] - lens[li]
+        return self._hint
 
     def _walk(self, bi: int, li: int, ls: int) -> Iterator[tuple[int, int, int, _Leaf]]:
         blocks = self._blocks
@@ -170,6 +180,7 @@ class SpanStore(Generic[V]):
         if leaf.length == 0:
             gone.append((bi, li))
         self.length += ins - (end - start)
+        self._hint = (bi, li, ls) if not gone and end <= le else None
         if gone:
             self._drop(gone)
 
@@ -221,6 +232,8 @@ class SpanStore(Generic[V]):
                 if len(leaf.starts) > 2 * LEAF:
                     grown.append((bj, lj))
             self.count += len(leaf.starts) - n
+        if grown:
+            self._hint = None
         for bj, lj in reversed(grown):
             self._split_leaf(bj, lj)
 
