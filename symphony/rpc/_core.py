@@ -38,7 +38,7 @@ from typing import Any
 
 from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
-from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher
+from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher, Resolver, StyleMap
 from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 from ._plugin_hooks import PluginHooks
@@ -58,7 +58,7 @@ class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
     def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True,
-                 plugins: Callable[[Node], PluginHooks] | None = None) -> None:
+                 plugins: Callable[[Node], PluginHooks] | None = None, style_resolver: Resolver | None = None) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -76,6 +76,8 @@ class XiCore:
         self.plugins = plugins(self.node) if plugins is not None else None
         if self.plugins is not None:
             self.plugins.attach(self.send)
+        #: scope stacks -> style ids for this connection's buffers (``def_style`` sent once each)
+        self.style_map = StyleMap(style_resolver)
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -188,7 +190,8 @@ class XiCore:
             key = os.path.abspath(path) if path else None
             ref = self.buffers.get(key) if key else None
             if ref is None:
-                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend)
+                ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend,
+                                      self.style_map)
                 if key:
                     self._track(key, ref)
                 self._buffer_views[ref] = set()

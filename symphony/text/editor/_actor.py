@@ -15,6 +15,13 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   or report a change, delete or rename; see ``Buffer.check_disk``)
 - ``("save", path_or_None)``, ``("config", changes)``,
   ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
+- for plugins (``_plugin_hooks``; a bad one raises ``PluginProtocolError``, changing nothing):
+  ``("listen", callback)`` -> ``(rev, rope)``, then ``callback(EditEvent)`` after every edit,
+  in the actor's thread; ``("unlisten", callback)``; ``("plugin_edit", PluginEdit)``;
+  ``("plugin_scopes", (plugin, scopes))``; ``("plugin_spans", (plugin, start, length, spans,
+  rev))``; ``("plugin_annotations", (plugin, start, length, annotations, annotation_type,
+  rev))``; ``("plugin_gone", plugin)``; ``("restyle", None)`` after the ``StyleMap``'s
+  resolver changed (a theme change): the lines on screen are sent with their new styles
 
 A command that raises (bad params) answers the asker with that error and changes nothing
 else: the actor resumes with the next message (``Supervision.RESUME``).
@@ -30,6 +37,8 @@ from ...actors import Actor
 from ...envelope import Message, Priority
 from ...errors import RpcError
 from ._buffer import Buffer, Send
+from ._plugin_hooks import PLUGIN_MESSAGES
+from ._styles import StyleMap
 
 __all__ = ["BufferActor"]
 
@@ -38,8 +47,9 @@ class BufferActor(Actor):
     """Holds the rope, views, selections and undo history of one document."""
 
     def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
-                 request: Callable[[str, Any], concurrent.futures.Future[Any]] | None = None) -> None:
-        self.buffer = Buffer(send, path, config)
+                 request: Callable[[str, Any], concurrent.futures.Future[Any]] | None = None,
+                 styles: StyleMap | None = None) -> None:
+        self.buffer = Buffer(send, path, config, styles)
         self._wrap_scheduled = False
         if request is not None:
             ref = self.actor_ref
@@ -54,6 +64,8 @@ class BufferActor(Actor):
         try:
             return self._handle(message)
         finally:
+            if self.buffer.pending_events:
+                self.buffer.notify_listeners()
             wrap = self.buffer.wrap
             if wrap is not None and not wrap.done and not self._wrap_scheduled:
                 self._wrap_scheduled = True
@@ -104,4 +116,9 @@ class BufferActor(Actor):
             return dict(buffer.config)
         if kind == "snapshot":
             return buffer.rope
+        if kind in PLUGIN_MESSAGES:
+            return buffer.plugin_message(kind, payload)
+        if kind == "restyle":
+            buffer.flush()
+            return None
         raise ValueError(f"BufferActor: unknown message kind {kind!r}")

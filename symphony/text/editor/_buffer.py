@@ -20,6 +20,8 @@ Invariants:
   (undoing back to it makes the buffer pristine again).
 - Edits cost O(regions * log n) plus the text inserted; nothing on the typing path reads
   the whole document.
+- Every change of the text, undo and redo included, goes through :meth:`Buffer.apply` or
+  :meth:`Buffer._restore`, which tell ``edited`` (``_plugin_hooks``): one revision each.
 """
 
 from __future__ import annotations
@@ -30,16 +32,21 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from ...errors import FileEncodingError, RpcError
+from .._delta import Delta
 from .._rope import Rope
+from ._annotations import utf8_position
 from ._editing import EditingCommands
 from ._files import FileInfo, load_file, save_file
 from ._finding import FindCommands
 from ._movement import MovementCommands
+from ._plugin_hooks import PluginHooks
 from ._recording import NOT_RECORDED, RecordingCommands
 from ._scrolling import ScrollCommands
+from ._revisions import USER_PRIORITY, coarse_delta, common_prefix, delta_of
 from ._selecting import SelectionCommands
 from ._selection import Region, normalize
-from ._state import INVALID_PARAMS, METHOD_NOT_FOUND, BufferState, Edit, Request, Send, line_len
+from ._state import INVALID_PARAMS, METHOD_NOT_FOUND, BufferState, Edit, Request, Send
+from ._styles import StyleMap
 from ._undo import History
 from ._view import View, render
 from ._whitespace import ensure_final_newline, trim_trailing_whitespace
@@ -66,10 +73,11 @@ DEFAULT_CONFIG: dict[str, Any] = {
 
 
 class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands, ScrollCommands,
-             MovementCommands, BufferState):
+             MovementCommands, PluginHooks, BufferState):
     """The state of one document and the commands that edit and move in it."""
 
-    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None) -> None:
+    def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
+                 styles: StyleMap | None = None) -> None:
         self.send = send
         self.config = dict(DEFAULT_CONFIG)
         if config:
@@ -98,6 +106,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         self.wrap: WrapIndex | None = None
         self.request: Request | None = None
         self._commands = self._command_table()
+        self._init_plugins(styles)
         self.configure_wrap()
 
     def configure_wrap(self) -> None:
@@ -179,26 +188,24 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
     def flush(self) -> None:
         """Send each view whose frontend cache is stale an ``update`` (and ``scroll_to``)."""
         pristine = self.pristine
+        styles = self.styles if self.styles.layers else None
+        annotations = self.annotations if self.annotations.used else None
         for view in self.views.values():
-            ops = render(view, self.rope, force=view.fe_pristine is not pristine, wrap=self.wrap)
+            ops = render(view, self.rope, force=view.fe_pristine is not pristine, wrap=self.wrap,
+                         plugin_styles=styles)
             view.fe_pristine = pristine
-            if ops is not None:
-                self.send("update", {"view_id": view.view_id, "update": {"ops": ops, "pristine": pristine}})
+            update: dict[str, Any] = {"ops": ops, "pristine": pristine}
+            if annotations is not None and not annotations.add_to(update, view, self.rope, self.wrap):
+                continue
+            if update["ops"] is not None:
+                self.send("update", {"view_id": view.view_id, "update": update})
 
     def _scroll_to(self, view: View) -> None:
         region = view.regions[-1]
         line, col = self.rope.line_col(region.active)
         if (line, col) != view.last_caret:
             view.last_caret = (line, col)
-            start = region.active - col
-            vline = line
-            if self.wrap is not None:
-                segs = self.wrap.segments(line)
-                k = bisect_right(segs, col) - 1 if col < line_len(self.rope, line) else len(segs) - 1
-                vline = self.wrap.vis_of_line(line) + k
-                start, col = start + segs[k], col - segs[k]
-            text = self.rope[start:start + col] if col else ""
-            col8 = len(text.encode("utf-8", "surrogatepass")) if col else 0
+            vline, col8 = utf8_position(self.rope, self.wrap, region.active, (line, col))
             self.send("scroll_to", {"view_id": view.view_id, "line": vline, "col": col8})
 
     def command(self, view_id: str, method: str, params: Any) -> Any:
@@ -219,12 +226,16 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
     def _snapshot(self) -> dict[str, list[Region]]:
         return {vid: v.regions for vid, v in self.views.items()}
 
-    def apply(self, view: View, edits: list[Edit], kind: str,
-              carets: Callable[[list[int]], list[Region]] | None = None) -> None:
+    def apply(self, view: View | None, edits: list[Edit], kind: str,
+              carets: Callable[[list[int]], list[Region]] | None = None, *, author: str = "user",
+              priority: int = USER_PRIORITY, after_cursor: bool = False, join: bool = False) -> None:
         """Apply non-overlapping ``edits`` (sorted, in current offsets) as one undo step.
 
         ``carets(ends)`` gets, per edit, the new offset of the end of its inserted text and
         returns the acting view's new regions; by default each edit leaves a caret there.
+        Without an acting view (a plugin's edit) every view's regions are carried; a caret
+        where text is inserted goes after it, or stays before it with ``after_cursor``.
+        ``join`` adds the edit to the last undo step.
         """
         edits = [e for e in edits if e[0] != e[1] or e[2]]
         if not edits:
@@ -247,7 +258,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             if k < 0:
                 return o
             s, e, t = edits[k]
-            if o >= e:
+            if o >= e and not (after_cursor and o == s):
                 return o + shifts[k + 1]
             return s + shifts[k] + (len(t) if o > s else 0)
 
@@ -261,10 +272,22 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             else:
                 v.regions = normalize(Region(carry(r.anchor), carry(r.active)) for r in v.regions)
             v.note_change(first_line, tail)
-        self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail, view.view_id)
+        delta = delta_of(edits, len(old))
+        group = self.history.record(kind, old, rope, sel_before, self._snapshot(), first_line, tail,
+                                    view.view_id if view is not None else "", delta=delta, join=join)
+        self.edited(old, rope, delta, kind, group, author, priority)
 
-    def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int) -> None:
+    def apply_delta(self, delta: Delta, kind: str, *, author: str, priority: int, after_cursor: bool,
+                    join: bool) -> None:
+        """Apply ``delta`` (on the current text) as :meth:`apply` does without an acting view."""
+        self.apply(None, delta.edits(), kind, author=author, priority=priority, after_cursor=after_cursor,
+                   join=join)
+
+    def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int,
+                 delta: Delta | None = None, kind: str = "undo", group: int | None = None) -> None:
         old = self.rope
+        if delta is None or delta.base_len != len(old):  # (every step has its delta; be safe)
+            delta = coarse_delta(old, rope, first_line, tail)
         self.rope = rope
         if self.wrap is not None:
             self.wrap.on_edit(first_line, old.line_count - 1 - tail, rope.line_count - 1 - tail, rope)
@@ -275,6 +298,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
                 regions = [Region(min(r.anchor, n), min(r.active, n)) for r in v.regions]
             v.regions = normalize(regions)
             v.note_change(first_line, tail)
+        self.edited(old, rope, delta, kind, group)
 
     def replace_selections(self, view: View, texts: list[str] | str, kind: str) -> None:
         """Replace each region by its text (one text for all, or one per region)."""
@@ -426,9 +450,12 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             return
         self.info = info
         a, b = self.text(), str(rope)
-        d_start = _common_prefix(a, b)
-        d_end = _common_prefix(a[d_start:][::-1], b[d_start:][::-1])
-        if self.views:
+        d_start = common_prefix(a, b)
+        d_end = common_prefix(a[d_start:][::-1], b[d_start:][::-1])
+        if not self.views:
+            self.edited(self.rope, rope, Delta.replace(len(a), d_start, len(a) - d_end, b[d_start:len(b) - d_end]),
+                        "reload", None)
+        else:
             view = next(iter(self.views.values()))
             regions = view.regions
             n_new = len(rope)
@@ -480,14 +507,3 @@ def _same_file(identity: tuple[int, int], added: Collection[str], directory: str
             return os.path.abspath(path)
     return None
 
-
-def _common_prefix(a: str, b: str) -> int:
-    """Length of the common prefix of ``a`` and ``b`` (binary search over C comparisons)."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

@@ -218,12 +218,15 @@ class EditingCommands(BufferState):
     def cmd_undo(self, view: View, params: Any) -> None:
         step = self.history.undo()
         if step is not None:
-            self._restore(step.before, step.sel_before, step.first_line, step.tail_lines)
+            delta = step.delta()
+            delta = delta.invert(step.before) if delta is not None else None
+            self._restore(step.before, step.sel_before, step.first_line, step.tail_lines, delta, "undo", step.group)
 
     def cmd_redo(self, view: View, params: Any) -> None:
         step = self.history.redo()
         if step is not None:
-            self._restore(step.after, step.sel_after, step.first_line, step.tail_lines)
+            self._restore(step.after, step.sel_after, step.first_line, step.tail_lines, step.delta(), "redo",
+                          step.group)
 
     def change_numbers(self, view: View, delta: int) -> None:
         """Add ``delta`` to the integer each region selects, or the one at or before each caret."""

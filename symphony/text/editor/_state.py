@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import RpcError
+from .._delta import Delta
 from .._rope import Rope
 from ._files import FileInfo
 from ._selection import Region
@@ -101,8 +102,9 @@ class BufferState:
     def text(self) -> str:
         raise NotImplementedError
 
-    def apply(self, view: View, edits: list[Edit], kind: str,
-              carets: Callable[[list[int]], list[Region]] | None = None) -> None:
+    def apply(self, view: View | None, edits: list[Edit], kind: str,
+              carets: Callable[[list[int]], list[Region]] | None = None, *, author: str = "user",
+              priority: int = 0x10000, after_cursor: bool = False, join: bool = False) -> None:
         raise NotImplementedError
 
     def replace_selections(self, view: View, texts: list[str] | str, kind: str) -> None:
@@ -111,7 +113,8 @@ class BufferState:
     def configure_wrap(self) -> None:
         raise NotImplementedError
 
-    def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int) -> None:
+    def _restore(self, rope: Rope, sels: dict[str, list[Region]], first_line: int, tail: int,
+                 delta: Delta | None = None, kind: str = "undo", group: int | None = None) -> None:
         raise NotImplementedError
 
     # defined by MovementCommands

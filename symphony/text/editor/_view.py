@@ -24,7 +24,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .._rope import Rope
 from ._find import Query
@@ -42,6 +42,15 @@ MAX_REQUEST = 2000
 
 SELECTION_STYLE = 0
 FIND_STYLE = 1
+
+
+class StyleSource(Protocol):
+    """Where plugins' style spans come from (``_styles.PluginStyles``)."""
+
+    def per_line(self, starts: list[int], texts: list[str]
+                 ) -> dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]]:
+        """Per line index with any: ``(text, spans, triples)``, its style spans (code points
+        in the line) and their ``styles`` triples alone (UTF-8)."""
 
 
 @dataclass(slots=True)
@@ -172,12 +181,13 @@ def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: Wr
     return texts, starts, lns, nls
 
 
-def render(view: View, rope: Rope, force: bool = False,
-           wrap: WrapIndex | None = None) -> list[dict[str, Any]] | None:
+def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None = None,
+           plugin_styles: StyleSource | None = None) -> list[dict[str, Any]] | None:
     """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
 
     Lines are visual lines: with ``wrap``, a logical line may be several. Updates the
-    view's record of the frontend cache as if the ops had been applied.
+    view's record of the frontend cache as if the ops had been applied. ``plugin_styles`` adds
+    plugins' style spans to each line, after its selection and find spans (as xi does).
     """
     n_logical = rope.line_count
     total = wrap.total(n_logical) if wrap is not None else n_logical
@@ -233,6 +243,7 @@ def render(view: View, rope: Rope, force: bool = False,
                 e = min(region.end, ls + len(window[li])) - ls
                 if e > s:
                     spans.setdefault(li, []).append((s, e, SELECTION_STYLE))
+    plugin = plugin_styles.per_line(line_starts, window) if plugin_styles is not None else None
     query = view.query if view.highlight else None
     if query is not None:
         search = query.pattern.finditer
@@ -261,15 +272,18 @@ def render(view: View, rope: Rope, force: bool = False,
         ascii_ = text.isascii()
         cur8 = tuple(sorted(c if ascii_ else _utf8_col(text, c) for c in cur)) if cur else ()
         styles: tuple[int, ...] = ()
+        psp = plugin.get(li) if plugin else None
         if sp:
             sp.sort()
             flat: list[int] = []
             prev_end = 0
-            for s, e, style in sp:
+            for s, e, style in sp + psp[1] if psp else sp:  # plugins' spans after (xi's order)
                 s8, e8 = (s, e) if ascii_ else (_utf8_col(text, s), _utf8_col(text, e))
                 flat += (s8 - prev_end, e8 - s8, style)
                 prev_end = e8
             styles = tuple(flat)
+        elif psp:
+            styles = psp[2]
         key = (cur8, styles, text, nls[li], lns[li])
         if i < first_changed:  # j: the frontend's line this one is, or -1
             j = i
