@@ -1,7 +1,7 @@
 """What a plugin sends the core (xi's ``PluginNotification``/``PluginRequest``), checked and converted.
 
 Each function takes the message's ``params`` and the rope of the revision it names, and
-returns the payload of the text-layer message (code points, see ``_text_api``) or the
+returns the payload of the text-layer message (code points; see ``symphony.text.editor.PluginEdit``) or the
 frontend notification; bad input raises :class:`~symphony.errors.PluginProtocolError`.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import PluginProtocolError
 from ..text import Rope
-from ._text_api import PluginEdit
+from ..text.editor import PluginEdit
 from ._wire import byte_offset, integer
 from ._xi_delta import delta_from_xi
 

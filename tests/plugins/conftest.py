@@ -14,9 +14,25 @@ import pytest
 
 from symphony.plugins import Budget, PluginHost
 from symphony.rpc import XiCore
+from symphony.text.editor import BufferActor
 from tests.conftest import wait_until
 
-from . import _text_shim
+
+class RecordingBufferActor(BufferActor):
+    """The real buffer actor, also recording each ``plugin_*`` message it is sent, for the
+    tests to read with ``ask("plugin_log")``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plugin_log: list[tuple[str, Any]] = []
+
+    def on_receive(self, message: Any) -> Any:
+        if message.kind == "plugin_log":
+            return list(self.plugin_log)
+        if message.kind.startswith("plugin_"):
+            self.plugin_log.append((message.kind, message.payload))
+        return super().on_receive(message)
+
 
 RAW_PLUGIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "raw_plugin.py")
 
@@ -67,7 +83,7 @@ class Core:
     """A core with a plugin host, as ``symphony serve --plugin-dir DIR`` builds it."""
 
     def __init__(self, node: Any, plugin_dir: str, budget: Budget, monkeypatch: Any, entry_points: bool = False) -> None:
-        monkeypatch.setattr("symphony.rpc._core.BufferActor", _text_shim.BUFFER_ACTOR)
+        monkeypatch.setattr("symphony.rpc._core.BufferActor", RecordingBufferActor)
         self.sent = Sent()
         self.core = XiCore(self.sent, node=node, plugins=lambda n: PluginHost(
             n, plugin_dirs=[plugin_dir], entry_points=entry_points, user_dirs=False, budget=budget))

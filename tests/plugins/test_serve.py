@@ -6,7 +6,6 @@ import sys
 
 from tests.rpc.xi_client import XiClient
 
-from . import _text_shim
 from .conftest import docs, make_plugin, received, wait_until
 
 
@@ -26,9 +25,8 @@ def test_serve_starts_plugins_from_the_config_dir_and_stops_them(tmp_path, monke
         assert wait_until(lambda: received(other, "initialize"))
         client.notify("plugin", {"command": "stop", "view_id": view, "plugin_name": "cmd"})
         assert wait_until(lambda: received(other, "shutdown"))
-        if _text_shim.NATIVE:  # the buffer actor tells the host of edits (the plugin-core branch)
-            client.edit(view, "insert", {"chars": "hi"})
-            assert wait_until(lambda: docs(log, view)[-1:] == [(1, "hi")])
+        client.edit(view, "insert", {"chars": "hi"})
+        assert wait_until(lambda: docs(log, view)[-1:] == [(1, "hi")])
     finally:
         assert client.close() == 0, client.stderr()
     assert received(log, "shutdown")

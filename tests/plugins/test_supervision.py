@@ -144,7 +144,7 @@ def test_a_plugin_that_falls_behind_catches_up_with_a_null_delta(make_core, tmp_
 
 
 def test_a_lost_edit_makes_the_plugin_resync(make_core, tmp_path):
-    from symphony.plugins._text_api import EditEvent
+    from symphony.text.editor import EditEvent
     from symphony.text import Delta, Rope
 
     log = make_plugin(str(tmp_path / "plugins"), "raw")

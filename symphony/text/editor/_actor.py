@@ -64,8 +64,6 @@ class BufferActor(Actor):
         try:
             return self._handle(message)
         finally:
-            if self.buffer.pending_events:
-                self.buffer.notify_listeners()
             wrap = self.buffer.wrap
             if wrap is not None and not wrap.done and not self._wrap_scheduled:
                 self._wrap_scheduled = True

@@ -199,6 +199,8 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
                 continue
             if update["ops"] is not None:
                 self.send("update", {"view_id": view.view_id, "update": update})
+        if self.pending_events:  # listeners (plugins) after the frontend has its update
+            self.notify_listeners()
 
     def _scroll_to(self, view: View) -> None:
         region = view.regions[-1]

@@ -2,8 +2,8 @@
 :class:`~symphony.text.editor.BufferActor` messages).
 
 - Revisions and listeners: every edit (typing, paste, undo, redo, a plugin's edit) gets a
-  revision and an :class:`EditEvent` to each listener, in the buffer's own thread, at the
-  end of the message that made it (after the frontend's `update`).
+  revision and an :class:`EditEvent` to each listener, in the buffer's own thread, once
+  the frontend has the edit's `update`.
 - Plugin edits made at an older revision, carried over what happened since
   (:meth:`RevisionLog.rebase`) and applied as one undo step.
 - Scope tables, style spans and annotations per plugin, given at a revision and carried
@@ -99,9 +99,8 @@ class PluginHooks(BufferState):
     def notify_listeners(self) -> None:
         """Give each listener the edits made since the last call, in order.
 
-        The buffer actor calls this at the end of each message, once the frontend has its
-        ``update``: a listener (a plugin's actor woken up, say) then never competes with the
-        keystroke's own rendering.
+        ``flush`` calls this once the frontend has its ``update``: a listener (a plugin's
+        actor woken up, say) then never competes with the keystroke's own rendering.
         """
         events, self.pending_events = self.pending_events, []
         for event in events:

@@ -151,7 +151,7 @@ def test_only_the_lines_on_screen_are_styled():
 
 def test_xi_core_passes_its_resolver_to_every_buffer(node):
     sent: list[tuple[str, dict]] = []
-    core = XiCore(lambda m, p: sent.append((m, p)), node=node, disk_poll=0, style_resolver=resolver)
+    core = XiCore(lambda m, p: sent.append((m, p)), node=node, watch_files=False, style_resolver=resolver)
     try:
         view = core.call("new_view", {}).result
         ref = core.views[view]
