@@ -1,0 +1,32 @@
+"""What every highlighting engine gives and takes (shared by the engines and the facade)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ...text import Delta, Rope
+
+__all__ = ["ScopeSpan", "Engine"]
+
+#: ``(start, end, scope)``: code points of the whole document, ``start < end``; spans come
+#: sorted and disjoint; text in no span has no scope.
+ScopeSpan = tuple[int, int, str]
+
+
+class Engine(Protocol):
+    """One engine's highlighting of one document, kept current edit by edit."""
+
+    @property
+    def rope(self) -> Rope:
+        """The text highlighted now."""
+        ...
+
+    def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
+        """Follow ``delta`` (on the current text) to ``new_rope``; the lines ``[first, end)`` of
+        the new text whose spans may differ from before. Every other line's spans are the old ones,
+        moved with the text (what the core does with spans it holds)."""
+        ...
+
+    def spans(self, start_line: int, end_line: int) -> list[ScopeSpan]:
+        """The spans of lines ``[start_line, end_line)``, clipped to them."""
+        ...
