@@ -21,6 +21,7 @@ from pygments.lexer import Lexer
 from .._scopes import scope_for_token
 from ...text import Delta, Rope
 from ._lexline import ROOT, LineLexer, State, Token
+from ._lines import edited_lines
 from ._types import ScopeSpan
 
 __all__ = ["CONVERGE_LINES", "PygmentsEngine"]
@@ -93,15 +94,12 @@ class PygmentsEngine:
     def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
         """Invalidate the rewritten lines' states, lex until the state converges (within bounds)."""
         old = self._rope
-        edits = delta.edits()
+        lines = edited_lines(delta, old, new_rope)
         self._rope = new_rope
-        if not edits:
+        if lines is None:
             return (0, 0)
         self._whole = None
-        first = old.line_of_offset(edits[0][0])
-        old_last = old.line_of_offset(edits[-1][1])
-        new_end = edits[-1][1] + (delta.target_len - delta.base_len)
-        new_last = new_rope.line_of_offset(new_end)
+        first, old_last, new_last = lines
         grown = new_last - old_last
         self._states[first + 1:old_last + 1] = [None] * (new_last - first)
         known = not self._frontier or self._frontier[0] >= first
