@@ -33,11 +33,16 @@ ENGINES = ("tree-sitter", "pygments", "plain")
 class _PlainEngine:
     """No spans: Plain Text, or a language nothing knows."""
 
+    settled = True
+
     def __init__(self, rope: Rope) -> None:
         self.rope = rope
 
-    def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
+    def edit(self, delta: Delta, new_rope: Rope, budget: float | None = None) -> tuple[int, int]:
         self.rope = new_rope
+        return (0, 0)
+
+    def settle(self) -> tuple[int, int]:
         return (0, 0)
 
     def spans(self, start_line: int, end_line: int) -> list[ScopeSpan]:
@@ -88,17 +93,30 @@ class Highlighter:
         """The text highlighted now."""
         return self._impl.rope
 
-    def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
+    @property
+    def settled(self) -> bool:
+        """False while spans are provisional: a bounded edit left a reparse for ``settle``."""
+        return self._impl.settled
+
+    def settle(self) -> tuple[int, int]:
+        """Finish what a budget left (a tree-sitter reparse); the lines to re-send."""
+        return self._impl.settle()
+
+    def edit(self, delta: Delta, new_rope: Rope, *, budget: float | None = None) -> tuple[int, int]:
         """Follow ``delta`` (on ``rope``) to ``new_rope``; the lines ``[first, end)`` of the new
         text whose spans may differ (every other line's spans moved with the text, unchanged).
 
-        Raises ``DeltaError`` when the delta does not fit (nothing is changed then).
+        ``budget`` (seconds) bounds a tree-sitter reparse: past it no line is reported (the spans
+        the core holds, moved through the edit, stand) and ``settled`` is False until
+        ``settle()``, which reports the edit's lines and what else changed. Without it
+        the spans are exact at once. Raises ``DeltaError`` when the delta does not fit (nothing
+        is changed then).
         """
         old = self._impl.rope
         if delta.base_len != len(old) or delta.target_len != len(new_rope):
             raise DeltaError(f"delta {delta.base_len}->{delta.target_len} does not take the text "
                              f"of {len(old)} code points to {len(new_rope)}")
-        return self._impl.edit(delta, new_rope)
+        return self._impl.edit(delta, new_rope, budget)
 
     def spans(self, start_line: int, end_line: int) -> list[ScopeSpan]:
         """The spans of lines ``[start_line, end_line)`` (clamped to the document)."""

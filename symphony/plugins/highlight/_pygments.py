@@ -91,7 +91,16 @@ class PygmentsEngine:
 
     # -- the engine ---------------------------------------------------------------------
 
-    def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
+    @property
+    def settled(self) -> bool:
+        """Always: an edit's own lines are exact at once (later lines are lexed when asked for)."""
+        return True
+
+    def settle(self) -> tuple[int, int]:
+        """Nothing is left provisional."""
+        return (0, 0)
+
+    def edit(self, delta: Delta, new_rope: Rope, budget: float | None = None) -> tuple[int, int]:
         """Invalidate the rewritten lines' states, lex until the state converges (within bounds)."""
         old = self._rope
         lines = edited_lines(delta, old, new_rope)

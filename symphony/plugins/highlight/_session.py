@@ -6,6 +6,8 @@ an edit touches are where the caret is, and a file opens at its top, so "visible
 on open, the first ``screen_lines`` lines; after an edit, the first ``screen_lines`` of the
 lines it changed. The rest is owed (``LineTodo``) and sent ``chunk_lines`` at a time when the
 plugin is idle, as xi's syntect plugin does (``LINES_PER_RPC`` lines, then ``schedule_idle``).
+A tree-sitter reparse that would take longer than ``reparse_budget`` during an update is left
+for the next idle turn (the edit's lines are sent from the old tree moved through the edit).
 
 Scopes are sent once (``add_scopes`` with the whole vocabulary when the view opens, a scope
 never seen before just ahead of the first spans using it); a span's scope id is its index in
@@ -22,12 +24,14 @@ from ._captures import CAPTURE_SCOPES
 from ._engine import Highlighter
 from ._lines import LineTodo, edited_lines
 
-__all__ = ["CHUNK_LINES", "SCREEN_LINES", "HighlightSession", "SpanBatch"]
+__all__ = ["CHUNK_LINES", "REPARSE_BUDGET", "SCREEN_LINES", "HighlightSession", "SpanBatch"]
 
 #: Lines sent at once on open and after an edit (a screen, and some).
 SCREEN_LINES = 120
 #: Lines sent per idle turn.
 CHUNK_LINES = 1000
+#: Seconds a tree-sitter reparse may take during an update before it is left for an idle turn.
+REPARSE_BUDGET = 0.008
 
 _VOCABULARY = sorted({s for s, _t in SCOPE_TOKENS} | {s for s in CAPTURE_SCOPES.values() if s})
 
@@ -50,7 +54,9 @@ class HighlightSession:
     """The highlighting of one view and what the core has yet to be sent of it."""
 
     def __init__(self, language: str, rope: Rope, *, screen_lines: int = SCREEN_LINES,
-                 chunk_lines: int = CHUNK_LINES, engine: str | None = None) -> None:
+                 chunk_lines: int = CHUNK_LINES, engine: str | None = None,
+                 reparse_budget: float | None = REPARSE_BUDGET) -> None:
+        self.reparse_budget = reparse_budget
         self.screen_lines = max(1, screen_lines)
         self.chunk_lines = max(1, chunk_lines)
         self._engine_choice = engine
@@ -104,7 +110,7 @@ class HighlightSession:
         if delta is None:
             return self.restart(new_rope)
         old = self.highlighter.rope
-        first, end = self.highlighter.edit(delta, new_rope)
+        first, end = self.highlighter.edit(delta, new_rope, budget=self.reparse_budget)
         lines = edited_lines(delta, old, new_rope)
         if lines is not None:
             self.todo.shift(*lines)
@@ -112,7 +118,12 @@ class HighlightSession:
         return self._send(first, min(end, first + self.screen_lines))
 
     def idle(self) -> list[SpanBatch]:
-        """The next owed chunk (nothing when all is sent)."""
+        """The next owed chunk (nothing when all is sent); first a reparse left by a budget,
+        then its changed lines."""
+        if not self.highlighter.settled:
+            first, end = self.highlighter.settle()
+            self.todo.add(first, end)
+            return self._send(first, min(end, first + self.chunk_lines))
         owed = self.todo.first()
         if owed is None:
             return []
@@ -122,4 +133,4 @@ class HighlightSession:
     @property
     def pending(self) -> bool:
         """Whether lines are still owed (the plugin schedules an idle turn while they are)."""
-        return bool(self.todo)
+        return bool(self.todo) or not self.highlighter.settled

@@ -21,10 +21,20 @@ class Engine(Protocol):
         """The text highlighted now."""
         ...
 
-    def edit(self, delta: Delta, new_rope: Rope) -> tuple[int, int]:
+    @property
+    def settled(self) -> bool:
+        """False while spans are provisional (a bounded reparse gave up; ``settle`` finishes it)."""
+        ...
+
+    def edit(self, delta: Delta, new_rope: Rope, budget: float | None = None) -> tuple[int, int]:
         """Follow ``delta`` (on the current text) to ``new_rope``; the lines ``[first, end)`` of
         the new text whose spans may differ from before. Every other line's spans are the old ones,
-        moved with the text (what the core does with spans it holds)."""
+        moved with the text (what the core does with spans it holds). ``budget`` (seconds)
+        bounds the work; past it the spans stay provisional until ``settle``."""
+        ...
+
+    def settle(self) -> tuple[int, int]:
+        """Finish what a budget left; the lines whose spans may differ from those given since."""
         ...
 
     def spans(self, start_line: int, end_line: int) -> list[ScopeSpan]:

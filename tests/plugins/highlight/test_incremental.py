@@ -161,3 +161,51 @@ def test_a_delta_that_does_not_fit_is_refused_and_changes_nothing(engine):
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError):
         Highlighter("Python", Rope(""), engine="vim")
+
+
+def unreported_lines_keep_their_spans(h, old_lines, first, end):
+    grown = h.rope.line_count - len(old_lines)
+    for line in range(h.rope.line_count):
+        if first <= line < end:
+            continue
+        old_line = line if line < first else line - grown
+        assert line_spans(h, line) == old_lines[old_line], (line, first, end)
+
+
+@pytest.mark.parametrize("language", ["Python", "Rust", "JSON"])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_reparse_given_up_settles_to_a_fresh_highlight(language, data):
+    """budget=0 gives every reparse up: nothing is reported (the core's moved spans stand) until
+    settle(), which reports every line whose spans differ from the moved ones."""
+    rope = Rope(data.draw(texts(language)))
+    h = Highlighter(language, rope, engine="tree-sitter")
+    delta = data.draw(delta_on(str(rope), language))
+    old_lines = [line_spans(h, i) for i in range(rope.line_count)]
+    rope = delta.apply(rope)
+    first, end = h.edit(delta, rope, budget=0.0)
+    assert first == end and h.settled == delta.is_identity
+    first, end = h.settle()
+    assert h.settled and h.settle() == (0, 0)
+    assert h.spans(0, rope.line_count) == fresh(language, rope, "tree-sitter")
+    unreported_lines_keep_their_spans(h, old_lines, first, end)
+    for _ in range(data.draw(st.integers(0, 3))):  # several given up in a row, then spans (settles)
+        delta = data.draw(delta_on(str(rope), language))
+        rope = delta.apply(rope)
+        h.edit(delta, rope, budget=0.0)
+    assert h.spans(0, rope.line_count) == fresh(language, rope, "tree-sitter")
+    assert h.settled
+
+
+def test_a_costly_reparse_is_left_for_settle():
+    # An unclosed bracket near the top of a long file: error recovery runs to the end.
+    body = "items = [\n    1,\n]\n" + "".join(f"def f{i}(x):\n    return [x, {i}]\n" for i in range(3000))
+    rope = Rope(body)
+    h = Highlighter("Python", rope)
+    at = body.index("]\n")
+    new = rope.delete(at, at + 1)
+    assert h.edit(Delta.delete(len(rope), at, at + 1), new, budget=0.0) == (2, 2)
+    assert not h.settled
+    first, end = h.settle()
+    assert first <= 2 < end
+    assert h.spans(0, new.line_count) == fresh("Python", new, "tree-sitter")

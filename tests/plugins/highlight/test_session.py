@@ -79,12 +79,13 @@ def drain(session, core):
 CASES = [("tree-sitter", "Python"), ("tree-sitter", "Rust"), ("pygments", "Python"), ("pygments", "Go")]
 
 
+@pytest.mark.parametrize("budget", [None, 0.0], ids=["reparse-at-once", "reparse-on-idle"])
 @pytest.mark.parametrize("engine,language", CASES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_the_core_ends_with_a_fresh_highlight(engine, language, data):
+def test_the_core_ends_with_a_fresh_highlight(engine, language, budget, data):
     rope = Rope(data.draw(texts(language)))
-    session = HighlightSession(language, rope, screen_lines=2, chunk_lines=3, engine=engine)
+    session = HighlightSession(language, rope, screen_lines=2, chunk_lines=3, engine=engine, reparse_budget=budget)
     core = CoreModel()
     core.length = len(rope)
     core.receive(session.open())
@@ -117,7 +118,7 @@ def test_open_sends_all_scopes_once_then_the_first_screen():
 
 def test_an_edit_sends_its_lines_at_once():
     rope = Rope("".join(f"x{i} = {i}\n" for i in range(50)))
-    session = HighlightSession("Python", rope, screen_lines=10)
+    session = HighlightSession("Python", rope, screen_lines=10, reparse_budget=None)
     session.open()
     while session.pending:
         session.idle()
@@ -126,6 +127,19 @@ def test_an_edit_sends_its_lines_at_once():
     [b] = session.update(Delta.insert(len(rope), at, "# "), new)
     assert b.start == at and b.spans == [(0, b.length - 1, b.spans[0][2])]  # the whole line is a comment now
     assert not session.pending
+
+
+def test_a_reparse_past_its_budget_goes_out_on_the_next_idle_turn():
+    rope = Rope("x = [\n1]\n" + "y = 2\n" * 100)
+    session = HighlightSession("Python", rope, screen_lines=10, reparse_budget=0.0)
+    session.open()
+    while session.pending:
+        session.idle()
+    new = rope.delete(7, 8)
+    assert session.update(Delta.delete(len(rope), 7, 8), new) == []
+    assert session.pending
+    [b] = session.idle()
+    assert b.start <= 6 < b.start + b.length
 
 
 def test_a_missing_delta_starts_afresh_and_a_language_change_too():
