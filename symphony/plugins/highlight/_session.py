@@ -31,7 +31,7 @@ SCREEN_LINES = 120
 #: Lines sent per idle turn.
 CHUNK_LINES = 1000
 #: Seconds a tree-sitter reparse may take during an update before it is left for an idle turn.
-REPARSE_BUDGET = 0.008
+REPARSE_BUDGET = 0.005
 
 _VOCABULARY = sorted({s for s, _t in SCOPE_TOKENS} | {s for s in CAPTURE_SCOPES.values() if s})
 

@@ -69,7 +69,10 @@ class _Reader:
                 return b""
             rope = self._rope
             cp = rope.from_utf8(byte)
-            block = self._block = rope[cp:min(len(rope), cp + READ_CHARS)].encode("utf-8", "surrogatepass")
+            # Reading on from the block's end (a parse going through new text) gets a big block;
+            # a jump (a reparse checking a reused node, a predicate) a small one.
+            size = READ_CHARS if byte == self._start + len(block) else READ_SLICE
+            block = self._block = rope[cp:min(len(rope), cp + size)].encode("utf-8", "surrogatepass")
             self._start = rope.to_utf8(cp)
             at = byte - self._start
         return block[at:at + READ_SLICE]
