@@ -2,7 +2,8 @@
 
 Each grammar is a wheel from PyPI (``tree_sitter_python``...) giving ``language()`` and its
 highlight query (``HIGHLIGHTS_QUERY``, else the ``queries/highlights.scm`` file in the wheel).
-TypeScript's query extends JavaScript's, as the grammar's README says; Markdown is highlighted
+TypeScript's query extends JavaScript's, as the grammar's README says, and JSX adds the
+JavaScript wheel's ``highlights-jsx.scm``; Markdown is highlighted
 at block level (its inline grammar would be an injection).
 
 Each ``Language`` and ``Query`` is built once per process and kept: py-tree-sitter 0.26 can
@@ -19,11 +20,13 @@ from typing import Any
 
 __all__ = ["TREE_SITTER", "Grammar", "grammar"]
 
-#: Language name -> (wheel module, language function, query modules in order).
+#: Language name -> (wheel module, language function, queries in order: a wheel module's highlight
+#: query, or ``"module:file.scm"`` for another file of its ``queries`` folder).
 TREE_SITTER: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "C": ("tree_sitter_c", "language", ("tree_sitter_c",)),
     "JavaScript": ("tree_sitter_javascript", "language", ("tree_sitter_javascript",)),
-    "JSX": ("tree_sitter_javascript", "language", ("tree_sitter_javascript",)),
+    "JSX": ("tree_sitter_javascript", "language",
+            ("tree_sitter_javascript", "tree_sitter_javascript:highlights-jsx.scm")),
     "JSON": ("tree_sitter_json", "language", ("tree_sitter_json",)),
     "Markdown": ("tree_sitter_markdown", "language", ("tree_sitter_markdown",)),
     "Python": ("tree_sitter_python", "language", ("tree_sitter_python",)),
@@ -51,7 +54,10 @@ _lock = threading.Lock()
 _loaded: dict[str, Grammar | None] = {}
 
 
-def _query_text(module_name: str) -> str:
+def _query_text(spec: str) -> str:
+    module_name, _, file_name = spec.partition(":")
+    if file_name:
+        return (importlib.resources.files(module_name) / "queries" / file_name).read_text(encoding="utf-8")
     module = importlib.import_module(module_name)
     text = getattr(module, "HIGHLIGHTS_QUERY", None)
     if isinstance(text, str):

@@ -77,13 +77,14 @@ def test_hostile_text_highlights_and_edits_without_error(engine, text):
     assert h.spans(0, new.line_count) == fresh("Python", new, engine)
 
 
-@pytest.mark.parametrize("language", ["JavaScript", "TypeScript", "TSX", "Rust", "C", "JSON", "Markdown", "TOML",
+@pytest.mark.parametrize("language", ["JavaScript", "JSX", "TypeScript", "TSX", "Rust", "C", "JSON", "Markdown", "TOML",
                                       "YAML", "Python"])
 def test_every_tree_sitter_grammar_highlights(language):
     text = {
         "JavaScript": "const x = 1; // c\nfunction f(a) { return `s${a}`; }\n",
         "TypeScript": "interface A { x: number }\nconst y: A = { x: 1 }; // c\n",
         "TSX": "const e = <div className=\"a\">{x}</div>; // c\n",
+        "JSX": "const e = <div className=\"a\">{x}</div>; // c\n",
         "Rust": "fn main() { let x = 1; } // c\n",
         "C": "#include <stdio.h>\nint main(void) { return 0; } // c\n",
         "JSON": '{"k": [1, true, null, "s"]}\n',
