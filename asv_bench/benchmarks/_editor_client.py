@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -116,6 +117,8 @@ class Core:
         self._notifications = 0
         self._updates = 0
         self.view_id = ""
+        # plugins off, as for xi-core beside it (which runs none here): the core's own latency
+        argv = argv or [sys.executable, "-m", "symphony", "serve", "--no-plugins"]
         self.conn = CoreConnection(self._on_notification, argv, env=env)
         self.proc = self.conn.proc
         self.conn.notify("client_started", {})  # a notification in xi

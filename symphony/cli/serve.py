@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 
-from symphony.plugins import PluginHost
+from symphony.plugins import BundledSyntax, PluginHost
 from symphony.rpc import serve_stdio
 
 from ._listen import add_listen_arguments, start_node
@@ -35,7 +35,7 @@ def _listen(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     node = start_node(args, "symphony-serve")
-    server = XiServer(node)
+    server = XiServer(node, syntax=BundledSyntax())
     try:
         for address in node.addresses:
             print(f"listening on {address}", flush=True)
@@ -63,10 +63,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.listen:
         return _listen(args)
+    syntax = BundledSyntax()
     if args.no_plugins:
-        return serve_stdio()
+        return serve_stdio(syntax=syntax)
     plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
-    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs))
+    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs,
+                                                       detect_language=syntax.detect_language), syntax=syntax)
 
 
 register("serve", "the editor core a frontend starts: xi frontend protocol on stdio (or --listen URI "

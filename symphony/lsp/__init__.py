@@ -13,6 +13,7 @@ from ._config import DEFAULT_SERVERS, ServerConfig, default_servers
 from ._connection import ResponseError
 from ._documents import path_to_uri, uri_to_path
 from ._framing import encode_frame, read_frame
+from ._plugin import LspPlugin
 from ._positions import Encoding, offset_of, position_of
 from ._results import hover_text
 from ._types import Completions, Diagnostic, ServerStatus, WorkspaceEdits
@@ -23,6 +24,7 @@ __all__ = [
     "Diagnostic",
     "Encoding",
     "LanguageClient",
+    "LspPlugin",
     "ResponseError",
     "ServerConfig",
     "ServerStatus",

@@ -14,12 +14,14 @@ from ._catalog import ENTRY_POINT_GROUP, PluginCatalog, default_plugin_dirs
 from ._host import PluginHost
 from ._manifest import Manifest, parse_manifest, read_manifest
 from ._supervisor import PluginActor
+from ._syntax import BundledSyntax
 from ._types import Budget, BufferSnapshot
 from ._xi_delta import delta_from_xi, delta_to_xi
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Budget",
+    "BundledSyntax",
     "BufferSnapshot",
     "Manifest",
     "PluginActor",

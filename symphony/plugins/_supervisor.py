@@ -56,6 +56,8 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 Send = Callable[[str, Any], None]
 #: What a plugin may send (xi's PluginRequest and PluginNotification).
+#: What a plugin asks the core and waits for (the rest of ``_FROM_PLUGIN`` are notifications).
+_REQUESTS = frozenset({"get_data", "line_count", "get_selections"})
 _FROM_PLUGIN = frozenset({"get_data", "line_count", "get_selections", "add_scopes", "update_spans",
                           "update_annotations", "edit", "alert", "add_status_item", "update_status_item",
                           "remove_status_item", "show_hover"})
@@ -402,6 +404,11 @@ class PluginActor(Actor):
         view_id = params.get("view_id")
         buf = self._buffer_of(view_id)
         if buf is None:
+            if method not in _REQUESTS:
+                # a notification has no answer to carry an error, and one about a view just
+                # closed was sent before the plugin learnt of it (did_close is on its way)
+                logger.info("plugin %s: %s for no open view %r dropped", self.manifest.name, method, view_id)
+                return None
             raise PluginProtocolError(f"no view {view_id!r}")
         name = self.manifest.name
         ref = buf.snap.ref

@@ -11,6 +11,7 @@ theme; ``THEMES`` holds a few, dark and light.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +135,10 @@ class Theme:
         with self._lock:
             self._cache[key] = result
         return result
+
+    def resolver(self) -> Callable[[list[str]], dict[str, Any]]:
+        """Scope stacks to ``def_style`` fields under this theme (what the core's style map takes)."""
+        return lambda scopes: self.style_for(scopes).to_def_style(0)
 
     def settings(self) -> dict[str, Any]:
         """xi's ``theme_changed`` ``theme`` object (syntect's ``ThemeSettings``)."""

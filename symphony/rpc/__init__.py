@@ -20,6 +20,7 @@ from ._peer import (
     Peer,
 )
 from ._plugin_hooks import PluginHooks
+from ._syntax import PLAIN_SYNTAX, PlainSyntax, Syntax
 from ._remote import RemoteCore, connect
 from ._serve import serve_connection, serve_stdio
 
@@ -29,11 +30,14 @@ __all__ = [
     "INVALID_REQUEST",
     "METHOD_NOT_FOUND",
     "PARSE_ERROR",
+    "PLAIN_SYNTAX",
     "Answer",
     "Handler",
     "Peer",
+    "PlainSyntax",
     "PluginHooks",
     "RemoteCore",
+    "Syntax",
     "XiCore",
     "XiServer",
     "connect",

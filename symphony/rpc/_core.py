@@ -38,27 +38,25 @@ from typing import Any
 
 from ..actors import Node, Ref
 from ..errors import FileEncodingError, RpcError, SymphonyError
-from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher, Resolver, StyleMap
+from ..text.editor import DEFAULT_CONFIG, BufferActor, FileWatcher, StyleMap
 from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 from ._plugin_hooks import PluginHooks
+from ._syntax import PLAIN_SYNTAX, Syntax
 
-__all__ = ["FILE_ERROR", "THEMES", "XiCore"]
+__all__ = ["FILE_ERROR", "XiCore"]
 
 logger = logging.getLogger(__name__)
 
 #: Error code for a file that cannot be read, decoded or written.
 FILE_ERROR = -32001
-#: The themes ``set_theme`` accepts (no syntax highlighting yet: they differ in name only).
-THEMES = ("default", "InspiredGitHub", "Solarized (dark)")
-LANGUAGES = ("Plain Text",)
 
 
 class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
     def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True,
-                 plugins: Callable[[Node], PluginHooks] | None = None, style_resolver: Resolver | None = None) -> None:
+                 plugins: Callable[[Node], PluginHooks] | None = None, syntax: Syntax | None = None) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -69,7 +67,9 @@ class XiCore:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.config = dict(DEFAULT_CONFIG)
-        self.theme = THEMES[0]
+        #: the languages and themes offered (plain text and unstyled themes unless given)
+        self.syntax: Syntax = syntax if syntax is not None else PLAIN_SYNTAX
+        self.theme = self.syntax.default_theme
         # files changed on disk: the buffers of the watched paths are told to check
         self._watcher = FileWatcher(self._on_disk_change) if watch_files else None
         #: The plugin host (``symphony.plugins.PluginHost``), made by ``plugins(node)``; None: no plugins.
@@ -77,7 +77,7 @@ class XiCore:
         if self.plugins is not None:
             self.plugins.attach(self.send)
         #: scope stacks -> style ids for this connection's buffers (``def_style`` sent once each)
-        self.style_map = StyleMap(style_resolver)
+        self.style_map = StyleMap(self.syntax.resolver(self.theme))
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -175,8 +175,8 @@ class XiCore:
     # -- methods from the frontend --------------------------------------------------------
 
     def rpc_client_started(self, params: Any) -> None:
-        self.send("available_themes", {"themes": list(THEMES)})
-        self.send("available_languages", {"languages": list(LANGUAGES)})
+        self.send("available_themes", {"themes": list(self.syntax.themes)})
+        self.send("available_languages", {"languages": list(self.syntax.languages)})
         if self.plugins is not None:
             config_dir = params.get("config_dir")
             self.plugins.client_started(config_dir if isinstance(config_dir, str) else None)
@@ -191,7 +191,7 @@ class XiCore:
             ref = self.buffers.get(key) if key else None
             if ref is None:
                 ref = self.node.spawn(BufferActor, self.send, path, dict(self.config), self.request_frontend,
-                                      self.style_map)
+                                      self.style_map, self.syntax.detect_language)
                 if key:
                     self._track(key, ref)
                 self._buffer_views[ref] = set()
@@ -244,10 +244,27 @@ class XiCore:
 
     def rpc_set_theme(self, params: Any) -> None:
         name = params.get("theme_name") if isinstance(params, dict) else None
-        if name not in THEMES:
+        if not isinstance(name, str) or name not in self.syntax.themes:
             raise RpcError(INVALID_PARAMS, f"unknown theme {name!r}")
         self.theme = name
-        self.send("theme_changed", {"name": name, "theme": {}})
+        self.style_map.set_resolver(self.syntax.resolver(name))
+        self.send("theme_changed", {"name": name, "theme": self.syntax.theme_settings(name)})
+        with self._lock:
+            refs = list(self._buffer_views)
+        for ref in refs:  # every buffer's styles again, under the new theme
+            ref.tell("restyle", None)
+
+    def rpc_set_language(self, params: Any) -> None:
+        view_id, ref = self._view_ref(params)
+        language = params.get("language_id")
+        if not isinstance(language, str) or language not in self.syntax.languages:
+            raise RpcError(INVALID_PARAMS, f"unknown language {language!r}")
+        ref.ask("set_language", language)
+        if self.plugins is not None:
+            with self._lock:
+                views = sorted(self._buffer_views.get(ref, ()))
+            for other in views:
+                self.plugins.language_changed(other, language)
 
     def rpc_modify_user_config(self, params: Any) -> None:
         domain = params.get("domain") if isinstance(params, dict) else None

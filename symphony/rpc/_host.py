@@ -29,6 +29,7 @@ from ..actors import Actor, Node, Ref
 from ..envelope import Message
 from ..errors import RpcError, SymphonyError
 from ._core import XiCore
+from ._syntax import Syntax
 from ._peer import INTERNAL_ERROR, INVALID_REQUEST, Peer
 from ._tunnel import (
     CLOSE,
@@ -62,7 +63,7 @@ class _Session:
         self.closed: str | None = None
         self.last_heard = _mono()
         self.refs: list[Ref] = []
-        self.core = XiCore(node=server.node)
+        self.core = XiCore(node=server.node, syntax=server.syntax)
         self.peer = Peer(None, self, self.core, name=f"xi-{sid[:8]}")  # type: ignore[arg-type]
         self.core.attach(self.peer)
 
@@ -181,7 +182,7 @@ class XiServer:
 
     def __init__(self, node: Node, *, name: str = HOST_ACTOR, max_sessions: int = MAX_SESSIONS,
                  idle_timeout: float = IDLE_TIMEOUT, poll_wait: float = POLL_WAIT,
-                 max_output: int = MAX_OUTPUT) -> None:
+                 max_output: int = MAX_OUTPUT, syntax: Syntax | None = None) -> None:
         if poll_wait >= idle_timeout:
             raise ValueError("poll_wait must be shorter than idle_timeout")
         self.node = node
@@ -189,6 +190,7 @@ class XiServer:
         self.idle_timeout = float(idle_timeout)
         self.poll_wait = float(poll_wait)
         self.max_output = int(max_output)
+        self.syntax = syntax
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()

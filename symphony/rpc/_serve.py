@@ -15,15 +15,17 @@ from ..actors import Node
 from ._core import XiCore
 from ._peer import Peer
 from ._plugin_hooks import PluginHooks
+from ._syntax import Syntax
 
 __all__ = ["serve_connection", "serve_stdio"]
 
 
 def serve_connection(reader, writer, node: Node | None = None,  # type: ignore[no-untyped-def]
-                     plugins: Callable[[Node], PluginHooks] | None = None) -> None:
+                     plugins: Callable[[Node], PluginHooks] | None = None, syntax: Syntax | None = None) -> None:
     """Serve one frontend over ``reader``/``writer`` (binary streams) until end of input;
-    ``plugins(node)`` makes the plugin host (None: no plugins)."""
-    core = XiCore(node=node, plugins=plugins)
+    ``plugins(node)`` makes the plugin host (None: no plugins); ``syntax`` gives the
+    languages and themes (None: plain text)."""
+    core = XiCore(node=node, plugins=plugins, syntax=syntax)
     peer = Peer(reader, writer, core, name="xi")
     core.attach(peer)
     try:
@@ -33,12 +35,13 @@ def serve_connection(reader, writer, node: Node | None = None,  # type: ignore[n
         peer.close()
 
 
-def serve_stdio(plugins: Callable[[Node], PluginHooks] | None = None) -> int:
-    """Serve the frontend on this process's stdin/stdout (``plugins`` as for ``serve_connection``)."""
+def serve_stdio(plugins: Callable[[Node], PluginHooks] | None = None, syntax: Syntax | None = None) -> int:
+    """Serve the frontend on this process's stdin/stdout (``plugins`` and ``syntax`` as for
+    ``serve_connection``)."""
     # A background step (wrapping) holding the GIL must not make the reader thread wait
     # the default 5 ms switch interval for a keystroke.
     sys.setswitchinterval(0.0005)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
-    serve_connection(stdin, stdout, plugins=plugins)
+    serve_connection(stdin, stdout, plugins=plugins, syntax=syntax)
     return 0

@@ -20,7 +20,7 @@ def test_serve_starts_plugins_from_the_config_dir_and_stops_them(tmp_path, monke
         view = client.new_view()
         assert wait_until(lambda: client.last("available_plugins") is not None)
         names = {p["name"] for p in client.last("available_plugins")["plugins"]}
-        assert names == {"raw", "cmd"}
+        assert names == {"raw", "cmd", "symphony-highlight", "symphony-lsp"}  # and the bundled ones
         client.notify("plugin", {"command": "start", "view_id": view, "plugin_name": "cmd"})
         assert wait_until(lambda: received(other, "initialize"))
         client.notify("plugin", {"command": "stop", "view_id": view, "plugin_name": "cmd"})

@@ -10,7 +10,8 @@ from ._captures import CAPTURE_SCOPES, scope_for_capture
 from ._engine import ENGINES, TREE_SITTER_MAX_BYTES, Highlighter
 from ._grammars import TREE_SITTER
 from ._languages import LANGUAGES, PLAIN_TEXT, detect_language
+from ._plugin import HighlightPlugin
 from ._types import ScopeSpan
 
 __all__ = ["CAPTURE_SCOPES", "ENGINES", "LANGUAGES", "PLAIN_TEXT", "TREE_SITTER", "TREE_SITTER_MAX_BYTES",
-           "Highlighter", "ScopeSpan", "detect_language", "scope_for_capture"]
+           "HighlightPlugin", "Highlighter", "ScopeSpan", "detect_language", "scope_for_capture"]

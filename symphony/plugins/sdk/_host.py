@@ -62,6 +62,9 @@ class PluginLoop:
         self._idle_lock = threading.Lock()
         self._loop_thread: threading.Thread | None = None
         self._alerted: set[str] = set()
+        #: views whose did_close has arrived but is not handled yet: a hook that fails on
+        #: one (the core no longer serves its get_data) is not the plugin's bug
+        self._closing: set[Any] = set()
         self._done = False
         self._shut_down = False
         self.peer = Peer(reader, writer, self, name=f"plugin {getattr(plugin, 'name', 'plugin')}")
@@ -83,6 +86,8 @@ class PluginLoop:
         if method not in METHODS:
             logger.warning("%s: ignored unknown notification %r", self.plugin.name, method)
             return
+        if method == "did_close" and isinstance(params, dict):
+            self._closing.add(params.get("view_id"))
         self._queue.put((method, params, None))
 
     def reject_notification(self, method: str, error: RpcError) -> None:
@@ -186,6 +191,10 @@ class PluginLoop:
             fn(*args)
             return True
         except Exception as exc:  # noqa: BLE001 - a plugin's bug must not stop the plugin
+            if self._input_ended or self._shut_down or (view is not None and view.view_id in self._closing):
+                # the core is going, or the view is: the hook could not finish, through no bug
+                logger.info("%s: %s stopped by a close: %s", self.plugin.name, hook, exc)
+                return False
             logger.exception("%s: %s raised", self.plugin.name, hook)
             if view is not None and (hook in _ALWAYS_ALERT or hook not in self._alerted):
                 self._alerted.add(hook)
@@ -270,6 +279,7 @@ class PluginLoop:
 
     def _on_did_close(self, params: Any) -> None:
         view = self._view(params)
+        self._closing.discard(view.view_id)
         self._hook("on_close", view, self.plugin.on_close, view)
         del self.views[view.view_id]
         with self._idle_lock:

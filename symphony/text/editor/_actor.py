@@ -21,7 +21,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   ``("plugin_scopes", (plugin, scopes))``; ``("plugin_spans", (plugin, start, length, spans,
   rev))``; ``("plugin_annotations", (plugin, start, length, annotations, annotation_type,
   rev))``; ``("plugin_gone", plugin)``; ``("restyle", None)`` after the ``StyleMap``'s
-  resolver changed (a theme change): the lines on screen are sent with their new styles
+  resolver changed (a theme change): the lines on screen are sent with their new styles;
+  ``("set_language", name)``: the document's language, told to every view
 
 A command that raises (bad params) answers the asker with that error and changes nothing
 else: the actor resumes with the next message (``Supervision.RESUME``).
@@ -48,8 +49,9 @@ class BufferActor(Actor):
 
     def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
                  request: Callable[[str, Any], concurrent.futures.Future[Any]] | None = None,
-                 styles: StyleMap | None = None) -> None:
-        self.buffer = Buffer(send, path, config, styles)
+                 styles: StyleMap | None = None,
+                 detect_language: Callable[[str | None, str], str] | None = None) -> None:
+        self.buffer = Buffer(send, path, config, styles, detect_language)
         self._wrap_scheduled = False
         if request is not None:
             ref = self.actor_ref
@@ -118,5 +120,8 @@ class BufferActor(Actor):
             return buffer.plugin_message(kind, payload)
         if kind == "restyle":
             buffer.flush()
+            return None
+        if kind == "set_language":
+            buffer.set_language(payload)
             return None
         raise ValueError(f"BufferActor: unknown message kind {kind!r}")

@@ -77,7 +77,8 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
     """The state of one document and the commands that edit and move in it."""
 
     def __init__(self, send: Send, path: str | None = None, config: dict[str, Any] | None = None,
-                 styles: StyleMap | None = None) -> None:
+                 styles: StyleMap | None = None,
+                 detect_language: Callable[[str | None, str], str] | None = None) -> None:
         self.send = send
         self.config = dict(DEFAULT_CONFIG)
         if config:
@@ -97,6 +98,9 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             self.rope = Rope("")
         self.saved: Rope = self.rope
         self.disk_gone = False
+        #: the document's language (``language_changed``), from its path and first line
+        self.language = (detect_language(self.path, self.rope.line(0) if len(self.rope) else "")
+                         if detect_language is not None else "Plain Text")
         self.views: dict[str, View] = {}
         self.history = History()
         self._text_cache: tuple[Rope, str] | None = None
@@ -162,9 +166,15 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         view = View(view_id)
         self.views[view_id] = view
         self.send("config_changed", {"view_id": view_id, "changes": dict(self.config)})
-        self.send("language_changed", {"view_id": view_id, "language_id": "Plain Text"})
+        self.send("language_changed", {"view_id": view_id, "language_id": self.language})
         self.flush()
         return view
+
+    def set_language(self, language: str) -> None:
+        """Take ``language`` as the document's language; every view is told."""
+        self.language = language
+        for view_id in self.views:
+            self.send("language_changed", {"view_id": view_id, "language_id": language})
 
     def remove_view(self, view_id: str) -> bool:
         """Close a view; returns True when it was the buffer's last one."""

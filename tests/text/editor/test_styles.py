@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symphony.rpc import XiCore
+from symphony.rpc import PlainSyntax, XiCore
 from symphony.text import Delta
 from symphony.text.editor import Buffer, PluginEdit, StyleMap
 from symphony.text.editor._styles import FIRST_STYLE
@@ -149,9 +149,13 @@ def test_only_the_lines_on_screen_are_styled():
     assert len(valid) < 200 and all(fe.spans(i) == [(0, 1, FIRST_STYLE)] for i in valid)
 
 
-def test_xi_core_passes_its_resolver_to_every_buffer(node):
+def test_xi_core_passes_its_themes_resolver_to_every_buffer(node):
     sent: list[tuple[str, dict]] = []
-    core = XiCore(lambda m, p: sent.append((m, p)), node=node, watch_files=False, style_resolver=resolver)
+    class Themed(PlainSyntax):
+        def resolver(self, name):
+            return resolver
+
+    core = XiCore(lambda m, p: sent.append((m, p)), node=node, watch_files=False, syntax=Themed())
     try:
         view = core.call("new_view", {}).result
         ref = core.views[view]
