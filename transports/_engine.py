@@ -34,11 +34,12 @@ from typing import Any
 from symphony.actors._future import Future
 from symphony.actors._transport_api import RemoteTarget
 from symphony.envelope import Message, encode
-from symphony.errors import AskTimeout, DeliveryError
+from symphony.errors import DeliveryError
 
 from ._frames import ASK, PUB, SUB, TELL
 from ._link import _get_ident, logger
 from ._peer import Peer
+from ._inbound import _delivery
 from ._sync_asks import SyncAsks
 
 __all__ = ["LinkedTransport", "Peer", "PeerTarget"]
@@ -65,27 +66,9 @@ class PeerTarget(RemoteTarget):
         self._peer = peer
         self.scheduled = not transport.sync_asks
 
-    def ask_inline(self, msg: Message[Any], future: Future[Any], timeout: float | None = None) -> bool:
-        transport = self._transport
-        if transport._closed:
-            raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-        try:
-            dirty = transport._tls.dirty
-        except AttributeError:
-            dirty = transport._dirty()
-        peer = self._peer
-        if peer not in dirty:
-            return transport._sync_ask(peer, self.name, self.address, msg, future, timeout)
-        self.put(msg, future)
-        try:
-            future.get(timeout)
-        except AskTimeout as exc:
-            future.set_exception(exc)  # Ref.ask must not wait a second time
-            return True
-        except BaseException:  # noqa: BLE001 - the answer is the exception; Ref.ask raises it
-            pass
-        dirty.discard(peer)
-        return True
+    #: ``ask_inline(msg, future, timeout=None) -> bool``: the exchange on the calling thread
+    #: (compiled with the rest of the per-message path in ``_delivery``).
+    ask_inline = _delivery.peer_ask_inline
 
     @property
     def state(self) -> int:

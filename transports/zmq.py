@@ -26,22 +26,17 @@ from typing import Any
 
 import zmq
 
+from symphony import _twins
 from symphony.errors import DeliveryError, InsecureListen
 
 from ._engine import LinkedTransport, Peer
 
 __all__ = ["ZmqTransport", "is_loopback"]
 
-# The hot paths call the compiled socket methods with plain int flags: pyzmq's Python
-# layer (``send_multipart``, ``recv_multipart``) and its enum flags (``Flag.__or__``,
-# ``PollEvent.__and__`` run as Python code) cost microseconds a message.
-_NOBLOCK = int(zmq.NOBLOCK)
-_SNDMORE_NOBLOCK = int(zmq.SNDMORE) | _NOBLOCK
 _POLLIN = int(zmq.POLLIN)
-_Again = zmq.Again
-_send = zmq.backend.Socket.send
-_recv = zmq.backend.Socket.recv
-_zmq_poll = zmq.zmq_poll
+#: The socket work per packet: compiled when built, else the pure twin (``_zmq_io_py``).
+_zmq_io = _twins.load("symphony.transports._zmq_io")
+_SyncChannel = _zmq_io.SyncChannel
 
 
 def is_loopback(host: str) -> bool:
@@ -57,32 +52,6 @@ def is_loopback(host: str) -> bool:
                        for info in _socket.getaddrinfo(host, None))
         except (OSError, ValueError):
             return False
-
-
-class _SyncChannel:
-    """A calling thread's own DEALER to one peer, for asks without a thread hand-off."""
-
-    __slots__ = ("sock", "_timeout_ms")
-
-    def __init__(self, sock: zmq.Socket) -> None:
-        self.sock = sock
-        self._timeout_ms = -1
-
-    def send(self, packet: bytes) -> None:
-        try:
-            _send(self.sock, packet, _NOBLOCK)
-        except _Again:
-            raise DeliveryError("the peer's queue is full") from None
-
-    def recv(self, timeout: float) -> list[bytes]:
-        ms = max(int(timeout * 1000.0), 1)
-        if ms != self._timeout_ms:
-            self.sock.setsockopt(zmq.RCVTIMEO, ms)
-            self._timeout_ms = ms
-        try:
-            return [_recv(self.sock)]  # a blocking receive with a timeout: one call, no poller
-        except _Again:
-            return []
 
 
 class ZmqTransport(LinkedTransport):
@@ -168,7 +137,7 @@ class ZmqTransport(LinkedTransport):
 
     # -- asks on the caller's own socket ------------------------------------------------------
 
-    def _open_sync_channel(self, peer: Peer) -> _SyncChannel:
+    def _open_sync_channel(self, peer: Peer) -> Any:
         with self._sync_lock:
             if self._closing:
                 raise DeliveryError("the node's transport is closed")
@@ -187,50 +156,11 @@ class ZmqTransport(LinkedTransport):
                 sock.curve_publickey = public
             sock.curve_serverkey = self.curve_server_key
 
-    def _io_poll(self, timeout: float) -> None:
-        # One message per ready socket per call: the poll is level-triggered, so a socket
-        # with more waiting is ready again at once, and asking a socket whether it has more
-        # (a getsockopt) costs more than that. Tells arrive many to a packet anyway.
-        events = _zmq_poll(self._poll_items, int(timeout * 1000.0))
-        on_packet = self._on_packet
-        for sock, _ in events:
-            if sock.__class__ is int:
-                self._woken()
-                continue
-            try:
-                peer = self._sock_peer.get(sock)
-                if peer is None:  # a ROUTER: the peer's identity, then the packet
-                    origin: Any = (sock, _recv(sock, _NOBLOCK))
-                else:  # an outgoing link: the packet alone
-                    origin = peer
-                frame = _recv(sock, _NOBLOCK, False)
-                if frame.more:  # more parts than a packet has: drop them all
-                    while frame.more:
-                        frame = _recv(sock, _NOBLOCK, False)
-                    self.counters.bump("malformed")
-                    continue
-                on_packet(origin, frame.bytes)
-            except _Again:
-                continue
-            except zmq.ZMQError:
-                self.counters.bump("receive_errors")
-
-    def _transmit(self, dest: Any, packet: bytes) -> bool:
-        try:
-            if dest.__class__ is Peer:
-                _send(dest.sock or self._connect_peer(dest), packet, _NOBLOCK)
-            else:
-                sock, identity = dest
-                _send(sock, identity, _SNDMORE_NOBLOCK)
-                _send(sock, packet, _NOBLOCK)
-        except _Again:
-            return False  # at the high-water mark: kept and retried
-        except zmq.ZMQError as exc:
-            # EHOSTUNREACH: the inbound peer went away before its reply (ROUTER_MANDATORY).
-            self.counters.bump("send_errors")
-            if exc.errno != zmq.EHOSTUNREACH:
-                raise
-        return True
+    #: ``_io_poll(timeout)``: wait for the wake-up pipe or a socket; each packet that arrived
+    #: goes to ``_on_packet`` (``_zmq_io.io_poll``).
+    _io_poll = _zmq_io.io_poll
+    #: ``_transmit(dest, packet) -> bool``: send one packet (``_zmq_io.transmit``).
+    _transmit = _zmq_io.transmit
 
     def _io_teardown(self, linger: float) -> None:
         ms = int(linger * 1000)
