@@ -3,8 +3,9 @@
 
 - ``SyncChannel``: a calling thread's own DEALER to one peer, for asks without a thread
   hand-off (``send(packet)``, ``recv(timeout) -> [packets]``);
-- ``io_poll(self, timeout)``: the I/O thread's wait for the wake-up pipe or a socket, handing
-  each packet that arrived to ``self._on_packet`` (``ZmqTransport._io_poll``);
+- ``io_poll(self, timeout)``: the I/O thread's wait for a wake-up or a packet, handing each
+  packet that arrived to ``self._on_packet`` (``ZmqTransport._io_poll``);
+- ``wake(waker)``: the wake-up message other threads send to the I/O thread;
 - ``transmit(self, dest, packet)``: send one packet to a ``Peer`` or an inbound origin
   ``(router, identity)`` (``ZmqTransport._transmit``).
 
@@ -23,9 +24,9 @@ from symphony.errors import DeliveryError
 
 from ._peer import Peer
 
-__all__ = ["SyncChannel", "io_poll", "transmit"]
+__all__ = ["SyncChannel", "io_poll", "transmit", "wake"]
 
-public_api = ["SyncChannel", "io_poll", "transmit"]
+public_api = ["SyncChannel", "io_poll", "transmit", "wake"]
 
 _NOBLOCK = int(zmq.NOBLOCK)
 _SNDMORE_NOBLOCK = int(zmq.SNDMORE) | _NOBLOCK
@@ -67,38 +68,72 @@ class SyncChannel:
             return []
 
 
-def io_poll(self: Any, timeout: float) -> None:
-    """Wait up to ``timeout`` s for the wake-up pipe or a socket of ``self`` (a ``ZmqTransport``);
-    hand each packet that arrived to ``self._on_packet``.
+def wake(waker: Any) -> None:
+    """Send the empty wake-up message on ``waker`` (the caller holds its lock); raises
+    ``zmq.Again`` if its queue is full."""
+    _send(waker, b"", _NOBLOCK)
 
-    One message per ready socket per call: the poll is level-triggered, so a socket with more
-    waiting is ready again at once, and asking a socket whether it has more (a getsockopt)
-    costs more than that. Tells arrive many to a packet anyway.
+
+def io_poll(self: Any, timeout: float) -> None:
+    """Wait up to ``timeout`` s for a wake-up or a packet on a socket of ``self`` (a
+    ``ZmqTransport``); hand each packet that arrived to ``self._on_packet``.
+
+    With one socket (the home ROUTER: a node that listens and has no outgoing links), a
+    blocking receive with a timeout: one call, no poller. Otherwise a poll, and one message
+    per ready socket per call: the poll is level-triggered, so a socket with more waiting is
+    ready again at once, and asking a socket whether it has more (a getsockopt) costs more
+    than that. Tells arrive many to a packet anyway.
     """
-    events = _zmq_poll(self._poll_items, int(timeout * 1000.0))
-    on_packet = self._on_packet
+    items = self._poll_items
+    ms = int(timeout * 1000.0)
+    if ms > 20:
+        ms -= ms % 10  # fewer changes of the receive timeout; the loop wakes a little early
+    if len(items) == 1:
+        sock = items[0][0]
+        if ms != self._home_timeout_ms:
+            _setsockopt(sock, _RCVTIMEO, ms)
+            self._home_timeout_ms = ms
+        try:
+            _from_router(self, sock, _recv(sock))
+        except _Again:
+            pass
+        except _ZMQError:
+            self.counters.bump("receive_errors")
+        return
     sock_peer = self._sock_peer
-    for sock, _ in events:
-        if sock.__class__ is int:
-            self._woken()
-            continue
+    for sock, _ in _zmq_poll(items, ms):
         try:
             peer = sock_peer.get(sock)
             if peer is None:  # a ROUTER: the peer's identity, then the packet
-                origin: Any = (sock, _recv(sock, _NOBLOCK))
-            else:  # an outgoing link: the packet alone
-                origin = peer
-            frame = _recv(sock, _NOBLOCK, False)
-            if frame.more:  # more parts than a packet has: drop them all
-                while frame.more:
-                    frame = _recv(sock, _NOBLOCK, False)
-                self.counters.bump("malformed")
+                _from_router(self, sock, _recv(sock, _NOBLOCK))
                 continue
-            on_packet(origin, frame.bytes)
+            frame = _recv(sock, _NOBLOCK, False)  # an outgoing link: the packet alone
+            if frame.more:  # more parts than a packet has: drop them all
+                _drop_rest(self, sock, frame)
+                continue
+            self._on_packet(peer, frame.bytes)
         except _Again:
             continue
         except _ZMQError:
             self.counters.bump("receive_errors")
+
+
+def _from_router(self: Any, sock: Any, identity: bytes) -> None:
+    """Take the rest of a message whose first part (the sender's ``identity``) was received."""
+    frame = _recv(sock, _NOBLOCK, False)
+    if frame.more:  # more parts than a packet has: drop them all
+        _drop_rest(self, sock, frame)
+        return
+    if identity == self._wake_id:
+        self._wake_armed = False  # another thread woke this one: the loop flushes the outbox
+        return
+    self._on_packet((sock, identity), frame.bytes)
+
+
+def _drop_rest(self: Any, sock: Any, frame: Any) -> None:
+    while frame.more:
+        frame = _recv(sock, _NOBLOCK, False)
+    self.counters.bump("malformed")
 
 
 def transmit(self: Any, dest: Any, packet: bytes) -> bool:

@@ -71,15 +71,51 @@ class ZmqTransport(LinkedTransport):
         self._ipc_paths: list[str] = []
         self._sync_socks: list[zmq.Socket] = []
         self._sync_lock = threading.Lock()
+        self._waker: zmq.Socket | None = None
+        self._waker_lock = threading.Lock()
         super().__init__(host, **options)
 
     # -- I/O thread -------------------------------------------------------------------------
 
     def _io_setup(self) -> None:
         self._ctx = zmq.Context()
-        #: What the I/O thread polls: (zmq socket or the wake-up pipe's fd, POLLIN).
-        self._poll_items: list[tuple[Any, int]] = [(self._wake_r, _POLLIN)]
+        #: What the I/O thread polls: (zmq socket, POLLIN); with one socket it blocks in its recv.
+        self._poll_items: list[tuple[Any, int]] = []
         self._sock_peer: dict[zmq.Socket, Peer] = {}
+        # The home ROUTER: every endpoint this transport listens on is bound to it (except tcp
+        # with CURVE, which needs a socket of its own), and other threads wake the I/O thread
+        # with an empty message to it from an inproc DEALER whose routing id is random (no
+        # remote peer can take it: inproc is not reachable from outside, and the id is bound
+        # first). So a node that listens and has no outgoing links waits in one blocking recv
+        # on one socket: no poll, no pipe (a zmq_poll costs more per message than the recv).
+        home = self._ctx.socket(zmq.ROUTER)
+        self._configure(home)
+        home.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        wake_endpoint = f"inproc://symphony-wake-{os.getpid()}-{os.urandom(8).hex()}"
+        home.bind(wake_endpoint)
+        self._wake_id = b"\0wake-" + os.urandom(16)
+        waker = self._ctx.socket(zmq.DEALER)
+        waker.setsockopt(zmq.LINGER, 0)
+        waker.setsockopt(zmq.SNDHWM, 1000)
+        waker.setsockopt(zmq.ROUTING_ID, self._wake_id)
+        waker.connect(wake_endpoint)
+        self._home = home
+        self._home_timeout_ms = -1
+        self._routers.append(home)
+        self._poll_items.append((home, _POLLIN))
+        with self._waker_lock:
+            self._waker = waker
+
+    def _wake(self) -> None:
+        if not self._wake_armed:
+            self._wake_armed = True
+            with self._waker_lock:
+                waker = self._waker
+                if waker is not None:
+                    try:
+                        _zmq_io.wake(waker)
+                    except zmq.ZMQError:  # full (a wake-up is pending anyway) or closing
+                        pass
 
     def _configure(self, sock: zmq.Socket) -> None:
         sock.setsockopt(zmq.LINGER, 0)
@@ -94,19 +130,27 @@ class ZmqTransport(LinkedTransport):
         sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ms)
 
     def _bind(self, uri: str) -> str:
-        sock = self._ctx.socket(zmq.ROUTER)
+        if not (uri.startswith("tcp://") and self.curve_secret_key is not None):
+            self._home.bind(uri)  # raises ZMQError, having bound nothing, if it cannot
+            bound = self._home.getsockopt_string(zmq.LAST_ENDPOINT)
+            return self._bound(bound)
+        sock = self._ctx.socket(zmq.ROUTER)  # CURVE is a socket's mechanism: a ROUTER of its own
         self._configure(sock)
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        if uri.startswith("tcp://") and self.curve_secret_key is not None:
-            sock.curve_secretkey = self.curve_secret_key
-            sock.curve_publickey = self.curve_public_key
-            sock.curve_server = True
+        sock.curve_secretkey = self.curve_secret_key
+        sock.curve_publickey = self.curve_public_key
+        sock.curve_server = True
         try:
             sock.bind(uri)
         except zmq.ZMQError:
             sock.close(0)
             raise
-        bound = sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._routers.append(sock)
+        self._poll_items.append((sock, _POLLIN))
+        return self._bound(sock.getsockopt_string(zmq.LAST_ENDPOINT))
+
+    def _bound(self, bound: str) -> str:
+        """Note what was bound (an ipc socket file is made mode 0600 and removed on close)."""
         if bound.startswith("ipc://"):
             path = bound[len("ipc://"):]
             try:
@@ -114,8 +158,6 @@ class ZmqTransport(LinkedTransport):
             except OSError:
                 pass
             self._ipc_paths.append(path)
-        self._routers.append(sock)
-        self._poll_items.append((sock, _POLLIN))
         return bound
 
     def _dealer(self, endpoint: str) -> zmq.Socket:
@@ -156,14 +198,18 @@ class ZmqTransport(LinkedTransport):
                 sock.curve_publickey = public
             sock.curve_serverkey = self.curve_server_key
 
-    #: ``_io_poll(timeout)``: wait for the wake-up pipe or a socket; each packet that arrived
-    #: goes to ``_on_packet`` (``_zmq_io.io_poll``).
+    #: ``_io_poll(timeout)``: wait for a wake-up or a packet; each packet that arrived goes to
+    #: ``_on_packet`` (``_zmq_io.io_poll``).
     _io_poll = _zmq_io.io_poll
     #: ``_transmit(dest, packet) -> bool``: send one packet (``_zmq_io.transmit``).
     _transmit = _zmq_io.transmit
 
     def _io_teardown(self, linger: float) -> None:
         ms = int(linger * 1000)
+        with self._waker_lock:
+            if self._waker is not None:
+                self._waker.close(0)
+                self._waker = None
         for sock in list(self._sock_peer):
             sock.close(ms)
         with self._sync_lock:
@@ -181,6 +227,8 @@ class ZmqTransport(LinkedTransport):
                 pass
 
     def _forget_io_after_fork(self) -> None:
+        self._waker = None
+        self._waker_lock = threading.Lock()
         self._routers = []
         self._ipc_paths = []
         self._sync_socks = []
