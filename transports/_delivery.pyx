@@ -22,9 +22,9 @@ from symphony.errors import (ActorNotFound, AskTimeout, DecodeError, DeliveryErr
 from ._frames import ASK, FAIL, PING, PONG, PUB, REPLY, SUB, TELL, error_from_payload, error_payload
 from ._peer import Peer
 
-__all__ = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "send_reply", "sync_ask"]
+__all__ = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
 
-public_api = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "send_reply", "sync_ask"]
+public_api = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
 
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 EARN_INLINE = 3
@@ -305,3 +305,40 @@ def peer_ask_inline(self, msg, future, timeout=None):
         pass
     dirty.discard(peer)
     return True
+
+
+def peer_put(self, msg, future, block_timeout=None):
+    """``PeerTarget.put``: hand ``msg`` (an ask when ``future`` is given) to the I/O thread,
+    which sends it to the peer, many entries to a packet."""
+    transport = self._transport
+    if transport._closed:
+        if future is None:
+            self.node._dead_letter(msg, "transport closed", self.address)
+            return
+        raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
+    ident = msg._id_bytes()  # the pending table's key; replies carry it back
+    data = encode(msg)
+    if len(data) > transport._entry_limit:
+        transport._too_big(msg, len(data), self.address)
+    outbox = transport._outbox
+    if len(outbox) + transport._backlog_size > transport.max_queued:
+        transport._wait_queue_room(msg, self.address)
+    if transport.sync_asks:
+        try:
+            transport._tls.dirty.add(self._peer)
+        except AttributeError:
+            transport._dirty().add(self._peer)
+    if future is None:
+        outbox.append((self._peer, TELL, self.name, data))
+        if not transport._wake_armed:
+            transport._wake()
+        return
+    pending = transport._pending
+    if len(pending) >= transport.max_pending:
+        transport._wait_pending_room(msg, block_timeout)
+    pending[ident] = (future, self._peer, self.address)
+    transport._submit(self._peer, ASK, self.name, data)
+    if _get_ident() == transport._io_ident:
+        # An actor handled inline on the I/O thread asked without waiting: only this
+        # thread can receive the reply, so finish the exchange before returning.
+        transport._pump_until(future)

@@ -70,10 +70,13 @@ class IOLoop(LinkBase):
         finally:
             self._ready.set()
         next_tick = _mono() + self.heartbeat
+        calls, outbox, backlog = self._calls, self._outbox, self._backlog
         try:
             while True:
-                self._run_calls()
-                self._flush()
+                if calls:
+                    self._run_calls()
+                if outbox or backlog:
+                    self._flush()
                 now = _mono()
                 if now >= next_tick:
                     self._tick(now)

@@ -43,6 +43,7 @@ def _bound(base: type, twin: str) -> type:
 
     class Target(PeerTarget):
         ask_inline = delivery.peer_ask_inline
+        put = delivery.peer_put
 
     attrs: dict[str, Any] = {
         "_on_packet": delivery.on_packet, "_on_reply": delivery.on_reply,
