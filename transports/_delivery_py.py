@@ -32,9 +32,9 @@ from symphony.errors import (ActorNotFound, AskTimeout, DecodeError, DeliveryErr
 from ._frames import ASK, FAIL, PING, PONG, PUB, REPLY, SUB, TELL, error_from_payload, error_payload
 from ._peer import Peer
 
-__all__ = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+__all__ = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
 
-public_api = ["EARN_INLINE", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+public_api = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
 
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 EARN_INLINE = 3
@@ -324,7 +324,6 @@ def peer_put(self: Any, msg: Any, future: Any, block_timeout: float | None = Non
             self.node._dead_letter(msg, "transport closed", self.address)
             return
         raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-    ident = msg._id_bytes()  # the pending table's key; replies carry it back
     data = encode(msg)
     if len(data) > transport._entry_limit:
         transport._too_big(msg, len(data), self.address)
@@ -344,9 +343,43 @@ def peer_put(self: Any, msg: Any, future: Any, block_timeout: float | None = Non
     pending = transport._pending
     if len(pending) >= transport.max_pending:
         transport._wait_pending_room(msg, block_timeout)
-    pending[ident] = (future, self._peer, self.address)
+    pending[msg._id_bytes()] = (future, self._peer, self.address)  # replies carry the id back
     transport._submit(self._peer, ASK, self.name, data)
     if _get_ident() == transport._io_ident:
         # An actor handled inline on the I/O thread asked without waiting: only this
         # thread can receive the reply, so finish the exchange before returning.
         transport._pump_until(future)
+
+
+def flush(self: Any) -> None:
+    """``IOLoop._flush``: retry what waits in the backlog, then send everything in the outbox,
+    one signed packet per destination (up to ``batch`` entries each), in order."""
+    if self._backlog:
+        self._retry_backlog()
+    outbox = self._outbox
+    if not outbox:
+        return
+    limit = 3 * self.batch
+    batches: dict[Any, list[Any]] = {}
+    popleft = outbox.popleft
+    seal = self.framer.seal
+    sent = 0
+    while outbox:
+        dest, op, name, data = popleft()
+        entries = batches.get(dest)
+        if entries is None:
+            entries = batches[dest] = []
+        entries += (op, name, data)
+        if len(entries) >= limit:
+            self._send_packet(dest, seal(entries))
+            sent += 1
+            batches[dest] = []
+    for dest, entries in batches.items():
+        if entries:
+            self._send_packet(dest, seal(entries))
+            sent += 1
+    now = _mono()
+    for dest in batches:
+        if dest.__class__ is Peer and dest.suspect_since is None:
+            dest.suspect_since = now
+    self.counters["packets_sent"] += sent

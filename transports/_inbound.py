@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from symphony import _twins
 from symphony.actors._future import Future
 from symphony.envelope import Message
 
 from ._frames import FAIL, error_payload
-from ._io_loop import IOLoop
+from ._io_loop import IOLoop, _delivery
 from ._link import _Packer, logger
 
 __all__ = ["Inbound"]
-
-#: The per-message path: compiled when built, else the pure twin (``_delivery_py``).
-_delivery = _twins.load("symphony.transports._delivery")
 
 
 class Inbound(IOLoop):

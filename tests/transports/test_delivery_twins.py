@@ -47,7 +47,7 @@ def _bound(base: type, twin: str) -> type:
 
     attrs: dict[str, Any] = {
         "_on_packet": delivery.on_packet, "_on_reply": delivery.on_reply,
-        "_send_reply": delivery.send_reply, "_sync_ask": delivery.sync_ask,
+        "_send_reply": delivery.send_reply, "_sync_ask": delivery.sync_ask, "_flush": delivery.flush,
         "target": lambda self, endpoint, actor: Target(self, self._peer(self._normalize(endpoint)), actor),
     }
     if zmq_io is not None:
