@@ -22,9 +22,11 @@ from symphony.errors import (ActorNotFound, AskTimeout, DecodeError, DeliveryErr
 from ._frames import ASK, FAIL, PING, PONG, PUB, REPLY, SUB, TELL, error_from_payload, error_payload
 from ._peer import Peer
 
-__all__ = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+__all__ = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "serve",
+           "sync_ask"]
 
-public_api = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+public_api = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "serve",
+              "sync_ask"]
 
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 EARN_INLINE = 3
@@ -376,3 +378,24 @@ def flush(self):
         if dest.__class__ is Peer and dest.suspect_since is None:
             dest.suspect_since = now
     self.counters["packets_sent"] += sent
+
+
+def serve(self):
+    """The I/O thread's loop (``IOLoop._run`` calls it once set up): run calls handed over,
+    flush the outbox, keep heartbeats, wait for a packet or a wake-up; until closing."""
+    cdef double heartbeat = self.heartbeat
+    cdef double now, wait, next_tick = _mono() + heartbeat
+    calls, outbox, backlog = self._calls, self._outbox, self._backlog
+    while True:
+        if calls:
+            self._run_calls()
+        if outbox or backlog:
+            self._flush()
+        now = _mono()
+        if now >= next_tick:
+            self._tick(now)
+            next_tick = now + heartbeat
+        if self._closing:
+            return
+        wait = max(min(next_tick - now, heartbeat), 0.0)
+        self._io_poll(min(wait, 0.01) if backlog else wait)

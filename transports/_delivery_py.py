@@ -1,9 +1,13 @@
 """The per-message path of a packet transport, in pure Python: the twin of the compiled
 ``_delivery`` (same ``public_api``, same behaviour; ``symphony._twins`` picks one).
 
-Each function takes the transport (``self``: a ``SyncAsks``) first; ``_inbound`` and
-``_sync_asks`` bind them as their methods. They are what every remote message crosses:
+Each function takes its object first (``self``: the transport, or for ``peer_*`` a
+``PeerTarget``); the transport's classes (``_io_loop``, ``_inbound``, ``_sync_asks``,
+``_engine.PeerTarget``) bind them as their methods. They are what every remote message crosses:
 
+- ``serve``: the I/O thread's loop; ``flush``: the outbox sent as one signed packet per peer;
+- ``peer_put`` / ``peer_ask_inline``: what a ``Ref`` to a remote actor calls (hand the entry to
+  the I/O thread, or do the whole ask on the calling thread);
 - ``on_packet``: open a packet that arrived (signature, replay, shape) before decoding any
   entry, deliver tells and asks to local actors (an ask to an actor that has earned it is
   handled on the I/O thread), resolve replies, answer pings and subscriptions;
@@ -32,9 +36,11 @@ from symphony.errors import (ActorNotFound, AskTimeout, DecodeError, DeliveryErr
 from ._frames import ASK, FAIL, PING, PONG, PUB, REPLY, SUB, TELL, error_from_payload, error_payload
 from ._peer import Peer
 
-__all__ = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+__all__ = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "serve",
+           "sync_ask"]
 
-public_api = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "sync_ask"]
+public_api = ["EARN_INLINE", "flush", "on_packet", "on_reply", "peer_ask_inline", "peer_put", "send_reply", "serve",
+              "sync_ask"]
 
 #: Asks in a row an actor must answer within ``inline_budget`` before it runs on the I/O thread.
 EARN_INLINE = 3
@@ -383,3 +389,24 @@ def flush(self: Any) -> None:
         if dest.__class__ is Peer and dest.suspect_since is None:
             dest.suspect_since = now
     self.counters["packets_sent"] += sent
+
+
+def serve(self: Any) -> None:
+    """The I/O thread's loop (``IOLoop._run`` calls it once set up): run calls handed over,
+    flush the outbox, keep heartbeats, wait for a packet or a wake-up; until closing."""
+    heartbeat = self.heartbeat
+    next_tick = _mono() + heartbeat
+    calls, outbox, backlog = self._calls, self._outbox, self._backlog
+    while True:
+        if calls:
+            self._run_calls()
+        if outbox or backlog:
+            self._flush()
+        now = _mono()
+        if now >= next_tick:
+            self._tick(now)
+            next_tick = now + heartbeat
+        if self._closing:
+            return
+        wait = max(min(next_tick - now, heartbeat), 0.0)
+        self._io_poll(min(wait, 0.01) if backlog else wait)

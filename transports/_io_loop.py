@@ -73,22 +73,8 @@ class IOLoop(LinkBase):
             self._io_setup()
         finally:
             self._ready.set()
-        next_tick = _mono() + self.heartbeat
-        calls, outbox, backlog = self._calls, self._outbox, self._backlog
         try:
-            while True:
-                if calls:
-                    self._run_calls()
-                if outbox or backlog:
-                    self._flush()
-                now = _mono()
-                if now >= next_tick:
-                    self._tick(now)
-                    next_tick = now + self.heartbeat
-                if self._closing:
-                    break
-                wait = max(min(next_tick - now, self.heartbeat), 0.0)
-                self._io_poll(min(wait, 0.01) if self._backlog else wait)
+            _delivery.serve(self)
         except Exception:  # noqa: BLE001 - must never happen; log it rather than die silently
             logger.exception("transport I/O loop failed")
         finally:
