@@ -181,13 +181,16 @@ def send_reply(self, origin, msg, name, double started, bint inline, future, bin
     if error is not None:
         op = FAIL
         data = _Packer().pack(error_payload(error))
+    ident = msg._id  # bytes, as decoded from the wire
+    if ident.__class__ is not bytes:
+        ident = msg._id_bytes()
     if alone and not self._outbox:
-        packet = self.framer.seal([op, msg._id_bytes(), data])
+        packet = self.framer.seal([op, ident, data])
         if self._backlog or not self._transmit(origin, packet):
             self._send_packet(origin, packet)  # behind what waits, or kept until the socket takes it
         self.counters["packets_sent"] += 1
         return
-    self._outbox.append((origin, op, msg._id_bytes(), data))
+    self._outbox.append((origin, op, ident, data))
     if _get_ident() != self._io_ident and not self._wake_armed:
         self._wake()  # (on the I/O thread the outbox is flushed when the loop comes round)
 
@@ -203,8 +206,10 @@ cdef object _sync_ask(self, peer, name, address, msg, future, timeout):
     except (AttributeError, KeyError):
         channel = self._sync_channel(peer)
     framer = self.framer
-    ident_bytes = msg._id_bytes()
     data = encode(msg)
+    ident_bytes = msg._id  # drawn by encode (as bytes) if the message had none
+    if ident_bytes.__class__ is not bytes:
+        ident_bytes = msg._id_bytes()
     if len(data) > self._entry_limit:
         self._too_big(msg, len(data), address)
     try:
