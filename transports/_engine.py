@@ -31,14 +31,14 @@ import threading
 import weakref
 from typing import Any
 
-from symphony.actors._future import Future
 from symphony.actors._transport_api import RemoteTarget
 from symphony.envelope import Message, encode
-from symphony.errors import AskTimeout, DeliveryError
+from symphony.errors import DeliveryError
 
-from ._frames import ASK, PUB, SUB, TELL
-from ._link import _get_ident, logger
+from ._frames import PUB, SUB
+from ._link import logger
 from ._peer import Peer
+from ._inbound import _delivery
 from ._sync_asks import SyncAsks
 
 __all__ = ["LinkedTransport", "Peer", "PeerTarget"]
@@ -65,59 +65,16 @@ class PeerTarget(RemoteTarget):
         self._peer = peer
         self.scheduled = not transport.sync_asks
 
-    def ask_inline(self, msg: Message[Any], future: Future[Any], timeout: float | None = None) -> bool:
-        transport = self._transport
-        if transport._closed:
-            raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-        try:
-            dirty = transport._tls.dirty
-        except AttributeError:
-            dirty = transport._dirty()
-        peer = self._peer
-        if peer not in dirty:
-            return transport._sync_ask(peer, self.name, self.address, msg, future, timeout)
-        self.put(msg, future)
-        try:
-            future.get(timeout)
-        except AskTimeout as exc:
-            future.set_exception(exc)  # Ref.ask must not wait a second time
-            return True
-        except BaseException:  # noqa: BLE001 - the answer is the exception; Ref.ask raises it
-            pass
-        dirty.discard(peer)
-        return True
+    #: ``ask_inline(msg, future, timeout=None) -> bool``: the exchange on the calling thread
+    #: (compiled with the rest of the per-message path in ``_delivery``).
+    ask_inline = _delivery.peer_ask_inline
 
     @property
     def state(self) -> int:
         return 3 if self._transport._closed else 1
 
-    def put(self, msg: Message[Any], future: Future[Any] | None, block_timeout: float | None = None) -> None:
-        transport = self._transport
-        if transport._closed:
-            if future is None:
-                self.node._dead_letter(msg, "transport closed", self.address)
-                return
-            raise DeliveryError(f"cannot send to {self.address}: the node's transport is closed")
-        ident = msg._id_bytes()  # the pending table's key; replies carry it back
-        data = encode(msg)
-        if len(data) > transport._entry_limit:
-            transport._too_big(msg, len(data), self.address)
-        if len(transport._outbox) + transport._backlog_size > transport.max_queued:
-            transport._wait_queue_room(msg, self.address)
-        if transport.sync_asks:
-            transport._dirty().add(self._peer)
-        if future is None:
-            transport._submit(self._peer, TELL, self.name, data)
-            return
-        pending = transport._pending
-        if len(pending) >= transport.max_pending:
-            transport._wait_pending_room(msg, block_timeout)
-        pending[ident] = (future, self._peer, self.address)
-        transport._submit(self._peer, ASK, self.name, data)
-        if _get_ident() == transport._io_ident:
-            # An actor handled inline on the I/O thread asked without waiting: only this
-            # thread can receive the reply, so finish the exchange before returning.
-            transport._pump_until(future)
+    #: ``put(msg, future, block_timeout=None)``: hand the entry to the I/O thread (``_delivery``).
+    put = _delivery.peer_put
 
 
 class LinkedTransport(SyncAsks):

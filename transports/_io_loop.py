@@ -14,6 +14,7 @@ import threading
 from collections import deque
 from typing import Any, Callable
 
+from symphony import _twins
 from symphony.actors._future import Future
 from symphony.errors import DeliveryError
 
@@ -22,6 +23,9 @@ from ._link import LinkBase, _get_ident, _mono, logger
 from ._peer import Peer
 
 __all__ = ["IOLoop"]
+
+#: The per-message path: compiled when built, else the pure twin (``_delivery_py``).
+_delivery = _twins.load("symphony.transports._delivery")
 
 
 class IOLoop(LinkBase):
@@ -69,19 +73,8 @@ class IOLoop(LinkBase):
             self._io_setup()
         finally:
             self._ready.set()
-        next_tick = _mono() + self.heartbeat
         try:
-            while True:
-                self._run_calls()
-                self._flush()
-                now = _mono()
-                if now >= next_tick:
-                    self._tick(now)
-                    next_tick = now + self.heartbeat
-                if self._closing:
-                    break
-                wait = max(min(next_tick - now, self.heartbeat), 0.0)
-                self._io_poll(min(wait, 0.01) if self._backlog else wait)
+            _delivery.serve(self)
         except Exception:  # noqa: BLE001 - must never happen; log it rather than die silently
             logger.exception("transport I/O loop failed")
         finally:
@@ -118,38 +111,9 @@ class IOLoop(LinkBase):
                 box[:] = [True, exc]
             done.set()
 
-    def _flush(self) -> None:
-        backlog = self._backlog
-        if backlog:
-            self._retry_backlog()
-        outbox = self._outbox
-        if not outbox:
-            return
-        limit = 3 * self.batch
-        batches: dict[Any, list[Any]] = {}
-        popleft = outbox.popleft
-        seal = self.framer.seal
-        send = self._send_packet
-        sent = 0
-        while outbox:
-            dest, op, name, data = popleft()
-            entries = batches.get(dest)
-            if entries is None:
-                entries = batches[dest] = []
-            entries += (op, name, data)
-            if len(entries) >= limit:
-                send(dest, seal(entries))
-                sent += 1
-                batches[dest] = []
-        for dest, entries in batches.items():
-            if entries:
-                send(dest, seal(entries))
-                sent += 1
-        now = _mono()
-        for dest in batches:
-            if dest.__class__ is Peer and dest.suspect_since is None:
-                dest.suspect_since = now
-        self.counters["packets_sent"] += sent
+    #: ``_flush()``: retry the backlog, then send everything in the outbox, one signed packet
+    #: per destination (up to ``batch`` entries each), in order (``_delivery.flush``).
+    _flush = _delivery.flush
 
     def _send_packet(self, dest: Any, packet: bytes) -> None:
         """Transmit, or keep the packet (in order) for later if the socket would block."""

@@ -26,22 +26,17 @@ from typing import Any
 
 import zmq
 
+from symphony import _twins
 from symphony.errors import DeliveryError, InsecureListen
 
 from ._engine import LinkedTransport, Peer
 
 __all__ = ["ZmqTransport", "is_loopback"]
 
-# The hot paths call the compiled socket methods with plain int flags: pyzmq's Python
-# layer (``send_multipart``, ``recv_multipart``) and its enum flags (``Flag.__or__``,
-# ``PollEvent.__and__`` run as Python code) cost microseconds a message.
-_NOBLOCK = int(zmq.NOBLOCK)
-_SNDMORE_NOBLOCK = int(zmq.SNDMORE) | _NOBLOCK
 _POLLIN = int(zmq.POLLIN)
-_Again = zmq.Again
-_send = zmq.backend.Socket.send
-_recv = zmq.backend.Socket.recv
-_zmq_poll = zmq.zmq_poll
+#: The socket work per packet: compiled when built, else the pure twin (``_zmq_io_py``).
+_zmq_io = _twins.load("symphony.transports._zmq_io")
+_SyncChannel = _zmq_io.SyncChannel
 
 
 def is_loopback(host: str) -> bool:
@@ -57,32 +52,6 @@ def is_loopback(host: str) -> bool:
                        for info in _socket.getaddrinfo(host, None))
         except (OSError, ValueError):
             return False
-
-
-class _SyncChannel:
-    """A calling thread's own DEALER to one peer, for asks without a thread hand-off."""
-
-    __slots__ = ("sock", "_timeout_ms")
-
-    def __init__(self, sock: zmq.Socket) -> None:
-        self.sock = sock
-        self._timeout_ms = -1
-
-    def send(self, packet: bytes) -> None:
-        try:
-            _send(self.sock, packet, _NOBLOCK)
-        except _Again:
-            raise DeliveryError("the peer's queue is full") from None
-
-    def recv(self, timeout: float) -> list[bytes]:
-        ms = max(int(timeout * 1000.0), 1)
-        if ms != self._timeout_ms:
-            self.sock.setsockopt(zmq.RCVTIMEO, ms)
-            self._timeout_ms = ms
-        try:
-            return [_recv(self.sock)]  # a blocking receive with a timeout: one call, no poller
-        except _Again:
-            return []
 
 
 class ZmqTransport(LinkedTransport):
@@ -102,15 +71,51 @@ class ZmqTransport(LinkedTransport):
         self._ipc_paths: list[str] = []
         self._sync_socks: list[zmq.Socket] = []
         self._sync_lock = threading.Lock()
+        self._waker: zmq.Socket | None = None
+        self._waker_lock = threading.Lock()
         super().__init__(host, **options)
 
     # -- I/O thread -------------------------------------------------------------------------
 
     def _io_setup(self) -> None:
         self._ctx = zmq.Context()
-        #: What the I/O thread polls: (zmq socket or the wake-up pipe's fd, POLLIN).
-        self._poll_items: list[tuple[Any, int]] = [(self._wake_r, _POLLIN)]
+        #: What the I/O thread polls: (zmq socket, POLLIN); with one socket it blocks in its recv.
+        self._poll_items: list[tuple[Any, int]] = []
         self._sock_peer: dict[zmq.Socket, Peer] = {}
+        # The home ROUTER: every endpoint this transport listens on is bound to it (except tcp
+        # with CURVE, which needs a socket of its own), and other threads wake the I/O thread
+        # with an empty message to it from an inproc DEALER whose routing id is random (no
+        # remote peer can take it: inproc is not reachable from outside, and the id is bound
+        # first). So a node that listens and has no outgoing links waits in one blocking recv
+        # on one socket: no poll, no pipe (a zmq_poll costs more per message than the recv).
+        home = self._ctx.socket(zmq.ROUTER)
+        self._configure(home)
+        home.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        wake_endpoint = f"inproc://symphony-wake-{os.getpid()}-{os.urandom(8).hex()}"
+        home.bind(wake_endpoint)
+        self._wake_id = b"\0wake-" + os.urandom(16)
+        waker = self._ctx.socket(zmq.DEALER)
+        waker.setsockopt(zmq.LINGER, 0)
+        waker.setsockopt(zmq.SNDHWM, 1000)
+        waker.setsockopt(zmq.ROUTING_ID, self._wake_id)
+        waker.connect(wake_endpoint)
+        self._home = home
+        self._home_timeout_ms = -1
+        self._routers.append(home)
+        self._poll_items.append((home, _POLLIN))
+        with self._waker_lock:
+            self._waker = waker
+
+    def _wake(self) -> None:
+        if not self._wake_armed:
+            self._wake_armed = True
+            with self._waker_lock:
+                waker = self._waker
+                if waker is not None:
+                    try:
+                        _zmq_io.wake(waker)
+                    except zmq.ZMQError:  # full (a wake-up is pending anyway) or closing
+                        pass
 
     def _configure(self, sock: zmq.Socket) -> None:
         sock.setsockopt(zmq.LINGER, 0)
@@ -125,19 +130,27 @@ class ZmqTransport(LinkedTransport):
         sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ms)
 
     def _bind(self, uri: str) -> str:
-        sock = self._ctx.socket(zmq.ROUTER)
+        if not (uri.startswith("tcp://") and self.curve_secret_key is not None):
+            self._home.bind(uri)  # raises ZMQError, having bound nothing, if it cannot
+            bound = self._home.getsockopt_string(zmq.LAST_ENDPOINT)
+            return self._bound(bound)
+        sock = self._ctx.socket(zmq.ROUTER)  # CURVE is a socket's mechanism: a ROUTER of its own
         self._configure(sock)
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
-        if uri.startswith("tcp://") and self.curve_secret_key is not None:
-            sock.curve_secretkey = self.curve_secret_key
-            sock.curve_publickey = self.curve_public_key
-            sock.curve_server = True
+        sock.curve_secretkey = self.curve_secret_key
+        sock.curve_publickey = self.curve_public_key
+        sock.curve_server = True
         try:
             sock.bind(uri)
         except zmq.ZMQError:
             sock.close(0)
             raise
-        bound = sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        self._routers.append(sock)
+        self._poll_items.append((sock, _POLLIN))
+        return self._bound(sock.getsockopt_string(zmq.LAST_ENDPOINT))
+
+    def _bound(self, bound: str) -> str:
+        """Note what was bound (an ipc socket file is made mode 0600 and removed on close)."""
         if bound.startswith("ipc://"):
             path = bound[len("ipc://"):]
             try:
@@ -145,8 +158,6 @@ class ZmqTransport(LinkedTransport):
             except OSError:
                 pass
             self._ipc_paths.append(path)
-        self._routers.append(sock)
-        self._poll_items.append((sock, _POLLIN))
         return bound
 
     def _dealer(self, endpoint: str) -> zmq.Socket:
@@ -168,7 +179,7 @@ class ZmqTransport(LinkedTransport):
 
     # -- asks on the caller's own socket ------------------------------------------------------
 
-    def _open_sync_channel(self, peer: Peer) -> _SyncChannel:
+    def _open_sync_channel(self, peer: Peer) -> Any:
         with self._sync_lock:
             if self._closing:
                 raise DeliveryError("the node's transport is closed")
@@ -187,53 +198,18 @@ class ZmqTransport(LinkedTransport):
                 sock.curve_publickey = public
             sock.curve_serverkey = self.curve_server_key
 
-    def _io_poll(self, timeout: float) -> None:
-        # One message per ready socket per call: the poll is level-triggered, so a socket
-        # with more waiting is ready again at once, and asking a socket whether it has more
-        # (a getsockopt) costs more than that. Tells arrive many to a packet anyway.
-        events = _zmq_poll(self._poll_items, int(timeout * 1000.0))
-        on_packet = self._on_packet
-        for sock, _ in events:
-            if sock.__class__ is int:
-                self._woken()
-                continue
-            try:
-                peer = self._sock_peer.get(sock)
-                if peer is None:  # a ROUTER: the peer's identity, then the packet
-                    origin: Any = (sock, _recv(sock, _NOBLOCK))
-                else:  # an outgoing link: the packet alone
-                    origin = peer
-                frame = _recv(sock, _NOBLOCK, False)
-                if frame.more:  # more parts than a packet has: drop them all
-                    while frame.more:
-                        frame = _recv(sock, _NOBLOCK, False)
-                    self.counters.bump("malformed")
-                    continue
-                on_packet(origin, frame.bytes)
-            except _Again:
-                continue
-            except zmq.ZMQError:
-                self.counters.bump("receive_errors")
-
-    def _transmit(self, dest: Any, packet: bytes) -> bool:
-        try:
-            if dest.__class__ is Peer:
-                _send(dest.sock or self._connect_peer(dest), packet, _NOBLOCK)
-            else:
-                sock, identity = dest
-                _send(sock, identity, _SNDMORE_NOBLOCK)
-                _send(sock, packet, _NOBLOCK)
-        except _Again:
-            return False  # at the high-water mark: kept and retried
-        except zmq.ZMQError as exc:
-            # EHOSTUNREACH: the inbound peer went away before its reply (ROUTER_MANDATORY).
-            self.counters.bump("send_errors")
-            if exc.errno != zmq.EHOSTUNREACH:
-                raise
-        return True
+    #: ``_io_poll(timeout)``: wait for a wake-up or a packet; each packet that arrived goes to
+    #: ``_on_packet`` (``_zmq_io.io_poll``).
+    _io_poll = _zmq_io.io_poll
+    #: ``_transmit(dest, packet) -> bool``: send one packet (``_zmq_io.transmit``).
+    _transmit = _zmq_io.transmit
 
     def _io_teardown(self, linger: float) -> None:
         ms = int(linger * 1000)
+        with self._waker_lock:
+            if self._waker is not None:
+                self._waker.close(0)
+                self._waker = None
         for sock in list(self._sock_peer):
             sock.close(ms)
         with self._sync_lock:
@@ -251,6 +227,8 @@ class ZmqTransport(LinkedTransport):
                 pass
 
     def _forget_io_after_fork(self) -> None:
+        self._waker = None
+        self._waker_lock = threading.Lock()
         self._routers = []
         self._ipc_paths = []
         self._sync_socks = []

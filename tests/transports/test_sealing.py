@@ -153,3 +153,19 @@ def test_framers_sharing_a_nonce_window_reject_each_others_replays(twin):
     assert first.open(packet) == [TELL, "a", 1]
     assert second.open(packet) is None and second.counters["replayed"] == 1
     assert twin.Framer(SECRET).open(packet) == [TELL, "a", 1]  # a framer of its own: another node
+
+
+@pytest.mark.parametrize("key_size", [0, 1, 32, 64, 65, 200])
+def test_every_packet_size_is_signed_with_standard_hmac_sha256(twin, key_size):
+    """Small packets are signed with the CPU's SHA instructions where it has them, larger ones
+    with hashlib: across every padding case (body sizes around 55, 64, 119 and 128 bytes, and
+    past the switch between the two) the signature is the standard one, and a flipped byte is refused."""
+    secret = bytes(range(key_size))
+    sender, receiver = twin.Framer(secret), twin.Framer(secret)
+    for size in [*range(0, 300), 1000, 4000, 4050, 4079, 4080, 4081, 4200, 9000, 70_000]:
+        packet = sender.seal([TELL, "a", b"x" * size])
+        assert packet[:32] == hmac.digest(secret, packet[32:], "sha256"), size
+        tampered = bytearray(packet)
+        tampered[-1] ^= 1
+        assert receiver.open(bytes(tampered)) is None
+        assert receiver.open(packet) == [TELL, "a", b"x" * size]
