@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..errors import ArtifactInUse, ArtifactNotFound
+from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import parse_digest
 from ._commit import Op
 from ._reading import Reading
-from ._records import CHUNKED, REFS, unpack_manifest
+from ._records import REFS, chunk_entries
 from ._types import GcReport
 from ._writing import Writing
 
@@ -57,7 +57,10 @@ class Collecting(Writing, Reading):
 
     def _delete(self, raw: bytes) -> int:
         shard = self._shard(raw)
-        size = self._meta(raw)["size"] if self._exists(raw) else 0
+        try:
+            size = self._meta(raw)["size"]
+        except (ArtifactNotFound, IntegrityError):  # a damaged record can still be deleted
+            size = 0
         chunk_list = shard.run(Op("delete", raw))
         if chunk_list is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
@@ -109,9 +112,8 @@ class Collecting(Writing, Reading):
 
             def manifests(txn: Any, db: Any = db) -> None:
                 for _, value in txn.cursor(db=db):
-                    if value[0] == CHUNKED:
-                        for cd, _n in unpack_manifest(value):
-                            counts[cd] = counts.get(cd, 0) + 1
+                    for cd, _n in chunk_entries(value) or ():
+                        counts[cd] = counts.get(cd, 0) + 1
 
             shard.env.read(manifests)
         for shard in self._shards:

@@ -32,12 +32,13 @@ from ._commit import Op, Writers
 from ._env import MAX_MAP_SIZE, ShardEnv
 from ._feed import IndexFeed
 from ._index import IndexActor, SearchIndex
-from ._records import unpack_manifest
+from ._records import record_meta, split_record, unpack_manifest
 from ._shard import DedicatedShardActor, Shard, ShardActor
 
-__all__ = ["StoreCore", "check_key", "copy_value", "manifest_of"]
+__all__ = ["StoreCore", "body_of", "check_key", "copy_value", "manifest_of"]
 
-_FORMAT = 1
+#: The on-disk format written (``_records``): 2 keeps an artifact's metadata inside its record.
+_FORMAT = 2
 _stores: weakref.WeakSet[StoreCore] = weakref.WeakSet()
 _abandoned: list[Any] = []  # handles inherited across fork(): never used, never closed
 S = TypeVar("S", bound="StoreCore")
@@ -65,16 +66,23 @@ class StoreCore:
     # -- lifecycle --------------------------------------------------------------------------
 
     def _shard_count(self, wanted: int) -> int:
+        """The store's shard count (``wanted`` for a new store), from ``store.json``.
+
+        A format-1 store is marked format 2 (its records stay readable as they are: see
+        ``_records``); a newer format than this version reads raises ``IntegrityError``.
+        """
         info_path = os.path.join(self.path, "store.json")
         if os.path.exists(info_path):
             with open(info_path, encoding="utf-8") as fh:
-                return int(json.load(fh)["shards"])
-        tmp = info_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"format": _FORMAT, "shards": wanted}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, info_path)
+                info = json.load(fh)
+            found = int(info.get("format", 1))
+            if found > _FORMAT:
+                raise IntegrityError(f"{self.path}: the store is of format {found}, written by a newer "
+                                     f"version of symphony; this one reads formats 1 to {_FORMAT}")
+            if found < _FORMAT:
+                _write_info(info_path, int(info["shards"]))
+            return int(info["shards"])
+        _write_info(info_path, wanted)
         return wanted
 
     def _open(self) -> None:
@@ -176,8 +184,9 @@ class StoreCore:
     # -- primitive reads --------------------------------------------------------------------
 
     def _exists(self, raw: bytes) -> bool:
-        db = self._shard(raw).env.db["meta"]
-        return self._shard(raw).env.read(lambda txn: txn.get(raw, db=db) is not None)
+        env = self._shard(raw).env
+        db = env.db["data"]
+        return env.read(lambda txn: txn.get(raw, db=db) is not None)
 
     def _value(self, raw: bytes) -> bytes:
         shard = self._shard(raw)
@@ -198,9 +207,20 @@ class StoreCore:
         return data
 
     def _meta(self, raw: bytes) -> dict[str, Any]:
-        shard = self._shard(raw)
-        db = shard.env.db["meta"]
-        packed = shard.env.read(lambda txn: copy_value(txn.get(raw, db=db)))
+        env = self._shard(raw).env
+        data, old_meta = env.db["data"], env.db["meta"]
+
+        def fetch(txn: Any) -> bytes | None:
+            value = txn.get(raw, db=data)
+            if value is None:
+                return None
+            packed = record_meta(value)
+            return copy_value(txn.get(raw, db=old_meta)) if packed is None else packed  # format 1: apart
+
+        try:
+            packed = env.read(fetch)
+        except ValueError:
+            raise IntegrityError(f"artifact {raw.hex()}: its record is corrupt on disk", digest=raw.hex()) from None
         if packed is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
         try:
@@ -227,17 +247,35 @@ class StoreCore:
         return shard.env.read(scan)
 
 
+def _write_info(info_path: str, shards: int) -> None:
+    """Write ``store.json`` (this format, ``shards``) durably: a synced temporary file, renamed."""
+    tmp = info_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump({"format": _FORMAT, "shards": shards}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, info_path)
+
+
 def copy_value(value: Any) -> bytes | None:
     """``value`` (a buffer valid only inside its read transaction) as bytes, or None."""
     return None if value is None else bytes(value)
 
 
-def manifest_of(value: bytes, digest: str) -> list[tuple[bytes, int]]:
-    """The chunk list of artifact ``digest``; ``IntegrityError`` if it is damaged on disk."""
+def manifest_of(body: bytes, digest: str) -> list[tuple[bytes, int]]:
+    """The chunk list of artifact ``digest`` (``body`` of its record); ``IntegrityError`` if it is damaged on disk."""
     try:
-        return unpack_manifest(value)
+        return unpack_manifest(body)
     except ValueError:
         raise IntegrityError(f"artifact {digest}: its chunk list is corrupt on disk", digest=digest) from None
+
+
+def body_of(value: bytes, digest: str) -> tuple[bool, bytes]:
+    """(chunked, body) of artifact ``digest``'s record ``value``; ``IntegrityError`` if it is damaged on disk."""
+    try:
+        return split_record(value)
+    except ValueError:
+        raise IntegrityError(f"artifact {digest}: its record is corrupt on disk", digest=digest) from None
 
 
 def check_key(what: str, key: str) -> str:

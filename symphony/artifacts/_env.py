@@ -44,8 +44,8 @@ T = TypeVar("T")
 
 #: The named databases in every shard environment.
 DB_NAMES = (
-    b"data",     # artifact digest -> b"\\0" + bytes (inline) | b"\\1" + manifest (chunked)
-    b"meta",     # artifact digest -> msgpack {size, created, metadata, parents, chunks}
+    b"data",     # artifact digest -> record: tag, metadata, bytes or manifest (see _records)
+    b"meta",     # format 1 only: artifact digest -> msgpack {size, created, metadata, parents, chunks}
     b"chunks",   # chunk digest -> chunk bytes
     b"refs",     # chunk digest -> refcount (u64) + first stored (f64)
     b"names",    # name + b"\\0" + version (u64 BE) -> artifact digest + created (f64)

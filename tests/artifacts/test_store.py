@@ -340,7 +340,10 @@ def test_damaged_metadata_is_an_integrity_error(store):
     d = store.put(b"payload", metadata={"k": "v"})
     raw = bytes.fromhex(d)
     env = store._shard(raw).env
-    env.write(lambda txn: txn.put(raw, b"\xc1\xc1garbage", db=env.db["meta"]))
+    record = env.read(lambda txn: bytes(txn.get(raw, db=env.db["data"])))
+    n = int.from_bytes(record[1:5], "big")  # tag, metadata length, metadata, bytes
+    damaged = record[:5] + b"\xc1" * n + record[5 + n:]  # 0xc1: never valid msgpack
+    env.write(lambda txn: txn.put(raw, damaged, db=env.db["data"]))
     with pytest.raises(IntegrityError):
         store.stat(d)
     assert store.get(d) == b"payload"  # the bytes themselves are intact and verified
