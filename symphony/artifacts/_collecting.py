@@ -15,7 +15,7 @@ from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import parse_digest
 from ._commit import Op
 from ._reading import Reading
-from ._records import REFS, chunk_entries
+from ._records import REFS, chunk_entries, is_artifact_key
 from ._types import GcReport
 from ._writing import Writing
 
@@ -108,10 +108,12 @@ class Collecting(Writing, Reading):
         # Recount chunk references from the manifests that remain.
         counts: dict[bytes, int] = {}
         for shard in self._shards:
-            db = shard.env.db["data"]
+            db = shard.env.db["artifacts"]
 
             def manifests(txn: Any, db: Any = db) -> None:
-                for _, value in txn.cursor(db=db):
+                for key, value in txn.cursor(db=db):
+                    if not is_artifact_key(key):
+                        continue
                     for cd, _n in chunk_entries(value) or ():
                         counts[cd] = counts.get(cd, 0) + 1
 

@@ -32,12 +32,14 @@ from ._commit import Op, Writers
 from ._env import MAX_MAP_SIZE, ShardEnv
 from ._feed import IndexFeed
 from ._index import IndexActor, SearchIndex
+from ._migrate import migrate
 from ._records import record_meta, split_record, unpack_manifest
 from ._shard import DedicatedShardActor, Shard, ShardActor
 
 __all__ = ["StoreCore", "body_of", "check_key", "copy_value", "manifest_of"]
 
-#: The on-disk format written (``_records``): 2 keeps an artifact's metadata inside its record.
+#: The on-disk format (``_records``): 2 keeps an artifact's metadata inside its record, in
+#: LMDB's main database; a store of format 1 is converted when opened (``_migrate``).
 _FORMAT = 2
 _stores: weakref.WeakSet[StoreCore] = weakref.WeakSet()
 _abandoned: list[Any] = []  # handles inherited across fork(): never used, never closed
@@ -53,7 +55,7 @@ class StoreCore:
             raise ValueError(f"shards must be >= 1, not {shards}")
         self.path = os.fspath(path)
         os.makedirs(self.path, exist_ok=True)
-        self.shards = self._shard_count(shards)
+        self.shards, self._format = self._read_info(shards)
         self._map_size = map_size
         self._max_map_size = max_map_size
         self._use_index = index
@@ -65,11 +67,10 @@ class StoreCore:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def _shard_count(self, wanted: int) -> int:
-        """The store's shard count (``wanted`` for a new store), from ``store.json``.
+    def _read_info(self, wanted: int) -> tuple[int, int]:
+        """The store's shard count (``wanted`` for a new store) and format, from ``store.json``.
 
-        A format-1 store is marked format 2 (its records stay readable as they are: see
-        ``_records``); a newer format than this version reads raises ``IntegrityError``.
+        A newer format than this version reads raises ``IntegrityError`` (nothing is written).
         """
         info_path = os.path.join(self.path, "store.json")
         if os.path.exists(info_path):
@@ -79,11 +80,9 @@ class StoreCore:
             if found > _FORMAT:
                 raise IntegrityError(f"{self.path}: the store is of format {found}, written by a newer "
                                      f"version of symphony; this one reads formats 1 to {_FORMAT}")
-            if found < _FORMAT:
-                _write_info(info_path, int(info["shards"]))
-            return int(info["shards"])
+            return int(info["shards"]), found
         _write_info(info_path, wanted)
-        return wanted
+        return wanted, _FORMAT
 
     def _open(self) -> None:
         self._pid = os.getpid()
@@ -103,6 +102,11 @@ class StoreCore:
             actor = ShardActor if self._own_node else DedicatedShardActor
             shard.ref = node.spawn(actor, shard, name=f"artifact-shard-{i}-{tag}")
             self._shards.append(shard)
+        if self._format < _FORMAT:  # format 1: convert every shard, then say so
+            for shard in self._shards:
+                migrate(shard.env)
+            _write_info(os.path.join(self.path, "store.json"), self.shards)
+            self._format = _FORMAT
         self._index_pending: deque = deque()
         self._index_ref = None
         self._index_feed: IndexFeed | None = None
@@ -185,12 +189,12 @@ class StoreCore:
 
     def _exists(self, raw: bytes) -> bool:
         env = self._shard(raw).env
-        db = env.db["data"]
+        db = env.db["artifacts"]
         return env.read(lambda txn: txn.get(raw, db=db) is not None)
 
     def _value(self, raw: bytes) -> bytes:
         shard = self._shard(raw)
-        db = shard.env.db["data"]
+        db = shard.env.db["artifacts"]
         value = shard.env.read(lambda txn: copy_value(txn.get(raw, db=db)))
         if value is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
@@ -208,14 +212,11 @@ class StoreCore:
 
     def _meta(self, raw: bytes) -> dict[str, Any]:
         env = self._shard(raw).env
-        data, old_meta = env.db["data"], env.db["meta"]
+        db = env.db["artifacts"]
 
         def fetch(txn: Any) -> bytes | None:
-            value = txn.get(raw, db=data)
-            if value is None:
-                return None
-            packed = record_meta(value)
-            return copy_value(txn.get(raw, db=old_meta)) if packed is None else packed  # format 1: apart
+            value = txn.get(raw, db=db)
+            return None if value is None else record_meta(value)
 
         try:
             packed = env.read(fetch)

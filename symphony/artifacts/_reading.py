@@ -12,6 +12,8 @@ from typing import Any, Iterator
 from ..errors import ArtifactNotFound, IntegrityError
 from ._chunking import parse_digest, raw_digest
 from ._core import StoreCore, body_of, copy_value, manifest_of
+from ._env import DB_NAMES
+from ._records import is_artifact_key
 from ._types import ArtifactStat
 
 __all__ = ["Reading"]
@@ -107,10 +109,10 @@ class Reading(StoreCore):
         self._check()
         out: list[str] = []
         for shard in self._shards:
-            db = shard.env.db["data"]
+            db = shard.env.db["artifacts"]
 
             def keys(txn: Any, db: Any = db) -> list[str]:
-                return [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False)]
+                return [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False) if is_artifact_key(k)]
 
             out.extend(shard.env.read(keys))
         return out
@@ -118,10 +120,10 @@ class Reading(StoreCore):
     def __len__(self) -> int:
         total = 0
         for shard in self._shards:
-            db = shard.env.db["data"]
+            db = shard.env.db["artifacts"]
 
-            def entries(txn: Any, db: Any = db) -> int:
-                return int(txn.stat(db)["entries"])
+            def entries(txn: Any, db: Any = db) -> int:  # the named databases' entries are not artifacts
+                return int(txn.stat(db)["entries"]) - sum(txn.get(name, db=db) is not None for name in DB_NAMES)
 
             total += shard.env.read(entries)
         return total

@@ -5,13 +5,13 @@ looked up by kind in ``APPLY``; a shard applies a round's writes in one transact
 ``_shard``). They only write through ``txn``, so a round that fails is simply aborted and
 retried write by write. The formats:
 
-- ``data``: one record per artifact (``pack_record``): a tag byte, the length of its
-  metadata (u32 BE), the metadata (msgpack of size, creation time, metadata, parents, chunk
-  count), then the bytes of an inline artifact or the manifest (``pack_manifest``) of a
-  chunked one. One database and one record per put: a put writes and syncs one page less
-  than with a separate metadata database. Stores of format 1 also hold records tagged 0
-  (``b"\\0" + bytes``) and 1 (``b"\\1" + manifest``) whose metadata is in the ``meta``
-  database; they stay readable (``split_record``, ``record_meta``), and new puts write format 2.
+- ``artifacts`` (LMDB's main database): one record per artifact (``pack_record``): a tag
+  byte, the length of its metadata (u32 BE), the metadata (msgpack of size, creation time,
+  metadata, parents, chunk count), then the bytes of an inline artifact or the manifest
+  (``pack_manifest``) of a chunked one. One record in one B-tree per put: a put writes and
+  syncs two pages fewer than format 1 (records in a named ``data`` database, metadata in
+  another, ``meta``), which ``_migrate`` converts on open. ``is_artifact_key`` tells the
+  records from the named databases' entries when iterating.
 - ``refs``: chunk digest -> reference count (u64 BE) + time first stored (f64 BE).
 - ``names``: name + NUL + version (u64 BE) -> artifact digest + created (f64 BE);
   ``heads``: name -> number of versions.
@@ -24,17 +24,19 @@ from typing import Any, Callable
 
 import lmdb
 
-__all__ = ["APPLY", "F64", "REFS", "U64", "chunk_entries", "pack_manifest", "pack_record", "record_meta", "split_record",
-           "unpack_manifest"]
+from ._env import DIGEST_SIZE
+
+__all__ = ["APPLY", "F64", "REFS", "U64", "chunk_entries", "is_artifact_key", "pack_manifest", "pack_record",
+           "record_meta", "split_record", "unpack_manifest"]
 
 REFS = struct.Struct(">Qd")
 U64 = struct.Struct(">Q")
 F64 = struct.Struct(">d")
 _ENTRY = struct.Struct(">16sI")
 _META_LEN = struct.Struct(">I")
-#: The first byte of a ``data`` value. Format 1 (metadata in the ``meta`` database): the
-#: bytes follow inline, or a manifest follows. Format 2: the same two, metadata inside.
-_INLINE_V1, _CHUNKED_V1, _INLINE, _CHUNKED = 0, 1, 2, 3
+#: The first byte of a record: the bytes follow inline, or a manifest follows (format 1
+#: used 0 and 1, without the metadata).
+_INLINE, _CHUNKED = 2, 3
 _HEAD = {False: b"\x02", True: b"\x03"}
 
 
@@ -57,38 +59,38 @@ def pack_record(chunked: bool, meta: bytes, body: bytes | memoryview) -> bytes:
     return b"".join((_HEAD[chunked], _META_LEN.pack(len(meta)), meta, body))
 
 
+def is_artifact_key(key: Any) -> bool:
+    """Whether a key of the main database is an artifact's (not a named database's)."""
+    return len(key) == DIGEST_SIZE
+
+
 def split_record(value: bytes) -> tuple[bool, bytes]:
-    """(chunked, body) of a ``data`` value of either format: the body is the artifact's
-    bytes or its manifest. ``ValueError`` if the value is damaged."""
+    """(chunked, body) of a record: the body is the artifact's bytes or its manifest.
+    ``ValueError`` if the value is damaged."""
     tag = value[0] if value else -1
     if tag == _INLINE or tag == _CHUNKED:
         if len(value) < 5 or 5 + _META_LEN.unpack_from(value, 1)[0] > len(value):
             raise ValueError("record shorter than its metadata length says")
         return tag == _CHUNKED, value[5 + _META_LEN.unpack_from(value, 1)[0]:]
-    if tag == _INLINE_V1 or tag == _CHUNKED_V1:
-        return tag == _CHUNKED_V1, value[1:]
     raise ValueError(f"unknown record tag {tag}")
 
 
 def chunk_entries(value: Any) -> list[tuple[bytes, int]] | None:
-    """The manifest of a chunked artifact's ``data`` value (any buffer), None for an inline
-    one (without copying its bytes). ``ValueError`` if the value is damaged."""
-    if not value or value[0] not in (_CHUNKED, _CHUNKED_V1):
+    """The manifest of a chunked artifact's record (any buffer), None for an inline one
+    (without copying its bytes). ``ValueError`` if the value is damaged."""
+    if not value or value[0] != _CHUNKED:
         return None
     return unpack_manifest(split_record(bytes(value))[1])
 
 
-def record_meta(value: Any) -> bytes | None:
-    """The packed metadata inside a ``data`` value (a buffer of a read transaction), or None
-    for a format-1 record, whose metadata is in the ``meta`` database. ``ValueError`` if the
-    value is damaged."""
+def record_meta(value: Any) -> bytes:
+    """The packed metadata inside a record (a buffer of a read transaction). ``ValueError``
+    if the value is damaged."""
     tag = value[0] if len(value) else -1
     if tag == _INLINE or tag == _CHUNKED:
         if len(value) < 5 or 5 + _META_LEN.unpack_from(value, 1)[0] > len(value):
             raise ValueError("record shorter than its metadata length says")
         return bytes(value[5:5 + _META_LEN.unpack_from(value, 1)[0]])
-    if tag == _INLINE_V1 or tag == _CHUNKED_V1:
-        return None
     raise ValueError(f"unknown record tag {tag}")
 
 
@@ -97,7 +99,7 @@ def record_meta(value: Any) -> bytes | None:
 
 
 def _artifact(txn: lmdb.Transaction, db: dict, raw: bytes, record: bytes) -> bool:
-    return bool(txn.put(raw, record, db=db["data"], overwrite=False))  # False: already stored
+    return bool(txn.put(raw, record, db=db["artifacts"], overwrite=False))  # False: already stored
 
 
 def _chunks(txn: lmdb.Transaction, db: dict, items: list[tuple[bytes, bytes]], now: float) -> int:
@@ -165,15 +167,14 @@ def _rate(txn: lmdb.Transaction, db: dict, raw: bytes, source: bytes, value: byt
 
 
 def _delete(txn: lmdb.Transaction, db: dict, raw: bytes) -> list[bytes] | None:
-    value = txn.get(raw, db=db["data"])
+    value = txn.get(raw, db=db["artifacts"])
     if value is None:
         return None
     try:
         chunk_list = [cd for cd, _ in chunk_entries(value) or ()]
     except ValueError:  # damaged: delete it anyway; gc's recount frees its chunks
         chunk_list = []
-    txn.delete(raw, db=db["data"])
-    txn.delete(raw, db=db["meta"])  # a format-1 record's metadata
+    txn.delete(raw, db=db["artifacts"])
     cursor = txn.cursor(db=db["ratings"])
     if cursor.set_range(raw):
         while bytes(cursor.key()[:16]) == raw:
