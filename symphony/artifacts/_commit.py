@@ -10,13 +10,16 @@ import threading
 from _thread import allocate_lock
 from typing import Any
 
-__all__ = ["GATHER_WAIT", "Op", "Writers"]
+__all__ = ["GATHER_WAIT", "MAX_GATHER_WAIT", "Op", "Writers"]
 
 #: The longest a leader with committed, not yet durable ops waits for a writer about to
 #: submit before syncing without new data (seconds). Short next to a sync (a few hundred
 #: microseconds on SSDs), so a writer that does not come costs little; long enough for a
 #: woken writer to prepare its next put.
+#: The shard waits longer when its commits take longer (see ``Shard._others_coming``).
 GATHER_WAIT = 300e-6
+#: The longest such a wait gets, however slow the disk.
+MAX_GATHER_WAIT = 0.01
 
 
 class Op:

@@ -42,7 +42,7 @@ from typing import Any
 import lmdb
 
 from ..actors import Actor, Ref
-from ._commit import GATHER_WAIT, Op, Writers
+from ._commit import GATHER_WAIT, MAX_GATHER_WAIT, Op, Writers
 from ._env import ShardEnv
 from ._records import APPLY
 
@@ -52,7 +52,7 @@ __all__ = ["DedicatedShardActor", "Shard", "ShardActor"]
 class Shard:
     """One shard of the store: its environment, its pending writes, its lead and its actor's ``Ref``."""
 
-    __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced",
+    __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced", "_commit_time",
                  "_actor_leads", "_actor_alive", "_closed")
 
     def __init__(self, index: int, env: ShardEnv, writers: Writers | None = None) -> None:
@@ -68,6 +68,8 @@ class Shard:
         self._inflight: list[Op] = []
         #: Ops of the last committed round, durable once the next round commits (or a sync).
         self._unsynced: list[Op] = []
+        #: Seconds the last commits took (a moving average): about what a sync costs.
+        self._commit_time = GATHER_WAIT
         #: True while the lead has been handed to the actor and its ``flush`` has not taken it.
         self._actor_leads = False
         self._actor_alive = False
@@ -201,7 +203,9 @@ class Shard:
         finished = 0
         if ops:
             failed: list[Op] = []
+            start = time.perf_counter()
             committed = self._commit(ops, failed)
+            self._commit_time = (self._commit_time + time.perf_counter() - start) / 2
             done = self._unsynced + failed  # this commit's data sync carried their meta page
             self._unsynced = committed
             self._inflight = []
@@ -221,14 +225,20 @@ class Shard:
         return finished
 
     def _others_coming(self) -> bool:
-        """Wait (at most ``GATHER_WAIT``) while a writer of the store is about to submit and
-        nothing is pending here; True if an op is pending by then."""
+        """Wait while a writer of the store is about to submit and nothing is pending here;
+        True if an op is pending by then.
+
+        The wait is at most what a sync costs (the recent commits' time, between
+        ``GATHER_WAIT`` and ``MAX_GATHER_WAIT``): a writer that comes saves a sync without
+        new data, one that does not costs at most about that sync again. On a busy disk or
+        a busy CPU a woken writer needs longer to come back, and a sync costs more.
+        """
         writers = self.writers
         deadline = 0.0
         while not self.pending and writers.waiting < writers.active:  # unlocked peeks: re-checked
             now = time.monotonic()
             if not deadline:
-                deadline = now + GATHER_WAIT
+                deadline = now + min(max(self._commit_time, GATHER_WAIT), MAX_GATHER_WAIT)
             elif now >= deadline:
                 break
             writers.await_queued(deadline - now)
