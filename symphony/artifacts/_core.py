@@ -49,7 +49,7 @@ S = TypeVar("S", bound="StoreCore")
 class StoreCore:
     """The shards of a store at ``path``, their actors, the index actor, and reads of single records."""
 
-    def __init__(self, path: str | os.PathLike[str], *, shards: int = 2, node: Node | None = None,
+    def __init__(self, path: str | os.PathLike[str], *, shards: int = 1, node: Node | None = None,
                  map_size: int = 64 << 20, max_map_size: int = MAX_MAP_SIZE, index: bool = True) -> None:
         if shards < 1:
             raise ValueError(f"shards must be >= 1, not {shards}")
