@@ -206,8 +206,11 @@ class Shard:
             start = time.perf_counter()
             committed = self._commit(ops, failed)
             self._commit_time = (self._commit_time + time.perf_counter() - start) / 2
-            done = self._unsynced + failed  # this commit's data sync carried their meta page
-            self._unsynced = committed
+            if committed:
+                done = self._unsynced + failed  # this commit's data sync carried their meta page
+                self._unsynced = committed
+            else:
+                done = failed  # nothing was committed, so nothing synced: the unsynced wait on
             self._inflight = []
             self._finish_all(done)
             finished += len(done)

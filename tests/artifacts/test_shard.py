@@ -186,6 +186,16 @@ def test_a_bad_op_fails_alone_and_the_shard_keeps_serving(env, probes):
     assert results["after"] == "after"
 
 
+def test_a_round_whose_ops_all_fail_does_not_make_the_previous_one_durable(env, probes):
+    """Only a commit that happened syncs: a round of bad ops commits nothing, so the ops of
+    the round before it must still wait for a sync."""
+    shard = Shard(0, env)
+    results: dict = {}
+    _queue_behind_held_commit(shard, env, "first", ["bad"], results, {"bad": ValueError("bad op")})
+    assert results["first"] == "first" and isinstance(results["bad"], ValueError)
+    _assert_durable_before_return(env, ["first"])
+
+
 def test_a_failed_sync_fails_the_ops_it_would_have_made_durable(env, probes):
     shard = Shard(0, env)
     results: dict = {}
