@@ -29,12 +29,12 @@ class ArtifactStore(Catalog, Collecting):
     their shard's commits, and rounds pipeline (each commit's sync also makes the previous
     round durable), so 8 writers on one shard commit about 4 puts per sync with almost no
     sync of its own; more shards split the same writers into smaller rounds and more
-    syncs. Eight writers as a fraction of one raw environment committing 8 puts per synced
-    transaction, same runs, on this machine's shared disk: with slow flushes (3-5 ms) one
-    shard 1.0-4.95x, two 0.50-4.14x, four 0.51-1.41x; with fast ones (~100 us, where the
-    8 Python writers and the index are CPU-bound on 2 cores) one shard 0.22-0.36, two
-    0.28-0.31. One shard led in 6 of 8 paired runs. More shards can still help on a device
-    that flushes several files in parallel.
+    syncs. Eight writers, one process running both in turn between two ceiling runs (one
+    raw environment committing 8 puts per synced transaction) on this machine's shared
+    disk: one shard 5,100-8,100 puts/s, two 3,050-5,900; one shard ahead in 6 of 6 pairs.
+    As a fraction of the ceiling that moves with the disk from 1,200 to 22,000 puts/s:
+    one shard 0.37-2.4, two 0.28-1.5. More shards can still help on a device that flushes
+    several files in parallel.
     ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
     the node's shared dispatcher threads (without ``node``, a private node with a
     dispatcher thread per shard is started and stopped with the store). ``map_size`` is each
