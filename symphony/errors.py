@@ -221,7 +221,9 @@ class IntegrityError(SymphonyError):
     """Raised when bytes read from the artifact store do not hash to the digest they are stored under.
 
     Every read verifies; on a mismatch the read raises this and never returns the wrong
-    bytes. ``digest`` names the artifact (or chunk) whose bytes are damaged. Differs from
+    bytes. ``digest`` names the artifact (or chunk) whose bytes are damaged. Also raised
+    when a store's record cannot be decoded, and on opening a store whose ``store.json``
+    names a newer on-disk format than this version reads (nothing is written then). Differs from
     :class:`ArtifactNotFound` (nothing stored) and from a ``DecodeError`` (wire messages).
     """
 

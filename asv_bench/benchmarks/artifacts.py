@@ -1,12 +1,12 @@
 """Artifact store: durable put, get, group commit and edit deduplication, beside the peers.
 
-- ``PutLatency``: p50 of a durable 4 KB ``put`` (default store: 2 shards, index on) vs one
+- ``PutLatency``: p50 of a durable 4 KB ``put`` (default store: 1 shard, index on) vs one
   raw py-lmdb write transaction with sync on (target: at most 1.2x).
 - ``GetLatency``: p50 of a 4 KB ``get`` (digest verified) vs diskcache's ``get`` (target:
   no slower).
 - ``ConcurrentWriters``: 8 threads putting 4 KB artifacts vs one raw synced LMDB writer
-  (no target: the disk's group-commit ceiling below is the one), with the default 2 shards
-  and with 1.
+  (no target: the disk's group-commit ceiling below is the one), with the default 1 shard
+  and with 2.
 - ``GroupCommitCeiling``: the same 8-writer run beside the ceiling: one raw py-lmdb
   environment committing the puts 8 to a synced transaction (perfect batching, one
   thread). Target: at least 85% of it.
@@ -189,7 +189,7 @@ class _FreshRuns:
 class ConcurrentWriters(_FreshRuns):
     """symphony: 8 writer threads sharing one store (``shards`` shards); lmdb: one raw synced writer."""
 
-    params = [["symphony", "lmdb"], [2, 1]]
+    params = [["symphony", "lmdb"], [1, 2]]
     prefix = "bench-conc-"
     seed = 11
 
@@ -246,7 +246,7 @@ class GroupCommitCeiling(_FreshRuns):
     Target: at least 85% of the ceiling. The peer does not depend on ``shards``.
     """
 
-    params = [["symphony", "lmdb-grouped"], [2, 1]]
+    params = [["symphony", "lmdb-grouped"], [1, 2]]
     prefix = "bench-ceiling-"
     seed = 101
     interleave = True

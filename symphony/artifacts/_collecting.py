@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..errors import ArtifactInUse, ArtifactNotFound
+from ..errors import ArtifactInUse, ArtifactNotFound, IntegrityError
 from ._chunking import parse_digest
 from ._commit import Op
 from ._reading import Reading
-from ._records import CHUNKED, REFS, unpack_manifest
+from ._records import REFS, chunk_entries, is_artifact_key
 from ._types import GcReport
 from ._writing import Writing
 
@@ -57,7 +57,10 @@ class Collecting(Writing, Reading):
 
     def _delete(self, raw: bytes) -> int:
         shard = self._shard(raw)
-        size = self._meta(raw)["size"] if self._exists(raw) else 0
+        try:
+            size = self._meta(raw)["size"]
+        except (ArtifactNotFound, IntegrityError):  # a damaged record can still be deleted
+            size = 0
         chunk_list = shard.run(Op("delete", raw))
         if chunk_list is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
@@ -105,13 +108,14 @@ class Collecting(Writing, Reading):
         # Recount chunk references from the manifests that remain.
         counts: dict[bytes, int] = {}
         for shard in self._shards:
-            db = shard.env.db["data"]
+            db = shard.env.db["artifacts"]
 
             def manifests(txn: Any, db: Any = db) -> None:
-                for _, value in txn.cursor(db=db):
-                    if value[0] == CHUNKED:
-                        for cd, _n in unpack_manifest(value):
-                            counts[cd] = counts.get(cd, 0) + 1
+                for key, value in txn.cursor(db=db):
+                    if not is_artifact_key(key):
+                        continue
+                    for cd, _n in chunk_entries(value) or ():
+                        counts[cd] = counts.get(cd, 0) + 1
 
             shard.env.read(manifests)
         for shard in self._shards:

@@ -10,12 +10,16 @@ import threading
 from _thread import allocate_lock
 from typing import Any
 
-__all__ = ["GATHER_WAIT", "Op", "Writers"]
+__all__ = ["GATHER_WAIT", "MAX_GATHER_WAIT", "Op", "Writers"]
 
-#: The longest a leader waits for writers about to submit before committing without them
-#: (seconds). Short next to a commit (a few hundred microseconds on SSDs), so a straggler
-#: costs little, long enough for a woken writer to prepare its next put.
+#: The longest a leader with committed, not yet durable ops waits for a writer about to
+#: submit before syncing without new data (seconds). Short next to a sync (a few hundred
+#: microseconds on SSDs), so a writer that does not come costs little; long enough for a
+#: woken writer to prepare its next put.
+#: The shard waits longer when its commits take longer (see ``Shard._others_coming``).
 GATHER_WAIT = 300e-6
+#: The longest such a wait gets, however slow the disk.
+MAX_GATHER_WAIT = 0.01
 
 
 class Op:
@@ -68,10 +72,11 @@ class Writers:
 
     ``active`` counts writers inside a counted write (``enter``/``leave``); ``waiting``
     counts their ops queued or being committed. While ``waiting < active`` some writer is
-    about to submit (typically one just woken by the previous round), and a leader that
-    commits now would leave it for the next round: rounds would split into two cohorts
-    of half the size. ``gather`` waits until every active writer waits, or ``GATHER_WAIT``.
-    A lone writer never waits: its own op makes ``waiting == active``.
+    about to submit (typically one whose op the last round finished), and a leader with
+    ops committed but not yet durable had better commit that writer's op (its data sync
+    makes the earlier ops durable too) than sync without new data: ``await_queued`` waits
+    for the next counted op to be queued, or ``GATHER_WAIT``. A lone writer never waits:
+    its own op makes ``waiting == active``.
     """
 
     __slots__ = ("_mu", "active", "waiting", "_gate")
@@ -91,7 +96,8 @@ class Writers:
         """A counted write ended (returned or raised)."""
         with self._mu:
             self.active -= 1
-            self._open_if_all_wait()
+            if self.waiting >= self.active:
+                self._open()
 
     def __enter__(self) -> Writers:
         """``with writers:`` brackets one counted write (``enter`` ... ``leave``)."""
@@ -105,23 +111,21 @@ class Writers:
         """A counted op joined a shard's pending queue."""
         with self._mu:
             self.waiting += 1
-            self._open_if_all_wait()
+            self._open()
 
     def finished(self, n: int) -> None:
         """``n`` counted ops are done."""
         with self._mu:
             self.waiting -= n
 
-    def _open_if_all_wait(self) -> None:
+    def _open(self) -> None:
         gate = self._gate
-        if gate is not None and self.waiting >= self.active:
+        if gate is not None:
             self._gate = None
             gate.release()
 
-    def gather(self, timeout: float = GATHER_WAIT) -> None:
-        """Wait until every active writer has an op queued or in commit, or ``timeout`` passes."""
-        if self.waiting >= self.active:  # unlocked peek: the common case costs nothing
-            return
+    def await_queued(self, timeout: float = GATHER_WAIT) -> None:
+        """Wait until a counted op is queued, no active writer is about to submit, or ``timeout`` passes."""
         with self._mu:
             if self.waiting >= self.active:
                 return

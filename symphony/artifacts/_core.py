@@ -32,12 +32,15 @@ from ._commit import Op, Writers
 from ._env import MAX_MAP_SIZE, ShardEnv
 from ._feed import IndexFeed
 from ._index import IndexActor, SearchIndex
-from ._records import unpack_manifest
+from ._migrate import migrate
+from ._records import record_meta, split_record, unpack_manifest
 from ._shard import DedicatedShardActor, Shard, ShardActor
 
-__all__ = ["StoreCore", "check_key", "copy_value", "manifest_of"]
+__all__ = ["StoreCore", "body_of", "check_key", "copy_value", "manifest_of"]
 
-_FORMAT = 1
+#: The on-disk format (``_records``): 2 keeps an artifact's metadata inside its record, in
+#: LMDB's main database; a store of format 1 is converted when opened (``_migrate``).
+_FORMAT = 2
 _stores: weakref.WeakSet[StoreCore] = weakref.WeakSet()
 _abandoned: list[Any] = []  # handles inherited across fork(): never used, never closed
 S = TypeVar("S", bound="StoreCore")
@@ -46,13 +49,13 @@ S = TypeVar("S", bound="StoreCore")
 class StoreCore:
     """The shards of a store at ``path``, their actors, the index actor, and reads of single records."""
 
-    def __init__(self, path: str | os.PathLike[str], *, shards: int = 2, node: Node | None = None,
+    def __init__(self, path: str | os.PathLike[str], *, shards: int = 1, node: Node | None = None,
                  map_size: int = 64 << 20, max_map_size: int = MAX_MAP_SIZE, index: bool = True) -> None:
         if shards < 1:
             raise ValueError(f"shards must be >= 1, not {shards}")
         self.path = os.fspath(path)
         os.makedirs(self.path, exist_ok=True)
-        self.shards = self._shard_count(shards)
+        self.shards, self._format = self._read_info(shards)
         self._map_size = map_size
         self._max_map_size = max_map_size
         self._use_index = index
@@ -64,18 +67,22 @@ class StoreCore:
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    def _shard_count(self, wanted: int) -> int:
+    def _read_info(self, wanted: int) -> tuple[int, int]:
+        """The store's shard count (``wanted`` for a new store) and format, from ``store.json``.
+
+        A newer format than this version reads raises ``IntegrityError`` (nothing is written).
+        """
         info_path = os.path.join(self.path, "store.json")
         if os.path.exists(info_path):
             with open(info_path, encoding="utf-8") as fh:
-                return int(json.load(fh)["shards"])
-        tmp = info_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump({"format": _FORMAT, "shards": wanted}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, info_path)
-        return wanted
+                info = json.load(fh)
+            found = int(info.get("format", 1))
+            if found > _FORMAT:
+                raise IntegrityError(f"{self.path}: the store is of format {found}, written by a newer "
+                                     f"version of symphony; this one reads formats 1 to {_FORMAT}")
+            return int(info["shards"]), found
+        _write_info(info_path, wanted)
+        return wanted, _FORMAT
 
     def _open(self) -> None:
         self._pid = os.getpid()
@@ -95,6 +102,11 @@ class StoreCore:
             actor = ShardActor if self._own_node else DedicatedShardActor
             shard.ref = node.spawn(actor, shard, name=f"artifact-shard-{i}-{tag}")
             self._shards.append(shard)
+        if self._format < _FORMAT:  # format 1: convert every shard, then say so
+            for shard in self._shards:
+                migrate(shard.env)
+            _write_info(os.path.join(self.path, "store.json"), self.shards)
+            self._format = _FORMAT
         self._index_pending: deque = deque()
         self._index_ref = None
         self._index_feed: IndexFeed | None = None
@@ -176,12 +188,13 @@ class StoreCore:
     # -- primitive reads --------------------------------------------------------------------
 
     def _exists(self, raw: bytes) -> bool:
-        db = self._shard(raw).env.db["meta"]
-        return self._shard(raw).env.read(lambda txn: txn.get(raw, db=db) is not None)
+        env = self._shard(raw).env
+        db = env.db["artifacts"]
+        return env.read(lambda txn: txn.get(raw, db=db) is not None)
 
     def _value(self, raw: bytes) -> bytes:
         shard = self._shard(raw)
-        db = shard.env.db["data"]
+        db = shard.env.db["artifacts"]
         value = shard.env.read(lambda txn: copy_value(txn.get(raw, db=db)))
         if value is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
@@ -198,9 +211,17 @@ class StoreCore:
         return data
 
     def _meta(self, raw: bytes) -> dict[str, Any]:
-        shard = self._shard(raw)
-        db = shard.env.db["meta"]
-        packed = shard.env.read(lambda txn: copy_value(txn.get(raw, db=db)))
+        env = self._shard(raw).env
+        db = env.db["artifacts"]
+
+        def fetch(txn: Any) -> bytes | None:
+            value = txn.get(raw, db=db)
+            return None if value is None else record_meta(value)
+
+        try:
+            packed = env.read(fetch)
+        except ValueError:
+            raise IntegrityError(f"artifact {raw.hex()}: its record is corrupt on disk", digest=raw.hex()) from None
         if packed is None:
             raise ArtifactNotFound(f"no artifact {raw.hex()}")
         try:
@@ -227,17 +248,35 @@ class StoreCore:
         return shard.env.read(scan)
 
 
+def _write_info(info_path: str, shards: int) -> None:
+    """Write ``store.json`` (this format, ``shards``) durably: a synced temporary file, renamed."""
+    tmp = info_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump({"format": _FORMAT, "shards": shards}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, info_path)
+
+
 def copy_value(value: Any) -> bytes | None:
     """``value`` (a buffer valid only inside its read transaction) as bytes, or None."""
     return None if value is None else bytes(value)
 
 
-def manifest_of(value: bytes, digest: str) -> list[tuple[bytes, int]]:
-    """The chunk list of artifact ``digest``; ``IntegrityError`` if it is damaged on disk."""
+def manifest_of(body: bytes, digest: str) -> list[tuple[bytes, int]]:
+    """The chunk list of artifact ``digest`` (``body`` of its record); ``IntegrityError`` if it is damaged on disk."""
     try:
-        return unpack_manifest(value)
+        return unpack_manifest(body)
     except ValueError:
         raise IntegrityError(f"artifact {digest}: its chunk list is corrupt on disk", digest=digest) from None
+
+
+def body_of(value: bytes, digest: str) -> tuple[bool, bytes]:
+    """(chunked, body) of artifact ``digest``'s record ``value``; ``IntegrityError`` if it is damaged on disk."""
+    try:
+        return split_record(value)
+    except ValueError:
+        raise IntegrityError(f"artifact {digest}: its record is corrupt on disk", digest=digest) from None
 
 
 def check_key(what: str, key: str) -> str:

@@ -32,7 +32,7 @@ import lmdb
 
 from ..errors import ArtifactStoreFull, IntegrityError
 
-__all__ = ["DB_NAMES", "MAX_MAP_SIZE", "ShardEnv"]
+__all__ = ["DB_NAMES", "DIGEST_SIZE", "MAX_MAP_SIZE", "ShardEnv"]
 
 #: The default largest map of one shard (bytes): 1 TiB, well past a shard's data on one
 #: disk and far below the 128 TiB of user address space on x86-64 Linux, so several stores
@@ -42,10 +42,17 @@ _MIB = 1 << 20
 
 T = TypeVar("T")
 
-#: The named databases in every shard environment.
+#: The length of an artifact's key in the main database (xxh3-128).
+DIGEST_SIZE = 16
+
+#: The named databases in every shard environment. The artifacts themselves (digest ->
+#: record: tag, metadata, bytes or manifest, see ``_records``) live in LMDB's main database,
+#: ``db["artifacts"]``, beside these databases' own entries (their names are shorter than a
+#: 16-byte digest, so they never meet): a put then changes one B-tree, not a named database
+#: and the main one that records its root, and writes one page less.
 DB_NAMES = (
-    b"data",     # artifact digest -> b"\\0" + bytes (inline) | b"\\1" + manifest (chunked)
-    b"meta",     # artifact digest -> msgpack {size, created, metadata, parents, chunks}
+    b"data",     # format 1: artifact digest -> b"\\0" + bytes | b"\\1" + manifest (see _migrate)
+    b"meta",     # format 1: artifact digest -> msgpack {size, created, metadata, parents, chunks}
     b"chunks",   # chunk digest -> chunk bytes
     b"refs",     # chunk digest -> refcount (u64) + first stored (f64)
     b"names",    # name + b"\\0" + version (u64 BE) -> artifact digest + created (f64)
@@ -54,6 +61,7 @@ DB_NAMES = (
     b"pins",     # artifact digest -> reason (utf-8)
     b"ratings",  # artifact digest + source -> msgpack (score, time)
 )
+assert all(len(name) < DIGEST_SIZE for name in DB_NAMES)
 
 
 class _Gate:
@@ -115,6 +123,7 @@ class ShardEnv:
         self.env.reader_check()
         self._psize = int(self.env.stat()["psize"])
         self.db = {name.decode(): self.env.open_db(name) for name in DB_NAMES}
+        self.db["artifacts"] = self.env.open_db(None)  # the main database
 
     @property
     def map_size(self) -> int:

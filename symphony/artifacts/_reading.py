@@ -11,8 +11,9 @@ from typing import Any, Iterator
 
 from ..errors import ArtifactNotFound, IntegrityError
 from ._chunking import parse_digest, raw_digest
-from ._core import StoreCore, copy_value, manifest_of
-from ._records import CHUNKED
+from ._core import StoreCore, body_of, copy_value, manifest_of
+from ._env import DB_NAMES
+from ._records import is_artifact_key
 from ._types import ArtifactStat
 
 __all__ = ["Reading"]
@@ -41,11 +42,9 @@ class Reading(StoreCore):
         """
         self._check()
         raw = parse_digest(digest)
-        value = self._value(raw)
-        if value[0] == CHUNKED:
-            data = b"".join(self._chunk(cd, digest) for cd, _ in manifest_of(value, digest))
-        else:
-            data = value[1:]
+        chunked, data = body_of(self._value(raw), digest)
+        if chunked:
+            data = b"".join(self._chunk(cd, digest) for cd, _ in manifest_of(data, digest))
         if raw_digest(data) != raw:
             raise IntegrityError(f"artifact {digest} is corrupt on disk", digest=digest)
         return data
@@ -66,13 +65,14 @@ class Reading(StoreCore):
     def _stream(self, raw: bytes, digest: str, value: bytes) -> Iterator[bytes]:
         import xxhash
 
-        if value[0] != CHUNKED:
-            if raw_digest(value[1:]) != raw:
+        chunked, body = body_of(value, digest)
+        if not chunked:
+            if raw_digest(body) != raw:
                 raise IntegrityError(f"artifact {digest} is corrupt on disk", digest=digest)
-            yield value[1:]
+            yield body
             return
         whole = xxhash.xxh3_128()
-        for cd, _ in manifest_of(value, digest):
+        for cd, _ in manifest_of(body, digest):
             piece = self._chunk(cd, digest)
             whole.update(piece)
             yield piece
@@ -109,10 +109,10 @@ class Reading(StoreCore):
         self._check()
         out: list[str] = []
         for shard in self._shards:
-            db = shard.env.db["meta"]
+            db = shard.env.db["artifacts"]
 
             def keys(txn: Any, db: Any = db) -> list[str]:
-                return [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False)]
+                return [bytes(k).hex() for k in txn.cursor(db=db).iternext(values=False) if is_artifact_key(k)]
 
             out.extend(shard.env.read(keys))
         return out
@@ -120,10 +120,10 @@ class Reading(StoreCore):
     def __len__(self) -> int:
         total = 0
         for shard in self._shards:
-            db = shard.env.db["meta"]
+            db = shard.env.db["artifacts"]
 
-            def entries(txn: Any, db: Any = db) -> int:
-                return int(txn.stat(db)["entries"])
+            def entries(txn: Any, db: Any = db) -> int:  # the named databases' entries are not artifacts
+                return int(txn.stat(db)["entries"]) - sum(txn.get(name, db=db) is not None for name in DB_NAMES)
 
             total += shard.env.read(entries)
         return total

@@ -5,8 +5,13 @@ looked up by kind in ``APPLY``; a shard applies a round's writes in one transact
 ``_shard``). They only write through ``txn``, so a round that fails is simply aborted and
 retried write by write. The formats:
 
-- ``data``: ``b"\\0" + bytes`` for an inline artifact, a manifest (``pack_manifest``) for a
-  chunked one; ``meta``: msgpack of its size, creation time, metadata, parents, chunk count.
+- ``artifacts`` (LMDB's main database): one record per artifact (``pack_record``): a tag
+  byte, the length of its metadata (u32 BE), the metadata (msgpack of size, creation time,
+  metadata, parents, chunk count), then the bytes of an inline artifact or the manifest
+  (``pack_manifest``) of a chunked one. One record in one B-tree per put: a put writes and
+  syncs two pages fewer than format 1 (records in a named ``data`` database, metadata in
+  another, ``meta``), which ``_migrate`` converts on open. ``is_artifact_key`` tells the
+  records from the named databases' entries when iterating.
 - ``refs``: chunk digest -> reference count (u64 BE) + time first stored (f64 BE).
 - ``names``: name + NUL + version (u64 BE) -> artifact digest + created (f64 BE);
   ``heads``: name -> number of versions.
@@ -19,40 +24,82 @@ from typing import Any, Callable
 
 import lmdb
 
-__all__ = ["APPLY", "CHUNKED", "F64", "INLINE", "REFS", "U64", "pack_manifest", "unpack_manifest"]
+from ._env import DIGEST_SIZE
+
+__all__ = ["APPLY", "F64", "REFS", "U64", "chunk_entries", "is_artifact_key", "pack_manifest", "pack_record",
+           "record_meta", "split_record", "unpack_manifest"]
 
 REFS = struct.Struct(">Qd")
 U64 = struct.Struct(">Q")
 F64 = struct.Struct(">d")
 _ENTRY = struct.Struct(">16sI")
-#: The first byte of a ``data`` value: the bytes follow inline, or a chunk manifest follows.
-INLINE = 0
-CHUNKED = 1
+_META_LEN = struct.Struct(">I")
+#: The first byte of a record: the bytes follow inline, or a manifest follows (format 1
+#: used 0 and 1, without the metadata).
+_INLINE, _CHUNKED = 2, 3
+_HEAD = {False: b"\x02", True: b"\x03"}
 
 
 def pack_manifest(entries: list[tuple[bytes, int]]) -> bytes:
-    """The stored value of a chunked artifact: tag byte 1, then (chunk digest, length) pairs."""
-    return b"\x01" + b"".join(_ENTRY.pack(cd, n) for cd, n in entries)
+    """The body of a chunked artifact's record: its (chunk digest, length) pairs."""
+    return b"".join(_ENTRY.pack(cd, n) for cd, n in entries)
 
 
-def unpack_manifest(value: bytes | memoryview) -> list[tuple[bytes, int]]:
+def unpack_manifest(body: bytes | memoryview) -> list[tuple[bytes, int]]:
     """The (chunk digest, length) pairs of a manifest written by :func:`pack_manifest`."""
-    body = bytes(value[1:])
+    body = bytes(body)
     if len(body) % _ENTRY.size:
         raise ValueError("manifest length is not a whole number of entries")
     return list(_ENTRY.iter_unpack(body))
+
+
+def pack_record(chunked: bool, meta: bytes, body: bytes | memoryview) -> bytes:
+    """The ``data`` value of an artifact: its metadata (msgpack) and its bytes or, if
+    ``chunked``, its manifest."""
+    return b"".join((_HEAD[chunked], _META_LEN.pack(len(meta)), meta, body))
+
+
+def is_artifact_key(key: Any) -> bool:
+    """Whether a key of the main database is an artifact's (not a named database's)."""
+    return len(key) == DIGEST_SIZE
+
+
+def split_record(value: bytes) -> tuple[bool, bytes]:
+    """(chunked, body) of a record: the body is the artifact's bytes or its manifest.
+    ``ValueError`` if the value is damaged."""
+    tag = value[0] if value else -1
+    if tag == _INLINE or tag == _CHUNKED:
+        if len(value) < 5 or 5 + _META_LEN.unpack_from(value, 1)[0] > len(value):
+            raise ValueError("record shorter than its metadata length says")
+        return tag == _CHUNKED, value[5 + _META_LEN.unpack_from(value, 1)[0]:]
+    raise ValueError(f"unknown record tag {tag}")
+
+
+def chunk_entries(value: Any) -> list[tuple[bytes, int]] | None:
+    """The manifest of a chunked artifact's record (any buffer), None for an inline one
+    (without copying its bytes). ``ValueError`` if the value is damaged."""
+    if not value or value[0] != _CHUNKED:
+        return None
+    return unpack_manifest(split_record(bytes(value))[1])
+
+
+def record_meta(value: Any) -> bytes:
+    """The packed metadata inside a record (a buffer of a read transaction). ``ValueError``
+    if the value is damaged."""
+    tag = value[0] if len(value) else -1
+    if tag == _INLINE or tag == _CHUNKED:
+        if len(value) < 5 or 5 + _META_LEN.unpack_from(value, 1)[0] > len(value):
+            raise ValueError("record shorter than its metadata length says")
+        return bytes(value[5:5 + _META_LEN.unpack_from(value, 1)[0]])
+    raise ValueError(f"unknown record tag {tag}")
 
 
 
 # -- the writes, each applied inside the batch's transaction --------------------------------
 
 
-def _artifact(txn: lmdb.Transaction, db: dict, raw: bytes, value: bytes, meta: bytes) -> bool:
-    if txn.get(raw, db=db["meta"]) is not None:
-        return False
-    txn.put(raw, value, db=db["data"])
-    txn.put(raw, meta, db=db["meta"])
-    return True
+def _artifact(txn: lmdb.Transaction, db: dict, raw: bytes, record: bytes) -> bool:
+    return bool(txn.put(raw, record, db=db["artifacts"], overwrite=False))  # False: already stored
 
 
 def _chunks(txn: lmdb.Transaction, db: dict, items: list[tuple[bytes, bytes]], now: float) -> int:
@@ -120,12 +167,14 @@ def _rate(txn: lmdb.Transaction, db: dict, raw: bytes, source: bytes, value: byt
 
 
 def _delete(txn: lmdb.Transaction, db: dict, raw: bytes) -> list[bytes] | None:
-    value = txn.get(raw, db=db["data"])
+    value = txn.get(raw, db=db["artifacts"])
     if value is None:
         return None
-    chunk_list = [cd for cd, _ in unpack_manifest(value)] if value[0] == CHUNKED else []
-    txn.delete(raw, db=db["data"])
-    txn.delete(raw, db=db["meta"])
+    try:
+        chunk_list = [cd for cd, _ in chunk_entries(value) or ()]
+    except ValueError:  # damaged: delete it anyway; gc's recount frees its chunks
+        chunk_list = []
+    txn.delete(raw, db=db["artifacts"])
     cursor = txn.cursor(db=db["ratings"])
     if cursor.set_range(raw):
         while bytes(cursor.key()[:16]) == raw:

@@ -14,8 +14,11 @@ Durability costs one sync per round, not two: environments run with LMDB's
 round's meta page durable. An op is therefore finished when the round after its own has
 committed, or when the leader, finding nothing more to do, syncs explicitly.
 
-Before a round, the leader waits (at most ``GATHER_WAIT``) for the store's writers that
-are about to submit (``Writers``), so rounds do not split into two half-size cohorts.
+Rounds pipeline: the previous round's ops are finished as soon as the next commit
+returns, so their writers prepare their next puts while the disk syncs; a round starts
+at once with whatever is pending. Before an explicit sync the leader waits (at most
+``GATHER_WAIT``) for the store's writers that are about to submit (``Writers``): their
+commit carries the sync, so a sync without new data happens only when writers stop.
 
 Invariants:
 - An op's ``result``/``error`` is set and ``done`` becomes True only once the transaction
@@ -39,7 +42,7 @@ from typing import Any
 import lmdb
 
 from ..actors import Actor, Ref
-from ._commit import Op, Writers
+from ._commit import GATHER_WAIT, MAX_GATHER_WAIT, Op, Writers
 from ._env import ShardEnv
 from ._records import APPLY
 
@@ -49,7 +52,7 @@ __all__ = ["DedicatedShardActor", "Shard", "ShardActor"]
 class Shard:
     """One shard of the store: its environment, its pending writes, its lead and its actor's ``Ref``."""
 
-    __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced",
+    __slots__ = ("index", "env", "pending", "ref", "writers", "_mu", "_busy", "_inflight", "_unsynced", "_commit_time",
                  "_actor_leads", "_actor_alive", "_closed")
 
     def __init__(self, index: int, env: ShardEnv, writers: Writers | None = None) -> None:
@@ -65,6 +68,8 @@ class Shard:
         self._inflight: list[Op] = []
         #: Ops of the last committed round, durable once the next round commits (or a sync).
         self._unsynced: list[Op] = []
+        #: Seconds the last commits took (a moving average): about what a sync costs.
+        self._commit_time = GATHER_WAIT
         #: True while the lead has been handed to the actor and its ``flush`` has not taken it.
         self._actor_leads = False
         self._actor_alive = False
@@ -184,29 +189,63 @@ class Shard:
             time.sleep(0.001)
 
     def _round(self) -> int:
-        """Commit what is pending (after gathering); finish what became durable. Returns ops finished."""
-        self.writers.gather()
+        """Commit what is pending; finish what became durable. Returns ops finished.
+
+        The ops of the previous round are finished as soon as this round's commit (whose data
+        sync carried their meta page) returns, so their writers prepare their next puts while
+        this round waits for its own durability. If nothing is pending then, the leader waits
+        (at most ``GATHER_WAIT``) for writers about to submit: committing their ops makes this
+        round durable too, so the disk never syncs without new data while writers keep coming.
+        """
         with self._mu:
             ops = self._inflight = list(self.pending)
             self.pending.clear()
-        finished: list[Op] = []
+        finished = 0
         if ops:
-            committed = self._commit(ops, finished)
-            finished.extend(self._unsynced)  # this commit's data sync carried their meta page
-            self._unsynced = committed
+            failed: list[Op] = []
+            start = time.perf_counter()
+            committed = self._commit(ops, failed)
+            self._commit_time = (self._commit_time + time.perf_counter() - start) / 2
+            if committed:
+                done = self._unsynced + failed  # this commit's data sync carried their meta page
+                self._unsynced = committed
+            else:
+                done = failed  # nothing was committed, so nothing synced: the unsynced wait on
             self._inflight = []
-        with self._mu:
-            idle = not self.pending
-        if idle and self._unsynced:
+            self._finish_all(done)
+            finished += len(done)
+        if self._unsynced and (self.pending or self._others_coming()):
+            return finished  # the next round's commit makes them durable
+        if self._unsynced:
             try:
                 self.env.sync()
             except Exception as exc:  # noqa: BLE001 - durability unknown: fail them, do not pretend
                 for op in self._unsynced:
                     op.error = exc
-            finished.extend(self._unsynced)
-            self._unsynced = []
-        self._finish_all(finished)
-        return len(finished)
+            unsynced, self._unsynced = self._unsynced, []
+            self._finish_all(unsynced)
+            finished += len(unsynced)
+        return finished
+
+    def _others_coming(self) -> bool:
+        """Wait while a writer of the store is about to submit and nothing is pending here;
+        True if an op is pending by then.
+
+        The wait is at most what a sync costs (the recent commits' time, between
+        ``GATHER_WAIT`` and ``MAX_GATHER_WAIT``): a writer that comes saves a sync without
+        new data, one that does not costs at most about that sync again. On a busy disk or
+        a busy CPU a woken writer needs longer to come back, and a sync costs more.
+        """
+        writers = self.writers
+        deadline = 0.0
+        while not self.pending and writers.waiting < writers.active:  # unlocked peeks: re-checked
+            now = time.monotonic()
+            if not deadline:
+                deadline = now + min(max(self._commit_time, GATHER_WAIT), MAX_GATHER_WAIT)
+            elif now >= deadline:
+                break
+            writers.await_queued(deadline - now)
+        return bool(self.pending)
 
     def _finish_all(self, ops: list[Op], error: BaseException | None = None) -> None:
         """Finish ``ops`` (waking their writers) and uncount the counted ones."""

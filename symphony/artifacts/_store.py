@@ -25,14 +25,16 @@ class ArtifactStore(Catalog, Collecting):
     """A content-addressed artifact store at ``path`` with ``shards`` LMDB shards.
 
     ``shards`` applies when the store is created; an existing store keeps its own count.
-    Two shards are the default, measured (``GroupCommitCeiling``): concurrent writers share
-    each shard's commits, so fewer shards mean bigger commits and fewer flushes, while two
-    streams of commits let one shard's flush overlap the other's. Eight writers, as a fraction
-    of one raw environment committing 8 puts per synced transaction, on this machine's
-    shared disk: with fast flushes one shard 0.54-0.64, two 0.53, four 0.35-0.48; with
-    middling ones one shard 0.66-0.92, two 0.64-1.03; with slow ones one shard 0.77-1.25,
-    two 2.7-6.7x, four 3.4-4.9x. Two lose little where one wins and gain most where the
-    disk is slowest. More shards can help on a device that flushes many files in parallel.
+    One shard is the default, measured (``GroupCommitCeiling``): concurrent writers share
+    their shard's commits, and rounds pipeline (each commit's sync also makes the previous
+    round durable), so 8 writers on one shard commit about 4 puts per sync with almost no
+    sync of its own; more shards split the same writers into smaller rounds and more
+    syncs. Eight writers, one process running both in turn between two ceiling runs (one
+    raw environment committing 8 puts per synced transaction) on this machine's shared
+    disk: one shard 5,100-8,100 puts/s, two 3,050-5,900; one shard ahead in 6 of 6 pairs.
+    As a fraction of the ceiling that moves with the disk from 1,200 to 22,000 puts/s:
+    one shard 0.37-2.4, two 0.28-1.5. More shards can still help on a device that flushes
+    several files in parallel.
     ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
     the node's shared dispatcher threads (without ``node``, a private node with a
     dispatcher thread per shard is started and stopped with the store). ``map_size`` is each

@@ -21,7 +21,7 @@ from ._chunking import CHUNK_THRESHOLD, parse_digest, raw_digest, read_block, sh
 from ._commit import Op
 from ._core import StoreCore, check_key
 from ._index import MAX_TEXT, document
-from ._records import pack_manifest
+from ._records import pack_manifest, pack_record
 
 __all__ = ["ROUND_BYTES", "Writing"]
 
@@ -84,10 +84,11 @@ class Writing(StoreCore):
             content = whole
             raw = raw_digest(whole)
             if len(whole) < CHUNK_THRESHOLD:
-                meta = msgpack.packb({"size": len(whole), "chunks": 0, "created": created,
-                                      "metadata": fields["metadata"], "parents": parent_hex}, use_bin_type=True)
+                record = pack_record(False, msgpack.packb(
+                    {"size": len(whole), "chunks": 0, "created": created, "metadata": fields["metadata"],
+                     "parents": parent_hex}, use_bin_type=True), whole)
                 self._shards[shard_of(raw, self.shards)].run(
-                    Op("artifact", raw, b"\x00" + whole, meta, size=len(whole) + len(meta), counted=counted))
+                    Op("artifact", raw, record, size=len(record), counted=counted))
             elif not self._exists(raw):
                 view = memoryview(whole)
                 bounds = split(view)
@@ -106,8 +107,8 @@ class Writing(StoreCore):
         head = read_block(fh, CHUNK_THRESHOLD)
         if len(head) < CHUNK_THRESHOLD:
             raw = raw_digest(head)
-            meta = msgpack.packb({"size": len(head), "chunks": 0, **fields}, use_bin_type=True)
-            self._shard(raw).run(Op("artifact", raw, b"\x00" + head, meta, size=len(head) + len(meta)))
+            record = pack_record(False, msgpack.packb({"size": len(head), "chunks": 0, **fields}, use_bin_type=True), head)
+            self._shard(raw).run(Op("artifact", raw, record, size=len(record)))
             return raw, head
         import xxhash
 
@@ -157,8 +158,8 @@ class Writing(StoreCore):
                 self._unref([cd for cd, _ in entries])
                 return raw
         meta = msgpack.packb({"size": sum(n for _, n in entries), "chunks": len(entries), **fields}, use_bin_type=True)
-        manifest = pack_manifest(entries)
-        stored = self._shard(raw).run(Op("artifact", raw, manifest, meta, size=len(manifest) + len(meta)))
+        record = pack_record(True, meta, pack_manifest(entries))
+        stored = self._shard(raw).run(Op("artifact", raw, record, size=len(record)))
         if not stored:  # a concurrent put of the same content won: give back our chunk references
             self._unref([cd for cd, _ in entries])
         return raw

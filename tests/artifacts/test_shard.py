@@ -186,6 +186,16 @@ def test_a_bad_op_fails_alone_and_the_shard_keeps_serving(env, probes):
     assert results["after"] == "after"
 
 
+def test_a_round_whose_ops_all_fail_does_not_make_the_previous_one_durable(env, probes):
+    """Only a commit that happened syncs: a round of bad ops commits nothing, so the ops of
+    the round before it must still wait for a sync."""
+    shard = Shard(0, env)
+    results: dict = {}
+    _queue_behind_held_commit(shard, env, "first", ["bad"], results, {"bad": ValueError("bad op")})
+    assert results["first"] == "first" and isinstance(results["bad"], ValueError)
+    _assert_durable_before_return(env, ["first"])
+
+
 def test_a_failed_sync_fails_the_ops_it_would_have_made_durable(env, probes):
     shard = Shard(0, env)
     results: dict = {}
@@ -275,32 +285,69 @@ def test_concurrent_run_and_submit_across_shards(tmp_path, probes):
             e.close()
 
 
-def test_gather_waits_for_active_writers_until_they_queue():
+def test_await_queued_waits_while_a_writer_is_about_to_submit():
     writers = Writers()
     writers.enter()
     writers.queued()
     done = threading.Event()
-    lone = threading.Thread(target=lambda: (writers.gather(WAIT * 10), done.set()))
+    lone = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
     lone.start()
     lone.join(WAIT)
     assert done.is_set()  # a lone writer whose op is queued never waits
 
     writers.enter()  # a second writer is preparing its op
     done.clear()
-    gatherer = threading.Thread(target=lambda: (writers.gather(WAIT * 10), done.set()))
-    gatherer.start()
-    for _ in range(int(WAIT * 1000)):
-        if writers._gate is not None:
-            break
-        threading.Event().wait(0.001)
-    assert writers._gate is not None and not done.is_set()
-    writers.queued()  # it queues: every active writer now waits, the gate opens
-    gatherer.join(WAIT)
+    waiter = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
+    waiter.start()
+    _wait_for(lambda: writers._gate is not None)
+    assert not done.is_set()
+    writers.queued()  # it queues: the gate opens
+    waiter.join(WAIT)
     assert done.is_set() and writers._gate is None
-    writers.finished(2)
+
+    writers.finished(2)  # both ops done; one writer prepares another put, the other leaves
+    done.clear()
+    waiter = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
+    waiter.start()
+    _wait_for(lambda: writers._gate is not None)
     writers.leave()
+    assert not done.is_set() or writers.waiting >= writers.active
+    writers.queued()
+    waiter.join(WAIT)
+    assert done.is_set()
+    writers.finished(1)
     writers.leave()
     assert writers.active == 0 and writers.waiting == 0
+
+
+def test_a_round_s_writers_are_finished_by_the_next_commit_without_a_sync(env, probes):
+    """Writers about to submit carry the last round's sync: while they keep coming, each
+    round costs one commit and no explicit sync; the leader syncs once they stop."""
+    writers = Writers()
+    shard = Shard(0, env, writers)
+    errors: list[BaseException] = []
+
+    def work(w: int) -> None:
+        try:
+            for j in range(30):
+                with writers:
+                    assert shard.run(Op("probe", f"w{w}-{j}", env, counted=True)) == f"w{w}-{j}"
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 4)
+        assert not t.is_alive()
+    assert not errors
+    assert env.events[-1] == ("sync",)  # the last round was made durable
+    commits = [e for e in env.events if e[0] == "commit"]
+    syncs = [e for e in env.events if e[0] == "sync"]
+    assert sum(len(c[1]) for c in commits) == 120
+    assert len(syncs) < len(commits)  # rounds carried each other's sync
+    assert not shard._busy and not shard.pending and not shard._unsynced
 
 
 def test_a_writer_interrupted_after_being_handed_the_lead_passes_it_on(env, probes):

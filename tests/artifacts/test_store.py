@@ -212,17 +212,19 @@ def test_corrupted_bytes_raise_integrity_error(tmp_path):
         small = store.put(pattern)
         large = store.put(chunked)
         fine = store.put(b"untouched")
-    flipped = 0
+    flipped = set()
     for file in glob.glob(str(path / "shard-*" / "data.mdb")):
         with open(file, "r+b") as fh:
             blob = fh.read()
             for needle in (pattern[:64], chunked[1_500_000:1_500_064]):
+                # Every copy: LMDB may keep a stale one in a free page, before or after the live one.
                 at = blob.find(needle)
-                if at >= 0:
+                while at >= 0:
                     fh.seek(at + 10)
                     fh.write(bytes([blob[at + 10] ^ 0xFF]))
-                    flipped += 1
-    assert flipped == 2
+                    flipped.add(needle)
+                    at = blob.find(needle, at + len(needle))
+    assert len(flipped) == 2
     with ArtifactStore(path) as store:
         with pytest.raises(IntegrityError):
             store.get(small)
@@ -340,7 +342,10 @@ def test_damaged_metadata_is_an_integrity_error(store):
     d = store.put(b"payload", metadata={"k": "v"})
     raw = bytes.fromhex(d)
     env = store._shard(raw).env
-    env.write(lambda txn: txn.put(raw, b"\xc1\xc1garbage", db=env.db["meta"]))
+    record = env.read(lambda txn: bytes(txn.get(raw, db=env.db["artifacts"])))
+    n = int.from_bytes(record[1:5], "big")  # tag, metadata length, metadata, bytes
+    damaged = record[:5] + b"\xc1" * n + record[5 + n:]  # 0xc1: never valid msgpack
+    env.write(lambda txn: txn.put(raw, damaged, db=env.db["artifacts"]))
     with pytest.raises(IntegrityError):
         store.stat(d)
     assert store.get(d) == b"payload"  # the bytes themselves are intact and verified

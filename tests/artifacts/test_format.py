@@ -1,0 +1,92 @@
+"""On-disk formats: a store of format 1 (records in a named ``data`` database, metadata in
+``meta``) is converted when opened and everything in it stays readable; a damaged record is an
+``IntegrityError``; a store of an unknown newer format is refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from symphony.artifacts import ArtifactStore
+from symphony.errors import ArtifactNotFound, IntegrityError
+
+
+def _as_format_1(store: ArtifactStore, digest: str) -> None:
+    """Move ``digest``'s record where format 1 stored it: tag 0 + bytes (or tag 1 + manifest)
+    in ``data``, the packed metadata in ``meta``."""
+    raw = bytes.fromhex(digest)
+    env = store._shard(raw).env
+    record = env.read(lambda txn: bytes(txn.get(raw, db=env.db["artifacts"])))
+    n = int.from_bytes(record[1:5], "big")
+    meta, body = record[5:5 + n], record[5 + n:]
+    old = bytes([record[0] - 2]) + body  # 2 -> 0 (inline), 3 -> 1 (chunked)
+
+    def rewrite(txn):  # type: ignore[no-untyped-def]
+        txn.delete(raw, db=env.db["artifacts"])
+        txn.put(raw, old, db=env.db["data"])
+        txn.put(raw, meta, db=env.db["meta"])
+
+    env.write(rewrite)
+
+
+def test_a_format_1_store_is_converted_on_open_and_keeps_everything(tmp_path, monkeypatch):
+    from symphony.artifacts import _migrate
+
+    monkeypatch.setattr(_migrate, "BATCH", 2)  # several transactions per shard
+    path = tmp_path / "s"
+    big = random.Random(2).randbytes(3_000_000)
+    with ArtifactStore(path, shards=2, index=False) as store:
+        small = store.put(b"old small", metadata={"k": "v"}, name="doc")
+        chunked = store.put(big, metadata={"big": True})
+        others = [store.put(b"other %d" % i) for i in range(7)]
+        for d in [small, chunked, *others]:
+            _as_format_1(store, d)
+        assert len(store) == 0  # only format 2 is read: the store must be converted
+    (path / "store.json").write_text(json.dumps({"format": 1, "shards": 2}))
+    with ArtifactStore(path) as store:
+        assert json.loads((path / "store.json").read_text())["format"] == 2
+        for shard in store._shards:
+            env = shard.env
+            assert env.read(lambda txn, env=env: txn.stat(env.db["data"])["entries"]
+                            + txn.stat(env.db["meta"])["entries"]) == 0
+        assert store.get(small) == b"old small" and store.get(chunked) == big
+        assert [store.get(d) for d in others] == [b"other %d" % i for i in range(7)]
+        assert b"".join(store.open(chunked)) == big
+        assert store.stat(small).metadata == {"k": "v"} and store.stat(chunked).chunks > 1
+        assert sorted(store.digests()) == sorted([small, chunked, *others]) and len(store) == 9
+        assert store.put(b"old small") == small  # still a dedup hit
+        assert store.latest("doc") == small
+        assert [h.digest for h in store.search("small")] == [small]  # indexed from the converted records
+        new = store.put(b"new", parents=[small])
+        assert store.stat(new).parents == [small] and store.verify() == []
+        assert store.delete(chunked) > 0 and not store.has(chunked)
+        store.gc(grace=0)
+        assert store.get(small) == b"old small"  # named: kept
+        with pytest.raises(ArtifactNotFound):
+            store.get(chunked)
+
+
+def test_damaged_record_is_an_integrity_error(tmp_path):
+    with ArtifactStore(tmp_path / "s", index=False) as store:
+        d = store.put(b"payload")
+        raw = bytes.fromhex(d)
+        env = store._shard(raw).env
+        for damaged in (b"\x02\xff\xff\xff\xffshort", b"\x09unknown tag", b""):
+            env.write(lambda txn, v=damaged: txn.put(raw, v, db=env.db["artifacts"]))
+            with pytest.raises(IntegrityError):
+                store.get(d)
+            with pytest.raises(IntegrityError):
+                store.stat(d)
+            assert store.verify() == [d]
+        assert store.delete(d) == 0 and not store.has(d)  # a damaged record can still go
+
+
+def test_a_newer_format_is_refused(tmp_path):
+    path = tmp_path / "s"
+    path.mkdir()
+    (path / "store.json").write_text(json.dumps({"format": 99, "shards": 2}))
+    with pytest.raises(IntegrityError, match="format 99"):
+        ArtifactStore(path)
+    assert sorted(p.name for p in path.iterdir()) == ["store.json"]  # nothing written
