@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -81,8 +82,11 @@ class Connection:
             full_env = dict(os.environ)
             full_env.update(env)
         try:
+            # its own process group: the editor's Ctrl+C does not reach it, and what it starts
+            # (pylsp's jedi runs a helper process) ends with it
             self.process = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.DEVNULL, env=full_env, cwd=cwd)
+                                            stderr=subprocess.DEVNULL, env=full_env, cwd=cwd,
+                                            start_new_session=True)
         except OSError as exc:
             raise LanguageServerError(f"cannot start {name} ({' '.join(argv)}): {exc}") from None
         self._stdin = self.process.stdin
@@ -272,6 +276,7 @@ class Connection:
             self.process.wait(5)
         except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
             pass
+        self._kill_group()
         for stream in (self._stdin, self.process.stdout):
             try:
                 if stream is not None:
@@ -308,10 +313,18 @@ class Connection:
             self._closing = True
             if self.process.poll() is None:
                 self.process.kill()
+        self._kill_group()
         if self._reader is not threading.current_thread():
             self._reader.join(timeout + 5)
         if self._watchdog is not None and self._watchdog is not threading.current_thread():
             self._watchdog.join(timeout + 5)
+
+    def _kill_group(self) -> None:
+        """Kill what the server left running in its process group (once the server is gone)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def kill(self) -> None:
         """Kill the process at once (the reader then reports it dead)."""
