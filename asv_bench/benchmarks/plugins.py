@@ -1,7 +1,7 @@
 """The plugin host's cost on typing: keystroke-to-``update`` with a plugin that never answers, or
 answers each ``update`` after 2 s, against the same core with no plugin, in the same run.
 
-The core is ``symphony serve --plugin-dir DIR`` with a 10MB file of
+The core is ``symphony serve --no-bundled-plugins --plugin-dir DIR`` with a 10MB file of
 86-character lines open at its middle; 1000 ``insert`` notifications, each timed from sending
 it to receiving its ``update`` (the frontend's update: the plugin's is not waited for). The
 plugin (``_bench_plugin``, raw JSON lines) is global and autorun, so it gets every edit as
@@ -52,7 +52,7 @@ def sample(plugin: str) -> dict[str, list[float]]:
     cores = {}
     try:
         for impl, plugin_mode in (("symphony", mode), ("no-plugin", None)):
-            core = cores[impl] = Core([sys.executable, "-m", "symphony", "serve",
+            core = cores[impl] = Core([sys.executable, "-m", "symphony", "serve", "--no-bundled-plugins",
                                        "--plugin-dir", plugin_dir(plugin_mode)])
             core.open(path)
             core.edit("goto_line", {"line": middle})

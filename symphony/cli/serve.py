@@ -55,6 +55,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
                         help="a directory of plugins (NAME/manifest.toml) besides the user's data dir and the "
                              "frontend's config dir (repeatable; stdio mode)")
     parser.add_argument("--no-plugins", action="store_true", help="run no plugins at all")
+    parser.add_argument("--no-bundled-plugins", action="store_true",
+                        help="run none of the plugins installed as Python packages (the bundled highlighter and "
+                             "language server plugin among them), only those of the plugin directories")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -67,7 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_plugins:
         return serve_stdio(syntax=syntax)
     plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
-    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs,
+    bundled = not args.no_bundled_plugins
+    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs, entry_points=bundled,
                                                        detect_language=syntax.detect_language), syntax=syntax)
 
 

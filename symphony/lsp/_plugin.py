@@ -52,6 +52,11 @@ def diagnostic_summary(diagnostics: list[Diagnostic]) -> str:
                      if (n := counts.get(name)))
 
 
+#: Documents larger than this (UTF-8 bytes) are not given to a language server: servers parse
+#: the whole text on every change, and one of this size already takes them seconds.
+MAX_DOCUMENT_BYTES = 8 << 20
+
+
 class LspPlugin(Plugin):
     """Diagnostics, hover, completion, definition and rename from language servers (see the module docs)."""
 
@@ -101,7 +106,10 @@ class LspPlugin(Plugin):
     # -- hooks ----------------------------------------------------------------------------
 
     def on_new_view(self, view: View) -> None:
-        if not view.path:
+        if not view.path or view.language.lower() not in self.client.servers:
+            return  # decided before reading the text: no language server, nothing fetched
+        if view.buf_size > MAX_DOCUMENT_BYTES:
+            self._set_status(view, "lsp.diagnostics", "file too large for the language server")
             return
         uri = path_to_uri(view.path)
         try:
@@ -114,6 +122,9 @@ class LspPlugin(Plugin):
                 self._views[uri] = view
                 self._revs[uri] = view.rev
                 self._set_status(view, "lsp.diagnostics", "")
+
+    def follows(self, view: View) -> bool:
+        return self._uri(view) is not None  # only documents a language server has open
 
     def on_update(self, view: View, update: Update) -> None:
         uri = self._uri(view)

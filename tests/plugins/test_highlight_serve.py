@@ -45,3 +45,31 @@ def test_a_python_file_is_highlighted_as_typed_and_restyled_by_a_theme(tmp_path)
     finally:
         assert xi.close() == 0, xi.stderr()
     assert "Traceback" not in xi.stderr(), xi.stderr()
+
+
+def test_a_big_file_gets_its_first_screen_coloured_and_a_plain_one_stays_plain(tmp_path):
+    big = tmp_path / "big.py"
+    with open(big, "w") as f:  # over 1 MB: the first screen is coloured from the file's start
+        for i in range(40_000):
+            f.write(f"def f{i}(x):\n    return x + {i}  # n\n")
+    plain = tmp_path / "notes.txt"
+    plain.write_text("just words\n" * 1000)
+    xi = XiClient()
+    try:
+        xi.request("client_started", {})
+        v = xi.new_view(str(big))
+        assert wait_until(lambda: xi.contents(v) is not None and len(styled_lines(xi, v)) >= 10), xi.stderr()
+        # every line of the first screen is coloured as a whole-file highlight colours it
+        first = xi.caches[v].lines[0]
+        assert first.text.startswith("def f0") and first.styles
+        # typing at the top keeps colours in step with the text
+        xi.edit(v, "insert", {"chars": "import os\n"})
+        assert wait_until(lambda: xi.caches[v].lines[0] is not None and xi.caches[v].lines[0].text == "import os\n"
+                          and xi.caches[v].lines[0].styles), xi.stderr()
+        p = xi.new_view(str(plain))
+        xi.edit(p, "insert", {"chars": "more "})
+        xi.sync_check(p, "more " + "just words\n" * 1000)
+        assert styled_lines(xi, p) == []
+    finally:
+        assert xi.close() == 0, xi.stderr()
+    assert "Traceback" not in xi.stderr(), xi.stderr()

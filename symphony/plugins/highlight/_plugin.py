@@ -7,40 +7,74 @@ process as ``python -m symphony.plugins.sdk symphony.plugins.highlight._plugin:H
 
 from __future__ import annotations
 
+from ...text import Rope
 from ..sdk import Plugin, Span, Update, View
+from ._engine import TREE_SITTER_MAX_BYTES
 from ._languages import LANGUAGES, PLAIN_TEXT, detect_language
 from ._session import HighlightSession, SpanBatch
 
 __all__ = ["HighlightPlugin"]
 
 
+#: Bytes of a big file's start its first screen is coloured from, before the whole text is read.
+PREFIX_BYTES = 256 << 10
+
+
 class HighlightPlugin(Plugin):
     """Syntax highlighting for every view: tree-sitter where a grammar exists, else Pygments."""
 
     name = "symphony-highlight"
+    #: the whole text in few ``get_data`` round trips: a big file's first screen waits for it
+    chunk_size = 16 << 20
 
     def __init__(self) -> None:
         self._sessions: dict[str, HighlightSession] = {}
 
     @staticmethod
     def _language(view: View) -> str:
-        if view.language and view.language in LANGUAGES and view.language != PLAIN_TEXT:
-            return view.language
+        if view.language in LANGUAGES:
+            return view.language  # the core detected it (modeline, name, shebang) or was told
         first = view.document.line(0) if len(view.document) else ""
         return detect_language(view.path, first)
 
-    def _flush(self, view: View, batches: list[SpanBatch], rev: int | None) -> None:
+    def follows(self, view: View) -> bool:
+        return self._language(view) != PLAIN_TEXT  # plain text: no colours, its text never fetched
+
+    def _flush(self, view: View, batches: list[SpanBatch], rev: int | None, head: Rope | None = None) -> None:
         for batch in batches:
             if batch.new_scopes:
                 view.add_scopes(batch.new_scopes)
-            view.update_spans(batch.start, batch.length, [Span(s, e, i) for s, e, i in batch.spans], rev)
+            view.update_spans(batch.start, batch.length, [Span(s, e, i) for s, e, i in batch.spans], rev,
+                              head=head)
         if self._sessions.get(view.view_id) is not None and self._sessions[view.view_id].pending:
             view.schedule_idle()
 
     def on_new_view(self, view: View) -> None:
-        session = HighlightSession(self._language(view), view.document)
+        if not self.follows(view):
+            self._sessions.pop(view.view_id, None)
+            return
+        language = self._language(view)
+        first = None
+        if not view.document_loaded and view.buf_size > 4 * PREFIX_BYTES:
+            # a big file: colour its first screen from its first bytes while the rest comes
+            # (lexing runs top down, so those lines' colours do not depend on what follows)
+            first = self._first_screen(view, language)
+        session = HighlightSession(language, view.document)
+        if first is not None:
+            session.continue_from(first)
         self._sessions[view.view_id] = session
         self._flush(view, session.open(), view.rev)
+
+    def _first_screen(self, view: View, language: str) -> HighlightSession | None:
+        head = view.get_data(0, "utf8", PREFIX_BYTES).chunk
+        head = head[:head.rfind("\n") + 1]  # whole lines only
+        if not head:
+            return None
+        engine = "pygments" if view.buf_size > TREE_SITTER_MAX_BYTES else None  # as the whole file will
+        text = Rope(head)
+        session = HighlightSession(language, text, engine=engine)
+        self._flush(view, session.open(), view.rev, head=text)
+        return session
 
     def on_update(self, view: View, update: Update) -> None:
         session = self._sessions.get(view.view_id)

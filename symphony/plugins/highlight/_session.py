@@ -67,6 +67,12 @@ class HighlightSession:
         for scope in _VOCABULARY:
             self._scope_id(scope)
 
+    def continue_from(self, earlier: HighlightSession) -> None:
+        """Use the scope ids ``earlier`` gave the same view (the core numbers scopes in the
+        order they were sent, so a second session must not number them afresh)."""
+        self._scope_ids = dict(earlier._scope_ids)
+        self._unsent = list(earlier._unsent)
+
     @property
     def language(self) -> str:
         """The language highlighted."""

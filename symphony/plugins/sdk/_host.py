@@ -259,7 +259,7 @@ class PluginLoop:
     def _on_update(self, params: Any) -> int:
         up = _wire.update_params(params)
         view = self._view(params)
-        want = _overrides(self.plugin, "on_update")
+        want = _overrides(self.plugin, "on_update") and self.plugin.follows(view)
         old, delta, problem = view._advance(up.rev, up.delta, up.new_len, up.new_line_count, up.undo_group, want)
         if problem is not None:
             logger.warning("%s: update to revision %d of %r: %s; the text is fetched again",

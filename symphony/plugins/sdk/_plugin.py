@@ -22,6 +22,12 @@ class Plugin:
     #: Bytes asked for per ``get_data`` when the SDK fetches a view's text (xi's plugin-lib: 1 MiB).
     chunk_size: int = 1 << 20
 
+    def follows(self, view: View) -> bool:
+        """Whether the plugin follows the edits of ``view`` (``on_update``). One that says no
+        (a highlighter shown plain text, say) is not sent the text to keep it current; it
+        is fetched when the plugin next reads ``view.document``. Default: every view."""
+        return True
+
     def on_initialize(self, plugin_id: int) -> None:
         """The core started the plugin and gave it the id it is known by."""
 

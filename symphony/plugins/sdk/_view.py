@@ -179,11 +179,12 @@ class View:
         self._channel.notify("add_scopes", self._params(scopes=scopes))
 
     def update_spans(self, start: int, length: int, spans: Sequence[Span | tuple[int, int, int]],
-                     rev: int | None = None) -> None:
+                     rev: int | None = None, *, head: Rope | None = None) -> None:
         """Replace the plugin's spans in ``[start, start + length)`` of the text at ``rev`` with
-        ``spans`` (offsets relative to ``start``); sent in UTF-8 bytes."""
+        ``spans`` (offsets relative to ``start``); sent in UTF-8 bytes. ``head``, the start of
+        that text (at least up to the range's end), spares fetching the whole of it."""
         rev = self.rev if rev is None else rev
-        doc = self.text_at(rev)
+        doc = head if head is not None and start + length <= len(head) else self.text_at(rev)
         self._range(doc, start, length)
         checked = []
         for span in spans:

@@ -1,17 +1,11 @@
 """The plugin adapter: scopes once, the first screen at once, the rest on idle turns, edits.
 
-Until the SDK (``symphony.plugins.sdk``, written on another branch) is merged, a stand-in
-module with the spec's names (PLUGINS_SPEC.md) is put in its place for this test only, so
-the adapter is imported and driven; the view is a recorder with the SDK View's methods. With
-the real SDK present the test uses its ``Plugin``, ``Span`` and ``Update``.
+The view is a recorder with the SDK View's methods, so what the adapter sends is checked
+span by span (``test_highlight_serve`` runs it for real, under ``symphony serve``).
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from dataclasses import dataclass
 
 import pytest
 
@@ -22,40 +16,10 @@ from ._oracle import fresh
 
 @pytest.fixture
 def sdk_and_plugin():
-    installed = None
-    try:
-        sdk = importlib.import_module("symphony.plugins.sdk")
-    except ImportError:
-        sdk = installed = types.ModuleType("symphony.plugins.sdk")
+    from symphony.plugins import sdk
+    from symphony.plugins.highlight import HighlightPlugin
 
-        class Plugin:
-            name = "plugin"
-
-        @dataclass(frozen=True)
-        class Span:
-            start: int
-            end: int
-            scope_id: int
-
-        @dataclass(frozen=True)
-        class Update:
-            rev: int
-            delta: object
-            old_document: Rope
-            author: str
-            edit_type: str
-            undo_group: int | None
-
-        sdk.Plugin, sdk.Span, sdk.Update, sdk.View = Plugin, Span, Update, object
-        sys.modules["symphony.plugins.sdk"] = sdk
-    sys.modules.pop("symphony.plugins.highlight._plugin", None)
-    try:
-        module = importlib.import_module("symphony.plugins.highlight._plugin")
-        yield sdk, module.HighlightPlugin
-    finally:
-        if installed is not None:
-            sys.modules.pop("symphony.plugins.sdk", None)
-            sys.modules.pop("symphony.plugins.highlight._plugin", None)
+    return sdk, HighlightPlugin
 
 
 class RecordingView:
@@ -66,6 +30,8 @@ class RecordingView:
         self.rev = 0
         self.config: dict = {}
         self.document = Rope(text)
+        self.document_loaded = True
+        self.buf_size = self.document.utf8_len
         self.sent: list[tuple] = []
         self.idle_asked = 0
         self.scopes: list[str] = []
@@ -75,7 +41,7 @@ class RecordingView:
         self.sent.append(("add_scopes", scopes))
         self.scopes.extend(stack[0] for stack in scopes)
 
-    def update_spans(self, start, length, spans, rev=None):
+    def update_spans(self, start, length, spans, rev=None, head=None):
         self.sent.append(("update_spans", start, length, spans, rev))
         assert rev == self.rev
         self.painted[start:start + length] = [""] * length
