@@ -143,7 +143,14 @@ class WrapIndex:
             if old_breaks and length > SYNC_CHARS:
                 self._edit_long_line(rope, first, line_start, length, old_breaks, span)
                 return
-        self.lines.edit(first, old_last, delta)
+        start = rope.offset_of_line(first)
+        end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
+        sync = end - start <= SYNC_CHARS
+        if delta:
+            self.lines.edit(first, old_last, delta)
+        elif not sync and new_last > first + 64:  # lines not set again below lose their breaks
+            self.lines.edit(first + 65, old_last, 0)
+        # (otherwise every edited line is set again below, which costs less than dropping it)
         pending: list[tuple[int, int]] = []
         for a, b in self.pending:
             if a < first:
@@ -163,9 +170,7 @@ class WrapIndex:
             elif resync[0] >= first:
                 self._resync = None  # the line is wrapped again from scratch (below)
         self.pending = pending
-        start = rope.offset_of_line(first)
-        end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
-        if end - start <= SYNC_CHARS:
+        if sync:
             for i, text in enumerate(rope[start:end].split("\n")[: new_last - first + 1]):
                 self._set(first + i, wrap_line(text, self.width, self.tab))
         else:  # short lines are wrapped now (up to a budget), long ones get provisional breaks
