@@ -20,6 +20,7 @@ Where one line breaks is ``wrap_line``'s (``_wrap_line``); the map of wrapped li
 
 from __future__ import annotations
 
+import itertools
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -37,6 +38,10 @@ SYNC_CHARS = 4096
 LONG = 1 << 13
 #: Least characters re-wrapped after an edit in a long line before looking for the old breaks.
 REWRAP_WINDOW = 512
+
+#: Versions of every ``WrapIndex``'s breaks: unique across indexes, so a version seen by a
+#: view of one index never matches another's.
+_VERSIONS = itertools.count(1)
 
 
 def _content_end(rope: Rope, line_start: int, pos: int) -> int:
@@ -70,6 +75,11 @@ class WrapIndex:
         #: would; a background pass re-wraps from ``pos`` until it meets one at or after
         #: ``hi`` (see :meth:`_resync_piece`)
         self._resync: tuple[int, int, int] | None = None
+        #: changes with every change of the breaks (see :meth:`unchanged_segments`)
+        self.version = next(_VERSIONS)
+        #: the last change when it was an edit inside one long line: (version before, version
+        #: after, line, visual lines unchanged at the line's start, and at its end)
+        self._same: tuple[int, int, int, int, int] | None = None
 
     # -- queries --------------------------------------------------------------------------
 
@@ -90,6 +100,15 @@ class WrapIndex:
         then the breaks, as a sequence view (no copy of a long line's breaks)."""
         return Segments(self.lines.get(line) or ())
 
+    def unchanged_segments(self, since: int) -> tuple[int, int, int] | None:
+        """``(line, head, tail)`` when the only change of the breaks since ``version`` was
+        ``since`` is an edit inside logical line ``line`` whose first ``head`` and last
+        ``tail`` visual lines show the same text as before; else None."""
+        same = self._same
+        if same is None or same[0] != since or same[1] != self.version:
+            return None
+        return same[2], same[3], same[4]
+
     @property
     def done(self) -> bool:
         return not self.pending
@@ -97,6 +116,7 @@ class WrapIndex:
     # -- updates --------------------------------------------------------------------------
 
     def _set(self, line: int, brks: Sequence[int]) -> bool:
+        self.version = next(_VERSIONS)
         # tuples of ints are untracked by the cycle collector: millions of wrapped lines
         # then add nothing to garbage-collection pauses
         if isinstance(brks, Breaks):
@@ -136,12 +156,15 @@ class WrapIndex:
         long line re-wraps only around the edit (see :meth:`_rewrap_around`).
         """
         delta = new_last - old_last
+        since = self.version
+        self.version = next(_VERSIONS)
         if span is not None and first == old_last == new_last:
             old_breaks = self.lines.get(first)
             line_start = rope.offset_of_line(first)
             length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
             if old_breaks and length > SYNC_CHARS:
-                self._edit_long_line(rope, first, line_start, length, old_breaks, span)
+                head, tail = self._edit_long_line(rope, first, line_start, length, old_breaks, span)
+                self._same = (since, self.version, first, head, tail)
                 return
         start = rope.offset_of_line(first)
         end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
@@ -191,13 +214,14 @@ class WrapIndex:
                 self._remove_pending(first, new_last + 1)
 
     def _edit_long_line(self, rope: Rope, line: int, line_start: int, length: int, old: Sequence[int],
-                        span: tuple[int, int, int]) -> None:
+                        span: tuple[int, int, int]) -> tuple[int, int]:
         """An edit inside one long line: re-wrap around it now; when that does not meet
         the old breaks again, keep valid breaks and let a background pass make them exact
-        from the first visual line that may differ (not from the line's start)."""
+        from the first visual line that may differ (not from the line's start). Returns the
+        visual lines of the line unchanged at its start and at its end."""
         start, old_end, new_end = (x - line_start for x in span)
         shift = new_end - old_end
-        breaks, exact, lo, sync = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
+        breaks, exact, lo, sync, same = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
         self.lines.set(line, breaks)  # type: ignore[arg-type]
         resync = self._resync if self._resync is not None and self._resync[0] == line else None
         if resync is None:
@@ -206,9 +230,9 @@ class WrapIndex:
                 if partial is not None and partial[0] == line and start < partial[1]:
                     self._partial = None  # the edit is in the part done: start that line again
                 self._add_pending(line, line + 1)
-                return
+                return same
             if exact:
-                return
+                return same
             pos, hi = lo, sync
         else:
             _, done, hi = resync
@@ -222,6 +246,7 @@ class WrapIndex:
             hi = max(hi, sync)
         self._resync = (line, pos, hi)
         self._add_pending(line, line + 1)
+        return same
 
     def _wrap_piece(self, rope: Rope, line_start: int, lo: int, hi: int) -> list[int]:
         """``wrap_line`` of the piece ``[lo, hi)`` of the line at ``line_start`` (offsets
@@ -299,11 +324,13 @@ class WrapIndex:
         return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
 
     def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: Sequence[int],
-                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool, int, int]:
-        """``(breaks, exact, lo, sync)``: the breaks of a long line after an edit of
+                       start: int, old_end: int, new_end: int
+                       ) -> tuple[Sequence[int], bool, int, int, tuple[int, int]]:
+        """``(breaks, exact, lo, sync, same)``: the breaks of a long line after an edit of
         ``[start, old_end)`` -> ``[start, new_end)``, whether they are exact, where the
-        re-wrap started (a break kept from before) and where it met the moved old breaks
-        (or, when not exact, the first moved old break it was joined to).
+        re-wrap started (a break kept from before), where it met the moved old breaks
+        (or, when not exact, the first moved old break it was joined to), and how many
+        visual lines at the line's start and end are unchanged (text and extent).
 
         Breaks before the edit's visual line stay; breaks after it move with the text; the
         visual lines from the edit on are wrapped again over a window of a few visual
@@ -333,11 +360,12 @@ class WrapIndex:
             hi = min(length, new_end + window)
             found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True, lo, length
+                return Breaks([*before, (0, tuple(found))]), True, lo, length, (max(0, k + 1), 0)
             met = after.meet(found, new_end + 1)
             if met is not None:
                 i, m = met
-                return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i]
+                return (Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i],
+                        (max(0, k + 1), len(after) - m))
             window *= 2
         last = found[-1] if found else lo
         m = bisect_right(after, last)
@@ -345,7 +373,8 @@ class WrapIndex:
         if m < len(after):
             bridge = [last + b for b in self._wrap_piece(rope, line_start, last, after[m])]
         sync = after[m] if m < len(after) else length
-        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync
+        return (Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync,
+                (max(0, k + 1), len(after) - m))
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
