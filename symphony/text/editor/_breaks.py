@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 from typing import overload
 
 __all__ = ["Breaks", "Segments"]
@@ -18,12 +19,13 @@ class Breaks(Sequence[int]):
     """The breaks of one long line, in chunks of relative offsets with a base each, so an
     edit moves every break after it in O(chunks), not O(breaks)."""
 
-    __slots__ = ("chunks", "cum")
+    __slots__ = ("chunks", "cum", "firsts")
     CHUNK = 1024
 
     def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
         # adjacent chunks that fit in one are joined, so edits that each add a small chunk
-        # leave at most about twice the chunks the breaks need
+        # leave at most about twice the chunks the breaks need; the smaller of the two is
+        # re-based, so a join costs its size, not the chunk's
         out: list[tuple[int, tuple[int, ...]]] = []
         size = self.CHUNK
         for base, rel in chunks:
@@ -32,14 +34,18 @@ class Breaks(Sequence[int]):
             if out and len(out[-1][1]) + len(rel) <= size:
                 pbase, prel = out[-1]
                 d = base - pbase
-                out[-1] = (pbase, prel + (rel if not d else tuple([r + d for r in rel])))
+                if not d:
+                    out[-1] = (pbase, prel + rel)
+                elif len(rel) <= len(prel):
+                    out[-1] = (pbase, prel + tuple([r + d for r in rel]))
+                else:
+                    out[-1] = (base, tuple([r - d for r in prel]) + rel)
             else:
                 out.append((base, rel))
         self.chunks = out
-        cum = [0]
-        for _, rel in self.chunks:
-            cum.append(cum[-1] + len(rel))
-        self.cum = cum
+        self.cum = list(accumulate([len(rel) for _, rel in out], initial=0))
+        #: the first break of each chunk (absolute), to find a value's chunk by bisection
+        self.firsts = [base + rel[0] for base, rel in out]
 
     @classmethod
     def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:
@@ -83,6 +89,22 @@ class Breaks(Sequence[int]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def bisect_left(self, x: int) -> int:
+        """``bisect.bisect_left(self, x)`` in two bisections (not one ``[]`` per step)."""
+        c = bisect_left(self.firsts, x) - 1
+        if c < 0:
+            return 0
+        base, rel = self.chunks[c]
+        return self.cum[c] + bisect_left(rel, x - base)
+
+    def bisect_right(self, x: int) -> int:
+        """``bisect.bisect_right(self, x)`` in two bisections."""
+        c = bisect_right(self.firsts, x) - 1
+        if c < 0:
+            return 0
+        base, rel = self.chunks[c]
+        return self.cum[c] + bisect_right(rel, x - base)
+
     def values(self, i: int, j: int) -> list[int]:
         """``list(self)[i:j]`` (``0 <= i``), reading only the chunks those breaks lie in."""
         j = min(j, self.cum[-1])
@@ -104,8 +126,8 @@ class Breaks(Sequence[int]):
         first = bisect_left(found, floor)
         if first >= len(found):
             return None
-        a = bisect_left(self, found[first])
-        b = bisect_right(self, found[-1])
+        a = self.bisect_left(found[first])
+        b = self.bisect_right(found[-1])
         where = {v: a + k for k, v in enumerate(self.values(a, b))}
         for i in range(first, len(found)):
             m = where.get(found[i])

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from itertools import accumulate
 
 from .._rope import Rope
+from ._breaks import Breaks
 from ._wrap import WrapIndex
 
 __all__ = ["LONG_READ", "read_lines", "vis_of_offset", "vis_start"]
@@ -144,5 +145,5 @@ def vis_of_offset(rope: Rope, wrap: WrapIndex | None, offset: int) -> tuple[int,
     brks = wrap.lines.get(line)
     if not brks:
         return wrap.vis_of_line(line), col
-    seg = bisect_right(brks, col)
+    seg = brks.bisect_right(col) if isinstance(brks, Breaks) else bisect_right(brks, col)
     return wrap.vis_of_line(line) + seg, col - (brks[seg - 1] if seg else 0)

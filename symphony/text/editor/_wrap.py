@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import itertools
 import time
-from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from .._rope import Rope
@@ -77,9 +76,9 @@ class WrapIndex:
         self._resync: tuple[int, int, int] | None = None
         #: changes with every change of the breaks (see :meth:`unchanged_segments`)
         self.version = next(_VERSIONS)
-        #: the last change when it was an edit inside one long line: (version before, version
+        #: the last few changes that kept most of one long line: (version before, version
         #: after, line, visual lines unchanged at the line's start, and at its end)
-        self._same: tuple[int, int, int, int, int] | None = None
+        self._same: list[tuple[int, int, int, int, int]] = []
 
     # -- queries --------------------------------------------------------------------------
 
@@ -104,10 +103,26 @@ class WrapIndex:
         """``(line, head, tail)`` when the only change of the breaks since ``version`` was
         ``since`` is an edit inside logical line ``line`` whose first ``head`` and last
         ``tail`` visual lines show the same text as before; else None."""
-        same = self._same
-        if same is None or same[0] != since or same[1] != self.version:
+        line = head = tail = -1
+        at = since
+        for a, b, ln, h, t in self._same:  # follow the chain of changes from ``since``
+            if a != at:
+                continue
+            if line not in (-1, ln):
+                return None
+            line, head, tail, at = ln, h if head < 0 else min(head, h), t if tail < 0 else min(tail, t), b
+        if at != self.version or line < 0:
             return None
-        return same[2], same[3], same[4]
+        return line, head, tail
+
+    def _note_same(self, since: int, line: int, head: int, tail: int) -> None:
+        """Record that the change from version ``since`` to now kept the first ``head`` and
+        last ``tail`` visual lines of ``line`` (the last 16 such changes are kept; a chain of
+        them keeps the fewest lines any of them kept)."""
+        same = self._same
+        same.append((since, self.version, line, head, tail))
+        if len(same) > 16:
+            del same[0]
 
     @property
     def done(self) -> bool:
@@ -164,7 +179,7 @@ class WrapIndex:
             length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
             if old_breaks and length > SYNC_CHARS:
                 head, tail = self._edit_long_line(rope, first, line_start, length, old_breaks, span)
-                self._same = (since, self.version, first, head, tail)
+                self._note_same(since, first, head, tail)
                 return
         start = rope.offset_of_line(first)
         end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
@@ -270,19 +285,25 @@ class WrapIndex:
         while not found and end < length:  # one visual line longer than the piece: read on
             end = min(length, pos + 2 * (end - pos))
             found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
-        head = cur.head(bisect_right(cur, pos))
+        kept = cur.bisect_right(pos)  # the visual lines ending at or before pos stay
+        head = cur.head(kept)
+        since = self.version
         if end >= length:
             self._resync = None
             self._set(line, Breaks([*head, (0, tuple(found))]))
+            self._note_same(since, line, kept, 0)
             return True
         met = cur.meet(found, hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
             self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+            self._note_same(since, line, kept, len(cur) - m)
             return True
         last = found[-1]
-        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
+        m = cur.bisect_right(last)
+        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(m, 0)]))
+        self._note_same(since, line, kept, len(cur) - m)
         self._resync = (line, last, hi)
         return False
 
@@ -344,37 +365,39 @@ class WrapIndex:
         chunked = old if isinstance(old, Breaks) else Breaks.of(old)
         # from the visual line before the edited one: a deletion at a visual line's start
         # can pull its first word up, an inserted space can leave the line above
-        k = bisect_right(chunked, start) - 2
+        k = chunked.bisect_right(start) - 2
         # and from before every visual line a break opportunity made or moved by the edit
         # could end: such an opportunity (at start - 1 or later) follows a run of spaces
         # that starts at or after ``content`` (trailing spaces always fit), so a visual
         # line starting ``width`` or more before ``content`` keeps its break
         content = _content_end(rope, line_start, max(0, start - 1))
-        k = min(k, bisect_left(chunked, content - self.width) - 1)
+        k = min(k, chunked.bisect_left(content - self.width) - 1)
         lo = chunked[k] if k >= 0 else 0
+        head = max(0, k + 1)
         before = chunked.head(k + 1) if k >= 0 else []
-        cut = bisect_right(chunked, old_end)
-        after = Breaks(chunked.tail(cut, shift))
+        # the old breaks after the edit, moved by ``shift``: ``chunked[cut:]`` (read in place)
+        cut = chunked.bisect_right(old_end)
+        count = len(chunked)
         window = max(8 * self.width, REWRAP_WINDOW)
         for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
             found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True, lo, length, (max(0, k + 1), 0)
-            met = after.meet(found, new_end + 1)
+                return Breaks([*before, (0, tuple(found))]), True, lo, length, (head, 0)
+            met = chunked.meet([f - shift for f in found], old_end + 1)  # (only breaks from cut on are past old_end)
             if met is not None:
                 i, m = met
-                return (Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i],
-                        (max(0, k + 1), len(after) - m))
+                return (Breaks([*before, (0, tuple(found[:i])), *chunked.tail(m, shift)]), True, lo, found[i],
+                        (head, count - m))
             window *= 2
         last = found[-1] if found else lo
-        m = bisect_right(after, last)
+        m = max(cut, chunked.bisect_right(last - shift))
         bridge: list[int] = []
-        if m < len(after):
-            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, after[m])]
-        sync = after[m] if m < len(after) else length
-        return (Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync,
-                (max(0, k + 1), len(after) - m))
+        sync = chunked[m] + shift if m < count else length
+        if m < count:
+            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, sync)]
+        return (Breaks([*before, (0, tuple(found + bridge)), *chunked.tail(m, shift)]), False, lo, sync,
+                (head, count - m))
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
