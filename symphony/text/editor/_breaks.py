@@ -42,10 +42,27 @@ class Breaks(Sequence[int]):
                     out[-1] = (base, tuple([r - d for r in prel]) + rel)
             else:
                 out.append((base, rel))
-        self.chunks = out
-        self.cum = list(accumulate([len(rel) for _, rel in out], initial=0))
+        self._index(out)
+
+    def _index(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
+        self.chunks = chunks
+        self.cum = list(accumulate([len(rel) for _, rel in chunks], initial=0))
         #: the first break of each chunk (absolute), to find a value's chunk by bisection
-        self.firsts = [base + rel[0] for base, rel in out]
+        self.firsts = [base + rel[0] for base, rel in chunks]
+
+    @classmethod
+    def spliced(cls, head: list[tuple[int, tuple[int, ...]]], middle: list[tuple[int, tuple[int, ...]]],
+                tail: list[tuple[int, tuple[int, ...]]]) -> Breaks:
+        """``Breaks(head + middle + tail)`` where ``head`` and ``tail`` are chunks of joined
+        ``Breaks`` (their :meth:`head` and :meth:`tail`): only the chunks at the two seams
+        are joined, the others are taken as they are (list copies, no loop over them)."""
+        seam = cls(head[-1:] + middle + tail[:1]).chunks
+        chunks = head[:-1] + seam + tail[1:]
+        out = cls.__new__(cls)
+        out._index(chunks)
+        if len(chunks) > 2 * (out.cum[-1] // cls.CHUNK) + 8:  # many seams left small chunks: join all
+            return cls(chunks)
+        return out
 
     @classmethod
     def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:

@@ -29,12 +29,15 @@ from ._breaks import Breaks, Segments
 from ._wrap_line import wrap_line
 from ._wrapped_lines import WrappedLines
 
-__all__ = ["LONG", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
+__all__ = ["LONG", "RESYNC_PIECE", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
 #: Lines longer than this are wrapped a piece of this size per background step.
 LONG = 1 << 13
+#: Most characters one background step re-wraps to make a long line exact after an edit
+#: (at most ``LONG``): such a step runs between keystrokes, so it is kept short.
+RESYNC_PIECE = 1 << 11
 #: Least characters re-wrapped after an edit in a long line before looking for the old breaks.
 REWRAP_WINDOW = 512
 
@@ -280,7 +283,7 @@ class WrapIndex:
         start = rope.offset_of_line(line)
         got = self.lines.get(line)
         cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
-        end = min(length, pos + max(LONG, 4 * self.width))
+        end = min(length, pos + max(min(LONG, RESYNC_PIECE), 4 * self.width))
         found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
         while not found and end < length:  # one visual line longer than the piece: read on
             end = min(length, pos + 2 * (end - pos))
@@ -290,19 +293,19 @@ class WrapIndex:
         since = self.version
         if end >= length:
             self._resync = None
-            self._set(line, Breaks([*head, (0, tuple(found))]))
+            self._set(line, Breaks.spliced(head, [(0, tuple(found))], []))
             self._note_same(since, line, kept, 0)
             return True
         met = cur.meet(found, hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
-            self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+            self._set(line, Breaks.spliced(head, [(0, tuple(found[:i]))], cur.tail(m, 0)))
             self._note_same(since, line, kept, len(cur) - m)
             return True
         last = found[-1]
         m = cur.bisect_right(last)
-        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(m, 0)]))
+        self._set(line, Breaks.spliced(head, [(0, tuple(found))], cur.tail(m, 0)))
         self._note_same(since, line, kept, len(cur) - m)
         self._resync = (line, last, hi)
         return False
@@ -383,11 +386,11 @@ class WrapIndex:
             hi = min(length, new_end + window)
             found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True, lo, length, (head, 0)
+                return Breaks.spliced(before, [(0, tuple(found))], []), True, lo, length, (head, 0)
             met = chunked.meet([f - shift for f in found], old_end + 1)  # (only breaks from cut on are past old_end)
             if met is not None:
                 i, m = met
-                return (Breaks([*before, (0, tuple(found[:i])), *chunked.tail(m, shift)]), True, lo, found[i],
+                return (Breaks.spliced(before, [(0, tuple(found[:i]))], chunked.tail(m, shift)), True, lo, found[i],
                         (head, count - m))
             window *= 2
         last = found[-1] if found else lo
@@ -396,7 +399,7 @@ class WrapIndex:
         sync = chunked[m] + shift if m < count else length
         if m < count:
             bridge = [last + b for b in self._wrap_piece(rope, line_start, last, sync)]
-        return (Breaks([*before, (0, tuple(found + bridge)), *chunked.tail(m, shift)]), False, lo, sync,
+        return (Breaks.spliced(before, [(0, tuple(found + bridge))], chunked.tail(m, shift)), False, lo, sync,
                 (head, count - m))
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
@@ -426,7 +429,7 @@ class WrapIndex:
                 if resync and not self._resync_piece(rope, line, length):
                     changed_lo = line if changed_lo is None else changed_lo
                     changed_hi = max(changed_hi, line + 1)
-                    continue
+                    break  # one piece a step: typing may be waiting for it to end
                 if not resync and not self._long_line_piece(rope, line, length):
                     continue
                 if self.lines.get(line) is not old:  # (comparing 100k breaks would cost more than re-rendering)
