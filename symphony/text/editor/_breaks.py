@@ -192,10 +192,18 @@ class Segments(Sequence[int]):
     def __getitem__(self, i: int | slice) -> int | list[int]:
         if isinstance(i, slice):
             return [0, *self._breaks][i]
+        brks = self._breaks
         if i < 0:
-            i += len(self._breaks) + 1
+            i += len(brks) + 1
         if i == 0:
             return 0
         if i < 0:
             raise IndexError(i)
-        return self._breaks[i - 1]
+        if type(brks) is Breaks:  # (bisect reads a long line's segments one index at a time)
+            cum = brks.cum
+            if i > cum[-1]:
+                raise IndexError(i)
+            c = bisect_right(cum, i - 1) - 1
+            base, rel = brks.chunks[c]
+            return base + rel[i - 1 - cum[c]]
+        return brks[i - 1]
