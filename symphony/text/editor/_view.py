@@ -17,9 +17,11 @@ Invariants:
 - A line of the window outside the change span that the frontend holds, and that had and
   has no cursor or style, is copied without reading its text: a render costs O(changed
   lines + lines with cursors or styles + regions in the window + log n), plus O(window) list
-  copies. Whoever changes a line's styles outside an edit (find: ``reset_cache``; any later
-  per-line styling) notes a change of that line (``note_change``) or resets the cache, and
-  ``decorations`` (per line read) is where a line's styles are computed.
+  copies. Whoever changes a line's styles outside an edit (per-line styling, such as
+  syntax highlighting) notes a change of those lines (``note_change``) or resets the cache;
+  a new find query or highlight setting is noticed by itself (``decorated``) and re-reads
+  the window. :func:`decorations` (called with the lines read) is where a line's cursors
+  and styles are gathered, and where per-line styles join them.
 - With a ``WrapIndex``, an edit inside one long wrapped line re-sends only the visual lines
   the wrap says changed (``WrapIndex.unchanged_segments``), not the whole line's window.
 """
