@@ -53,15 +53,23 @@ class Breaks(Sequence[int]):
     @classmethod
     def spliced(cls, head: list[tuple[int, tuple[int, ...]]], middle: list[tuple[int, tuple[int, ...]]],
                 tail: list[tuple[int, tuple[int, ...]]]) -> Breaks:
-        """``Breaks(head + middle + tail)`` where ``head`` and ``tail`` are chunks of joined
-        ``Breaks`` (their :meth:`head` and :meth:`tail`): only the chunks at the two seams
-        are joined, the others are taken as they are (list copies, no loop over them)."""
-        seam = cls(head[-1:] + middle + tail[:1]).chunks
-        chunks = head[:-1] + seam + tail[1:]
+        """``Breaks(head + middle + tail)`` where ``head`` and ``tail`` are chunks of
+        ``Breaks`` (their :meth:`head` and :meth:`tail`): only the seam (the last chunk of
+        ``head``, ``middle`` and the first of ``tail``) is re-chunked, into pieces of about
+        ``CHUNK``; the other chunks are taken as they are. Cost: the seam plus list copies,
+        and chunks never fragment however many edits hit one place."""
+        parts = [(b, r) for b, r in head[-1:] + middle + tail[:1] if r]
+        seam: list[tuple[int, tuple[int, ...]]] = []
+        if parts:
+            base = max(parts, key=lambda part: len(part[1]))[0]  # re-base all but the largest
+            rel: tuple[int, ...] = ()
+            for b, r in parts:
+                rel += r if b == base else tuple([x + (b - base) for x in r])
+            pieces = max(1, round(len(rel) / cls.CHUNK))
+            size = -(-len(rel) // pieces)
+            seam = [(base, rel[i:i + size]) for i in range(0, len(rel), size)]
         out = cls.__new__(cls)
-        out._index(chunks)
-        if len(chunks) > 2 * (out.cum[-1] // cls.CHUNK) + 8:  # many seams left small chunks: join all
-            return cls(chunks)
+        out._index(head[:-1] + seam + tail[1:])
         return out
 
     @classmethod

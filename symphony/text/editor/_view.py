@@ -341,6 +341,7 @@ def render(view: View, rope: Rope, force: bool = False,
     n_logical = rope.line_count
     total = wrap.total(n_logical) if wrap is not None else n_logical
     ws, we = _window(view, rope, total)
+    moved_only = False  # only the breaks of one line moved since the last update, not its text
     old_total = view.fe_lines
     vs, ve = view.valid
     change = view.change
@@ -358,6 +359,7 @@ def render(view: View, rope: Rope, force: bool = False,
             # an edit inside one wrapped line: its first and last visual lines stayed
             first_changed += same[1]
             tail += same[2]
+            moved_only = same[3]
     tail_start = max(first_changed, total - tail)
     vis_shift = total - old_total  # a line after the change was the frontend's line i - vis_shift
     ln_shift = n_logical - view.fe_logical
@@ -431,7 +433,8 @@ def render(view: View, rope: Rope, force: bool = False,
     for op in ops:
         op.pop("_j", None)
         op.pop("_shift", None)
-    unchanged = (change is None and (ws, we) == (vs, ve) and old_total == total
+    # (when only breaks moved, outside the window, the frontend has nothing to learn)
+    unchanged = ((change is None or moved_only) and (ws, we) == (vs, ve) and old_total == total
                  and all(op["op"] not in ("ins", "update") for op in ops))
     had = bool(view.sent)
     view.fe_lines = total

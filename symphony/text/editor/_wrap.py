@@ -81,7 +81,7 @@ class WrapIndex:
         self.version = next(_VERSIONS)
         #: the last few changes that kept most of one long line: (version before, version
         #: after, line, visual lines unchanged at the line's start, and at its end)
-        self._same: list[tuple[int, int, int, int, int]] = []
+        self._same: list[tuple[int, int, int, int, int, bool]] = []
 
     # -- queries --------------------------------------------------------------------------
 
@@ -102,28 +102,32 @@ class WrapIndex:
         then the breaks, as a sequence view (no copy of a long line's breaks)."""
         return Segments(self.lines.get(line) or ())
 
-    def unchanged_segments(self, since: int) -> tuple[int, int, int] | None:
-        """``(line, head, tail)`` when the only change of the breaks since ``version`` was
-        ``since`` is an edit inside logical line ``line`` whose first ``head`` and last
-        ``tail`` visual lines show the same text as before; else None."""
+    def unchanged_segments(self, since: int) -> tuple[int, int, int, bool] | None:
+        """``(line, head, tail, text_same)`` when every change of the breaks since
+        ``version`` was ``since`` kept logical line ``line``'s first ``head`` and last
+        ``tail`` visual lines as they were (text and extent); ``text_same`` when none of
+        them was an edit of the text (only breaks moved). None otherwise."""
         line = head = tail = -1
+        text_same = True
         at = since
-        for a, b, ln, h, t in self._same:  # follow the chain of changes from ``since``
+        for a, b, ln, h, t, moved_only in self._same:  # follow the chain of changes from ``since``
             if a != at:
                 continue
             if line not in (-1, ln):
                 return None
             line, head, tail, at = ln, h if head < 0 else min(head, h), t if tail < 0 else min(tail, t), b
+            text_same = text_same and moved_only
         if at != self.version or line < 0:
             return None
-        return line, head, tail
+        return line, head, tail, text_same
 
-    def _note_same(self, since: int, line: int, head: int, tail: int) -> None:
+    def _note_same(self, since: int, line: int, head: int, tail: int, moved_only: bool = False) -> None:
         """Record that the change from version ``since`` to now kept the first ``head`` and
-        last ``tail`` visual lines of ``line`` (the last 16 such changes are kept; a chain of
-        them keeps the fewest lines any of them kept)."""
+        last ``tail`` visual lines of ``line`` (``moved_only``: the text did not change, only
+        breaks). The last 16 such changes are kept; a chain of them keeps the fewest lines
+        any of them kept."""
         same = self._same
-        same.append((since, self.version, line, head, tail))
+        same.append((since, self.version, line, head, tail, moved_only))
         if len(same) > 16:
             del same[0]
 
@@ -294,19 +298,19 @@ class WrapIndex:
         if end >= length:
             self._resync = None
             self._set(line, Breaks.spliced(head, [(0, tuple(found))], []))
-            self._note_same(since, line, kept, 0)
+            self._note_same(since, line, kept, 0, True)
             return True
         met = cur.meet(found, hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
             self._set(line, Breaks.spliced(head, [(0, tuple(found[:i]))], cur.tail(m, 0)))
-            self._note_same(since, line, kept, len(cur) - m)
+            self._note_same(since, line, kept, len(cur) - m, True)
             return True
         last = found[-1]
         m = cur.bisect_right(last)
         self._set(line, Breaks.spliced(head, [(0, tuple(found))], cur.tail(m, 0)))
-        self._note_same(since, line, kept, len(cur) - m)
+        self._note_same(since, line, kept, len(cur) - m, True)
         self._resync = (line, last, hi)
         return False
 
