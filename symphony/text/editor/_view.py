@@ -73,8 +73,10 @@ class View:
     #: logical lines of the text when ``valid`` was sent, and the find query its styles show
     fe_logical: int = 0
     decorated: Query | None = None
-    #: ``WrapIndex.version`` when ``valid`` was sent
+    #: ``WrapIndex.version`` when ``valid`` was sent, and the regions it showed (regions
+    #: are replaced, never changed in place)
     wrap_seen: int = -1
+    drawn_regions: list[Region] | None = None
     change: tuple[int, int] | None = None
     requested: tuple[int, int] | None = None
     # find and replace
@@ -360,6 +362,12 @@ def render(view: View, rope: Rope, force: bool = False,
             first_changed += same[1]
             tail += same[2]
             moved_only = same[3]
+            if (moved_only and not force and (ws, we) == (vs, ve) and old_total == total and view.sent
+                    and view.regions is view.drawn_regions and not (first_changed < we and total - tail > ws)):
+                # only breaks outside the window moved: the frontend holds exactly this window
+                view.change = None
+                view.wrap_seen = wrap.version
+                return None
     tail_start = max(first_changed, total - tail)
     vis_shift = total - old_total  # a line after the change was the frontend's line i - vis_shift
     ln_shift = n_logical - view.fe_logical
@@ -445,6 +453,7 @@ def render(view: View, rope: Rope, force: bool = False,
     view.marked = out.marked
     view.decorated = query
     view.wrap_seen = wrap.version if wrap is not None else -1
+    view.drawn_regions = view.regions
     view.change = None
     if unchanged and had and not force:
         return None

@@ -294,23 +294,28 @@ class WrapIndex:
             found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
         kept = cur.bisect_right(pos)  # the visual lines ending at or before pos stay
         head = cur.head(kept)
+        # and so do those whose breaks the pass found again where they were
+        prior = cur.values(kept, kept + len(found))
+        q = 0
+        while q < len(prior) and prior[q] == found[q]:
+            q += 1
         since = self.version
         if end >= length:
             self._resync = None
             self._set(line, Breaks.spliced(head, [(0, tuple(found))], []))
-            self._note_same(since, line, kept, 0, True)
+            self._note_same(since, line, kept + q, 0, True)
             return True
         met = cur.meet(found, hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
             self._set(line, Breaks.spliced(head, [(0, tuple(found[:i]))], cur.tail(m, 0)))
-            self._note_same(since, line, kept, len(cur) - m, True)
+            self._note_same(since, line, kept + min(q, i), len(cur) - m, True)
             return True
         last = found[-1]
         m = cur.bisect_right(last)
         self._set(line, Breaks.spliced(head, [(0, tuple(found))], cur.tail(m, 0)))
-        self._note_same(since, line, kept, len(cur) - m, True)
+        self._note_same(since, line, kept + q, len(cur) - m, True)
         self._resync = (line, last, hi)
         return False
 
