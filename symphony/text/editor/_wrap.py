@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from .._rope import Rope
@@ -250,7 +251,13 @@ class WrapIndex:
             if self._pending_has(line):  # wrapped from scratch in the background already
                 partial = self._partial
                 if partial is not None and partial[0] == line and start < partial[1]:
-                    self._partial = None  # the edit is in the part done: start that line again
+                    # the edit is in the part done: go on from before it (as _rewrap_around
+                    # does), not from the line's start, or typing would keep it from ending
+                    done_brks = partial[2]
+                    k = bisect_right(done_brks, start) - 2
+                    content = _content_end(rope, line_start, max(0, start - 1))
+                    k = min(k, bisect_left(done_brks, content - self.width) - 1)
+                    self._partial = (line, done_brks[k], done_brks[:k + 1]) if k >= 0 else None
                 self._add_pending(line, line + 1)
                 return same
             if exact:
