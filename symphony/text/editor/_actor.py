@@ -119,7 +119,7 @@ class BufferActor(Actor):
         if kind in PLUGIN_MESSAGES:
             return buffer.plugin_message(kind, payload)
         if kind == "restyle":
-            buffer.flush()
+            buffer.restyle()
             return None
         if kind == "set_language":
             buffer.set_language(payload)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
+from itertools import accumulate
 from typing import overload
 
 __all__ = ["Breaks", "Segments"]
@@ -18,12 +19,13 @@ class Breaks(Sequence[int]):
     """The breaks of one long line, in chunks of relative offsets with a base each, so an
     edit moves every break after it in O(chunks), not O(breaks)."""
 
-    __slots__ = ("chunks", "cum")
+    __slots__ = ("chunks", "cum", "firsts")
     CHUNK = 1024
 
     def __init__(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
         # adjacent chunks that fit in one are joined, so edits that each add a small chunk
-        # leave at most about twice the chunks the breaks need
+        # leave at most about twice the chunks the breaks need; the smaller of the two is
+        # re-based, so a join costs its size, not the chunk's
         out: list[tuple[int, tuple[int, ...]]] = []
         size = self.CHUNK
         for base, rel in chunks:
@@ -32,14 +34,43 @@ class Breaks(Sequence[int]):
             if out and len(out[-1][1]) + len(rel) <= size:
                 pbase, prel = out[-1]
                 d = base - pbase
-                out[-1] = (pbase, prel + (rel if not d else tuple([r + d for r in rel])))
+                if not d:
+                    out[-1] = (pbase, prel + rel)
+                elif len(rel) <= len(prel):
+                    out[-1] = (pbase, prel + tuple([r + d for r in rel]))
+                else:
+                    out[-1] = (base, tuple([r - d for r in prel]) + rel)
             else:
                 out.append((base, rel))
-        self.chunks = out
-        cum = [0]
-        for _, rel in self.chunks:
-            cum.append(cum[-1] + len(rel))
-        self.cum = cum
+        self._index(out)
+
+    def _index(self, chunks: list[tuple[int, tuple[int, ...]]]) -> None:
+        self.chunks = chunks
+        self.cum = list(accumulate([len(rel) for _, rel in chunks], initial=0))
+        #: the first break of each chunk (absolute), to find a value's chunk by bisection
+        self.firsts = [base + rel[0] for base, rel in chunks]
+
+    @classmethod
+    def spliced(cls, head: list[tuple[int, tuple[int, ...]]], middle: list[tuple[int, tuple[int, ...]]],
+                tail: list[tuple[int, tuple[int, ...]]]) -> Breaks:
+        """``Breaks(head + middle + tail)`` where ``head`` and ``tail`` are chunks of
+        ``Breaks`` (their :meth:`head` and :meth:`tail`): only the seam (the last chunk of
+        ``head``, ``middle`` and the first of ``tail``) is re-chunked, into pieces of about
+        ``CHUNK``; the other chunks are taken as they are. Cost: the seam plus list copies,
+        and chunks never fragment however many edits hit one place."""
+        parts = [(b, r) for b, r in head[-1:] + middle + tail[:1] if r]
+        seam: list[tuple[int, tuple[int, ...]]] = []
+        if parts:
+            base = max(parts, key=lambda part: len(part[1]))[0]  # re-base all but the largest
+            rel: tuple[int, ...] = ()
+            for b, r in parts:
+                rel += r if b == base else tuple([x + (b - base) for x in r])
+            pieces = max(1, round(len(rel) / cls.CHUNK))
+            size = -(-len(rel) // pieces)
+            seam = [(base, rel[i:i + size]) for i in range(0, len(rel), size)]
+        out = cls.__new__(cls)
+        out._index(head[:-1] + seam + tail[1:])
+        return out
 
     @classmethod
     def of(cls, values: Sequence[int], shift: int = 0) -> Breaks:
@@ -83,6 +114,22 @@ class Breaks(Sequence[int]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def bisect_left(self, x: int) -> int:
+        """``bisect.bisect_left(self, x)`` in two bisections (not one ``[]`` per step)."""
+        c = bisect_left(self.firsts, x) - 1
+        if c < 0:
+            return 0
+        base, rel = self.chunks[c]
+        return self.cum[c] + bisect_left(rel, x - base)
+
+    def bisect_right(self, x: int) -> int:
+        """``bisect.bisect_right(self, x)`` in two bisections."""
+        c = bisect_right(self.firsts, x) - 1
+        if c < 0:
+            return 0
+        base, rel = self.chunks[c]
+        return self.cum[c] + bisect_right(rel, x - base)
+
     def values(self, i: int, j: int) -> list[int]:
         """``list(self)[i:j]`` (``0 <= i``), reading only the chunks those breaks lie in."""
         j = min(j, self.cum[-1])
@@ -104,8 +151,8 @@ class Breaks(Sequence[int]):
         first = bisect_left(found, floor)
         if first >= len(found):
             return None
-        a = bisect_left(self, found[first])
-        b = bisect_right(self, found[-1])
+        a = self.bisect_left(found[first])
+        b = self.bisect_right(found[-1])
         where = {v: a + k for k, v in enumerate(self.values(a, b))}
         for i in range(first, len(found)):
             m = where.get(found[i])
@@ -153,10 +200,18 @@ class Segments(Sequence[int]):
     def __getitem__(self, i: int | slice) -> int | list[int]:
         if isinstance(i, slice):
             return [0, *self._breaks][i]
+        brks = self._breaks
         if i < 0:
-            i += len(self._breaks) + 1
+            i += len(brks) + 1
         if i == 0:
             return 0
         if i < 0:
             raise IndexError(i)
-        return self._breaks[i - 1]
+        if type(brks) is Breaks:  # (bisect reads a long line's segments one index at a time)
+            cum = brks.cum
+            if i > cum[-1]:
+                raise IndexError(i)
+            c = bisect_right(cum, i - 1) - 1
+            base, rel = brks.chunks[c]
+            return base + rel[i - 1 - cum[c]]
+        return brks[i - 1]

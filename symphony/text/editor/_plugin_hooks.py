@@ -215,6 +215,7 @@ class PluginHooks(BufferState):
         found = self._checked_spans(spans, end - start, "scope_id", len(layer.scopes) if layer else 0, start)
         start, end, found = self._carry(start, end, found, rev)
         self.styles.replace(name, start, end, found, len(self.rope))
+        self._restyled(start, end)
         self.flush()
 
     def plugin_annotations(self, plugin: Any, start: Any, length: Any, annotations: Any, annotation_type: Any,
@@ -236,7 +237,22 @@ class PluginHooks(BufferState):
         name = _plugin_name(plugin)
         self.styles.drop(name)
         self.annotations.drop(name)
+        self._restyled(0, len(self.rope))
         self.flush()
+
+    def restyle(self) -> None:
+        """Send the lines on screen again with their styles resolved afresh (a theme change)."""
+        self._restyled(0, len(self.rope))
+        self.flush()
+
+    def _restyled(self, start: int, end: int) -> None:
+        """The styles of text ``[start, end)`` changed: its lines are read again at the next
+        render (as lines whose text changed are)."""
+        rope = self.rope
+        first = rope.line_of_offset(start)
+        tail = rope.line_count - 1 - rope.line_of_offset(end)
+        for view in self.views.values():
+            view.note_change(first, tail)
 
     def plugin_message(self, kind: str, payload: Any) -> Any:
         """Run one of the BufferActor's plugin messages (see :class:`BufferActor`)."""

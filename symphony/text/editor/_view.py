@@ -14,21 +14,28 @@ Invariants:
   tail_lines)``: lines above ``first_line`` and the last ``tail_lines`` lines are unchanged
   (in the old and the new text alike); a line outside that span is copied, never re-sent;
   when only its cursors or styles changed, an ``update`` op sends those without the text.
-- Rendering costs O(window + regions in the window + log n): it reads the window's text
-  with one rope slice, never the whole document.
+- A line of the window outside the change span that the frontend holds, and that had and
+  has no cursor or style, is copied without reading its text: a render costs O(changed
+  lines + lines with cursors or styles + regions in the window + log n), plus O(window) list
+  copies. Whoever changes a line's styles outside an edit (per-line styling, such as
+  syntax highlighting) notes a change of those lines (``note_change``) or resets the cache;
+  a new find query or highlight setting is noticed by itself (``decorated``) and re-reads
+  the window. :func:`decorations` (called with the lines read) is where a line's cursors
+  and styles are gathered, and where per-line styles join them.
+- With a ``WrapIndex``, an edit inside one long wrapped line re-sends only the visual lines
+  the wrap says changed (``WrapIndex.unchanged_segments``), not the whole line's window.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
-from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .._rope import Rope
 from ._find import Query
 from ._selection import Region
+from ._view_lines import read_lines, vis_of_offset, vis_start
 from ._wrap import WrapIndex
 
 __all__ = ["DEFAULT_HEIGHT", "MARGIN", "View", "render"]
@@ -66,7 +73,20 @@ class View:
     # what the frontend's cache holds
     fe_lines: int = 0
     valid: tuple[int, int] = (0, 0)
-    sent: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    #: per line of ``valid``: (cursors, styles, text, has_newline) as sent, and its ``ln``
+    #: (negated on a continuation line)
+    sent: list[tuple[Any, ...]] = field(default_factory=list)
+    sent_ln: list[int] = field(default_factory=list)
+    #: the lines of ``valid`` sent with cursors, selections or find matches, increasing
+    #: (plugins' styles are not marks: a change of them is noted as a change of the lines)
+    marked: list[int] = field(default_factory=list)
+    #: logical lines of the text when ``valid`` was sent, and the find query its styles show
+    fe_logical: int = 0
+    decorated: Query | None = None
+    #: ``WrapIndex.version`` when ``valid`` was sent, and the regions it showed (regions
+    #: are replaced, never changed in place)
+    wrap_seen: int = -1
+    drawn_regions: list[Region] | None = None
     change: tuple[int, int] | None = None
     requested: tuple[int, int] | None = None
     # find and replace
@@ -88,109 +108,41 @@ class View:
     def reset_cache(self) -> None:
         """Forget what the frontend holds (it will be sent every window line again)."""
         self.valid = (0, 0)
-        self.sent.clear()
+        self.sent = []
+        self.sent_ln = []
+        self.marked = []
 
 
 def _utf8_col(text: str, col: int) -> int:
     return col if text.isascii() else len(text[:col].encode("utf-8", "surrogatepass"))
 
 
-def _window(rope: Rope, ws: int, we: int, wrap: WrapIndex | None
-            ) -> tuple[list[str], list[int], list[int], list[bool]]:
-    """Texts, start offsets, line numbers (1-based; negated on continuation lines) and
-    has-newline flags of visual lines ``[ws, we)``, read with one rope slice."""
-    n = rope.line_count
-    if wrap is None:
-        first, skip = ws, 0
-        last = we - 1
-    else:
-        first, skip = wrap.line_of_vis(ws)
-        last = wrap.line_of_vis(we - 1)[0]
-    start_off = rope.offset_of_line(first)
-    end_off = rope.offset_of_line(last + 1) if last + 1 < n else len(rope)
-    if wrap is not None and end_off - start_off > 1 << 16:  # a long line: read only the visual lines shown
-        return _window_segments(rope, ws, we, first, skip, wrap)
-    lines = rope[start_off:end_off].split("\n")
-    if last + 1 < n:
-        lines.pop()  # the slice ends with the last line's "\n"
-    if wrap is None:  # one visual line per line
-        flags = [True] * len(lines)
-        if first + len(lines) >= n:
-            flags[-1] = False
-        offsets = list(accumulate([len(t) + 1 for t in lines[:-1]], initial=start_off))
-        return lines, offsets, list(range(first + 1, first + 1 + len(lines))), flags
-    assert wrap is not None
-    texts: list[str] = []
-    starts: list[int] = []
-    lns: list[int] = []
-    nls: list[bool] = []
-    off = start_off
-    get = wrap.lines.get
-    for k, text in enumerate(lines):
-        line = first + k
-        brks = get(line)
-        if not brks:  # one visual line (most lines)
-            texts.append(text)
-            starts.append(off)
-            lns.append(line + 1)
-            nls.append(line < n - 1)
-            off += len(text) + 1
-            continue
-        segs: Sequence[int] = [0, *brks]
-        if segs[-1] >= len(text):
-            segs = [b for b in segs if b < len(text)] or [0]
-        last = len(segs) - 1
-        for j, b in enumerate(segs):
-            e = segs[j + 1] if j < last else len(text)
-            texts.append(text[b:e])
-            starts.append(off + b)
-            lns.append(line + 1 if j == 0 else -(line + 1))
-            nls.append(j == last and line < n - 1)
-        off += len(text) + 1
-    count = we - ws
-    if skip or len(texts) > count:
-        texts, starts, lns, nls = (x[skip:skip + count] for x in (texts, starts, lns, nls))  # type: ignore[assignment]
-    return texts, starts, lns, nls
+def _minus(out: list[tuple[int, int]], a: int, b: int, c: int, d: int) -> None:
+    """Append ``[a, b)`` minus ``[c, d)`` to ``out`` (as up to two ranges)."""
+    if a >= b:
+        return
+    if d <= c:
+        out.append((a, b))
+        return
+    if a < min(b, c):
+        out.append((a, min(b, c)))
+    if max(a, d) < b:
+        out.append((max(a, d), b))
 
 
-def _window_segments(rope: Rope, ws: int, we: int, line: int, seg: int, wrap: WrapIndex
-                     ) -> tuple[list[str], list[int], list[int], list[bool]]:
-    """Like :func:`_window`, reading each visual line on its own (for very long lines)."""
-    n = rope.line_count
-    texts: list[str] = []
-    starts: list[int] = []
-    lns: list[int] = []
-    nls: list[bool] = []
-    while len(texts) < we - ws and line < n:
-        base = rope.offset_of_line(line)
-        length = (rope.offset_of_line(line + 1) - 1 if line + 1 < n else len(rope)) - base
-        brks = wrap.lines.get(line) or ()
-        want = we - ws - len(texts)  # visual lines still wanted: their starts, and one end
-        starts_ = ([0] if seg == 0 else []) + list(brks[max(0, seg - 1):seg - 1 + want + 1])
-        segs = starts_ + [length]
-        for k in range(min(want, len(starts_))):
-            a = segs[k]
-            b = segs[k + 1]
-            texts.append(rope[base + a:base + b])
-            starts.append(base + a)
-            lns.append(line + 1 if seg == 0 else -(line + 1))
-            nls.append(seg == len(brks) and line < n - 1)
-            seg += 1
-        line += 1
-        seg = 0
-    return texts, starts, lns, nls
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1] + 1:  # (a clean line between two dirty ones is read too)
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
-def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None = None,
-           plugin_styles: StyleSource | None = None) -> list[dict[str, Any]] | None:
-    """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
-
-    Lines are visual lines: with ``wrap``, a logical line may be several. Updates the
-    view's record of the frontend cache as if the ops had been applied. ``plugin_styles`` adds
-    plugins' style spans to each line, after its selection and find spans (as xi does).
-    """
-    n_logical = rope.line_count
-    total = wrap.total(n_logical) if wrap is not None else n_logical
+def _window(view: View, rope: Rope, total: int) -> tuple[int, int]:
+    """The visual lines ``[ws, we)`` the frontend should hold."""
     height = view.height or DEFAULT_HEIGHT
     ws = max(0, min(view.first, total - 1) - MARGIN)
     we = min(total, view.first + height + MARGIN)
@@ -202,6 +154,210 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
             ws, we = min(ws, rs), max(we, re_)
     if we <= ws:
         ws, we = 0, min(total, height + MARGIN)
+    return ws, we
+
+
+class _Marks:
+    """Where the regions meeting the window show: cursors per visual line, and the visual
+    line range of each selection (read before any text, to know which lines to read)."""
+
+    __slots__ = ("carets", "lines", "selections")
+
+    def __init__(self, view: View, rope: Rope, wrap: WrapIndex | None, ws: int, we: int) -> None:
+        self.carets: list[tuple[int, int]] = []  # (visual line, column)
+        self.selections: list[tuple[Region, int, int]] = []  # (region, first and last visual line)
+        self.lines: list[tuple[int, int]] = []  # the window's lines they touch, as ranges
+        start_off = vis_start(rope, wrap, ws)[0]
+        last_start, last_len = vis_start(rope, wrap, we - 1)
+        end_off = last_start + last_len
+        regions = view.regions
+        ends = [r.end for r in regions] if len(regions) > 8 else None
+        k = bisect_left(ends, start_off) if ends is not None else 0
+        for region in regions[k:]:
+            if region.start > end_off:
+                break
+            if region.end < start_off:
+                continue
+            active = region.active
+            if active == end_off and last_len:  # the window's last line ends where the caret is
+                v, col = we - 1, last_len
+            else:
+                v, col = vis_of_offset(rope, wrap, active)
+            if ws <= v < we:
+                self.carets.append((v, col))
+                self.lines.append((v, v + 1))
+            if not region.is_caret:
+                a = max(ws, vis_of_offset(rope, wrap, region.start)[0])
+                b = min(we - 1, vis_of_offset(rope, wrap, region.end)[0])
+                if a <= b:
+                    self.selections.append((region, a, b))
+                    self.lines.append((a, b + 1))
+
+
+def decorations(view: View, marks: _Marks, query: Query | None, index: dict[int, int], texts: list[str],
+                starts: list[int]) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int, int]]]]:
+    """Cursors (columns) and style spans ``(start, end, style)`` of the lines read, by their
+    place in ``texts`` (``index`` maps a visual line to it). Per-line styles join here."""
+    cursors: dict[int, list[int]] = {}
+    spans: dict[int, list[tuple[int, int, int]]] = {}
+    for v, col in marks.carets:
+        k = index.get(v)
+        if k is not None:
+            cursors.setdefault(k, []).append(col)
+    for region, a, b in marks.selections:
+        for v in range(a, b + 1):
+            k = index.get(v)
+            if k is None:
+                continue
+            ls = starts[k]
+            s = max(region.start, ls) - ls
+            e = min(region.end, ls + len(texts[k])) - ls
+            if e > s:
+                spans.setdefault(k, []).append((s, e, SELECTION_STYLE))
+    if query is not None:
+        search = query.pattern.finditer
+        for k, text in enumerate(texts):
+            for m in search(text):
+                if m.end() > m.start():
+                    spans.setdefault(k, []).append((m.start(), m.end(), FIND_STYLE))
+    return cursors, spans
+
+
+def _line_key(text: str, cur: list[int] | None, sp: list[tuple[int, int, int]] | None,
+              plugin: tuple[str, list[tuple[int, int, int]], tuple[int, ...]] | None = None
+              ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A line's cursors and styles as sent: UTF-8 columns, styles as xi's relative triples
+    (selection and find spans first, then the plugins', as xi orders them)."""
+    ascii_ = text.isascii()
+    cur8 = tuple(sorted(c if ascii_ else _utf8_col(text, c) for c in cur)) if cur else ()
+    if not sp:
+        return cur8, plugin[2] if plugin else ()
+    sp.sort()
+    flat: list[int] = []
+    prev_end = 0
+    for s, e, style in sp + plugin[1] if plugin else sp:
+        s8, e8 = (s, e) if ascii_ else (_utf8_col(text, s), _utf8_col(text, e))
+        flat += (s8 - prev_end, e8 - s8, style)
+        prev_end = e8
+    return cur8, tuple(flat)
+
+
+class _Ops:
+    """The ops being built, and the frontend cache they leave (see :func:`render`)."""
+
+    __slots__ = ("keys", "lns", "marked", "old_ix", "old_keys", "old_lns", "ops", "vs", "ve")
+
+    def __init__(self, view: View) -> None:
+        self.ops: list[dict[str, Any]] = []
+        self.old_ix = 0  # the frontend's next line not yet consumed
+        self.vs, self.ve = view.valid
+        self.old_keys = view.sent
+        self.old_lns = view.sent_ln
+        self.keys: list[tuple[Any, ...]] = []
+        self.lns: list[int] = []
+        self.marked: list[int] = []
+
+    def push(self, op: str, n: int) -> None:
+        ops = self.ops
+        if ops and ops[-1]["op"] == op:
+            ops[-1]["n"] += n
+        else:
+            ops.append({"op": op, "n": n})
+
+    def held(self, j: int) -> tuple[Any, ...] | None:
+        """The frontend's line ``j`` as sent, if it holds it."""
+        return self.old_keys[j - self.vs] if self.vs <= j < self.ve else None
+
+    def _copy(self, j: int, n: int, ln: int, shift: int) -> None:
+        """Copy the frontend's lines ``[j, j + n)``; the first shows line ``ln``."""
+        if j > self.old_ix:
+            self.push("skip", j - self.old_ix)
+        ops = self.ops
+        last = ops[-1] if ops else None
+        if last is not None and last["op"] == "copy" and last["_j"] == j and last["_shift"] == shift:
+            last["n"] += n
+            last["_j"] = j + n
+        else:
+            ops.append({"op": "copy", "n": n, "ln": ln, "_j": j + n, "_shift": shift})
+        self.old_ix = j + n
+
+    def _ins(self, text: str, nl: bool, ln: int, cur8: tuple[int, ...], styles: tuple[int, ...]) -> None:
+        line: dict[str, Any] = {"text": text + "\n" if nl else text}
+        if ln > 0:
+            line["ln"] = ln
+        if cur8:
+            line["cursor"] = list(cur8)
+        if styles:
+            line["styles"] = list(styles)
+        ops = self.ops
+        last = ops[-1] if ops else None
+        if last is not None and last["op"] == "ins":
+            last["lines"].append(line)
+            last["n"] += 1
+        else:
+            ops.append({"op": "ins", "n": 1, "lines": [line]})
+
+    def clean(self, i: int, j: int, n: int, ln_shift: int) -> None:
+        """New lines ``[i, i + n)`` are the frontend's ``[j, j + n)`` unchanged (text, cursors
+        and styles; line numbers moved by ``ln_shift``): copied, or re-sent from what was
+        sent when the frontend has already consumed them."""
+        old = self.old_keys[j - self.vs:j - self.vs + n]
+        lns = self.old_lns[j - self.vs:j - self.vs + n]
+        if ln_shift:
+            lns = [x + ln_shift if x > 0 else x - ln_shift for x in lns]
+        self.keys += old
+        self.lns += lns
+        gone = min(n, self.old_ix - j)
+        for k in range(gone):  # (lines the frontend no longer has: sent again)
+            self._ins(old[k][2], old[k][3], lns[k], (), ())
+        if gone < n:
+            k = max(0, gone)
+            self._copy(j + k, n - k, abs(lns[k]), ln_shift)
+
+    def line(self, i: int, j: int, key: tuple[Any, ...], ln: int, marked: bool) -> None:
+        """New line ``i``, the frontend's ``j`` (or ``-1``): copied when it holds it as is,
+        updated when only its cursors or styles differ, else sent."""
+        prev = self.held(j)
+        if prev is not None and j >= self.old_ix:
+            shift = abs(ln) - abs(self.old_lns[j - self.vs])  # a copy renumbers its lines by one shift
+            if prev == key:
+                self._copy(j, 1, abs(ln), shift)
+            else:  # same text, other cursors or styles: "update" keeps the frontend's text
+                if j > self.old_ix:
+                    self.push("skip", j - self.old_ix)
+                change: dict[str, Any] = {"cursor": list(key[0]), "styles": list(key[1])}
+                if ln > 0:
+                    change["ln"] = ln
+                ops = self.ops
+                last = ops[-1] if ops else None
+                if last is not None and last["op"] == "update" and last["_j"] == j:
+                    last["lines"].append(change)
+                    last["n"] += 1
+                    last["_j"] = j + 1
+                else:
+                    ops.append({"op": "update", "n": 1, "lines": [change], "_j": j + 1})
+                self.old_ix = j + 1
+        else:
+            self._ins(key[2], key[3], ln, key[0], key[1])
+        self.keys.append(key)
+        self.lns.append(ln)
+        if marked:
+            self.marked.append(i)
+
+
+def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None = None,
+           plugin_styles: StyleSource | None = None) -> list[dict[str, Any]] | None:
+    """The ops that bring ``view``'s frontend cache up to date, or None when nothing changed.
+
+    Lines are visual lines: with ``wrap``, a logical line may be several. Updates the
+    view's record of the frontend cache as if the ops had been applied. ``plugin_styles`` adds
+    plugins' style spans to each line read, after its selection and find spans (as xi does);
+    whoever changes those spans notes the lines changed (``View.note_change``), as for text.
+    """
+    n_logical = rope.line_count
+    total = wrap.total(n_logical) if wrap is not None else n_logical
+    ws, we = _window(view, rope, total)
+    moved_only = False  # only the breaks of one line moved since the last update, not its text
     old_total = view.fe_lines
     vs, ve = view.valid
     change = view.change
@@ -214,141 +370,107 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
     else:
         first_changed = wrap.vis_of_line(change[0])
         tail = total - wrap.vis_of_line(n_logical - change[1])
-
-    window, line_starts, lns, nls = _window(rope, ws, we, wrap)
-    start_off = line_starts[0]
-    end_off = line_starts[-1] + len(window[-1])
-
-    # cursors and selection spans per line, from the regions meeting the window
-    cursors: dict[int, list[int]] = {}
-    spans: dict[int, list[tuple[int, int, int]]] = {}
-    regions = view.regions
-    ends = [r.end for r in regions] if len(regions) > 8 else None
-    k = bisect_left(ends, start_off) if ends is not None else 0
-    for region in regions[k:]:
-        if region.start > end_off:
-            break
-        if region.end < start_off:
-            continue
-        a = bisect_left(line_starts, region.active + 1) - 1
-        if 0 <= a < len(window) and line_starts[a] + len(window[a]) >= region.active:
-            cursors.setdefault(a, []).append(region.active - line_starts[a])
-        if not region.is_caret:
-            first = max(0, bisect_left(line_starts, region.start + 1) - 1)
-            for li in range(first, len(window)):
-                ls = line_starts[li]
-                if ls > region.end or (ls == region.end and li > first):
-                    break
-                s = max(region.start, ls) - ls
-                e = min(region.end, ls + len(window[li])) - ls
-                if e > s:
-                    spans.setdefault(li, []).append((s, e, SELECTION_STYLE))
-    plugin = plugin_styles.per_line(line_starts, window) if plugin_styles is not None else None
+        same = wrap.unchanged_segments(view.wrap_seen)
+        if same is not None and change == (same[0], n_logical - 1 - same[0]):
+            # an edit inside one wrapped line: its first and last visual lines stayed
+            first_changed += same[1]
+            tail += same[2]
+            moved_only = same[3]
+            if (moved_only and not force and (ws, we) == (vs, ve) and old_total == total and view.sent
+                    and view.regions is view.drawn_regions and not (first_changed < we and total - tail > ws)):
+                # only breaks outside the window moved: the frontend holds exactly this window
+                view.change = None
+                view.wrap_seen = wrap.version
+                return None
+    tail_start = max(first_changed, total - tail)
+    vis_shift = total - old_total  # a line after the change was the frontend's line i - vis_shift
+    ln_shift = n_logical - view.fe_logical
     query = view.query if view.highlight else None
-    if query is not None:
-        search = query.pattern.finditer
-        for li, text in enumerate(window):
-            for m in search(text):
-                if m.end() > m.start():
-                    spans.setdefault(li, []).append((m.start(), m.end(), FIND_STYLE))
 
-    ops: list[dict[str, Any]] = []
-    old_ix = 0
-    sent: dict[int, tuple[Any, ...]] = {}
-    old_sent = view.sent
+    # the lines to read: changed, new to the frontend, or with cursors or styles then or now
+    marks = _Marks(view, rope, wrap, ws, we)
+    dirty = list(marks.lines)
+    if query is not view.decorated:
+        dirty.append((ws, we))
+    else:
+        if first_changed < total - tail:
+            dirty.append((max(ws, first_changed), min(we, total - tail)))
+        _minus(dirty, ws, min(we, first_changed), vs, ve)
+        _minus(dirty, max(ws, tail_start), we, vs + vis_shift, ve + vis_shift)
+        for j in view.marked:
+            for i in (j if j < first_changed else -1, j + vis_shift if j + vis_shift >= tail_start else -1):
+                if ws <= i < we:
+                    dirty.append((i, i + 1))
+    ranges = _merged([(a, b) for a, b in dirty if a < b])
+    texts: list[str] = []
+    starts: list[int] = []
+    lns: list[int] = []
+    nls: list[bool] = []
+    index: dict[int, int] = {}
+    for a, b in ranges:
+        t, s, ln, nl = read_lines(rope, a, b, wrap)
+        index.update(zip(range(a, b), range(len(texts), len(texts) + len(t))))
+        texts += t
+        starts += s
+        lns += ln
+        nls += nl
+    cursors, spans = decorations(view, marks, query, index, texts, starts)
+    plugin = plugin_styles.per_line(starts, texts) if plugin_styles is not None and texts else None
 
-    def push(op: str, n: int, **extra: Any) -> None:
-        if ops and ops[-1]["op"] == op and op in ("invalidate", "skip"):
-            ops[-1]["n"] += n
-        else:
-            ops.append({"op": op, "n": n, **extra})
-
+    out = _Ops(view)
     if ws > 0:
-        push("invalidate", ws)
-    for li, text in enumerate(window):
-        i = ws + li
-        cur = cursors.get(li)
-        sp = spans.get(li)
-        ascii_ = text.isascii()
-        cur8 = tuple(sorted(c if ascii_ else _utf8_col(text, c) for c in cur)) if cur else ()
-        styles: tuple[int, ...] = ()
-        psp = plugin.get(li) if plugin else None
-        if sp:
-            sp.sort()
-            flat: list[int] = []
-            prev_end = 0
-            for s, e, style in sp + psp[1] if psp else sp:  # plugins' spans after (xi's order)
-                s8, e8 = (s, e) if ascii_ else (_utf8_col(text, s), _utf8_col(text, e))
-                flat += (s8 - prev_end, e8 - s8, style)
-                prev_end = e8
-            styles = tuple(flat)
-        elif psp:
-            styles = psp[2]
-        key = (cur8, styles, text, nls[li], lns[li])
-        if i < first_changed:  # j: the frontend's line this one is, or -1
-            j = i
-        elif i >= total - tail:
-            j = i - total + old_total
-        else:  # in the changed span: a line the frontend holds with this very text is kept
-            j = -1
-            for cand in (i, i - total + old_total):
-                prev = old_sent.get(cand)
-                if prev is not None and cand >= old_ix and prev[2] == text and prev[3] == nls[li]:
-                    j = cand
-                    break
-        prev = old_sent.get(j)
-        if prev is not None and vs <= j < ve and prev[:4] == key[:4] and j >= old_ix:
-            if j > old_ix:
-                push("skip", j - old_ix)
-            last = ops[-1] if ops else None
-            shift = abs(lns[li]) - abs(prev[4])  # a copy renumbers its lines by one shift
-            if last is not None and last["op"] == "copy" and last["_j"] == j and last["_shift"] == shift:
-                last["n"] += 1
-                last["_j"] = j + 1
-            else:
-                ops.append({"op": "copy", "n": 1, "ln": abs(lns[li]), "_j": j + 1, "_shift": shift})
-            old_ix = j + 1
-        elif prev is not None and vs <= j < ve and j >= old_ix:
-            # same text, other cursors or styles: "update" keeps the frontend's text
-            if j > old_ix:
-                push("skip", j - old_ix)
-            change_: dict[str, Any] = {"cursor": list(cur8), "styles": list(styles)}
-            if lns[li] > 0:
-                change_["ln"] = lns[li]
-            last = ops[-1] if ops else None
-            if last is not None and last["op"] == "update" and last["_j"] == j:
-                last["lines"].append(change_)
-                last["n"] += 1
-                last["_j"] = j + 1
-            else:
-                ops.append({"op": "update", "n": 1, "lines": [change_], "_j": j + 1})
-            old_ix = j + 1
-        else:
-            line: dict[str, Any] = {"text": text + "\n" if nls[li] else text}
-            if lns[li] > 0:
-                line["ln"] = lns[li]
-            if cur8:
-                line["cursor"] = list(cur8)
-            if styles:
-                line["styles"] = list(styles)
-            last = ops[-1] if ops else None
-            if last is not None and last["op"] == "ins":
-                last["lines"].append(line)
-                last["n"] += 1
-            else:
-                ops.append({"op": "ins", "n": 1, "lines": [line]})
-        sent[i] = key
+        out.push("invalidate", ws)
+    i = ws
+    k = 0
+    for a, b in [*ranges, (we, we)]:
+        # clean lines [i, a): above the change they are the frontend's same lines, after it shifted
+        if i < a:
+            top = min(a, first_changed)
+            if i < top:
+                out.clean(i, i, top - i, 0)
+            low = max(i, tail_start)
+            if low < a:
+                out.clean(low, low - vis_shift, a - low, ln_shift)
+            assert top >= a or low <= max(i, top), "a clean line in the change span"
+        for i in range(a, b):
+            text = texts[k]
+            cur, sp = cursors.get(k), spans.get(k)
+            cur8, styles = _line_key(text, cur, sp, plugin.get(k) if plugin else None)
+            key = (cur8, styles, text, nls[k])
+            if i < first_changed:  # j: the frontend's line this one is, or -1
+                j = i
+            elif i >= total - tail:
+                j = i - vis_shift
+            else:  # in the changed span: a line the frontend holds with this very text is kept
+                j = -1
+                for cand in (i, i - vis_shift):
+                    prev = out.held(cand)
+                    if prev is not None and cand >= out.old_ix and prev[2] == text and prev[3] == key[3]:
+                        j = cand
+                        break
+            out.line(i, j, key, lns[k], bool(cur or sp))
+            k += 1
+        i = b
     if we < total:
-        push("invalidate", total - we)
+        out.push("invalidate", total - we)
+    ops = out.ops
     for op in ops:
         op.pop("_j", None)
         op.pop("_shift", None)
-    unchanged = (change is None and (ws, we) == (vs, ve) and old_total == total
+    # (when only breaks moved, outside the window, the frontend has nothing to learn)
+    unchanged = ((change is None or moved_only) and (ws, we) == (vs, ve) and old_total == total
                  and all(op["op"] not in ("ins", "update") for op in ops))
+    had = bool(view.sent)
     view.fe_lines = total
+    view.fe_logical = n_logical
     view.valid = (ws, we)
-    view.sent = sent
+    view.sent = out.keys
+    view.sent_ln = out.lns
+    view.marked = out.marked
+    view.decorated = query
+    view.wrap_seen = wrap.version if wrap is not None else -1
+    view.drawn_regions = view.regions
     view.change = None
-    if unchanged and old_sent and not force:
+    if unchanged and had and not force:
         return None
     return ops

@@ -20,6 +20,7 @@ Where one line breaks is ``wrap_line``'s (``_wrap_line``); the map of wrapped li
 
 from __future__ import annotations
 
+import itertools
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -29,14 +30,21 @@ from ._breaks import Breaks, Segments
 from ._wrap_line import wrap_line
 from ._wrapped_lines import WrappedLines
 
-__all__ = ["LONG", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
+__all__ = ["LONG", "RESYNC_PIECE", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
 
 #: Edited lines up to this many characters in total are re-wrapped on the typing path.
 SYNC_CHARS = 4096
 #: Lines longer than this are wrapped a piece of this size per background step.
 LONG = 1 << 13
+#: Most characters one background step re-wraps to make a long line exact after an edit
+#: (at most ``LONG``): such a step runs between keystrokes, so it is kept short.
+RESYNC_PIECE = 1 << 11
 #: Least characters re-wrapped after an edit in a long line before looking for the old breaks.
 REWRAP_WINDOW = 512
+
+#: Versions of every ``WrapIndex``'s breaks: unique across indexes, so a version seen by a
+#: view of one index never matches another's.
+_VERSIONS = itertools.count(1)
 
 
 def _content_end(rope: Rope, line_start: int, pos: int) -> int:
@@ -70,6 +78,11 @@ class WrapIndex:
         #: would; a background pass re-wraps from ``pos`` until it meets one at or after
         #: ``hi`` (see :meth:`_resync_piece`)
         self._resync: tuple[int, int, int] | None = None
+        #: changes with every change of the breaks (see :meth:`unchanged_segments`)
+        self.version = next(_VERSIONS)
+        #: the last few changes that kept most of one long line: (version before, version
+        #: after, line, visual lines unchanged at the line's start, and at its end)
+        self._same: list[tuple[int, int, int, int, int, bool]] = []
 
     # -- queries --------------------------------------------------------------------------
 
@@ -90,6 +103,35 @@ class WrapIndex:
         then the breaks, as a sequence view (no copy of a long line's breaks)."""
         return Segments(self.lines.get(line) or ())
 
+    def unchanged_segments(self, since: int) -> tuple[int, int, int, bool] | None:
+        """``(line, head, tail, text_same)`` when every change of the breaks since
+        ``version`` was ``since`` kept logical line ``line``'s first ``head`` and last
+        ``tail`` visual lines as they were (text and extent); ``text_same`` when none of
+        them was an edit of the text (only breaks moved). None otherwise."""
+        line = head = tail = -1
+        text_same = True
+        at = since
+        for a, b, ln, h, t, moved_only in self._same:  # follow the chain of changes from ``since``
+            if a != at:
+                continue
+            if line not in (-1, ln):
+                return None
+            line, head, tail, at = ln, h if head < 0 else min(head, h), t if tail < 0 else min(tail, t), b
+            text_same = text_same and moved_only
+        if at != self.version or line < 0:
+            return None
+        return line, head, tail, text_same
+
+    def _note_same(self, since: int, line: int, head: int, tail: int, moved_only: bool = False) -> None:
+        """Record that the change from version ``since`` to now kept the first ``head`` and
+        last ``tail`` visual lines of ``line`` (``moved_only``: the text did not change, only
+        breaks). The last 16 such changes are kept; a chain of them keeps the fewest lines
+        any of them kept."""
+        same = self._same
+        same.append((since, self.version, line, head, tail, moved_only))
+        if len(same) > 16:
+            del same[0]
+
     @property
     def done(self) -> bool:
         return not self.pending
@@ -97,6 +139,7 @@ class WrapIndex:
     # -- updates --------------------------------------------------------------------------
 
     def _set(self, line: int, brks: Sequence[int]) -> bool:
+        self.version = next(_VERSIONS)
         # tuples of ints are untracked by the cycle collector: millions of wrapped lines
         # then add nothing to garbage-collection pauses
         if isinstance(brks, Breaks):
@@ -136,14 +179,24 @@ class WrapIndex:
         long line re-wraps only around the edit (see :meth:`_rewrap_around`).
         """
         delta = new_last - old_last
+        since = self.version
+        self.version = next(_VERSIONS)
         if span is not None and first == old_last == new_last:
             old_breaks = self.lines.get(first)
             line_start = rope.offset_of_line(first)
             length = (rope.offset_of_line(first + 1) - 1 if first + 1 < rope.line_count else len(rope)) - line_start
             if old_breaks and length > SYNC_CHARS:
-                self._edit_long_line(rope, first, line_start, length, old_breaks, span)
+                head, tail = self._edit_long_line(rope, first, line_start, length, old_breaks, span)
+                self._note_same(since, first, head, tail)
                 return
-        self.lines.edit(first, old_last, delta)
+        start = rope.offset_of_line(first)
+        end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
+        sync = end - start <= SYNC_CHARS
+        if delta:
+            self.lines.edit(first, old_last, delta)
+        elif not sync and new_last > first + 64:  # lines not set again below lose their breaks
+            self.lines.edit(first + 65, old_last, 0)
+        # (otherwise every edited line is set again below, which costs less than dropping it)
         pending: list[tuple[int, int]] = []
         for a, b in self.pending:
             if a < first:
@@ -163,9 +216,7 @@ class WrapIndex:
             elif resync[0] >= first:
                 self._resync = None  # the line is wrapped again from scratch (below)
         self.pending = pending
-        start = rope.offset_of_line(first)
-        end = rope.offset_of_line(new_last + 1) if new_last + 1 < rope.line_count else len(rope)
-        if end - start <= SYNC_CHARS:
+        if sync:
             for i, text in enumerate(rope[start:end].split("\n")[: new_last - first + 1]):
                 self._set(first + i, wrap_line(text, self.width, self.tab))
         else:  # short lines are wrapped now (up to a budget), long ones get provisional breaks
@@ -186,24 +237,31 @@ class WrapIndex:
                 self._remove_pending(first, new_last + 1)
 
     def _edit_long_line(self, rope: Rope, line: int, line_start: int, length: int, old: Sequence[int],
-                        span: tuple[int, int, int]) -> None:
+                        span: tuple[int, int, int]) -> tuple[int, int]:
         """An edit inside one long line: re-wrap around it now; when that does not meet
         the old breaks again, keep valid breaks and let a background pass make them exact
-        from the first visual line that may differ (not from the line's start)."""
+        from the first visual line that may differ (not from the line's start). Returns the
+        visual lines of the line unchanged at its start and at its end."""
         start, old_end, new_end = (x - line_start for x in span)
         shift = new_end - old_end
-        breaks, exact, lo, sync = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
+        breaks, exact, lo, sync, same = self._rewrap_around(rope, line_start, length, old, start, old_end, new_end)
         self.lines.set(line, breaks)  # type: ignore[arg-type]
         resync = self._resync if self._resync is not None and self._resync[0] == line else None
         if resync is None:
             if self._pending_has(line):  # wrapped from scratch in the background already
                 partial = self._partial
                 if partial is not None and partial[0] == line and start < partial[1]:
-                    self._partial = None  # the edit is in the part done: start that line again
+                    # the edit is in the part done: go on from before it (as _rewrap_around
+                    # does), not from the line's start, or typing would keep it from ending
+                    done_brks = partial[2]
+                    k = bisect_right(done_brks, start) - 2
+                    content = _content_end(rope, line_start, max(0, start - 1))
+                    k = min(k, bisect_left(done_brks, content - self.width) - 1)
+                    self._partial = (line, done_brks[k], done_brks[:k + 1]) if k >= 0 else None
                 self._add_pending(line, line + 1)
-                return
+                return same
             if exact:
-                return
+                return same
             pos, hi = lo, sync
         else:
             _, done, hi = resync
@@ -217,6 +275,7 @@ class WrapIndex:
             hi = max(hi, sync)
         self._resync = (line, pos, hi)
         self._add_pending(line, line + 1)
+        return same
 
     def _wrap_piece(self, rope: Rope, line_start: int, lo: int, hi: int) -> list[int]:
         """``wrap_line`` of the piece ``[lo, hi)`` of the line at ``line_start`` (offsets
@@ -235,24 +294,35 @@ class WrapIndex:
         start = rope.offset_of_line(line)
         got = self.lines.get(line)
         cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
-        end = min(length, pos + max(LONG, 4 * self.width))
+        end = min(length, pos + max(min(LONG, RESYNC_PIECE), 4 * self.width))
         found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
         while not found and end < length:  # one visual line longer than the piece: read on
             end = min(length, pos + 2 * (end - pos))
             found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
-        head = cur.head(bisect_right(cur, pos))
+        kept = cur.bisect_right(pos)  # the visual lines ending at or before pos stay
+        head = cur.head(kept)
+        # and so do those whose breaks the pass found again where they were
+        prior = cur.values(kept, kept + len(found))
+        q = 0
+        while q < len(prior) and prior[q] == found[q]:
+            q += 1
+        since = self.version
         if end >= length:
             self._resync = None
-            self._set(line, Breaks([*head, (0, tuple(found))]))
+            self._set(line, Breaks.spliced(head, [(0, tuple(found))], []))
+            self._note_same(since, line, kept + q, 0, True)
             return True
         met = cur.meet(found, hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
-            self._set(line, Breaks([*head, (0, tuple(found[:i])), *cur.tail(m, 0)]))
+            self._set(line, Breaks.spliced(head, [(0, tuple(found[:i]))], cur.tail(m, 0)))
+            self._note_same(since, line, kept + min(q, i), len(cur) - m, True)
             return True
         last = found[-1]
-        self._set(line, Breaks([*head, (0, tuple(found)), *cur.tail(bisect_right(cur, last), 0)]))
+        m = cur.bisect_right(last)
+        self._set(line, Breaks.spliced(head, [(0, tuple(found))], cur.tail(m, 0)))
+        self._note_same(since, line, kept + q, len(cur) - m, True)
         self._resync = (line, last, hi)
         return False
 
@@ -294,11 +364,13 @@ class WrapIndex:
         return any(a <= line < b for a, b in self.pending) or (self._partial is not None and self._partial[0] == line)
 
     def _rewrap_around(self, rope: Rope, line_start: int, length: int, old: Sequence[int],
-                       start: int, old_end: int, new_end: int) -> tuple[Sequence[int], bool, int, int]:
-        """``(breaks, exact, lo, sync)``: the breaks of a long line after an edit of
+                       start: int, old_end: int, new_end: int
+                       ) -> tuple[Sequence[int], bool, int, int, tuple[int, int]]:
+        """``(breaks, exact, lo, sync, same)``: the breaks of a long line after an edit of
         ``[start, old_end)`` -> ``[start, new_end)``, whether they are exact, where the
-        re-wrap started (a break kept from before) and where it met the moved old breaks
-        (or, when not exact, the first moved old break it was joined to).
+        re-wrap started (a break kept from before), where it met the moved old breaks
+        (or, when not exact, the first moved old break it was joined to), and how many
+        visual lines at the line's start and end are unchanged (text and extent).
 
         Breaks before the edit's visual line stay; breaks after it move with the text; the
         visual lines from the edit on are wrapped again over a window of a few visual
@@ -312,35 +384,39 @@ class WrapIndex:
         chunked = old if isinstance(old, Breaks) else Breaks.of(old)
         # from the visual line before the edited one: a deletion at a visual line's start
         # can pull its first word up, an inserted space can leave the line above
-        k = bisect_right(chunked, start) - 2
+        k = chunked.bisect_right(start) - 2
         # and from before every visual line a break opportunity made or moved by the edit
         # could end: such an opportunity (at start - 1 or later) follows a run of spaces
         # that starts at or after ``content`` (trailing spaces always fit), so a visual
         # line starting ``width`` or more before ``content`` keeps its break
         content = _content_end(rope, line_start, max(0, start - 1))
-        k = min(k, bisect_left(chunked, content - self.width) - 1)
+        k = min(k, chunked.bisect_left(content - self.width) - 1)
         lo = chunked[k] if k >= 0 else 0
+        head = max(0, k + 1)
         before = chunked.head(k + 1) if k >= 0 else []
-        cut = bisect_right(chunked, old_end)
-        after = Breaks(chunked.tail(cut, shift))
+        # the old breaks after the edit, moved by ``shift``: ``chunked[cut:]`` (read in place)
+        cut = chunked.bisect_right(old_end)
+        count = len(chunked)
         window = max(8 * self.width, REWRAP_WINDOW)
         for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
             found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
             if hi >= length:
-                return Breaks([*before, (0, tuple(found))]), True, lo, length
-            met = after.meet(found, new_end + 1)
+                return Breaks.spliced(before, [(0, tuple(found))], []), True, lo, length, (head, 0)
+            met = chunked.meet([f - shift for f in found], old_end + 1)  # (only breaks from cut on are past old_end)
             if met is not None:
                 i, m = met
-                return Breaks([*before, (0, tuple(found[:i])), *after.tail(m, 0)]), True, lo, found[i]
+                return (Breaks.spliced(before, [(0, tuple(found[:i]))], chunked.tail(m, shift)), True, lo, found[i],
+                        (head, count - m))
             window *= 2
         last = found[-1] if found else lo
-        m = bisect_right(after, last)
+        m = max(cut, chunked.bisect_right(last - shift))
         bridge: list[int] = []
-        if m < len(after):
-            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, after[m])]
-        sync = after[m] if m < len(after) else length
-        return Breaks([*before, (0, tuple(found + bridge)), *after.tail(m, 0)]), False, lo, sync
+        sync = chunked[m] + shift if m < count else length
+        if m < count:
+            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, sync)]
+        return (Breaks.spliced(before, [(0, tuple(found + bridge))], chunked.tail(m, shift)), False, lo, sync,
+                (head, count - m))
 
     def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
@@ -369,7 +445,7 @@ class WrapIndex:
                 if resync and not self._resync_piece(rope, line, length):
                     changed_lo = line if changed_lo is None else changed_lo
                     changed_hi = max(changed_hi, line + 1)
-                    continue
+                    break  # one piece a step: typing may be waiting for it to end
                 if not resync and not self._long_line_piece(rope, line, length):
                     continue
                 if self.lines.get(line) is not old:  # (comparing 100k breaks would cost more than re-rendering)

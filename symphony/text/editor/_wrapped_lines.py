@@ -110,6 +110,9 @@ class WrappedLines:
             return False
         if not present and not brks:
             return False
+        if present and brks and len(b.brks[k]) == len(brks):  # as many visual lines: the sums hold
+            b.brks[k] = brks
+            return True
         if present:
             b.extra -= len(b.brks[k])
             if brks:
@@ -135,6 +138,9 @@ class WrappedLines:
 
     def edit(self, first: int, old_last: int, delta: int) -> None:
         """Drop lines ``first..old_last`` and move every line after them by ``delta``."""
+        if not delta:  # nothing moves: only the blocks holding the dropped lines change
+            self._drop(first, old_last)
+            return
         for b in self.blocks:
             lo_line, hi_line = b.keys[0] + b.shift if b.keys else 0, b.keys[-1] + b.shift if b.keys else -1
             if hi_line < first:
@@ -150,6 +156,28 @@ class WrappedLines:
             del b.brks[lo:hi]
             b.touched()
         self._reindex()
+
+    def _drop(self, first: int, last: int) -> None:
+        """Remove lines ``first..last`` (no line moves), touching only the blocks they are in."""
+        if not self.blocks:
+            return
+        reindex = False
+        for bi in range(self._block_of(first), len(self.blocks)):
+            b = self.blocks[bi]
+            if not b.keys or b.keys[0] + b.shift > last:
+                break
+            lo = bisect_left(b.keys, first - b.shift)
+            hi = bisect_right(b.keys, last - b.shift)
+            if hi <= lo:
+                continue
+            b.extra -= sum(len(x) for x in b.brks[lo:hi])
+            del b.keys[lo:hi], b.brks[lo:hi]
+            b.touched()
+            if not b.keys or lo == 0:
+                reindex = True
+        if reindex:
+            self._reindex()
+        self._cum_stale = True
 
     def extra_before(self, line: int) -> int:
         """Extra visual lines of all wrapped lines before ``line``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import symphony.text.editor._wrap as wrap_module
@@ -136,3 +136,38 @@ def test_an_edit_while_a_pass_is_half_done_keeps_the_breaks_exact(rope_cls, smal
     # let the pass end by meeting breaks it had not made exact yet.
     monkeypatch.setattr(wrap_module, "time", _OneRoundClock())
     _edit_then_compare(rope_cls, "aaaaaa" * 21, [(0, 0, " ", False), (2, 0, "a", False), (0, 0, "a", False)], 3)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(unit=st.text("ab cd, ef.", min_size=3, max_size=12), n=st.integers(20, 120), first_steps=st.integers(1, 6),
+       edits=st.lists(st.tuples(st.integers(0, 10**6), st.text("ab x,.", min_size=1, max_size=3),
+                                st.integers(0, 2)), min_size=1, max_size=8),
+       width=st.integers(3, 16))
+def test_typing_while_a_long_line_is_first_wrapped_keeps_its_progress_exact(
+        rope_cls, small_thresholds, monkeypatch, unit, n, first_steps, edits, width):
+    """A long line pasted, wrapped a few pieces from scratch, then typed in before the
+    piece reached (the pass goes on from before the edit, not from the line's start):
+    once the background is done its breaks are the from-scratch ones."""
+    # (every word fits the width: a word cut at the width across the end of a piece is
+    # another matter, as in test_edits_in_json_and_code_give_the_from_scratch_breaks)
+    assume(all(len(word) < width for word in (unit * 2).split() + [c for _, c, _ in edits]))
+    monkeypatch.setattr(wrap_module, "time", _OneRoundClock())
+    buf = Buffer(lambda m, p: None)
+    buf.rope = buf.saved = rope_cls("")
+    buf.add_view("v")
+    buf.config["wrap_width"] = width
+    buf.configure_wrap()
+    buf.command("v", "insert", {"chars": unit * n})
+    for _ in range(first_steps):
+        buf.wrap_step()
+    for at, chars, steps in edits:
+        s = at % (len(buf.rope) + 1)
+        buf.views["v"].regions = [Region(s, s)]
+        buf.command("v", "insert", {"chars": chars})
+        for _ in range(steps):
+            buf.wrap_step()
+    while buf.wrap_step():
+        pass
+    assert buf.wrap is not None and buf.wrap.done
+    assert _incremental(buf) == _from_scratch(buf)
