@@ -23,8 +23,8 @@ def python_file(editor, tmp_path, monkeypatch):
     pylsp_config()  # skips without pylsp
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the bundled plugins only
 
-    def make(text):
-        return editor(text, name="mod.py")
+    def make(text, name="mod.py"):
+        return editor(text, name=name)
 
     return make
 
@@ -95,3 +95,34 @@ def test_completion_popup_inserts_the_chosen_name(python_file):
             await quit_editor(pilot, app)
 
     asyncio.run(scenario())
+
+
+def test_a_definition_in_another_file_is_named_and_plain_text_has_no_server(python_file, tmp_path):
+    (tmp_path / "helper.py").write_text("\n\ndef thing():\n    return 1\n")
+    path, app = python_file("import helper\n\nhelper.thing()\n")
+
+    async def scenario():
+        async with app.run_test(size=(100, 16)) as pilot:
+            await until(pilot, lambda: texts(app)[2:3] == ["helper.thing()\n"] and app.view_id is not None)
+            await until(pilot, lambda: "lsp" in " ".join(app.language.status.items))  # the plugin is up
+            await pilot.click(EditorView, offset=(GUTTER + 8, 2))  # on "thing"
+            await until(pilot, lambda: app.caret == (2, 8))
+            await pilot.press("f12")
+            await until(pilot, lambda: "helper.py:3:5" in status(app))
+            assert app.caret == (2, 8)  # another file: the caret stays, the status line says where
+            await quit_editor(pilot, app)
+
+    asyncio.run(scenario())
+    notes, app = python_file("", name="notes.txt")
+
+    async def plain():
+        async with app.run_test(size=(100, 16)) as pilot:
+            await until(pilot, lambda: app.view_id is not None)
+            await pilot.press("ctrl+space")
+            await until(pilot, lambda: "no completions" in status(app) or "no language server" in status(app))
+            assert not app.popup.kind
+            await pilot.press("a", "ctrl+k")
+            await until(pilot, lambda: texts(app)[:1] == ["a"])
+            await quit_editor(pilot, app)
+
+    asyncio.run(plain())
