@@ -87,6 +87,8 @@ class PluginHost:
         self._plugin_ids = itertools.count(1)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        #: the frontend's plugin_rpc requests not answered yet, and the timer of each
+        self._asked: dict[concurrent.futures.Future[Any], threading.Timer] = {}
 
     # -- PluginHooks ----------------------------------------------------------------------
 
@@ -207,8 +209,16 @@ class PluginHost:
         timer = threading.Timer(timeout, settle, (answer, None, RpcError(
             INTERNAL_ERROR, f"plugin {params.get('receiver')!r} did not answer {call['method']} in {timeout:g} s")))
         timer.daemon = True
+        with self._lock:
+            self._asked[answer] = timer
         timer.start()
-        answer.add_done_callback(lambda _: timer.cancel())
+
+        def done(_: Any) -> None:
+            timer.cancel()
+            with self._lock:
+                self._asked.pop(answer, None)
+
+        answer.add_done_callback(done)
         return answer
 
     def _plugin_rpc(self, view_id: str, params: dict[str, Any]) -> tuple[Ref, dict[str, Any]]:
@@ -239,6 +249,10 @@ class PluginHost:
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(5)
+        with self._lock:
+            asked = list(self._asked)
+        for answer in asked:  # answered now, and their timers stopped: nothing is left running
+            settle(answer, error=RpcError(INTERNAL_ERROR, "the core is closing"))
         with self._lock:
             refs = list(self._global.values()) + list(self._local.values())
             self._global.clear()

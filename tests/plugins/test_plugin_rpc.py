@@ -119,3 +119,17 @@ def test_a_request_to_a_plugin_that_is_not_running_fails_at_once(make_core, tmp_
     assert "not running" in info.value.message
     assert isinstance(future, concurrent.futures.Future)
     assert log
+
+
+def test_closing_the_core_answers_what_is_still_asked(make_core, tmp_path, no_leaked_threads):
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    core = make_core()  # the budget's 60 s: only closing ends the wait
+    core.start()
+    view = core.open()
+    assert wait_until(lambda: received(log, "initialize"))
+    future = core.core.handle_request("plugin", rpc(view, "never", {}))
+    assert wait_until(lambda: [m for m in received(log, "custom_command") if m["params"]["method"] == "never"])
+    core.close()
+    with pytest.raises(RpcError):
+        future.result(T)
+    assert core.host._asked == {}

@@ -55,6 +55,11 @@ class LanguageHost(Protocol):
     def popup_origin(self) -> tuple[int, int, int]: ...
 
 
+def _count(value: Any, default: int) -> int:
+    """``value`` if it is a non-negative int (what a well-behaved plugin sends), else ``default``."""
+    return value if type(value) is int and value >= 0 else default
+
+
 def _error_text(error: Any) -> str:
     return str(error.get("message") if isinstance(error, dict) else error)
 
@@ -163,12 +168,13 @@ class LanguageFeatures:
                 host.message = f"completion: {_error_text(error)}"
             elif host.caret != caret:
                 return  # the user moved on
-            elif not isinstance(result, dict) or not result.get("items"):
+            elif not isinstance(result, dict) or not isinstance(result.get("items"), list) or not [
+                    i for i in result["items"] if isinstance(i, dict) and isinstance(i.get("label"), str)]:
                 host.message = "no completions"
             else:
                 items = [i for i in result["items"] if isinstance(i, dict) and isinstance(i.get("label"), str)]
-                self._completion = (int(result.get("line", where[0])), int(result.get("start", where[1])),
-                                    int(result.get("end", where[1])))
+                self._completion = (_count(result.get("line"), where[0]), _count(result.get("start"), where[1]),
+                                    _count(result.get("end"), where[1]))
                 self._show(lambda: self.popup.show_completions(items), min(len(items), 10) + 2)
             host.refresh_status()
 
