@@ -10,10 +10,13 @@ every ``update`` becomes an incremental ``didChange`` (a null delta: the whole t
   ``lsp.diagnostics`` ("2 errors, 1 warning");
 - ``get_hover`` -> ``show_hover`` with the server's markdown and range;
 - ``custom_command``: ``lsp.completion`` / ``lsp.definition`` / ``lsp.references`` /
-  ``lsp.signature_help`` ``{"position": offset}`` answer in the status item of the same
-  name (xi's plugin protocol has no reply to a command); ``lsp.rename``
-  ``{"position", "new_name"}`` and ``lsp.format`` edit the open views (one undo group per
-  view), and alert about files that are not open.
+  ``lsp.signature_help`` at ``{"line", "column"}`` (UTF-8 column in the logical line, as the
+  frontend counts) or ``{"position": offset}`` (code points) answer in the status item of
+  the same name and, sent as a request (the frontend's ``plugin_rpc`` request), with their
+  result as JSON (``_answers``: completion items with the range they replace, locations as
+  ``{path, line, column}``, the signature's label); ``lsp.rename`` ``{line, column |
+  position, new_name}`` and ``lsp.format`` edit the open views (one undo group per view),
+  and alert about files that are not open.
 
 Results arrive on the client's threads, so the view methods are called from them, under
 one lock of this plugin's own: the SDK's ``View`` methods must be safe to call from a
@@ -28,8 +31,11 @@ from collections.abc import Mapping
 from typing import Any
 
 
-from ..errors import LanguageServerError, SymphonyError
-from ..plugins.sdk import Plugin, Update, View
+from ..errors import LanguageServerError, PluginProtocolError, SymphonyError
+from ..plugins.sdk import CommandRefused, Plugin, Update, View
+from ..rpc import INTERNAL_ERROR, INVALID_PARAMS
+from ..text import Rope
+from ._answers import completion_answer, edit_range_of, location_answer, offset_from_params
 from ._client import LanguageClient
 from ._config import ServerConfig
 from ._documents import path_to_uri, uri_to_path
@@ -40,6 +46,8 @@ __all__ = ["LspPlugin"]
 
 _SEVERITY = {1: "error", 2: "warning", 3: "information", 4: "hint"}
 _TIMEOUT = 30.0
+#: The commands that answer (a ``plugin_rpc`` request gets the result; a status item shows it too).
+_QUERIES = frozenset({"lsp.completion", "lsp.definition", "lsp.references", "lsp.signature_help"})
 
 
 def diagnostic_summary(diagnostics: list[Diagnostic]) -> str:
@@ -177,47 +185,81 @@ class LspPlugin(Plugin):
 
         client.hover(uri, position).add_done_callback(answer)
 
-    def on_command(self, view: View, method: str, params: object) -> None:
+    def on_command(self, view: View, method: str, params: object) -> object:
         uri = self._uri(view)
         args = params if isinstance(params, dict) else {}
         if uri is None:
             view.alert(f"{method}: no language server for this view")
-            return
-        position = args.get("position", 0)
+            return None
         client = self.client
         try:
+            if method in ("lsp.rename", "lsp.format"):
+                self._edit_command(view, uri, method, args)
+                return None
+            if method not in _QUERIES:
+                view.alert(f"unknown command {method}")
+                return None
+            doc = view.document
+            position = offset_from_params(doc, args)
             if method == "lsp.completion":
                 completions = client.completion(uri, position).get(_TIMEOUT)
                 self._status(view, method, " ".join(completions.labels[:20]))
-            elif method == "lsp.signature_help":
+                rng = edit_range_of(completions)
+                return completion_answer(doc, position, completions,
+                                         client.offsets(uri, rng) if rng is not None else None)
+            if method == "lsp.signature_help":
                 help_ = client.signature_help(uri, position).get(_TIMEOUT)
                 label = help_.signatures[help_.active_signature or 0].label if help_ and help_.signatures else ""
                 self._status(view, method, label)
-            elif method in ("lsp.definition", "lsp.references"):
-                call = client.definition if method == "lsp.definition" else client.references
-                self._status(view, method, " ".join(
-                    f"{uri_to_path(loc.uri)}:{loc.range.start.line + 1}:{loc.range.start.character + 1}"
-                    for loc in call(uri, position).get(_TIMEOUT)))
-            elif method in ("lsp.rename", "lsp.format"):
-                rev = self._revs.get(uri)
-                if method == "lsp.rename":
-                    edits = client.rename(uri, position, str(args.get("new_name", ""))).get(_TIMEOUT)
-                else:
-                    edits = {uri: client.formatting(uri).get(_TIMEOUT)}
-                with self._lock:
-                    skipped = []
-                    for target, delta in edits.items():
-                        target_view = self._views.get(target)
-                        if target_view is None:
-                            skipped.append(uri_to_path(target))
-                        elif not delta.is_identity:
-                            target_view.edit(delta, rev=rev if target == uri else self._revs.get(target))
-                if skipped:
-                    view.alert(f"{method} also changes files that are not open: {', '.join(skipped)}")
-            else:
-                view.alert(f"unknown command {method}")
-        except SymphonyError as exc:
+                return {"label": label}
+            call = client.definition if method == "lsp.definition" else client.references
+            found = call(uri, position).get(_TIMEOUT)
+            self._status(view, method, " ".join(
+                f"{uri_to_path(loc.uri)}:{loc.range.start.line + 1}:{loc.range.start.character + 1}"
+                for loc in found))
+            encoding = client.status(view.language.lower()).encoding
+            return [location_answer(loc, self._text_of(loc.uri), encoding) for loc in found]  # type: ignore[arg-type]
+        except PluginProtocolError as exc:  # bad params: the caller's error, answered as one
             view.alert(f"{method}: {exc}")
+            raise CommandRefused(INVALID_PARAMS, f"{method}: {exc}") from None
+        except SymphonyError as exc:  # the server failed it (or timed out): an error answer, alerted once
+            view.alert(f"{method}: {exc}")
+            raise CommandRefused(INTERNAL_ERROR, f"{method}: {exc}") from None
+
+    def _text_of(self, uri: str) -> Rope | None:
+        """The text a location points into: the client's for an open document, else the file's."""
+        if uri in self._views:
+            try:
+                return self.client.text(uri)
+            except SymphonyError:
+                return None
+        try:
+            with open(uri_to_path(uri), encoding="utf-8") as f:
+                return Rope(f.read())
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+
+    def _edit_command(self, view: View, uri: str, method: str, args: dict[str, Any]) -> None:
+        """``lsp.rename`` / ``lsp.format``: edit the open views, alert about other files."""
+        client = self.client
+        rev = self._revs.get(uri)
+        if method == "lsp.rename":
+            new_name = args.get("new_name")
+            if not isinstance(new_name, str) or not new_name:
+                raise PluginProtocolError("new_name must be a non-empty string")
+            edits = client.rename(uri, offset_from_params(view.document, args), new_name).get(_TIMEOUT)
+        else:
+            edits = {uri: client.formatting(uri).get(_TIMEOUT)}
+        with self._lock:
+            skipped = []
+            for target, delta in edits.items():
+                target_view = self._views.get(target)
+                if target_view is None:
+                    skipped.append(uri_to_path(target))
+                elif not delta.is_identity:
+                    target_view.edit(delta, rev=rev if target == uri else self._revs.get(target))
+        if skipped:
+            view.alert(f"{method} also changes files that are not open: {', '.join(skipped)}")
 
     def _status(self, view: View, key: str, value: str) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ shows them as not running; :meth:`close` stops every plugin process it started.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import logging
 import threading
@@ -24,12 +25,12 @@ from typing import Any
 from ..actors import Node, Ref
 from ..envelope import Priority
 from ..errors import RpcError, SymphonyError
-from ..rpc import INVALID_PARAMS
+from ..rpc import INTERNAL_ERROR, INVALID_PARAMS
 from ..text import Rope
 from ._catalog import PluginCatalog, default_plugin_dirs
 from ._manifest import Manifest
 from ._supervisor import PluginActor
-from ._types import Budget, BufferSnapshot
+from ._types import Budget, BufferSnapshot, settle
 
 __all__ = ["PluginHost"]
 
@@ -86,6 +87,8 @@ class PluginHost:
         self._plugin_ids = itertools.count(1)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        #: the frontend's plugin_rpc requests not answered yet, and the timer of each
+        self._asked: dict[concurrent.futures.Future[Any], threading.Timer] = {}
 
     # -- PluginHooks ----------------------------------------------------------------------
 
@@ -184,18 +187,51 @@ class PluginHost:
                 raise RpcError(INVALID_PARAMS, "plugin_name must be a string")
             (self.start_plugin if command == "start" else self.stop_plugin)(view_id, name)
         elif command == "plugin_rpc":
-            receiver, rpc = params.get("receiver"), params.get("rpc")
-            if not isinstance(receiver, str) or not isinstance(rpc, dict) or not isinstance(rpc.get("method"), str):
-                raise RpcError(INVALID_PARAMS, "plugin_rpc needs receiver and rpc {method, params}")
-            with self._lock:
-                state = self._views.get(view_id)
-                ref = state.plugins.get(receiver) if state is not None else None
-            if ref is None:
-                raise RpcError(INVALID_PARAMS, f"plugin {receiver!r} is not running for {view_id}")
-            self._tell(ref, "notify", ("custom_command", {"view_id": view_id, "method": rpc["method"],
-                                                         "params": rpc.get("params")}))
+            ref, call = self._plugin_rpc(view_id, params)
+            self._tell(ref, "notify", ("custom_command", call))
         else:
             raise RpcError(INVALID_PARAMS, "command must be start, stop or plugin_rpc")
+
+    def plugin_request(self, params: dict[str, Any]) -> concurrent.futures.Future[Any]:
+        view_id = params.get("view_id")
+        if not isinstance(view_id, str):
+            raise RpcError(INVALID_PARAMS, "view_id must be a string")
+        ref, call = self._plugin_rpc(view_id, params)
+        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            ref.tell("request", (call, answer))
+        except SymphonyError as exc:  # its mailbox is full (it is stuck) or it is gone
+            raise RpcError(INTERNAL_ERROR, f"plugin {params.get('receiver')!r} cannot take requests now: "
+                                           f"{type(exc).__name__}") from None
+        # whatever becomes of the plugin (hung, stopped before it read the request), the frontend
+        # gets an answer: an error once the budget's time is up
+        timeout = self.budget.request_timeout
+        timer = threading.Timer(timeout, settle, (answer, None, RpcError(
+            INTERNAL_ERROR, f"plugin {params.get('receiver')!r} did not answer {call['method']} in {timeout:g} s")))
+        timer.daemon = True
+        with self._lock:
+            self._asked[answer] = timer
+        timer.start()
+
+        def done(_: Any) -> None:
+            timer.cancel()
+            with self._lock:
+                self._asked.pop(answer, None)
+
+        answer.add_done_callback(done)
+        return answer
+
+    def _plugin_rpc(self, view_id: str, params: dict[str, Any]) -> tuple[Ref, dict[str, Any]]:
+        """The actor of ``plugin_rpc``'s receiver and the ``custom_command`` params for it."""
+        receiver, rpc = params.get("receiver"), params.get("rpc")
+        if not isinstance(receiver, str) or not isinstance(rpc, dict) or not isinstance(rpc.get("method"), str):
+            raise RpcError(INVALID_PARAMS, "plugin_rpc needs receiver and rpc {method, params}")
+        with self._lock:
+            state = self._views.get(view_id)
+            ref = state.plugins.get(receiver) if state is not None else None
+        if ref is None:
+            raise RpcError(INVALID_PARAMS, f"plugin {receiver!r} is not running for {view_id}")
+        return ref, {"view_id": view_id, "method": rpc["method"], "params": rpc.get("params")}
 
     def request_hover(self, view_id: str, request_id: int, line: int, column: int) -> None:
         with self._lock:
@@ -213,6 +249,10 @@ class PluginHost:
         self._stop.set()
         if self._ticker is not None:
             self._ticker.join(5)
+        with self._lock:
+            asked = list(self._asked)
+        for answer in asked:  # answered now, and their timers stopped: nothing is left running
+            settle(answer, error=RpcError(INTERNAL_ERROR, "the core is closing"))
         with self._lock:
             refs = list(self._global.values()) + list(self._local.values())
             self._global.clear()

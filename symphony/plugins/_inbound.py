@@ -15,7 +15,7 @@ from ..text.editor import PluginEdit
 from ._wire import byte_offset, integer
 from ._xi_delta import delta_from_xi
 
-__all__ = ["annotation_spans", "edit", "hover", "scopes", "spans", "status_item", "string"]
+__all__ = ["annotation_spans", "annotation_type", "edit", "hover", "scopes", "spans", "status_item", "string"]
 
 
 def string(params: dict[str, Any], key: str, default: Any = ...) -> str:
@@ -80,7 +80,19 @@ def annotation_spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list
     for item in raw:
         a, b = _relative(rope, start_b, item, "annotation")
         out.append({"start": a, "end": b, "data": item.get("data")})
-    return start, length, out, string(params, "annotation_type")
+    return start, length, out, annotation_type(params.get("annotation_type"))
+
+
+def annotation_type(value: Any) -> str:
+    """xi's ``AnnotationType`` as serde writes it (``"Selection"``, ``"Find"``, ``{"Other": name}``),
+    or a plain name, as the name the buffer stores (``"selection"``, ``"find"``, ``name``)."""
+    if isinstance(value, dict) and len(value) == 1 and "Other" in value:
+        value = value["Other"]
+    elif value in ("Selection", "Find"):
+        value = value.lower()
+    if not isinstance(value, str) or not value:
+        raise PluginProtocolError(f"annotation_type must be a name or {{\"Other\": name}}, not {value!r}")
+    return value
 
 
 def edit(params: dict[str, Any], plugin: str, rope_at: Any) -> Any:

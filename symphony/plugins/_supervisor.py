@@ -8,7 +8,7 @@ that revision's text (ropes are persistent: keeping one costs a pointer).
 Messages (``kind``, payload):
 
 - ``open`` (BufferSnapshot), ``close`` (view_id), ``edit`` ((buffer_id, EditEvent)),
-  ``notify`` ((method, params)): from the host; a plugin not running keeps the state
+  ``notify`` ((method, params)), ``request`` ((custom_command params, Future)): from the host; a plugin not running keeps the state
   and gets it in ``initialize`` when it (re)starts.
 - ``from_plugin`` ((generation, method, params)): told by the connection at LOW priority
   with a TTL; requests are answered here, notifications forwarded to the buffer actor
@@ -24,6 +24,7 @@ crash is restarted with backoff and ``initialize`` re-sends every buffer. Stoppi
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import os
 import signal
@@ -38,12 +39,12 @@ from typing import Any
 from ..actors import Actor, Ref
 from ..envelope import Message, Priority
 from ..errors import PluginProtocolError, RpcError, SymphonyError
-from ..rpc import INVALID_PARAMS, METHOD_NOT_FOUND, Peer
+from ..rpc import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Peer
 from ..text import Rope
 from . import _inbound as inbound
 from ._connection import MeteredReader, PipeWriter, PluginConnection
 from ._manifest import Manifest
-from ._types import Budget, BufferSnapshot
+from ._types import Budget, BufferSnapshot, settle
 from ._wire import buffer_info, get_data, integer, update_params
 
 __all__ = ["KEEP_REVS", "PluginActor"]
@@ -276,6 +277,25 @@ class PluginActor(Actor):
             buf.snap.path = params.get("path", buf.snap.path)
         if self._peer is not None:
             self._peer.send_notification(method, params)
+
+    def _on_request(self, payload: tuple[dict[str, Any], concurrent.futures.Future[Any]]) -> None:
+        """A frontend's ``plugin_rpc`` request: ``custom_command`` sent as a request; its answer
+        (or error) settles ``answer``, from the plugin connection's reader thread."""
+        call, answer = payload
+        if self._peer is None or self._buffer_of(call.get("view_id")) is None:
+            settle(answer, error=RpcError(INTERNAL_ERROR, f"plugin {self.manifest.name} is not running for "
+                                                          f"{call.get('view_id')}"))
+            return
+
+        def relay(done: concurrent.futures.Future[Any]) -> None:
+            error = done.exception()
+            if error is None:
+                settle(answer, done.result())
+            else:
+                settle(answer, error=error if isinstance(error, RpcError)
+                       else RpcError(INTERNAL_ERROR, f"{type(error).__name__}: {error}"))
+
+        self._peer.send_request("custom_command", call).add_done_callback(relay)
 
     def _on_edit(self, payload: tuple[int, Any]) -> None:
         buffer_id, event = payload

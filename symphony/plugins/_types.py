@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 from dataclasses import dataclass
 from typing import Any
 
 from ..actors import Ref
 from ..text import Rope
 
-__all__ = ["Budget", "BufferSnapshot"]
+__all__ = ["Budget", "BufferSnapshot", "settle"]
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class Budget:
     window; ``max_line`` bytes in one line (a longer one is skipped); ``max_in_flight``
     unanswered ``update`` requests (past it, updates wait and the plugin later gets one
     ``update`` with ``delta: null`` to catch up); ``ttl`` seconds a message from the plugin
-    may wait in its actor's mailbox before it is dropped. A crash is restarted after
+    may wait in its actor's mailbox before it is dropped; ``request_timeout`` seconds a
+    frontend's ``plugin_rpc`` request waits for the plugin's answer before it is answered with
+    an error. A crash is restarted after
     ``backoff * 2**n`` seconds (at most ``max_backoff``), at most ``max_restarts`` times in
     ``restart_window`` seconds.
     """
@@ -30,6 +33,7 @@ class Budget:
     max_line: int = 64 << 20
     max_in_flight: int = 32
     ttl: float = 10.0
+    request_timeout: float = 60.0
     check_interval: float = 0.5
     backoff: float = 0.1
     max_backoff: float = 5.0
@@ -50,3 +54,15 @@ class BufferSnapshot:
     config: dict[str, Any]
     rev: int
     rope: Rope
+
+
+def settle(answer: concurrent.futures.Future[Any], result: Any = None, error: BaseException | None = None) -> None:
+    """Give ``answer`` its result (or ``error``) unless it has one already (the first answer wins:
+    a plugin's late answer after a timeout, or a timeout after the answer, is dropped)."""
+    try:
+        if error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(result)
+    except concurrent.futures.InvalidStateError:
+        pass

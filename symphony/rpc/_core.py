@@ -100,6 +100,11 @@ class XiCore:
     # -- Handler --------------------------------------------------------------------------
 
     def handle_request(self, method: str, params: Any) -> Any:
+        if method == "plugin" and self.plugins is not None and isinstance(params, dict) \
+                and params.get("command") == "plugin_rpc" and isinstance(params.get("rpc"), dict) \
+                and params["rpc"].get("rpc_type") == "request":
+            # answered with the plugin's result, later (a Future): the reader never waits on a plugin
+            return self.plugins.plugin_request(params)
         return self.call(method, params)
 
     def handle_notification(self, method: str, params: Any) -> None:

@@ -7,6 +7,7 @@ wait on a plugin (a plugin that hangs must never delay the frontend).
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -43,6 +44,13 @@ class PluginHooks(Protocol):
         """The frontend's ``plugin`` notification: ``{command: "start"|"stop", view_id, plugin_name}`` or
         ``{command: "plugin_rpc", view_id, receiver, rpc: {method, params, rpc_type}}``; raises
         :class:`~symphony.errors.RpcError` for bad params."""
+
+    def plugin_request(self, params: dict[str, Any]) -> concurrent.futures.Future[Any]:
+        """The frontend's ``plugin`` *request* ``{command: "plugin_rpc", view_id, receiver, rpc: {method,
+        params, rpc_type: "request"}}``: the plugin is sent ``custom_command`` as a request, and the
+        future gets its result (or fails with :class:`~symphony.errors.RpcError` when the plugin
+        answers an error, stops, or does not answer in time). Raises ``RpcError`` for bad params
+        at once. Never waits on the plugin."""
 
     def request_hover(self, view_id: str, request_id: int, line: int, column: int) -> None:
         """The frontend asks for a hover at ``line``/``column`` (UTF-8 column), answered by ``show_hover``."""

@@ -8,7 +8,9 @@ Usage: ``raw_plugin.py MODE LOG``. Every message it reads is appended to LOG as 
 The test drives it with ``custom_command`` (the frontend's ``plugin_rpc``):
 ``{"method": "send", "params": {"line": RAW}}`` writes RAW (any bytes, as a string) as one
 line; ``{"method": "request", "params": {"method": M, "params": P}}`` sends a request and
-logs ``{"response": ...}``.
+logs ``{"response": ...}``. A ``custom_command`` sent as a request (the frontend's
+``plugin_rpc`` request) is answered ``{"echo": params, "view_id": ...}``, except ``fail``
+(an error, code 7), ``never`` (no answer at all) and ``exit`` (the plugin exits 5 instead).
 
 MODE: ``normal``; ``pause`` (answers no ``update`` until the command ``resume``); ``hang`` (after initialize, stops reading and answering); ``slow``
 (answers each update after 2 s); ``crash_once`` (exits 3 after its first initialize, if
@@ -152,6 +154,13 @@ def handle(msg):
             write(args["line"].encode("utf-8", "surrogatepass"))
         elif cmd == "request":
             log({"response": request(args["method"], args["params"])})
+        if "id" in msg:  # the frontend's plugin_rpc request: answered (but "never" is not)
+            if cmd == "fail":
+                write({"id": msg["id"], "error": {"code": 7, "message": "refused on purpose"}})
+            elif cmd == "exit":
+                sys.exit(5)
+            elif cmd != "never":
+                write({"id": msg["id"], "result": {"echo": args, "view_id": params["view_id"]}})
     elif method == "shutdown":
         log({"shutdown": True})
     elif "id" in msg and method is not None:

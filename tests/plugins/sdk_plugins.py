@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from symphony.plugins.sdk import Plugin, Span, Update, View
+from symphony.plugins.sdk import CommandRefused, Plugin, Span, Update, View
 from symphony.text import Delta
 
 
@@ -62,8 +62,14 @@ class Recorder(Plugin):
     def on_shutdown(self) -> None:
         print("recorder: shutdown", file=sys.stderr, flush=True)
 
-    def on_command(self, view: View, method: str, params: Any) -> None:
-        getattr(self, "cmd_" + method)(view, params)
+    def on_command(self, view: View, method: str, params: Any) -> Any:
+        return getattr(self, "cmd_" + method)(view, params)
+
+    def cmd_answer(self, view: View, params: Any) -> Any:
+        return {"got": params, "rev": view.rev, "doc": str(view.document)}
+
+    def cmd_refuse(self, view: View, params: Any) -> None:
+        raise CommandRefused(-32602, "refused: bad params")
 
     def cmd_doc(self, view: View, params: Any) -> None:
         report(view, hook="doc", doc=str(view.document), rev=view.rev)

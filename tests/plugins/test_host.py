@@ -225,3 +225,22 @@ def test_two_views_of_one_file_share_the_plugins_buffer(make_core, tmp_path):
     assert wait_until(lambda: [m["params"] for m in received(log, "did_close")] == [{"view_id": a}])
     [ref] = core.host.running()["raw"]
     assert ref.ask("state")["buffers"] == {}
+
+
+def test_annotation_types_in_xis_wire_form_are_read(make_core, tmp_path):
+    """xi's plugin-lib (and our SDK) send ``AnnotationType`` as serde writes the Rust enum:
+    ``"Selection"``, ``"Find"``, ``{"Other": name}``; a plain string is taken as it is."""
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    core = make_core()
+    core.start()
+    view = core.open()
+    core.edit(view, "insert", {"chars": "abcdef"})
+    assert wait_until(lambda: docs(log, view)[-1:] == [(1, "abcdef")])
+    ids = f'"view_id": "{view}", "plugin_id": 1'
+    for wire in ['{"Other": "diagnostic"}', '"Selection"', '"Find"', '"lint"', '{"Other": 5}', '{"Other": ""}', "[]"]:
+        core.send_raw(view, "raw", f'{{"method": "update_annotations", "params": {{{ids}, "start": 0, "len": 6, '
+                                   f'"spans": [{{"start": 1, "end": 2, "data": null}}], "annotation_type": {wire}, '
+                                   f'"rev": 1}}}}')
+    ref = core.core.views[view]
+    assert wait_until(lambda: len(ref.ask("plugin_log")) == 4)
+    assert [payload[4] for kind, payload in ref.ask("plugin_log")] == ["diagnostic", "selection", "find", "lint"]

@@ -326,6 +326,20 @@ def test_a_command_that_raises_is_alerted_and_the_plugin_goes_on(core):
     assert "Traceback" in core.stderr()
 
 
+def test_a_command_sent_as_a_request_is_answered_with_the_hooks_value(core):
+    answer = core.request("custom_command", {"view_id": V, "method": "answer", "params": {"x": 1}})
+    assert answer["result"] == {"got": {"x": 1}, "rev": 0, "doc": TEXT}
+    assert core.request("custom_command", {"view_id": V, "method": "status", "params": {}})["result"] is None
+    answer = core.request("custom_command", {"view_id": V, "method": "refuse", "params": {}})
+    assert answer["error"] == {"code": -32602, "message": "refused: bad params"}
+    answer = core.request("custom_command", {"view_id": V, "method": "boom", "params": {}})
+    assert answer["error"]["code"] == -32603  # a bug: an error answer, and an alert
+    core.method("alert")
+    assert core.request("custom_command", {"view_id": "view-id-9", "method": "answer"})["error"]["code"] == 404
+    assert core.request("custom_command", {"view_id": V, "method": 5})["error"]["code"] == -32602
+    assert core.update(V, TEXT + "?")["result"] == 1
+
+
 def test_idle_runs_when_no_message_waits(core):
     mark = core.mark()
     core.command(V, "idle", {"times": 3})

@@ -5,10 +5,10 @@ over pipes, exactly as xi's frontends drove xi-core: it never touches a buffer. 
 picture of the document is a line cache kept up to date by ``update`` ops alone; lines it
 lacks it asks for with ``request_lines``.
 
-The view follows the caret: after every ``scroll_to``, edit, resize and wrap toggle the
-caret's line is on screen and, with wrapping off, its column too (long lines scroll
-sideways). A resize or a wrap toggle moves the caret's visual line without a ``scroll_to``,
-so the app remembers the caret's logical position and finds it again in the new lines.
+The view follows the caret (``_follow``). What plugins add is read and asked for in
+``_language``: diagnostics from the ``update`` annotations (a gutter marker, the message of
+the one at the caret in the status line), status items, hover, completion, go to
+definition and rename (the bundled ``symphony-lsp`` plugin answers ``plugin_rpc`` requests).
 
 The keys are listed in ``_keys.HELP`` (F1 shows them).
 """
@@ -32,9 +32,13 @@ from textual.widgets import Footer, Input, Static
 
 from ._cache import LineCache
 from ._core_client import CoreConnection
+from ._diagnostics import Diagnostics
+from ._follow import CaretFollowing
 from ._help import HelpScreen
-from ._keys import ALIASES, KEYMAP, key_of_position_report
-from ._view import EditorView, style_of
+from ._keys import ALIASES, KEYMAP, LANGUAGE_KEYS, key_of_position_report
+from ._language import LanguageFeatures, caret_cell
+from ._popup import Popup
+from ._view import GUTTER, EditorView, style_of
 
 __all__ = ["EditorApp"]
 
@@ -60,10 +64,11 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-class EditorApp(App[None]):
+class EditorApp(CaretFollowing, App[None]):
     """``symphony edit FILE``."""
 
     CSS = """
+    Screen { layers: base overlay; }
     #status { height: auto; max-height: 3; background: $boost; }
     #prompt { display: none; height: 3; }
     #prompt.visible { display: block; }
@@ -114,6 +119,14 @@ class EditorApp(App[None]):
         self._column_pending = False  # the caret's line was not cached: fix the column on the next update
         self._seek: tuple[int, int] | None = None  # the caret's logical (line, column) while its row is unknown
         self._seek_armed = False  # the core has applied the change that moved the rows
+        self.popup = Popup()
+        #: diagnostics, plugins' status items, hover, completion, definition, rename
+        self.language = LanguageFeatures(self, self.popup)
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """The diagnostics of the lines held (the gutter's markers)."""
+        return self.language.diagnostics
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -124,12 +137,13 @@ class EditorApp(App[None]):
             yield Input(id="prompt")
             yield Static(id="status")
             yield Footer()
+        yield self.popup
 
     def on_mount(self) -> None:
         self._disk_stamp = _stamp(self.path)
         self.core = CoreConnection(self._from_core, self._argv, measure=cell_len)
         self.core.request("client_started", {})
-        self.core.request("new_view", {"file_path": self.path}, self._answer(self._opened))
+        self.core.request("new_view", {"file_path": self.path}, self.answer(self._opened))
         self.editor_view.focus()
         self.refresh_status()
 
@@ -166,7 +180,8 @@ class EditorApp(App[None]):
         except RuntimeError:  # the loop is gone: the app has ended
             pass
 
-    def _answer(self, fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    def answer(self, fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+        """A callback for a request's answer that runs ``fn(result, error)`` on the app's loop."""
         return lambda result, error: self._post(fn, result, error)
 
     def on_core_event(self, event: CoreEvent) -> None:
@@ -179,6 +194,8 @@ class EditorApp(App[None]):
     def _handle(self, method: str, params: Any) -> None:
         if method == "update":
             self.cache.apply(params["update"]["ops"])
+            if "annotations" in params["update"]:
+                self.language.diagnostics.apply(params["update"]["annotations"])
             self.pristine = params["update"].get("pristine", self.pristine)
             if self.pristine:  # the buffer is what is on disk (loaded, saved or reloaded)
                 self._disk_stamp = _stamp(self.path)
@@ -207,6 +224,8 @@ class EditorApp(App[None]):
         elif method == "find_status":
             queries = params.get("queries") or []
             self.matches = queries[0].get("matches") if queries else None
+        elif self.language.handle(method, params):
+            pass
         elif method == "alert":
             msg = str(params.get("msg", ""))
             if "changed on disk" in msg:
@@ -234,80 +253,15 @@ class EditorApp(App[None]):
             parts.append(f"{self.matches} matches")
         if self.message:
             parts.append(self.message)
+        else:
+            diagnostic = self.language.caret_message()
+            if diagnostic:
+                parts.append(diagnostic)
+        parts.extend(self.language.status.shown())
         try:
             self.query_one("#status", Static).update(Text("  |  ".join(parts)))  # not markup
         except Exception:  # noqa: BLE001 - before the layout exists
             pass
-
-    # -- keeping the caret in view ---------------------------------------------------------
-
-    def follow_caret(self) -> None:
-        """Scroll so that the caret's line (and, wrapping off, its column) is on screen."""
-        if self._seek is not None:
-            return
-        view = self.editor_view
-        height = max(1, view.size.height)
-        row, col8 = self.caret
-        scrolled = False
-        if row < self.first or row >= self.first + height:
-            self.first = max(0, row - height // 2)
-            scrolled = True
-        self._column_pending = False
-        if self.word_wrap:
-            self.left = 0
-        else:
-            line = self.cache.line(row)
-            if line is None:
-                self._column_pending = True  # fixed once the line arrives
-            else:
-                raw = line["text"].rstrip("\n")
-                col = cell_len(raw.encode("utf-8")[:col8].decode("utf-8", "ignore").expandtabs(self.tab_size))
-                width = view.text_width
-                if col < self.left or col >= self.left + width:
-                    self.left = max(0, col - width // 2)
-                    view.refresh()
-        if scrolled:
-            self.send_scroll()
-
-    def _remember_caret(self) -> None:
-        """Before the rows change (wrap toggle, resize with wrapping): hold the caret's logical place."""
-        if self._seek is None:
-            logical = self.cache.logical(*self.caret) if self.word_wrap else self.caret
-            self._seek = logical or self.caret
-        self._seek_armed = False
-
-    def _arm_seek(self, result: Any = None, error: Any = None) -> None:
-        if self._seek is not None:
-            self._seek_armed = True
-            self._find_caret()
-
-    def _find_caret(self) -> None:
-        """Find the remembered caret in the rows the core sent since; scroll towards it if not there."""
-        assert self._seek is not None
-        line_no, col8 = self._seek
-        if not self.word_wrap:
-            found: tuple[int, int] | None = (line_no, col8)
-        else:
-            found = self.cache.visual(line_no, col8)
-        if found is not None:
-            self._seek, self._seek_armed = None, False
-            self.caret = found
-            self.follow_caret()
-            self.refresh_status()
-            return
-        known = self.cache.known_lines()
-        height = max(1, self.editor_view.size.height)
-        if known is None:
-            return
-        first_row, first_ln, last_row, last_ln = known
-        if last_ln < line_no + 1:  # below: a line is at least one row, so it is this far at least
-            self.first = last_row + (line_no + 1 - last_ln)
-        elif first_ln > line_no + 1:  # above
-            self.first = max(0, first_row - (first_ln - line_no - 1) * 4)
-        else:
-            return
-        self.first = max(0, self.first - height // 2)
-        self.send_scroll()
 
     # -- talking to the core --------------------------------------------------------------
 
@@ -321,7 +275,7 @@ class EditorApp(App[None]):
         if callback is None:
             self.core.notify("edit", body)
         else:
-            self.core.request("edit", body, self._answer(callback))
+            self.core.request("edit", body, self.answer(callback))
 
     def send_scroll(self) -> None:
         height = max(1, self.editor_view.size.height)
@@ -374,6 +328,8 @@ class EditorApp(App[None]):
         """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
         if self.screen is not self.editor_view.screen or self.focused not in (self.editor_view, None):
             return False  # a prompt or the help screen has the keys (None: the focus is not set yet)
+        if self.language.popup_key(key):  # the popup's own key (its others close it and go on)
+            return True
         self._quit_armed = False if key != "ctrl+q" else self._quit_armed
         self._save_armed = False if key != "ctrl+s" else self._save_armed
         self.message = ""
@@ -389,6 +345,8 @@ class EditorApp(App[None]):
                 self.edit("paste", {"chars": self.kill_buffer})
         elif key == "ctrl+d":
             self.add_next_match()
+        elif key in LANGUAGE_KEYS:
+            self._language_key(LANGUAGE_KEYS[key])
         elif character:
             self.edit("insert", {"chars": character})
         else:
@@ -396,6 +354,24 @@ class EditorApp(App[None]):
         if self.view_id is not None:
             self.follow_caret()  # an edit where the caret is shows it, even if the view was scrolled away
         return True
+
+    def _language_key(self, what: str) -> None:
+        if self._opening(lambda: self._language_key(what)):
+            return
+        if what == "complete":
+            self.language.complete()
+        elif what == "hover":
+            self.language.hover()
+        elif what == "definition":
+            self.language.definition()
+        elif what == "rename" and self.language.start_rename():
+            self.action_prompt("rename")
+
+    def popup_origin(self) -> tuple[int, int, int]:
+        """The caret's cell on the screen (x, y) and the screen's height, to place a popup by."""
+        x, y = caret_cell(self, GUTTER)
+        region = self.editor_view.region
+        return region.x + x, region.y + y, self.size.height
 
     def _selection_at_caret(self) -> bool:
         line = self.cache.line(self.caret[0])
@@ -448,7 +424,7 @@ class EditorApp(App[None]):
                 self._disk_stamp = _stamp(self.path)
             self.refresh_status()
 
-        self.core.request("save", {"view_id": self.view_id, "file_path": self.path}, self._answer(done))
+        self.core.request("save", {"view_id": self.view_id, "file_path": self.path}, self.answer(done))
 
     def _save_error(self, error: Any) -> str:
         """Why saving failed, naming the file the user asked for (not the temporary file)."""
@@ -472,7 +448,7 @@ class EditorApp(App[None]):
         self.left = 0
         self.core.request("modify_user_config", {"domain": {"user_override": self.view_id},
                                                  "changes": {"word_wrap": self.word_wrap, "wrap_width": 0}},
-                          self._answer(self._arm_seek))
+                          self.answer(self._arm_seek))
         self.message = "wrap on" if self.word_wrap else "wrap off"
         self.refresh_status()
 
@@ -488,7 +464,7 @@ class EditorApp(App[None]):
         prompt = self.query_one("#prompt", Input)
         self._prompt_kind = kind
         prompt.placeholder = {"find": "find (re: prefix for a regex)", "replace": "find => replacement",
-                              "goto": "line number"}[kind]
+                              "goto": "line number", "rename": "rename to (the new name)"}[kind]
         prompt.value = ""
         prompt.add_class("visible")
         prompt.focus()
@@ -508,6 +484,8 @@ class EditorApp(App[None]):
             self.edit("replace", {"chars": repl})
             self.edit("replace_all", {})
             self.edit("cancel_operation")  # one caret after replacing, not one per replacement
+        elif self._prompt_kind == "rename":
+            self.language.rename(value.strip())
         elif self._prompt_kind == "goto" and value.strip().isdigit():
             self.edit("goto_line", {"line": max(0, int(value) - 1)})
 

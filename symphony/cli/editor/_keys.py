@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ALIASES", "HELP", "KEYMAP", "key_label", "key_of_position_report"]
+__all__ = ["ALIASES", "HELP", "KEYMAP", "LANGUAGE_KEYS", "key_label", "key_of_position_report"]
 
 #: Keys that send one edit method to the core: key -> (method, params).
 KEYMAP: dict[str, tuple[str, Any]] = {
@@ -38,7 +38,12 @@ KEYMAP: dict[str, tuple[str, Any]] = {
 #: Names textual gives keys that real terminals send for another key: the name -> the key
 #: meant. The Linux console sends Shift+F3 as ``ESC [28~``: textual 0.x read it as F15, newer
 #: versions (their kitty-protocol parser) as the key ``"\x1c"`` (Ctrl+\\ is "ctrl+backslash").
-ALIASES: dict[str, str] = {"f15": "shift+f3", "\x1c": "shift+f3"}
+ALIASES: dict[str, str] = {"f15": "shift+f3", "\x1c": "shift+f3", "ctrl+@": "ctrl+space", "ctrl+at": "ctrl+space"}
+
+#: Keys that ask the language server (through the ``symphony-lsp`` plugin): key -> what they do.
+#: Terminals send Ctrl+Space as NUL, which textual names ``ctrl+@`` (see ``ALIASES``).
+LANGUAGE_KEYS: dict[str, str] = {"ctrl+space": "complete", "ctrl+k": "hover", "f12": "definition",
+                                 "f2": "rename", "shift+f6": "rename"}
 
 #: xterm and tmux send F3 with modifier ``m`` as ``ESC [1;<m>R``, which is also the form of a
 #: cursor position report (row 1, column m): modifier -> key. A full-screen app never asks for
@@ -60,6 +65,10 @@ HELP: list[tuple[str, str]] = [
     ("F3 / Shift+F3", "next / previous match"),
     ("Ctrl+R", "replace all (type: find => replacement)"),
     ("Ctrl+G", "go to line"),
+    ("Ctrl+Space", "complete the name at the cursor (Up/Down choose, Enter or Tab inserts, Escape closes)"),
+    ("Ctrl+K", "hover: what the language server says of the name at the cursor (any key closes it)"),
+    ("F12", "go to the definition (in another file: where it is)"),
+    ("F2 / Shift+F6", "rename the symbol at the cursor everywhere"),
     ("Ctrl+D", "select the word, then add a cursor at each next match"),
     ("Alt+Up / Alt+Down", "add a cursor above / below"),
     ("Escape", "back to one cursor"),

@@ -18,8 +18,9 @@ from textual import events
 from textual.widget import Widget
 
 from ._cache import LineCache, char_col
+from ._diagnostics import SEVERITY_COLOURS, Diagnostics
 
-__all__ = ["GUTTER", "EditorView", "ViewHost", "crop_cells", "style_of"]
+__all__ = ["GUTTER", "MARKER", "EditorView", "ViewHost", "crop_cells", "style_of"]
 
 
 class ViewHost(Protocol):
@@ -33,6 +34,9 @@ class ViewHost(Protocol):
     show_tabs: bool
     syntax_styles: dict[int, Style]
 
+    @property
+    def diagnostics(self) -> Diagnostics: ...
+
     def request_missing(self) -> None: ...
 
     def view_resized(self) -> None: ...
@@ -41,8 +45,10 @@ class ViewHost(Protocol):
 
     def edit(self, method: str, params: Any = None, callback: Callable[[Any, Any], None] | None = None) -> None: ...
 
-#: Columns taken by the line-number gutter.
+#: Columns taken by the gutter: the line number, then a diagnostic's marker.
 GUTTER = 7
+#: The gutter's mark on a line with a diagnostic (coloured by its severity).
+MARKER = "●"
 #: Style ids the protocol reserves: 0 a selection, 1 a find match (no ``def_style`` for them).
 SELECTION, FIND_MATCH = 0, 1
 
@@ -86,7 +92,7 @@ def crop_cells(text: Text, left: int, width: int) -> Text:
     return text[start:end] if end is not None else text[start:]
 
 
-def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
+def _render_line(app: ViewHost, line: dict[str, Any], row: int = -1) -> Text:
     raw = line["text"].rstrip("\n")
     mapping = None
     if "\t" in raw:
@@ -122,6 +128,15 @@ def _render_line(app: ViewHost, line: dict[str, Any]) -> Text:
     for sid, a, b in spans:  # syntax colours first, selections and matches over them
         if sid > FIND_MATCH and sid in app.syntax_styles:
             text.stylize(app.syntax_styles[sid], a, b)
+    raw_len = len(raw.encode("utf-8")) if not raw.isascii() else len(raw)
+    for d in app.diagnostics.on_row(row):  # underlined (their colour is the gutter marker's)
+        a8, b8 = d.columns(row, raw_len)
+        a, b = char_col(raw, a8), char_col(raw, b8)
+        if mapping:
+            a, b = mapping[a], mapping[min(b, len(mapping) - 1)]
+        if b > len(text.plain):
+            text.append(" " * (b - len(text.plain)))
+        text.stylize(Style(underline=True), a, b)
     for sid, a, b in spans:
         if sid <= FIND_MATCH:
             text.stylize("reverse" if sid == SELECTION else "on dark_goldenrod", a, b)
@@ -170,8 +185,13 @@ class EditorView(Widget, can_focus=True):
                 out.append("…", style="dim")
                 continue
             number = line.get("ln")
-            out.append(f"{number:>6} " if number else " " * GUTTER, style="dim")
-            out.append_text(crop_cells(_render_line(app, line), 0 if app.word_wrap else app.left, width))
+            out.append(f"{number:>6}" if number else " " * (GUTTER - 1), style="dim")
+            severity = app.diagnostics.severity(i)
+            if severity is None:
+                out.append(" ")
+            else:
+                out.append(MARKER, style=f"bold {SEVERITY_COLOURS[severity]}")
+            out.append_text(crop_cells(_render_line(app, line, i), 0 if app.word_wrap else app.left, width))
         if missing:
             app.request_missing()
         return out

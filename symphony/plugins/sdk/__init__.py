@@ -16,12 +16,13 @@ from ._host import PluginLoop, serve
 from ._plugin import Plugin
 from ._run import load_plugin, main, run
 from ._text import CHUNK_SIZE, DataChunk
-from ._types import Span, Update
+from ._types import CommandRefused, Span, Update
 from ._view import HISTORY, View
 
 __all__ = [
     "CHUNK_SIZE",
     "HISTORY",
+    "CommandRefused",
     "DataChunk",
     "Plugin",
     "PluginLoop",

@@ -26,7 +26,7 @@ from ...rpc import INTERNAL_ERROR, INVALID_PARAMS, METHOD_NOT_FOUND, Peer
 from ...text import Rope
 from . import _wire
 from ._plugin import Plugin
-from ._types import Update
+from ._types import CommandRefused, Update
 from ._view import View
 
 __all__ = ["PluginLoop", "serve"]
@@ -315,10 +315,26 @@ class PluginLoop:
         if not self._hook("on_hover", view, self.plugin.on_hover, view, request_id, doc.from_utf8(position)):
             view.show_hover_error(request_id, f"{self.plugin.name}: hover failed")
 
-    def _on_custom_command(self, params: Any) -> None:
+    def _on_custom_command(self, params: Any) -> Any:
+        """A command: its hook's return value answers it when it came as a request (the
+        frontend's ``plugin_rpc`` request); a ``CommandRefused`` the hook raises is that answer's
+        error (the plugin refusing, not a bug); anything else it raises answers -32603."""
         view = self._view(params)
         method = _wire.text(params, "method")
-        self._hook("on_command", view, self.plugin.on_command, view, method, params.get("params"))
+        result: list[Any] = []
+        refused: list[CommandRefused] = []
+
+        def command(*args: Any) -> None:
+            try:
+                result.append(self.plugin.on_command(*args))
+            except CommandRefused as exc:
+                refused.append(exc)
+
+        if not self._hook("on_command", view, command, view, method, params.get("params")):
+            raise RpcError(INTERNAL_ERROR, f"{self.plugin.name}: {method} failed")
+        if refused:
+            raise refused[0]
+        return result[0]
 
 
 def serve(plugin: Plugin, reader: IO[bytes], writer: IO[bytes]) -> None:

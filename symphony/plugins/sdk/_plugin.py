@@ -53,8 +53,12 @@ class Plugin:
     def on_hover(self, view: View, request_id: int, position: int) -> None:
         """The user hovers at code point ``position``: answer with ``view.show_hover(request_id, ...)``."""
 
-    def on_command(self, view: View, method: str, params: object) -> None:
-        """A ``custom_command`` for the plugin (a command its manifest declares)."""
+    def on_command(self, view: View, method: str, params: object) -> object:
+        """A ``custom_command`` for the plugin (a command its manifest declares). When the core
+        sent it as a request (the frontend's ``plugin_rpc`` with ``rpc_type: "request"``), the
+        value returned (JSON: dicts, lists, strings, numbers, None) is the answer; raising
+        :class:`~symphony.plugins.sdk.CommandRefused` answers with that error instead."""
+        return None
 
     def on_idle(self, view: View) -> None:
         """Called after ``view.schedule_idle()``, once no message from the core is waiting."""

@@ -7,9 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ...errors import RpcError
 from ...text import Delta, Rope
 
-__all__ = ["Channel", "PluginLike", "Span", "Update"]
+__all__ = ["Channel", "CommandRefused", "PluginLike", "Span", "Update"]
+
+
+class CommandRefused(RpcError):
+    """Raised by a plugin's ``on_command`` to answer a command sent as a request (the
+    frontend's ``plugin_rpc`` request) with this error: the plugin refusing (bad params, nothing
+    there), not a bug, so the SDK neither logs a traceback nor sends an ``alert``. Any other
+    exception from the hook answers -32603 and is reported."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pytest
 from textual._xterm_parser import XTermParser
 
 from symphony.cli.editor import EditorApp
-from symphony.cli.editor._keys import HELP, key_label
+from symphony.cli.editor._keys import HELP, LANGUAGE_KEYS, key_label
 
 from .conftest import ask, quit_editor, screen, texts, until
 
@@ -90,7 +90,8 @@ def test_the_footer_shows_the_main_keys(editor):
 def test_the_help_screen_lists_every_binding(editor):
     path, app = editor("text\n")
     listed = " / ".join(keys for keys, _ in HELP).replace(", ", " / ")
-    bound = set(EditorApp.KEYMAP) | {b.key for b in EditorApp.BINDINGS} | {"ctrl+c", "ctrl+x", "ctrl+v", "ctrl+d"}
+    bound = set(EditorApp.KEYMAP) | {b.key for b in EditorApp.BINDINGS} | {"ctrl+c", "ctrl+x", "ctrl+v", "ctrl+d"} \
+        | set(LANGUAGE_KEYS)
     missing = [key for key in bound if key_label(key) not in listed.split(" / ")]
     assert missing == []
 
