@@ -414,22 +414,6 @@ def test_new_file_is_created_on_save(xi, tmp_path):
     assert answer["error"]["code"] == -32001
 
 
-def test_changed_on_disk_with_unsaved_edits_alerts(xi, tmp_path):
-    import time
-    path = tmp_path / "busy.txt"
-    path.write_text("a\n")
-    v = xi.new_view(str(path))
-    typed(xi, v, "mine ")
-    xi.sync_check(v, "mine a\n")
-    path.write_text("theirs\n")
-    os.utime(path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "changed on disk" not in (xi.last("alert") or {}).get("msg", ""):
-        time.sleep(0.1)
-    assert "changed on disk" in xi.last("alert")["msg"]
-    xi.sync_check(v, "mine a\n")  # the buffer is left alone
-
-
 def test_paste_one_line_per_cursor_and_click(xi):
     v = xi.new_view()
     xi.edit(v, "insert", {"chars": "a\nb\nc"})
