@@ -10,13 +10,36 @@ The host side: :class:`PluginCatalog` finds plugins (``NAME/manifest.toml`` read
 under a :class:`PluginActor` within a :class:`Budget`.
 """
 
-from ._catalog import ENTRY_POINT_GROUP, PluginCatalog, default_plugin_dirs
-from ._host import PluginHost
-from ._manifest import Manifest, parse_manifest, read_manifest
-from ._supervisor import PluginActor
-from ._syntax import BundledSyntax
-from ._types import Budget, BufferSnapshot
+from typing import TYPE_CHECKING, Any
+
 from ._xi_delta import delta_from_xi, delta_to_xi
+
+if TYPE_CHECKING:
+    from ._catalog import ENTRY_POINT_GROUP, PluginCatalog, default_plugin_dirs
+    from ._host import PluginHost
+    from ._manifest import Manifest, parse_manifest, read_manifest
+    from ._supervisor import PluginActor
+    from ._syntax import BundledSyntax
+    from ._types import Budget, BufferSnapshot
+
+#: Imported on first use: a plugin process (the SDK, the highlighter) needs none of the host.
+_LAZY = {
+    "ENTRY_POINT_GROUP": "_catalog", "PluginCatalog": "_catalog", "default_plugin_dirs": "_catalog",
+    "PluginHost": "_host", "Manifest": "_manifest", "parse_manifest": "_manifest", "read_manifest": "_manifest",
+    "PluginActor": "_supervisor", "BundledSyntax": "_syntax", "Budget": "_types", "BufferSnapshot": "_types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ENTRY_POINT_GROUP",

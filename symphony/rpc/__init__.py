@@ -7,8 +7,8 @@ core side of xi-editor's frontend protocol, dispatching to buffer actors
 transports with ``RemoteCore`` (``connect``).
 """
 
-from ._core import XiCore
-from ._host import XiServer
+from typing import TYPE_CHECKING, Any
+
 from ._peer import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -19,10 +19,34 @@ from ._peer import (
     Handler,
     Peer,
 )
-from ._plugin_hooks import PluginHooks
-from ._syntax import PLAIN_SYNTAX, PlainSyntax, Syntax
-from ._remote import RemoteCore, connect
-from ._serve import serve_connection, serve_stdio
+
+if TYPE_CHECKING:
+    from ._core import XiCore
+    from ._host import XiServer
+    from ._plugin_hooks import PluginHooks
+    from ._remote import RemoteCore, connect
+    from ._serve import serve_connection, serve_stdio
+    from ._syntax import PLAIN_SYNTAX, PlainSyntax, Syntax
+
+#: Imported on first use: a plugin process needs only the ``Peer``, and the frontend core
+#: (buffers, wrapping, the editor) takes a fifth of a second to import.
+_LAZY = {
+    "XiCore": "_core", "XiServer": "_host", "PluginHooks": "_plugin_hooks", "RemoteCore": "_remote",
+    "connect": "_remote", "serve_connection": "_serve", "serve_stdio": "_serve", "PLAIN_SYNTAX": "_syntax",
+    "PlainSyntax": "_syntax", "Syntax": "_syntax",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "INTERNAL_ERROR",
