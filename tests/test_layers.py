@@ -15,7 +15,7 @@ grimp = pytest.importorskip("grimp", reason="import-linter (and grimp) are in th
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 #: Layers below the transports, which must not know them (by their installed name either).
-BELOW_TRANSPORTS = ("actors", "envelope", "_speedups", "errors.py", "_twins.py")
+BELOW_TRANSPORTS = ("actors", "envelope", "_speedups", "errors.py", "_twins.py", "_lazy.py")
 
 
 def test_import_linter_contracts_are_kept():
@@ -71,7 +71,7 @@ def test_the_layers_below_the_transports_do_not_import_them():
 
 
 def test_the_package_root_keeps_only_its_entry_points_and_the_leaves():
-    allowed = {"__init__.py", "__main__.py", "_version.py", "errors.py", "_twins.py", "py.typed"}
+    allowed = {"__init__.py", "__main__.py", "_version.py", "errors.py", "_twins.py", "_lazy.py", "py.typed"}
     loose = sorted(p.name for p in (ROOT / "symphony").iterdir() if p.is_file() and p.name not in allowed
                    and not p.name.endswith((".so", ".c", ".pyc")))
     assert not loose

@@ -10,8 +10,9 @@ The host side: :class:`PluginCatalog` finds plugins (``NAME/manifest.toml`` read
 under a :class:`PluginActor` within a :class:`Budget`.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_exports
 from ._xi_delta import delta_from_xi, delta_to_xi
 
 if TYPE_CHECKING:
@@ -29,17 +30,7 @@ _LAZY = {
     "PluginActor": "_supervisor", "BundledSyntax": "_syntax", "Budget": "_types", "BufferSnapshot": "_types",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -7,8 +7,9 @@ core side of xi-editor's frontend protocol, dispatching to buffer actors
 transports with ``RemoteCore`` (``connect``).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_exports
 from ._peer import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -36,17 +37,7 @@ _LAZY = {
     "PlainSyntax": "_syntax", "Syntax": "_syntax",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "INTERNAL_ERROR",

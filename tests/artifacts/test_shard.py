@@ -9,6 +9,7 @@ check the durability rule: an op returns only after a *later* commit or a sync.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -149,6 +150,16 @@ def _assert_durable_before_return(env: RecordingEnv, tags: list[str]) -> None:
         assert later, f"{tag} returned before anything made its commit durable: {events}"
 
 
+
+def run_writers(work: Callable[[int], None], n: int) -> None:
+    """Run ``work(0..n-1)`` on ``n`` threads at once and wait for all of them to end."""
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 4)
+        assert not t.is_alive()
+
 def test_lone_writer_commits_syncs_then_returns(env, probes):
     shard = Shard(0, env)
     results: dict = {}
@@ -267,12 +278,7 @@ def test_concurrent_run_and_submit_across_shards(tmp_path, probes):
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 
-        threads = [threading.Thread(target=work, args=(w,)) for w in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(WAIT * 4)
-            assert not t.is_alive()
+        run_writers(work, 8)
         assert not errors
         for w in range(8):
             for j in range(40):
@@ -335,12 +341,7 @@ def test_a_round_s_writers_are_finished_by_the_next_commit_without_a_sync(env, p
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT * 4)
-        assert not t.is_alive()
+    run_writers(work, 4)
     assert not errors
     assert env.events[-1] == ("sync",)  # the last round was made durable
     commits = [e for e in env.events if e[0] == "commit"]
