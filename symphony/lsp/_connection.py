@@ -27,6 +27,7 @@ from typing import Any
 
 from ..actors import Future
 from ..errors import LanguageServerError
+from ..plugins._priority import lower_priority
 from ._framing import DEFAULT_MAX_FRAME, encode_frame, read_frame
 
 __all__ = ["Connection"]
@@ -89,6 +90,7 @@ class Connection:
                                             start_new_session=True)
         except OSError as exc:
             raise LanguageServerError(f"cannot start {name} ({' '.join(argv)}): {exc}") from None
+        lower_priority(self.process.pid, 0)  # its session keeps this process's niceness (a plugin's)
         self._stdin = self.process.stdin
         self._reader = threading.Thread(target=self._read_loop, name=f"lsp-reader-{self.process.pid}", daemon=True)
         self._reader.start()
@@ -222,7 +224,7 @@ class Connection:
                 else:
                     self._on_notification(method, message.get("params"))
                 return
-        except Exception:  # noqa: BLE001 - a broken handler must not stop the reader
+        except Exception:
             logger.exception("%s: handling %s failed", self.name, method)
             return
         request_id = message.get("id")
@@ -287,7 +289,7 @@ class Connection:
             self._fail(request_id, f"{self.name} died: {reason}")
         try:
             self._on_exit(reason)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.exception("%s: on_exit failed", self.name)
 
     # -- stopping -----------------------------------------------------------------------

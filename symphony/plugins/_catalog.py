@@ -7,7 +7,10 @@ order is: entry points, the user's data dir, the frontend's config dir, ``--plug
 
 Python plugins register in the entry point group ``symphony.plugins`` (value
 ``module:Class``, a :class:`symphony.plugins.sdk.Plugin` subclass); they run out of process
-as ``python -m symphony.plugins.sdk module:Class``, autorun, global scope.
+as ``python -m symphony.plugins.sdk module:Class``, autorun, global scope. One that also
+registers under the same name in ``symphony.first_screens`` (value: the same ``module:Class``)
+has its ``first_screen`` run in the core's process while it starts (the others' modules are
+never imported into the core).
 
 Invariants: a bad manifest never stops discovery: it lands in :attr:`PluginCatalog.errors`
 as a :class:`~symphony.errors.ManifestError` and the other plugins are still found.
@@ -23,10 +26,12 @@ from importlib.metadata import entry_points
 from ..errors import ManifestError
 from ._manifest import Manifest, read_manifest
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginCatalog", "default_plugin_dirs"]
+__all__ = ["ENTRY_POINT_GROUP", "FIRST_SCREEN_GROUP", "PluginCatalog", "default_plugin_dirs"]
 
 #: Entry point group of Python plugins (value ``module:Class``).
 ENTRY_POINT_GROUP = "symphony.plugins"
+#: Entry point group of the Python plugins whose ``Plugin.first_screen`` the core runs itself.
+FIRST_SCREEN_GROUP = "symphony.first_screens"
 
 
 def default_plugin_dirs(config_dir: str | None = None) -> list[str]:
@@ -82,9 +87,12 @@ class PluginCatalog:
                 except ManifestError as exc:
                     self.errors.append((path, exc))
 
-    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> None:
-        """Add the Python plugins registered in the entry point ``group``."""
-        for ep in entry_points(group=group):
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP, first_screens: str = FIRST_SCREEN_GROUP) -> None:
+        """Add the Python plugins registered in the entry point ``group`` (with their
+        ``first_screen`` class from ``first_screens``, when registered there too)."""
+        installed = entry_points()  # one scan of the installed distributions for both groups
+        firsts = {ep.name: ep.value.strip() for ep in installed.select(group=first_screens)}
+        for ep in installed.select(group=group):
             value = ep.value.strip()
             module, _, attr = value.partition(":")
             if not module or not attr or not all(part.isidentifier() for part in (module + "." + attr).split(".")):
@@ -93,4 +101,5 @@ class PluginCatalog:
                 continue
             version = ep.dist.version if ep.dist is not None else "0.0.0"
             self.add(Manifest(name=ep.name, version=version,
-                              argv=(sys.executable, "-m", "symphony.plugins.sdk", value), autorun=True))
+                              argv=(sys.executable, "-m", "symphony.plugins.sdk", value), autorun=True,
+                              first_screen=firsts.get(ep.name)))

@@ -28,6 +28,7 @@ from ..errors import RpcError, SymphonyError
 from ..rpc import INTERNAL_ERROR, INVALID_PARAMS
 from ..text import Rope
 from ._catalog import PluginCatalog, default_plugin_dirs
+from ._first_screen import FirstScreens
 from ._manifest import Manifest
 from ._supervisor import PluginActor
 from ._types import Budget, BufferSnapshot, settle
@@ -37,6 +38,11 @@ __all__ = ["PluginHost"]
 logger = logging.getLogger(__name__)
 
 Send = Callable[[str, Any], None]
+
+#: Seconds after ``client_started`` that the autorun plugins start if no document is opened
+#: sooner (opening one starts them once it has loaded, as its plugins): a plugin's start (a
+#: process importing, 0.2-0.5 s of CPU) never competes with the first document's loading.
+AUTORUN_DELAY = 1.0
 
 
 @dataclass
@@ -74,6 +80,12 @@ class PluginHost:
         self.catalog = PluginCatalog()
         self._plugin_dirs = list(plugin_dirs)
         self._entry_points = entry_points
+        #: the plugins installed as entry points, read once (when the frontend starts, every
+        #: millisecond counts: the first document is opened right after)
+        self._installed: PluginCatalog | None = None
+        if entry_points:
+            self._installed = PluginCatalog()
+            self._installed.load_entry_points()
         self._user_dirs = user_dirs
         self._detect = detect_language
         self._loaded = False
@@ -87,6 +99,8 @@ class PluginHost:
         self._plugin_ids = itertools.count(1)
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._autorun: threading.Timer | None = None
+        self._first_screens = FirstScreens()
         #: the frontend's plugin_rpc requests not answered yet, and the timer of each
         self._asked: dict[concurrent.futures.Future[Any], threading.Timer] = {}
 
@@ -101,6 +115,15 @@ class PluginHost:
             logger.warning("plugin refused: %s", error)
             self._send("alert", {"msg": f"plugin manifest refused: {error}"})
         with self._lock:
+            if self._autorun is None and not self._stop.is_set():
+                self._autorun = threading.Timer(AUTORUN_DELAY, self._start_autorun)
+                self._autorun.daemon = True
+                self._autorun.start()
+
+    def _start_autorun(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
             for manifest in self.catalog.plugins.values():
                 if manifest.autorun and manifest.scope == "global":
                     self._start_global(manifest)
@@ -133,6 +156,11 @@ class PluginHost:
                 for ref in set(state.plugins.values()):
                     self._tell(ref, "open", replace(state.snapshot(), views=[view_id]))
             running = set(state.plugins)
+            colouring = [self.catalog.plugins[name] for name in running if name in self.catalog.plugins]
+            path, language, rev, rope = state.path, state.syntax, state.rev, state.rope
+        if listening:  # coloured here while the plugins' processes start (a no-op for most)
+            for manifest in colouring:
+                self._first_screens.colour(manifest, buffer, path, language, rev, rope)
         self._send("available_plugins", {"view_id": view_id, "plugins": [
             {"name": name, "running": name in running} for name in self.catalog.names()]})
 
@@ -247,6 +275,12 @@ class PluginHost:
 
     def close(self) -> None:
         self._stop.set()
+        with self._lock:
+            autorun = self._autorun
+        if autorun is not None:
+            autorun.cancel()
+            autorun.join(5)
+        self._first_screens.close()
         if self._ticker is not None:
             self._ticker.join(5)
         with self._lock:
@@ -308,7 +342,11 @@ class PluginHost:
             return
         catalog = PluginCatalog()
         if self._entry_points:
-            catalog.load_entry_points()
+            if self._installed is None:  # what is installed does not change while we run
+                self._installed = PluginCatalog()
+                self._installed.load_entry_points()
+            catalog.plugins.update(self._installed.plugins)
+            catalog.errors.extend(self._installed.errors)
         catalog.load_dirs((default_plugin_dirs(config_dir) if self._user_dirs else []) + self._plugin_dirs)
         with self._lock:
             self.catalog = catalog

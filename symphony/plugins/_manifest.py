@@ -24,9 +24,10 @@ an ``exec_path`` must stay inside the plugin's directory.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
+
+import tomllib
 
 from ..errors import ManifestError
 
@@ -42,7 +43,9 @@ class Manifest:
     """One plugin as declared: how to run it, when, and what it offers.
 
     ``argv`` is the command line (``[exec_path]`` for a manifest; ``python -m
-    symphony.plugins.sdk module:Class`` for an entry point). ``on_syntax`` holds the
+    symphony.plugins.sdk module:Class`` for an entry point). ``first_screen`` is the
+    ``module:Class`` whose :meth:`~symphony.plugins.sdk.Plugin.first_screen` the core runs
+    itself while the plugin starts (None: nothing). ``on_syntax`` holds the
     languages whose buffers start it; ``commands`` and ``languages`` are kept in xi's wire form.
     """
 
@@ -57,6 +60,7 @@ class Manifest:
     languages: tuple[dict[str, Any], ...] = ()
     directory: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+    first_screen: str | None = None
 
     def activates_for(self, language: str) -> bool:
         """Whether a buffer in ``language`` starts this plugin by itself."""

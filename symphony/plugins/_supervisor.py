@@ -44,6 +44,7 @@ from ..text import Rope
 from . import _inbound as inbound
 from ._connection import MeteredReader, PipeWriter, PluginConnection
 from ._manifest import Manifest
+from ._priority import lower_priority
 from ._types import Budget, BufferSnapshot, settle
 from ._wire import buffer_info, get_data, integer, update_params
 
@@ -132,6 +133,7 @@ class PluginActor(Actor):
             self._send("alert", {"msg": f"plugin {self.manifest.name} cannot start: {exc.strerror or exc}"})
             self._give_up("cannot start")
             return
+        lower_priority(proc.pid, self.budget.nice)
         ref = self.actor_ref
         assert proc.stdout is not None and proc.stdin is not None
 

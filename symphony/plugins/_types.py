@@ -23,7 +23,10 @@ class Budget:
     ``update`` with ``delta: null`` to catch up); ``ttl`` seconds a message from the plugin
     may wait in its actor's mailbox before it is dropped; ``request_timeout`` seconds a
     frontend's ``plugin_rpc`` request waits for the plugin's answer before it is answered with
-    an error. A crash is restarted after
+    an error. ``nice`` is how much lower the plugin process's CPU priority is than the core's
+    (Unix niceness, inherited by what it starts): on a busy machine the user's keystrokes
+    win over a plugin's work, and a plugin spinning in a loop cannot starve the editor. A
+    crash is restarted after
     ``backoff * 2**n`` seconds (at most ``max_backoff``), at most ``max_restarts`` times in
     ``restart_window`` seconds.
     """
@@ -40,6 +43,7 @@ class Budget:
     max_restarts: int = 5
     restart_window: float = 60.0
     shutdown_grace: float = 1.0
+    nice: int = 10
 
 
 @dataclass

@@ -167,6 +167,7 @@ def handle(msg):
         write({"id": msg["id"], "result": None})
 
 
+log({"pid": os.getpid()})
 while True:
     while stash:
         handle(stash.popleft())

@@ -4,8 +4,12 @@ The editor keeps serving through all of them: every test ends by typing and seei
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
+import symphony.plugins._host as host_module
 from symphony.plugins import Budget
+from symphony.plugins._priority import lower_priority
 
 from .conftest import docs, make_plugin, read_log, received, wait_until
 
@@ -144,8 +148,8 @@ def test_a_plugin_that_falls_behind_catches_up_with_a_null_delta(make_core, tmp_
 
 
 def test_a_lost_edit_makes_the_plugin_resync(make_core, tmp_path):
-    from symphony.text.editor import EditEvent
     from symphony.text import Delta, Rope
+    from symphony.text.editor import EditEvent
 
     log = make_plugin(str(tmp_path / "plugins"), "raw")
     core = make_core()
@@ -159,3 +163,46 @@ def test_a_lost_edit_makes_the_plugin_resync(make_core, tmp_path):
                                    edit_type="insert", undo_group=None)))
     assert wait_until(lambda: docs(log, view)[-1:] == [(2, "xy")])
     assert received(log, "update")[-1]["params"]["delta"] is None
+
+
+def test_a_plugin_runs_nicer_than_the_core_in_an_autogroup_as_nice(make_core, tmp_path):
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    core = make_core(Budget(nice=7))
+    core.start()
+    core.open()
+    assert wait_until(lambda: any("pid" in e for e in read_log(log)))
+    pid = next(e["pid"] for e in read_log(log) if "pid" in e)
+    want = min(19, os.getpriority(os.PRIO_PROCESS, 0) + 7)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == want
+    if os.path.exists(f"/proc/{pid}/autogroup"):  # its own session is its own autogroup, as nice
+        with open(f"/proc/{pid}/autogroup") as f:
+            assert f.read().split()[-1] == str(want)
+
+
+def test_lowering_the_priority_of_a_process_that_is_gone_is_harmless():
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    lower_priority(proc.pid, 5)  # reaped: no such process
+    lower_priority(os.getpid(), 0)  # nothing to do at the same niceness
+
+
+def test_autorun_plugins_start_after_a_delay_or_with_the_first_document(make_core, tmp_path, monkeypatch):
+    log = make_plugin(str(tmp_path / "plugins"), "raw")
+    monkeypatch.setattr(host_module, "AUTORUN_DELAY", 60.0)
+    core = make_core()
+    core.start()
+    assert core.host.running() == {}  # the frontend's first document is not slowed by its start
+    core.open()
+    assert wait_until(lambda: "raw" in core.host.running())
+    assert wait_until(lambda: received(log, "initialize"))
+    monkeypatch.setattr(host_module, "AUTORUN_DELAY", 0.05)
+    log2 = make_plugin(str(tmp_path / "plugins2"), "raw")
+    idle = host_module.PluginHost(core.host.node, plugin_dirs=[str(tmp_path / "plugins2")], entry_points=False,
+                                  user_dirs=False)
+    try:
+        idle.client_started(None)  # no document opened: started all the same, a moment later
+        assert wait_until(lambda: "raw" in idle.running())
+        assert wait_until(lambda: received(log2, "initialize"))
+    finally:
+        idle.close()
+    assert idle.running() == {}

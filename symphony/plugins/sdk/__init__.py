@@ -16,7 +16,7 @@ from ._host import PluginLoop, serve
 from ._plugin import Plugin
 from ._run import load_plugin, main, run
 from ._text import CHUNK_SIZE, DataChunk
-from ._types import CommandRefused, Span, Update
+from ._types import CommandRefused, FirstScreen, Span, Update
 from ._view import HISTORY, View
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "HISTORY",
     "CommandRefused",
     "DataChunk",
+    "FirstScreen",
     "Plugin",
     "PluginLoop",
     "Span",

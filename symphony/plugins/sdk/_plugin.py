@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._types import Update
+from ._types import FirstScreen, Update
 from ._view import View
 
 __all__ = ["Plugin"]
@@ -21,6 +21,17 @@ class Plugin:
     name: str = "plugin"
     #: Bytes asked for per ``get_data`` when the SDK fetches a view's text (xi's plugin-lib: 1 MiB).
     chunk_size: int = 1 << 20
+
+    @classmethod
+    def first_screen(cls, path: str | None, language: str, text: str, size: int) -> FirstScreen | None:
+        """Styles for the first lines of a document just opened, computed in the core's own
+        process while this plugin's process is still starting, so a file opened with the
+        editor is coloured at once. ``text`` is the document's first lines (whole lines),
+        ``size`` the whole document's length in UTF-8 bytes (xi's ``buf_size``), ``language`` the core's guess.
+        They are shown until the plugin's own ``update_spans`` cover the same text, so they
+        should be what it will send. Called on a worker thread of the core, with no
+        instance: keep it quick and stateless. Default: None (nothing until the plugin speaks)."""
+        return None
 
     def follows(self, view: View) -> bool:
         """Whether the plugin follows the edits of ``view`` (``on_update``). One that says no

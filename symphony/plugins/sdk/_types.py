@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from ...errors import RpcError
 from ...text import Delta, Rope
 
-__all__ = ["Channel", "CommandRefused", "PluginLike", "Span", "Update"]
+__all__ = ["Channel", "CommandRefused", "FirstScreen", "PluginLike", "Span", "Update"]
 
 
 class CommandRefused(RpcError):
@@ -47,6 +47,16 @@ class Span:
     start: int
     end: int
     scope_id: int
+
+
+@dataclass(frozen=True)
+class FirstScreen:
+    """Styles a plugin gives the start of a document before its process is up
+    (:meth:`Plugin.first_screen`): ``scopes`` is a scope-stack table of its own and ``spans``
+    are ``(start, end, index into scopes)`` in code points of the text it was given."""
+
+    scopes: list[list[str]]
+    spans: list[tuple[int, int, int]]
 
 
 class Channel(Protocol):

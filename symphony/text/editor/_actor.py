@@ -19,7 +19,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   ``("listen", callback)`` -> ``(rev, rope)``, then ``callback(EditEvent)`` after every edit,
   in the actor's thread; ``("unlisten", callback)``; ``("plugin_edit", PluginEdit)``;
   ``("plugin_scopes", (plugin, scopes))``; ``("plugin_spans", (plugin, start, length, spans,
-  rev))``; ``("plugin_annotations", (plugin, start, length, annotations, annotation_type,
+  rev))``; ``("plugin_preview", (plugin, scopes, start, length, spans, rev))``: spans shown
+  until the plugin's own cover them; ``("plugin_annotations", (plugin, start, length, annotations, annotation_type,
   rev))``; ``("plugin_gone", plugin)``; ``("restyle", None)`` after the ``StyleMap``'s
   resolver changed (a theme change): the lines on screen are sent with their new styles;
   ``("set_language", name)``: the document's language, told to every view

@@ -41,8 +41,8 @@ from ._finding import FindCommands
 from ._movement import MovementCommands
 from ._plugin_hooks import PluginHooks
 from ._recording import NOT_RECORDED, RecordingCommands
-from ._scrolling import ScrollCommands
 from ._revisions import USER_PRIORITY, coarse_delta, common_prefix, delta_of
+from ._scrolling import ScrollCommands
 from ._selecting import SelectionCommands
 from ._selection import Region, normalize
 from ._state import INVALID_PARAMS, METHOD_NOT_FOUND, BufferState, Edit, Request, Send
@@ -198,7 +198,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
     def flush(self) -> None:
         """Send each view whose frontend cache is stale an ``update`` (and ``scroll_to``)."""
         pristine = self.pristine
-        styles = self.styles if self.styles.layers else None
+        styles = self.styles if self.styles.used else None
         annotations = self.annotations if self.annotations.used else None
         for view in self.views.values():
             ops = render(view, self.rope, force=view.fe_pristine is not pristine, wrap=self.wrap,

@@ -89,7 +89,7 @@ class PluginHooks(BufferState):
         """Record an edit the buffer just made: a new revision, spans and annotations
         carried over it, and an :class:`EditEvent` to each listener."""
         rev = self.revisions.record(delta, priority)
-        if self.styles.layers or self.annotations.stores:
+        if self.styles.used or self.annotations.stores:
             for start, end, text in reversed(delta.edits()):
                 self.styles.edit(start, end, len(text))
                 self.annotations.edit(start, end, len(text))
@@ -218,6 +218,24 @@ class PluginHooks(BufferState):
         self._restyled(start, end)
         self.flush()
 
+    def plugin_preview(self, plugin: Any, scopes: Any, start: Any, length: Any, spans: Any, rev: Any) -> None:
+        """Show ``spans`` (scope ids index ``scopes``, a table of their own) in ``[start, start +
+        length)`` of the text at ``rev`` for the plugin until its own ``update_spans`` cover
+        them: its first screen, coloured in the core's process while it starts. Ignored when
+        the plugin has sent spans already (they are newer)."""
+        name = _plugin_name(plugin)
+        if self.styles.has_spans(name):
+            return
+        if not isinstance(scopes, (list, tuple)) or not all(
+                isinstance(stack, (list, tuple)) and all(isinstance(s, str) for s in stack) for stack in scopes):
+            raise PluginProtocolError("scopes must be a list of lists of strings")
+        start, end, rev = self._span_range(start, length, rev)
+        found = self._checked_spans(spans, end - start, "scope_id", len(scopes), start)
+        start, end, found = self._carry(start, end, found, rev)
+        self.styles.preview(name, [list(stack) for stack in scopes], start, end, found, len(self.rope))
+        self._restyled(start, end)
+        self.flush()
+
     def plugin_annotations(self, plugin: Any, start: Any, length: Any, annotations: Any, annotation_type: Any,
                            rev: Any) -> None:
         """Replace the plugin's annotations of ``annotation_type`` in ``[start, start + length)``
@@ -267,11 +285,14 @@ class PluginHooks(BufferState):
         if kind == "plugin_gone":
             self.plugin_gone(payload)
             return None
-        args = _args(payload, {"plugin_scopes": 2, "plugin_spans": 5, "plugin_annotations": 6}[kind], kind)
+        args = _args(payload, {"plugin_scopes": 2, "plugin_spans": 5, "plugin_preview": 6,
+                               "plugin_annotations": 6}[kind], kind)
         if kind == "plugin_scopes":
             self.plugin_scopes(*args)
         elif kind == "plugin_spans":
             self.plugin_spans(*args)
+        elif kind == "plugin_preview":
+            self.plugin_preview(*args)
         else:
             self.plugin_annotations(*args)
         return None
@@ -279,7 +300,7 @@ class PluginHooks(BufferState):
 
 #: The BufferActor messages :meth:`PluginHooks.plugin_message` runs.
 PLUGIN_MESSAGES = frozenset({"listen", "unlisten", "plugin_edit", "plugin_scopes", "plugin_spans",
-                             "plugin_annotations", "plugin_gone"})
+                             "plugin_preview", "plugin_annotations", "plugin_gone"})
 
 
 def _args(payload: Any, n: int, kind: str) -> Sequence[Any]:

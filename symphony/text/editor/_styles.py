@@ -99,10 +99,18 @@ class PluginStyles:
         self.style_map = style_map
         self.send = send
         self.layers: dict[str, PluginLayer] = {}
+        #: spans shown for a plugin until it sends its own (its first screen, coloured in the
+        #: core's process while it starts): each range it sends is cleared here
+        self.previews: dict[str, PluginLayer] = {}
         #: the styles of the lines last rendered: line start -> (text, spans, triples); kept
         #: in step with edits, so a keystroke restyles only the lines it touched
         self._memo: dict[int, tuple[str, list[tuple[int, int, int]], tuple[int, ...]]] = {}
         self._memo_generation = style_map.generation
+
+    @property
+    def used(self) -> bool:
+        """Whether any plugin has styles here (layers or previews)."""
+        return bool(self.layers or self.previews)
 
     def layer(self, plugin: str, length: int) -> PluginLayer:
         """The plugin's layer (created empty on first use)."""
@@ -127,7 +135,7 @@ class PluginStyles:
 
     def edit(self, start: int, end: int, inserted: int) -> None:
         """Carry every layer's spans over an edit of the text."""
-        for layer in self.layers.values():
+        for layer in (*self.layers.values(), *self.previews.values()):
             layer.spans.edit(start, end, inserted)
         if self._memo:
             d = inserted - (end - start)
@@ -137,11 +145,33 @@ class PluginStyles:
     def replace(self, plugin: str, start: int, end: int, spans: list[tuple[int, int, int]], length: int) -> None:
         """Replace the plugin's spans in ``[start, end)`` (absolute, checked)."""
         self.layer(plugin, length).spans.replace(start, end, spans)
+        preview = self.previews.get(plugin)
+        if preview is not None:  # the plugin's own spans take over from its preview, range by range
+            preview.spans.replace(start, end, [])
+            if not preview.spans.count:
+                del self.previews[plugin]
+        self._memo = {ls: m for ls, m in self._memo.items() if ls + len(m[0]) < start or ls > end}
+
+    def has_spans(self, plugin: str) -> bool:
+        """Whether the plugin has sent spans (that are still held)."""
+        layer = self.layers.get(plugin)
+        return layer is not None and bool(layer.spans.count)
+
+    def preview(self, plugin: str, scopes: list[list[str]], start: int, end: int,
+                spans: list[tuple[int, int, int]], length: int) -> None:
+        """Show ``spans`` (over ``scopes``, a table of their own) for the plugin in
+        ``[start, end)`` until the plugin's own spans replace them."""
+        layer = PluginLayer(length)
+        layer.scopes.extend(scopes)
+        self._resolve(layer)
+        layer.spans.replace(start, end, spans)
+        self.previews[plugin] = layer
         self._memo = {ls: m for ls, m in self._memo.items() if ls + len(m[0]) < start or ls > end}
 
     def drop(self, plugin: str) -> None:
-        """Forget a plugin's scopes and spans."""
+        """Forget a plugin's scopes and spans (and its preview)."""
         self.layers.pop(plugin, None)
+        self.previews.pop(plugin, None)
         self._memo.clear()
 
     def per_line(self, starts: list[int], texts: list[str]
@@ -181,7 +211,7 @@ class PluginStyles:
         """Style spans ``(start, end, style_id)`` meeting ``[start, end)``, sorted; None when
         no plugin has any spans (the common case costs one loop over the plugins)."""
         out: list[tuple[int, int, int]] | None = None
-        for layer in self.layers.values():
+        for layer in (*self.layers.values(), *self.previews.values()) if self.previews else self.layers.values():
             if not layer.spans.count:
                 continue
             if layer.generation != self.style_map.generation or len(layer.style_ids) < len(layer.scopes):

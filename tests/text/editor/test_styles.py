@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symphony.errors import PluginProtocolError
 from symphony.rpc import PlainSyntax, XiCore
 from symphony.text import Delta
 from symphony.text.editor import Buffer, PluginEdit, StyleMap
@@ -236,3 +238,51 @@ def test_typing_over_a_selection_with_the_same_text_unstyles_it_until_the_plugin
     buf.command("v", "insert", {"chars": "k"})
     assert str(buf.rope) == "kkk\nx"
     assert fe.spans(0) == [(0, 1, FIRST_STYLE), (2, 3, FIRST_STYLE)]
+
+
+def test_a_preview_shows_until_the_plugins_own_spans_cover_it_range_by_range():
+    buf, fe = styled_buffer("let x\nlet y\n")
+    rev = buf.revisions.rev
+    buf.plugin_preview("hl", [["comment"], ["keyword"]], 0, 12, [(0, 3, 1), (6, 9, 1)], rev)
+    comment, keyword = FIRST_STYLE, FIRST_STYLE + 1  # in the order of the preview's table
+    assert fe.defined[keyword]["fg_color"] == COLORS["keyword"]
+    assert fe.spans(0) == [(0, 3, keyword)] and fe.spans(1) == [(0, 3, keyword)]
+    # the plugin's own table numbers scopes afresh: the preview's does not leak into it
+    buf.plugin_scopes("hl", [["comment"]])
+    buf.plugin_spans("hl", 0, 6, [(4, 5, 0)], rev)  # line 0 only: line 1 keeps its preview
+    assert fe.spans(0) == [(4, 5, comment)]
+    assert fe.spans(1) == [(0, 3, keyword)]
+    buf.plugin_spans("hl", 6, 6, [], rev)
+    assert fe.spans(1) == [] and "hl" not in buf.styles.previews  # covered: gone
+
+
+def test_a_preview_after_the_plugins_own_spans_is_ignored_and_goes_with_the_plugin():
+    buf, fe = styled_buffer("let x\n")
+    rev = buf.revisions.rev
+    buf.plugin_scopes("hl", [["keyword"]])
+    buf.plugin_spans("hl", 0, 6, [(0, 3, 0)], rev)
+    buf.plugin_preview("hl", [["comment"]], 0, 6, [(0, 5, 0)], rev)
+    assert fe.spans(0) == [(0, 3, FIRST_STYLE)] and not buf.styles.previews
+    buf2, fe2 = styled_buffer("let x\n")
+    buf2.plugin_preview("hl", [["keyword"]], 0, 6, [(0, 3, 0)], buf2.revisions.rev)
+    buf2.plugin_gone("hl")
+    assert fe2.spans(0) == [] and not buf2.styles.previews
+
+
+def test_a_preview_of_an_older_revision_is_carried_over_later_edits():
+    buf, fe = styled_buffer("let x\n")
+    rev = buf.revisions.rev
+    buf.command("v", "move_to_beginning_of_document", None)
+    buf.command("v", "insert", {"chars": "  "})
+    buf.plugin_preview("hl", [["keyword"]], 0, 6, [(0, 3, 0)], rev)
+    assert fe.spans(0) == [(2, 5, FIRST_STYLE)]
+
+
+def test_a_bad_preview_is_refused_and_changes_nothing():
+    buf, fe = styled_buffer("let x\n")
+    rev = buf.revisions.rev
+    for scopes, spans in (("keyword", [(0, 3, 0)]), ([["keyword"]], [(0, 3, 1)]), ([["keyword"]], [(0, 99, 0)]),
+                          ([[1]], [(0, 3, 0)]), ([["keyword"]], "spans")):
+        with pytest.raises(PluginProtocolError):
+            buf.plugin_preview("hl", scopes, 0, 6, spans, rev)
+    assert not buf.styles.previews and fe.spans(0) == []
