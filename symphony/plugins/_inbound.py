@@ -35,15 +35,45 @@ def _range(params: dict[str, Any], rope: Rope) -> tuple[int, int, int]:
     return start_b, start, end - start
 
 
-def _relative(rope: Rope, start_b: int, item: Any, what: str) -> tuple[int, int]:
-    if not isinstance(item, dict):
-        raise PluginProtocolError(f"each {what} must be an object, not {item!r}")
-    a = integer(item, "start")
-    b = integer(item, "end")
-    if b < a:
-        raise PluginProtocolError(f"{what} {a}..{b} ends before it starts")
-    base = byte_offset(rope, start_b, "start")
-    return byte_offset(rope, start_b + a, f"{what} start") - base, byte_offset(rope, start_b + b, f"{what} end") - base
+class _Local:
+    """UTF-8 offsets relative to the start of one message's range, to code points: the whole
+    batch is mapped from that range's text alone (an ASCII range needs no mapping at all), not
+    by a walk of the rope per offset."""
+
+    __slots__ = ("index", "nbytes")
+
+    def __init__(self, rope: Rope, start: int, length: int) -> None:
+        text = str(rope.slice(start, start + length))
+        self.index: dict[int, int] | None = None
+        if text.isascii():
+            self.nbytes = length
+            return
+        index = {0: 0}
+        nbytes = 0
+        for i, ch in enumerate(text, 1):
+            o = ord(ch)
+            nbytes += 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
+            index[nbytes] = i
+        self.index = index
+        self.nbytes = nbytes
+
+    def pair(self, item: Any, what: str) -> tuple[int, int]:
+        """``item``'s ``start``/``end`` (bytes from the range's start) as code points."""
+        if not isinstance(item, dict):
+            raise PluginProtocolError(f"each {what} must be an object, not {item!r}")
+        a = integer(item, "start")
+        b = integer(item, "end")
+        if b < a:
+            raise PluginProtocolError(f"{what} {a}..{b} ends before it starts")
+        if b > self.nbytes:
+            raise PluginProtocolError(f"{what} ends past start + len")
+        index = self.index
+        if index is None:
+            return a, b
+        ca, cb = index.get(a), index.get(b)
+        if ca is None or cb is None:
+            raise PluginProtocolError(f"{what} {a if ca is None else b} is inside a character")
+        return ca, cb
 
 
 def scopes(params: dict[str, Any]) -> list[list[str]]:
@@ -57,28 +87,30 @@ def scopes(params: dict[str, Any]) -> list[list[str]]:
 
 def spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[tuple[int, int, int]]]:
     """``update_spans``: (start, length, [(start, end, scope_id)]) in code points, spans relative to start."""
-    start_b, start, length = _range(params, rope)
+    _, start, length = _range(params, rope)
     raw = params.get("spans")
     if not isinstance(raw, list):
         raise PluginProtocolError("spans must be a list")
-    out = []
+    local = _Local(rope, start, length)
+    pair = local.pair
+    out: list[tuple[int, int, int]] = []
+    append = out.append
     for item in raw:
-        a, b = _relative(rope, start_b, item, "span")
-        if b > length:
-            raise PluginProtocolError(f"span ends past start + len")
-        out.append((a, b, integer(item, "scope_id")))
+        a, b = pair(item, "span")
+        append((a, b, integer(item, "scope_id")))
     return start, length, out
 
 
 def annotation_spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[dict[str, Any]], str]:
     """``update_annotations``: (start, length, [{start, end, data}], annotation_type), code points."""
-    start_b, start, length = _range(params, rope)
+    _, start, length = _range(params, rope)
     raw = params.get("spans")
     if not isinstance(raw, list):
         raise PluginProtocolError("spans must be a list")
+    local = _Local(rope, start, length)
     out = []
     for item in raw:
-        a, b = _relative(rope, start_b, item, "annotation")
+        a, b = local.pair(item, "annotation")
         out.append({"start": a, "end": b, "data": item.get("data")})
     return start, length, out, annotation_type(params.get("annotation_type"))
 

@@ -100,7 +100,7 @@ class Recorder(Plugin):
 
     def cmd_idle(self, view: View, params: Any) -> None:
         self.idle_left[view.view_id] = params["times"]
-        view.schedule_idle()
+        view.schedule_idle(params.get("delay", 0.0))
 
     def cmd_boom(self, view: View, params: Any) -> None:
         raise RuntimeError("boom on purpose")

@@ -8,9 +8,9 @@ import importlib.util
 import os
 import re
 import shutil
-import tomllib
 
 import pytest
+import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,8 +91,10 @@ def runs(text: bytes, start: int = 0, end: int | None = None) -> list[dict]:
     region = text[start:len(text) if end is None else end]
     out = []
     pos = 0
-    for line in region.split(b"\n"):
-        body = line[:-1] if line.endswith(b"\r") else line
+    lines = region.split(b"\n")
+    for k, line in enumerate(lines):
+        # "\r\n" ends a line; a "\r" with no "\n" after it (the text's end) is the line's own
+        body = line[:-1] if line.endswith(b"\r") and k < len(lines) - 1 else line
         stripped = body.rstrip(b" \t")
         if len(stripped) < len(body):
             out.append({"start": pos + len(stripped), "end": pos + len(body), "scope_id": 0})

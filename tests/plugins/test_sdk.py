@@ -350,6 +350,16 @@ def test_idle_runs_when_no_message_waits(core):
     assert lefts == [2, 1, 0]
 
 
+def test_an_idle_turn_asked_with_a_delay_waits_for_it_while_messages_are_served(core):
+    mark = core.mark()
+    core.command(V, "idle", {"times": 1, "delay": 2.0})
+    core.command(V, "idle", {"times": 1})  # an earlier time asked later: the later time holds
+    core.command(V, "doc", {})
+    core.report("doc", mark)  # served meanwhile, the idle turn not yet run
+    assert not [m for m in core.log[mark:] if m.get("method") == "alert" and '"idle"' in m["params"]["msg"]]
+    assert core.report("idle", mark)["left"] == 0  # then it runs, once
+
+
 def test_save_close_config_and_language(core):
     mark = core.mark()
     core.notify("did_save", {"view_id": V, "path": "/tmp/y.txt"})

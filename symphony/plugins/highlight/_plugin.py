@@ -7,6 +7,8 @@ process as ``python -m symphony.plugins.sdk symphony.plugins.highlight._plugin:H
 
 from __future__ import annotations
 
+import time
+
 from ...text import Rope
 from ..sdk import FirstScreen, Plugin, Span, Update, View
 from ._engine import TREE_SITTER_MAX_BYTES
@@ -18,17 +20,24 @@ __all__ = ["HighlightPlugin"]
 
 #: Bytes of a big file's start its first screen is coloured from, before the whole text is read.
 PREFIX_BYTES = 256 << 10
+#: Seconds without an edit before the background work (lines owed, far from the edit) goes on:
+#: each batch it sends costs the core a little, and while the user types that little comes
+#: out of the keystrokes. The lines an edit touches are sent at once all the same.
+QUIET = 0.2
 
 
 class HighlightPlugin(Plugin):
     """Syntax highlighting for every view: tree-sitter where a grammar exists, else Pygments."""
 
     name = "symphony-highlight"
-    #: the whole text in few ``get_data`` round trips: a big file's first screen waits for it
-    chunk_size = 16 << 20
+    #: the text in xi's 1 MiB ``get_data`` chunks: each answer holds the core's interpreter
+    #: for a moment (a 16 MiB one, for some 20 ms of typing); the first screen does not wait
+    #: for the whole text (``first_screen`` and the head of a big file colour it)
+    chunk_size = 1 << 20
 
     def __init__(self) -> None:
         self._sessions: dict[str, HighlightSession] = {}
+        self._edited = -QUIET  # when the last edit came (time.monotonic())
 
     @staticmethod
     def _language(view: View) -> str:
@@ -65,7 +74,7 @@ class HighlightPlugin(Plugin):
             view.update_spans(batch.start, batch.length, [Span(s, e, i) for s, e, i in batch.spans], rev,
                               head=head)
         if self._sessions.get(view.view_id) is not None and self._sessions[view.view_id].pending:
-            view.schedule_idle()
+            view.schedule_idle(max(0.0, self._edited + QUIET - time.monotonic()))
 
     def on_new_view(self, view: View) -> None:
         if not self.follows(view):
@@ -95,6 +104,7 @@ class HighlightPlugin(Plugin):
         return session
 
     def on_update(self, view: View, update: Update) -> None:
+        self._edited = time.monotonic()
         session = self._sessions.get(view.view_id)
         if session is None:
             self.on_new_view(view)

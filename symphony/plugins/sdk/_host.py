@@ -18,6 +18,7 @@ import concurrent.futures
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -58,7 +59,7 @@ class PluginLoop:
         self.plugin_id: Any = None
         self.views: dict[Any, View] = {}
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._idle: dict[Any, View] = {}
+        self._idle: dict[Any, tuple[float, View]] = {}  # view id -> (not before, view)
         self._idle_lock = threading.Lock()
         self._loop_thread: threading.Thread | None = None
         self._alerted: set[str] = set()
@@ -121,10 +122,12 @@ class PluginLoop:
                 future.set_exception(RpcError(INTERNAL_ERROR, "the core closed the connection"))
         self._queue.put((_EOF, None, None))
 
-    def schedule_idle(self, view: View) -> None:
+    def schedule_idle(self, view: View, delay: float = 0.0) -> None:
+        due = time.monotonic() + max(0.0, delay)
         with self._idle_lock:
             first = not self._idle
-            self._idle[view.view_id] = view
+            held = self._idle.get(view.view_id)
+            self._idle[view.view_id] = (max(due, held[0]) if held is not None else due, view)
         if first and threading.current_thread() is not self._loop_thread:
             self._queue.put((_WAKE, None, None))
 
@@ -159,12 +162,20 @@ class PluginLoop:
 
     def _next(self) -> Any:
         while True:
+            timeout = None
             if self._queue.empty():
                 with self._idle_lock:
                     if self._idle:
-                        key = next(iter(self._idle))
-                        return self._idle.pop(key)
-            item = self._queue.get()
+                        key, (due, view) = min(self._idle.items(), key=lambda kv: kv[1][0])
+                        now = time.monotonic()
+                        if due <= now:
+                            del self._idle[key]
+                            return view
+                        timeout = due - now
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:  # an idle turn is due
+                continue
             if item[0] is not _WAKE or item[1] is not None:
                 return item
 
@@ -177,7 +188,7 @@ class PluginLoop:
             else:
                 logger.warning("%s: refused %s: %s", self.plugin.name, method, exc)
             return
-        except Exception as exc:  # noqa: BLE001 - never let the core's input stop the plugin
+        except Exception as exc:
             logger.exception("%s: %s failed", self.plugin.name, method)
             if future is not None:
                 future.set_exception(exc)
@@ -190,7 +201,7 @@ class PluginLoop:
         try:
             fn(*args)
             return True
-        except Exception as exc:  # noqa: BLE001 - a plugin's bug must not stop the plugin
+        except Exception as exc:
             if self._input_ended or self._shut_down or (view is not None and view.view_id in self._closing):
                 # the core is going, or the view is: the hook could not finish, through no bug
                 logger.info("%s: %s stopped by a close: %s", self.plugin.name, hook, exc)
@@ -306,7 +317,7 @@ class PluginLoop:
         position = _wire.count(params, "position")
         try:
             doc = view.document
-        except Exception as exc:  # noqa: BLE001 - answer the hover rather than leave it waiting
+        except Exception as exc:
             view.show_hover_error(request_id, f"the text is not available: {exc}")
             raise
         if position > doc.utf8_len:

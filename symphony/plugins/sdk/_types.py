@@ -70,8 +70,8 @@ class Channel(Protocol):
     def request(self, method: str, params: dict[str, Any]) -> Any:
         """Send request ``method(params)`` to the core and wait for its result."""
 
-    def schedule_idle(self, view: Any) -> None:
-        """Run ``on_idle(view)`` once no message from the core is waiting."""
+    def schedule_idle(self, view: Any, delay: float = 0.0) -> None:
+        """Run ``on_idle(view)`` once no message from the core is waiting, not before ``delay`` seconds."""
 
     def call_soon(self, fn: Callable[[], object]) -> None:
         """Run ``fn()`` on the plugin's thread, between two messages from the core."""

@@ -276,10 +276,12 @@ class View:
 
     # -- the loop -------------------------------------------------------------------------
 
-    def schedule_idle(self) -> None:
+    def schedule_idle(self, delay: float = 0.0) -> None:
         """Have ``on_idle(view)`` called once no message from the core is waiting (once, however
-        many calls came before it runs): for long work done in slices that stay responsive."""
-        self._channel.schedule_idle(self)
+        many calls came before it runs): for long work done in slices that stay responsive.
+        With ``delay``, not before that many seconds from now (the latest of the calls' times
+        holds): background work that waits for the user to pause."""
+        self._channel.schedule_idle(self, delay)
 
     def request_is_pending(self) -> bool:
         """Whether a message from the core waits: long work should stop and reschedule."""

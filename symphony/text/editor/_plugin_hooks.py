@@ -270,7 +270,7 @@ class PluginHooks(BufferState):
         first = rope.line_of_offset(start)
         tail = rope.line_count - 1 - rope.line_of_offset(end)
         for view in self.views.values():
-            view.note_change(first, tail)
+            view.note_restyle(first, tail)
 
     def plugin_message(self, kind: str, payload: Any) -> Any:
         """Run one of the BufferActor's plugin messages (see :class:`BufferActor`)."""

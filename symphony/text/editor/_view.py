@@ -88,6 +88,8 @@ class View:
     wrap_seen: int = -1
     drawn_regions: list[Region] | None = None
     change: tuple[int, int] | None = None
+    #: whether ``change`` holds an edit of the text (not only of the lines' styles)
+    text_changed: bool = False
     requested: tuple[int, int] | None = None
     # find and replace
     query: Query | None = None
@@ -100,6 +102,12 @@ class View:
 
     def note_change(self, first_line: int, tail_lines: int) -> None:
         """Fold an edit of lines ``[first_line, total - tail_lines)`` into the pending change."""
+        self.text_changed = True
+        self.note_restyle(first_line, tail_lines)
+
+    def note_restyle(self, first_line: int, tail_lines: int) -> None:
+        """Fold a change of the styles (not the text) of lines ``[first_line, total - tail_lines)``
+        into the pending change: none of them on screen, the frontend has nothing to learn."""
         if self.change is None:
             self.change = (first_line, tail_lines)
         else:
@@ -245,7 +253,7 @@ def _line_key(text: str, cur: list[int] | None, sp: list[tuple[int, int, int]] |
 class _Ops:
     """The ops being built, and the frontend cache they leave (see :func:`render`)."""
 
-    __slots__ = ("keys", "lns", "marked", "old_ix", "old_keys", "old_lns", "ops", "vs", "ve")
+    __slots__ = ("keys", "lns", "marked", "moved", "old_ix", "old_keys", "old_lns", "ops", "ve", "vs")
 
     def __init__(self, view: View) -> None:
         self.ops: list[dict[str, Any]] = []
@@ -256,6 +264,9 @@ class _Ops:
         self.keys: list[tuple[Any, ...]] = []
         self.lns: list[int] = []
         self.marked: list[int] = []
+        #: whether a line was copied to another place or number than it had (if not, and
+        #: nothing is inserted or updated, the frontend's cache is left as it was)
+        self.moved = False
 
     def push(self, op: str, n: int) -> None:
         ops = self.ops
@@ -268,8 +279,11 @@ class _Ops:
         """The frontend's line ``j`` as sent, if it holds it."""
         return self.old_keys[j - self.vs] if self.vs <= j < self.ve else None
 
-    def _copy(self, j: int, n: int, ln: int, shift: int) -> None:
-        """Copy the frontend's lines ``[j, j + n)``; the first shows line ``ln``."""
+    def _copy(self, i: int, j: int, n: int, ln: int, shift: int) -> None:
+        """Copy the frontend's lines ``[j, j + n)`` to new lines ``[i, i + n)``; the first
+        shows line ``ln``."""
+        if i != j or shift:
+            self.moved = True
         if j > self.old_ix:
             self.push("skip", j - self.old_ix)
         ops = self.ops
@@ -312,7 +326,7 @@ class _Ops:
             self._ins(old[k][2], old[k][3], lns[k], (), ())
         if gone < n:
             k = max(0, gone)
-            self._copy(j + k, n - k, abs(lns[k]), ln_shift)
+            self._copy(i + k, j + k, n - k, abs(lns[k]), ln_shift)
 
     def line(self, i: int, j: int, key: tuple[Any, ...], ln: int, marked: bool) -> None:
         """New line ``i``, the frontend's ``j`` (or ``-1``): copied when it holds it as is,
@@ -321,7 +335,7 @@ class _Ops:
         if prev is not None and j >= self.old_ix:
             shift = abs(ln) - abs(self.old_lns[j - self.vs])  # a copy renumbers its lines by one shift
             if prev == key:
-                self._copy(j, 1, abs(ln), shift)
+                self._copy(i, j, 1, abs(ln), shift)
             else:  # same text, other cursors or styles: "update" keeps the frontend's text
                 if j > self.old_ix:
                     self.push("skip", j - self.old_ix)
@@ -380,6 +394,7 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
                     and view.regions is view.drawn_regions and not (first_changed < we and total - tail > ws)):
                 # only breaks outside the window moved: the frontend holds exactly this window
                 view.change = None
+                view.text_changed = False
                 view.wrap_seen = wrap.version
                 return None
     tail_start = max(first_changed, total - tail)
@@ -457,9 +472,10 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
     for op in ops:
         op.pop("_j", None)
         op.pop("_shift", None)
-    # (when only breaks moved, outside the window, the frontend has nothing to learn)
-    unchanged = ((change is None or moved_only) and (ws, we) == (vs, ve) and old_total == total
-                 and all(op["op"] not in ("ins", "update") for op in ops))
+    # (when only breaks moved outside the window, or only styles changed outside it: a plugin's
+    # spans for lines not on screen, the frontend has nothing to learn)
+    unchanged = ((change is None or moved_only or not (view.text_changed or out.moved))
+                 and (ws, we) == (vs, ve) and old_total == total and all(op["op"] not in ("ins", "update") for op in ops))
     had = bool(view.sent)
     view.fe_lines = total
     view.fe_logical = n_logical
@@ -471,6 +487,7 @@ def render(view: View, rope: Rope, force: bool = False, wrap: WrapIndex | None =
     view.wrap_seen = wrap.version if wrap is not None else -1
     view.drawn_regions = view.regions
     view.change = None
+    view.text_changed = False
     if unchanged and had and not force:
         return None
     return ops

@@ -6,9 +6,9 @@ span by span (``test_highlight_serve`` runs it for real, under ``symphony serve`
 
 from __future__ import annotations
 
-
 import pytest
 
+from symphony.plugins.highlight._plugin import QUIET
 from symphony.text import Delta, Rope
 
 from ._oracle import fresh
@@ -34,6 +34,7 @@ class RecordingView:
         self.buf_size = self.document.utf8_len
         self.sent: list[tuple] = []
         self.idle_asked = 0
+        self.idle_delays = []
         self.scopes: list[str] = []
         self.painted = [""] * len(text)
 
@@ -48,8 +49,9 @@ class RecordingView:
         for sp in spans:
             self.painted[start + sp.start:start + sp.end] = [self.scopes[sp.scope_id]] * (sp.end - sp.start)
 
-    def schedule_idle(self):
+    def schedule_idle(self, delay=0.0):
         self.idle_asked += 1
+        self.idle_delays.append(delay)
 
     def edit(self, delta):
         """The core's side of an edit: the text changes, the painted scopes move with it."""
@@ -76,7 +78,7 @@ def test_new_view_update_and_idle(sdk_and_plugin):
     view = RecordingView("".join(f"def f{i}(x):\n    return x + {i}  # c\n" for i in range(200)), "a.py")
     plugin.on_new_view(view)
     assert [m[0] for m in view.sent] == ["add_scopes", "update_spans"]
-    assert view.idle_asked == 1
+    assert view.idle_asked == 1 and view.idle_delays == [0.0]  # nothing typed: the rest at once
     while view.idle_asked:
         view.idle_asked -= 1
         plugin.on_idle(view)
@@ -96,6 +98,20 @@ def test_new_view_update_and_idle(sdk_and_plugin):
     assert view.colours() == expected("Python", view.document)
     plugin.on_close(view)
     plugin.on_idle(view)  # a closed view's late idle turn is ignored
+
+
+def test_lines_owed_far_from_an_edit_wait_for_the_user_to_pause(sdk_and_plugin):
+    sdk, HighlightPlugin = sdk_and_plugin
+    plugin = HighlightPlugin()
+    view = RecordingView("x = 1\n" * 1000, "a.py")
+    plugin.on_new_view(view)
+    assert view.idle_delays == [0.0]  # the rest of the file at once: nobody is typing
+    old = view.document
+    delta = Delta.insert(len(old), 0, "y")
+    view.edit(delta)
+    plugin.on_update(view, sdk.Update(1, delta, old, "user", "insert", 1))
+    assert view.sent[-1][0] == "update_spans"  # the edited lines at once
+    assert 0 < view.idle_delays[-1] <= QUIET  # what is owed elsewhere after a pause
 
 
 def test_language_from_the_core_or_detected(sdk_and_plugin):

@@ -151,6 +151,19 @@ def test_only_the_lines_on_screen_are_styled():
     assert len(valid) < 200 and all(fe.spans(i) == [(0, 1, FIRST_STYLE)] for i in valid)
 
 
+def test_spans_for_lines_off_screen_send_no_update():
+    buf, fe = styled_buffer("x\n" * 5000)
+    buf.plugin_scopes("hl", [["keyword"]])
+    far = buf.rope.offset_of_line(4000)
+    sent = fe.methods().count("update")
+    buf.plugin_spans("hl", far, 200, [(0, 1, 0)], buf.revisions.rev)  # a highlighter's background batch
+    assert fe.methods().count("update") == sent
+    buf.plugin_spans("hl", 0, 2, [(0, 1, 0)], buf.revisions.rev)  # on screen: sent
+    assert fe.methods().count("update") == sent + 1 and fe.spans(0) == [(0, 1, FIRST_STYLE)]
+    buf.command("v", "scroll", [3990, 4010])  # scrolled there: the far spans are shown
+    assert fe.spans(4000) == [(0, 1, FIRST_STYLE)]
+
+
 def test_xi_core_passes_its_themes_resolver_to_every_buffer(node):
     sent: list[tuple[str, dict]] = []
     class Themed(PlainSyntax):
