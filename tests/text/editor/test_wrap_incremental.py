@@ -65,6 +65,8 @@ def _incremental(buf: Buffer) -> list[list[int]]:
 # a break opportunity typed after a long run of spaces changes visual lines far above it
 @example(start="    " * 76, edits=[(151485, 0, "\u65e5xx,", False), (626, 0, "b\nx", True),
                                    (115865, 0, ".\n\n\u65e5b", False), (25071, 0, "b", False)], width=3)
+# a cut at the width in ASCII with tabs counts columns, in a piece of the line as in all of it
+@example(start="1\t" * 20, edits=[(0, 0, "\u0301", False)], width=3)
 def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     _edit_then_compare(rope_cls, start, edits, width)
 
