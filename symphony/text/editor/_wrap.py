@@ -389,10 +389,10 @@ class WrapIndex:
         (or, when not exact, the first moved old break it was joined to), and how many
         visual lines at the line's start and end are unchanged (text and extent).
 
-        Breaks before the edit's visual line stay; breaks after it move with the text; the
-        visual lines from the edit on are wrapped again over a window of a few visual
-        lines. When a new break meets a moved old one, the greedy wrap is back in step and
-        the result is exact. Otherwise the window's breaks are joined to the moved ones
+        Breaks decided by text before the edit stay (:meth:`_rewrap_from`); breaks after
+        it move with the text; the visual lines in between are wrapped again over a window
+        of a few visual lines. When a new break the text past the window cannot move
+        meets a moved old one, the greedy wrap is back in step and the result is exact. Otherwise the window's breaks are joined to the moved ones
         (the visual line in between wrapped on its own, so every visual line still fits)
         and the caller makes them exact in the background. Cost: the window plus
         O(chunks) (:class:`Breaks`), whatever the line's length.
