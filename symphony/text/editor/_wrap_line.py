@@ -3,8 +3,11 @@
 Widths count columns: a tab advances to the next tab stop, East Asian wide and fullwidth
 characters take two columns, everything else one. Breaks are at UAX #14 opportunities
 (see ``_words.line_break_points``); a run with no opportunity wider than the width is cut
-at the width (by grapheme cluster boundaries for non-ASCII text). A visual line fits when
-its text without trailing spaces fits, so spaces never start a visual line.
+at the width (after the last grapheme cluster that fits, counting columns). A visual line
+fits when its text without trailing spaces fits, so spaces never start a visual line.
+
+A piece of a long line wraps as the whole line does up to the breaks :func:`settled`
+counts; :func:`line_reach` says how far the decision of each break reads.
 
 Plain ASCII (``_words.is_plain``: one column per character, breaks only after spaces)
 takes a path that visits each visual line once instead of each break opportunity; the
