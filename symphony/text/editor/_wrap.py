@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from .._rope import Rope
 from ._breaks import Breaks, Segments
-from ._wrap_line import wrap_line
+from ._wrap_line import LOOKAHEAD, line_reach, settled, wrap_line
 from ._wrapped_lines import WrappedLines
 
 __all__ = ["LONG", "RESYNC_PIECE", "REWRAP_WINDOW", "SYNC_CHARS", "WrapIndex"]
@@ -45,20 +45,6 @@ REWRAP_WINDOW = 512
 #: Versions of every ``WrapIndex``'s breaks: unique across indexes, so a version seen by a
 #: view of one index never matches another's.
 _VERSIONS = itertools.count(1)
-
-
-def _content_end(rope: Rope, line_start: int, pos: int) -> int:
-    """``len(line[:pos].rstrip(" "))`` for the line at ``line_start``, reading back only
-    as far as the spaces before ``pos`` go."""
-    size = 64
-    while pos > 0:
-        a = max(0, pos - size)
-        kept = rope[line_start + a:line_start + pos].rstrip(" ")
-        if kept:
-            return a + len(kept)
-        pos = a
-        size *= 2
-    return 0
 
 
 class WrapIndex:
@@ -250,14 +236,14 @@ class WrapIndex:
         if resync is None:
             if self._pending_has(line):  # wrapped from scratch in the background already
                 partial = self._partial
-                if partial is not None and partial[0] == line and start < partial[1]:
-                    # the edit is in the part done: go on from before it (as _rewrap_around
-                    # does), not from the line's start, or typing would keep it from ending
+                if partial is not None and partial[0] == line:
+                    # when the edit is in (or just after) the part done, go on from before
+                    # the first break it may move (as _rewrap_around does), not from the
+                    # line's start, or typing would keep the pass from ending
                     done_brks = partial[2]
-                    k = bisect_right(done_brks, start) - 2
-                    content = _content_end(rope, line_start, max(0, start - 1))
-                    k = min(k, bisect_left(done_brks, content - self.width) - 1)
-                    self._partial = (line, done_brks[k], done_brks[:k + 1]) if k >= 0 else None
+                    k = self._rewrap_from(rope, line_start, length, done_brks, start)
+                    if k < len(done_brks) - 1:
+                        self._partial = (line, done_brks[k], done_brks[:k + 1]) if k >= 0 else None
                 self._add_pending(line, line + 1)
                 return same
             if exact:
@@ -277,13 +263,41 @@ class WrapIndex:
         self._add_pending(line, line + 1)
         return same
 
-    def _wrap_piece(self, rope: Rope, line_start: int, lo: int, hi: int) -> list[int]:
-        """``wrap_line`` of the piece ``[lo, hi)`` of the line at ``line_start`` (offsets
-        relative to ``lo``), with the text before it as context for the break rules."""
+    def _wrap_piece(self, rope: Rope, line_start: int, lo: int, hi: int, length: int) -> tuple[list[int], int]:
+        """``(breaks, exact)``: ``wrap_line`` of the piece ``[lo, hi)`` of the line of
+        ``length`` characters at ``line_start`` (offsets relative to ``lo``), with the text
+        before it as context for the break rules, and how many of those breaks are the
+        whole line's (all when the piece ends the line; else see :func:`settled`)."""
         text = rope[line_start + lo:line_start + hi]
         if lo == 0:
-            return wrap_line(text, self.width, self.tab)
-        return wrap_line(text, self.width, self.tab, before=_context(rope, line_start, line_start + lo))
+            found = wrap_line(text, self.width, self.tab)
+        else:
+            found = wrap_line(text, self.width, self.tab, before=_context(rope, line_start, line_start + lo))
+        return found, len(found) if hi >= length else settled(text, found, self.width, self.tab)
+
+    def _reach(self, rope: Rope, line_start: int, length: int, b: int) -> int:
+        """The last offset of the line at ``line_start`` that wrapping reads to decide where
+        the visual line starting at ``b`` ends (:func:`line_reach` plus ``LOOKAHEAD``),
+        reading only as far as it needs."""
+        size = 2 * self.width + 64
+        while True:
+            hi = min(length, b + size)
+            text = rope[line_start + b:line_start + hi]
+            reach = line_reach(text, 0, self.width, self.tab)
+            if reach < len(text) or hi >= length:
+                return b + reach + LOOKAHEAD
+            size *= 4
+
+    def _rewrap_from(self, rope: Rope, line_start: int, length: int, brks: Sequence[int], start: int) -> int:
+        """Index in ``brks`` (a long line's breaks; -1: the line's start) of the break a
+        re-wrap after an edit at ``start`` must begin from: the first whose visual line
+        reads text at or past ``start``. Every break up to it was decided by text before
+        the edit; any after it may move (a word that now fits on the line above, a space
+        that now hangs at its end, an opportunity made or moved by the edit)."""
+        i = (brks.bisect_right(start) if isinstance(brks, Breaks) else bisect_right(brks, start)) - 1
+        while i >= 0 and self._reach(rope, line_start, length, brks[i - 1] if i else 0) >= start:
+            i -= 1
+        return i
 
     def _resync_piece(self, rope: Rope, line: int, length: int) -> bool:
         """Re-wrap the next piece of the line being made exact (``_resync``); True when its
@@ -295,10 +309,11 @@ class WrapIndex:
         got = self.lines.get(line)
         cur = got if isinstance(got, Breaks) else Breaks.of(got or ())
         end = min(length, pos + max(min(LONG, RESYNC_PIECE), 4 * self.width))
-        found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
-        while not found and end < length:  # one visual line longer than the piece: read on
+        rel, exact = self._wrap_piece(rope, start, pos, end, length)
+        while not exact and end < length:  # no break the rest of the line cannot move: read on
             end = min(length, pos + 2 * (end - pos))
-            found = [pos + b for b in self._wrap_piece(rope, start, pos, end)]
+            rel, exact = self._wrap_piece(rope, start, pos, end, length)
+        found = [pos + b for b in rel]
         kept = cur.bisect_right(pos)  # the visual lines ending at or before pos stay
         head = cur.head(kept)
         # and so do those whose breaks the pass found again where they were
@@ -312,18 +327,19 @@ class WrapIndex:
             self._set(line, Breaks.spliced(head, [(0, tuple(found))], []))
             self._note_same(since, line, kept + q, 0, True)
             return True
-        met = cur.meet(found, hi)
+        met = cur.meet(found[:exact], hi)
         if met is not None:  # back in step with the greedy breaks from hi on
             i, m = met
             self._resync = None
             self._set(line, Breaks.spliced(head, [(0, tuple(found[:i]))], cur.tail(m, 0)))
             self._note_same(since, line, kept + min(q, i), len(cur) - m, True)
             return True
-        last = found[-1]
-        m = cur.bisect_right(last)
+        # every found break shows (each visual line fits); the pass goes on from the last
+        # exact one, and never meets those past it (near the piece's end) as greedy ones
+        m = cur.bisect_right(found[-1])
         self._set(line, Breaks.spliced(head, [(0, tuple(found))], cur.tail(m, 0)))
         self._note_same(since, line, kept + q, len(cur) - m, True)
-        self._resync = (line, last, hi)
+        self._resync = (line, found[exact - 1], max(hi, found[-1] + 1))
         return False
 
     def provisional(self, rope: Rope, first: int, last: int) -> None:
@@ -342,18 +358,19 @@ class WrapIndex:
         partial = self._partial
         pos, brks = (partial[1], partial[2]) if partial is not None and partial[0] == line else (0, [])
         end = min(length, pos + LONG)
-        found = self._wrap_piece(rope, start, pos, end)
-        while not found and end < length:  # one visual line longer than the piece: read on
+        found, exact = self._wrap_piece(rope, start, pos, end, length)
+        while not exact and end < length:  # no break the rest of the line cannot move: read on
             end = min(length, pos + 2 * (end - pos))
-            found = self._wrap_piece(rope, start, pos, end)
+            found, exact = self._wrap_piece(rope, start, pos, end, length)
         if end >= length:
             self._partial = None
             self._set(line, brks + [pos + b for b in found])
             return True
         brks = list(brks) if partial is None or partial[0] != line else brks  # owned from here on
-        # the last visual line may go on past the piece: resume from its start
-        brks.extend(pos + b for b in found)
-        pos += found[-1]
+        # the visual lines near the piece's end may change with the text after it: resume
+        # from the start of the first of them
+        brks.extend(pos + b for b in found[:exact])
+        pos += found[exact - 1]
         self._partial = (line, pos, brks)
         return False
 
@@ -372,25 +389,18 @@ class WrapIndex:
         (or, when not exact, the first moved old break it was joined to), and how many
         visual lines at the line's start and end are unchanged (text and extent).
 
-        Breaks before the edit's visual line stay; breaks after it move with the text; the
-        visual lines from the edit on are wrapped again over a window of a few visual
-        lines. When a new break meets a moved old one, the greedy wrap is back in step and
-        the result is exact. Otherwise the window's breaks are joined to the moved ones
+        Breaks decided by text before the edit stay (:meth:`_rewrap_from`); breaks after
+        it move with the text; the visual lines in between are wrapped again over a window
+        of a few visual lines. When a new break the text past the window cannot move
+        meets a moved old one, the greedy wrap is back in step and the result is exact. Otherwise the window's breaks are joined to the moved ones
         (the visual line in between wrapped on its own, so every visual line still fits)
         and the caller makes them exact in the background. Cost: the window plus
         O(chunks) (:class:`Breaks`), whatever the line's length.
         """
         shift = new_end - old_end
         chunked = old if isinstance(old, Breaks) else Breaks.of(old)
-        # from the visual line before the edited one: a deletion at a visual line's start
-        # can pull its first word up, an inserted space can leave the line above
-        k = chunked.bisect_right(start) - 2
-        # and from before every visual line a break opportunity made or moved by the edit
-        # could end: such an opportunity (at start - 1 or later) follows a run of spaces
-        # that starts at or after ``content`` (trailing spaces always fit), so a visual
-        # line starting ``width`` or more before ``content`` keeps its break
-        content = _content_end(rope, line_start, max(0, start - 1))
-        k = min(k, chunked.bisect_left(content - self.width) - 1)
+        # from the first visual line whose end the edit may move (see _rewrap_from)
+        k = self._rewrap_from(rope, line_start, length, chunked, start)
         lo = chunked[k] if k >= 0 else 0
         head = max(0, k + 1)
         before = chunked.head(k + 1) if k >= 0 else []
@@ -400,10 +410,12 @@ class WrapIndex:
         window = max(8 * self.width, REWRAP_WINDOW)
         for _ in range(2):  # widen the window once before leaving exactness to the background
             hi = min(length, new_end + window)
-            found = [lo + b for b in self._wrap_piece(rope, line_start, lo, hi)]
+            rel, exact = self._wrap_piece(rope, line_start, lo, hi, length)
+            found = [lo + b for b in rel]
             if hi >= length:
                 return Breaks.spliced(before, [(0, tuple(found))], []), True, lo, length, (head, 0)
-            met = chunked.meet([f - shift for f in found], old_end + 1)  # (only breaks from cut on are past old_end)
+            # (only breaks from cut on are past old_end; only the exact ones may meet them)
+            met = chunked.meet([f - shift for f in found[:exact]], old_end + 1)
             if met is not None:
                 i, m = met
                 return (Breaks.spliced(before, [(0, tuple(found[:i]))], chunked.tail(m, shift)), True, lo, found[i],
@@ -414,7 +426,7 @@ class WrapIndex:
         bridge: list[int] = []
         sync = chunked[m] + shift if m < count else length
         if m < count:
-            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, sync)]
+            bridge = [last + b for b in self._wrap_piece(rope, line_start, last, sync, length)[0]]
         return (Breaks.spliced(before, [(0, tuple(found + bridge))], chunked.tail(m, shift)), False, lo, sync,
                 (head, count - m))
 

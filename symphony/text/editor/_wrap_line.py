@@ -3,8 +3,11 @@
 Widths count columns: a tab advances to the next tab stop, East Asian wide and fullwidth
 characters take two columns, everything else one. Breaks are at UAX #14 opportunities
 (see ``_words.line_break_points``); a run with no opportunity wider than the width is cut
-at the width (by grapheme cluster boundaries for non-ASCII text). A visual line fits when
-its text without trailing spaces fits, so spaces never start a visual line.
+at the width (after the last grapheme cluster that fits, counting columns). A visual line
+fits when its text without trailing spaces fits, so spaces never start a visual line.
+
+A piece of a long line wraps as the whole line does up to the breaks :func:`settled`
+counts; :func:`line_reach` says how far the decision of each break reads.
 
 Plain ASCII (``_words.is_plain``: one column per character, breaks only after spaces)
 takes a path that visits each visual line once instead of each break opportunity; the
@@ -20,7 +23,11 @@ from ._words import PLAIN_IS, grapheme_cluster_boundaries, is_plain, line_break_
 
 _SPACES = re.compile(" *")
 
-__all__ = ["text_width", "wrap_line"]
+__all__ = ["LOOKAHEAD", "line_reach", "settled", "text_width", "wrap_line"]
+
+#: Characters past a place that the break rules may read to decide whether a line may break
+#: there (LB25's ``PR OP IS NU`` reads three ahead, a grapheme cluster's extenders a few).
+LOOKAHEAD = 16
 
 
 def _wrap_plain(text: str, width: int) -> list[int]:
@@ -104,12 +111,15 @@ def wrap_line(text: str, width: int, tab: int = 4, before: str = "") -> list[int
             start = last_fit
             last_fit = -1
             continue
-        # a run with no break opportunity that fits: cut at the width
+        # a run with no break opportunity that fits: cut at the width (after the last
+        # grapheme cluster that fits, or the first), decided by the text up to the
+        # cluster that does not fit, so a piece of the line cuts where the whole line does
         cut = start
-        if text.isascii():
+        head = text[start:start + width + 1]  # (every character takes a column or more)
+        if head.isascii() and "\t" not in head:  # one column and one cluster a character
             cut = start + max(1, width)
         else:
-            for b in grapheme_cluster_boundaries(text[start:p])[1:]:
+            for b in grapheme_cluster_boundaries(head if head.isascii() else text[start:p])[1:]:
                 if text_width(text[start:start + b], tab) > width and cut > start:
                     break
                 cut = start + b
@@ -123,3 +133,39 @@ def wrap_line(text: str, width: int, tab: int = 4, before: str = "") -> list[int
     return [b for b in out if 0 < b < len(text)]
 
 
+
+
+def line_reach(text: str, start: int, width: int, tab: int = 4) -> int:
+    """Offset of the first character of ``text`` from ``start`` on that is not a space and
+    does not fit on a visual line starting at ``start`` (``len(text)`` when there is none).
+
+    Where that visual line ends is decided by the break opportunities up to this offset
+    (the last one that fits, or a cut at the width), so by the text before it and
+    ``LOOKAHEAD`` characters past it: text further on cannot move that break, and an edit
+    further on leaves it where it is.
+    """
+    seg = text[start:start + width + 1]  # every character takes a column or more
+    if seg.isascii() and "\t" not in seg:
+        over = start + max(1, width)
+    else:
+        col = 0
+        over = start
+        for ch in seg:
+            col = text_width(ch, tab, col)
+            if col > width:
+                break
+            over += 1
+    run = _SPACES.match(text, min(over, len(text)))
+    return run.end() if run is not None else len(text)
+
+
+def settled(text: str, breaks: list[int], width: int, tab: int = 4) -> int:
+    """How many of ``breaks`` (``wrap_line`` of ``text``, a piece of a longer line) no text
+    after the piece can move: the first ``k``, each decided on a visual line whose
+    :func:`line_reach` is ``LOOKAHEAD`` characters or more before the piece's end (the
+    break rules there read past the piece; a piece that ends mid-word can cut it early)."""
+    end = len(text) - LOOKAHEAD
+    k = len(breaks)
+    while k and line_reach(text, breaks[k - 2] if k > 1 else 0, width, tab) >= end:
+        k -= 1
+    return k

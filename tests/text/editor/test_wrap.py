@@ -51,6 +51,7 @@ def test_breaks_follow_uax14_and_width():
     assert wrap_line("x" * 25, 10) == [10, 20]  # no opportunity: cut at the width
     assert wrap_line("日本語" * 4, 6) == [3, 6, 9]  # wide characters take two columns
     assert wrap_line("\tab cd", 6, tab=4) == [4]
+    assert wrap_line("1\t" * 3, 2, tab=4) == [1, 2, 3, 4, 5]  # a cut at the width counts a tab's columns
     assert wrap_line("short", 10) == []
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import symphony.text.editor._wrap as wrap_module
@@ -65,6 +65,8 @@ def _incremental(buf: Buffer) -> list[list[int]]:
 # a break opportunity typed after a long run of spaces changes visual lines far above it
 @example(start="    " * 76, edits=[(151485, 0, "\u65e5xx,", False), (626, 0, "b\nx", True),
                                    (115865, 0, ".\n\n\u65e5b", False), (25071, 0, "b", False)], width=3)
+# a cut at the width in ASCII with tabs counts columns, in a piece of the line as in all of it
+@example(start="1\t" * 20, edits=[(0, 0, "\u0301", False)], width=3)
 def test_edits_then_background_steps_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     _edit_then_compare(rope_cls, start, edits, width)
 
@@ -114,6 +116,8 @@ PUNCT_START = st.one_of(st.builds(lambda unit, n: unit * n, st.text(PUNCT, min_s
 # a piece of a long line that starts at a forced cut before a hyphen: not word-initial (LB20a)
 @example(start="11-a" * 17, edits=[], width=3)
 @example(start="( " * 3 + " " * 70 + "a" * 10, edits=[], width=3)  # no break in OP SP* (LB14)
+# a break decided near a piece's end looks past it: '%(' breaks only when no digit follows (LB25)
+@example(start=":%(1[" * 38, edits=[], width=3)
 def test_edits_in_json_and_code_give_the_from_scratch_breaks(rope_cls, small_thresholds, start, edits, width):
     """As above, in text whose breaks follow from more than a run of spaces."""
     _edit_then_compare(rope_cls, start, edits, width)
@@ -140,18 +144,20 @@ def test_an_edit_while_a_pass_is_half_done_keeps_the_breaks_exact(rope_cls, smal
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(unit=st.text("ab cd, ef.", min_size=3, max_size=12), n=st.integers(20, 120), first_steps=st.integers(1, 6),
+# a unit with no space repeats into one word far longer than the width, cut at the width
+@given(unit=st.one_of(st.text("ab cd, ef.", min_size=3, max_size=12), st.text("ab,.", min_size=1, max_size=5)),
+       n=st.integers(20, 120), first_steps=st.integers(1, 6),
        edits=st.lists(st.tuples(st.integers(0, 10**6), st.text("ab x,.", min_size=1, max_size=3),
                                 st.integers(0, 2)), min_size=1, max_size=8),
        width=st.integers(3, 16))
+# a space typed at the hard cut that ends the pass's progress hangs at the end of the line above
+@example(unit="aaaa", n=20, first_steps=1, edits=[(48, " ", 0)], width=16)
 def test_typing_while_a_long_line_is_first_wrapped_keeps_its_progress_exact(
         rope_cls, small_thresholds, monkeypatch, unit, n, first_steps, edits, width):
     """A long line pasted, wrapped a few pieces from scratch, then typed in before the
     piece reached (the pass goes on from before the edit, not from the line's start):
-    once the background is done its breaks are the from-scratch ones."""
-    # (every word fits the width: a word cut at the width across the end of a piece is
-    # another matter, as in test_edits_in_json_and_code_give_the_from_scratch_breaks)
-    assume(all(len(word) < width for word in (unit * 2).split() + [c for _, c, _ in edits]))
+    once the background is done its breaks are the from-scratch ones, words longer than
+    the width (cut at the width, across the ends of pieces) included."""
     monkeypatch.setattr(wrap_module, "time", _OneRoundClock())
     buf = Buffer(lambda m, p: None)
     buf.rope = buf.saved = rope_cls("")
