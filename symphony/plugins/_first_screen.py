@@ -58,17 +58,18 @@ class FirstScreens:
         self._closed = False
 
     def colour(self, manifest: Manifest, buffer: Ref, path: str | None, language: str, rev: int,
-               rope: Rope) -> None:
+               rope: Rope) -> concurrent.futures.Future[None] | None:
         """Colour the first screen of ``rope`` (the buffer's text at ``rev``) for the plugin of
-        ``manifest``, if it is a Python plugin that can: the buffer is told in the background."""
+        ``manifest``, if it is a Python plugin that can: the buffer is told in the background;
+        the future is done once it was (None: nothing to do)."""
         if manifest.first_screen is None or self._classes.get(manifest.first_screen, Plugin) is None:
-            return
+            return None
         with self._lock:
             if self._closed:
-                return
+                return None
             if self._pool is None:
                 self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="symphony-first-screen")
-            self._pool.submit(self._run, manifest, buffer, path, language, rev, rope)
+            return self._pool.submit(self._run, manifest, buffer, path, language, rev, rope)
 
     def _plugin_class(self, entry: str) -> type[Plugin] | None:
         if entry not in self._classes:

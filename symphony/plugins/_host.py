@@ -43,6 +43,9 @@ Send = Callable[[str, Any], None]
 #: sooner (opening one starts them once it has loaded, as its plugins): a plugin's start (a
 #: process importing, 0.2-0.5 s of CPU) never competes with the first document's loading.
 AUTORUN_DELAY = 1.0
+#: Seconds a new document's plugins wait for their first screens to be coloured in the core's
+#: process (``Plugin.first_screen``) before their processes are started.
+FIRST_SCREEN_WAIT = 0.1
 
 
 @dataclass
@@ -144,6 +147,14 @@ class PluginHost:
         # no plugin, no listener: typing costs nothing extra; a buffer that cannot be listened to
         # is not shown to plugins (they would see a text that never changes)
         listening = fresh and bool(self.catalog.plugins) and self._listen(state)
+        if listening:  # the first screen coloured here, before the plugins' processes start
+            # (their start would compete with it for the CPU), waited for a moment at most
+            with self._lock:
+                colouring = [m for m in self.catalog.plugins.values()
+                             if m.activates_for(state.syntax) or m.name in self._global]
+                path, language, rev, rope = state.path, state.syntax, state.rev, state.rope
+            shown = [self._first_screens.colour(m, buffer, path, language, rev, rope) for m in colouring]
+            concurrent.futures.wait([f for f in shown if f is not None], timeout=FIRST_SCREEN_WAIT)
         with self._lock:
             if listening:
                 for manifest in self.catalog.plugins.values():
@@ -156,11 +167,6 @@ class PluginHost:
                 for ref in set(state.plugins.values()):
                     self._tell(ref, "open", replace(state.snapshot(), views=[view_id]))
             running = set(state.plugins)
-            colouring = [self.catalog.plugins[name] for name in running if name in self.catalog.plugins]
-            path, language, rev, rope = state.path, state.syntax, state.rev, state.rope
-        if listening:  # coloured here while the plugins' processes start (a no-op for most)
-            for manifest in colouring:
-                self._first_screens.colour(manifest, buffer, path, language, rev, rope)
         self._send("available_plugins", {"view_id": view_id, "plugins": [
             {"name": name, "running": name in running} for name in self.catalog.names()]})
 
