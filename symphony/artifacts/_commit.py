@@ -12,11 +12,10 @@ from typing import Any
 
 __all__ = ["GATHER_WAIT", "MAX_GATHER_WAIT", "Op", "Writers"]
 
-#: The longest a leader with committed, not yet durable ops waits for a writer about to
-#: submit before syncing without new data (seconds). Short next to a sync (a few hundred
-#: microseconds on SSDs), so a writer that does not come costs little; long enough for a
-#: woken writer to prepare its next put.
-#: The shard waits longer when its commits take longer (see ``Shard._others_coming``).
+#: The shortest bound on a leader's wait for the store's writers about to queue an op
+#: before it commits a round without them (seconds). The shard waits up to what its recent
+#: rounds cost when that is longer (see ``Shard._gather``): a writer that does not come
+#: costs at most about one round.
 GATHER_WAIT = 300e-6
 #: The longest such a wait gets, however slow the disk.
 MAX_GATHER_WAIT = 0.01
@@ -72,11 +71,12 @@ class Writers:
 
     ``active`` counts writers inside a counted write (``enter``/``leave``); ``waiting``
     counts their ops queued or being committed. While ``waiting < active`` some writer is
-    about to submit (typically one whose op the last round finished), and a leader with
-    ops committed but not yet durable had better commit that writer's op (its data sync
-    makes the earlier ops durable too) than sync without new data: ``await_queued`` waits
-    for the next counted op to be queued, or ``GATHER_WAIT``. A lone writer never waits:
-    its own op makes ``waiting == active``.
+    about to submit (typically one whose op the last round finished), and a leader had
+    better take its op into the round it is about to commit than commit a round of its
+    own for it: ``await_all`` waits until every active writer's op is queued. The gate
+    opens once, when the last of them queues (or leaves), so a leader wakes once per
+    round, not once per writer. A lone writer never waits: its own op makes
+    ``waiting == active``.
     """
 
     __slots__ = ("_mu", "active", "waiting", "_gate")
@@ -111,7 +111,8 @@ class Writers:
         """A counted op joined a shard's pending queue."""
         with self._mu:
             self.waiting += 1
-            self._open()
+            if self.waiting >= self.active:
+                self._open()
 
     def finished(self, n: int) -> None:
         """``n`` counted ops are done."""
@@ -124,8 +125,9 @@ class Writers:
             self._gate = None
             gate.release()
 
-    def await_queued(self, timeout: float = GATHER_WAIT) -> None:
-        """Wait until a counted op is queued, no active writer is about to submit, or ``timeout`` passes."""
+    def await_all(self, timeout: float = GATHER_WAIT) -> None:
+        """Wait until no active writer is about to submit (each has its op queued or has left),
+        or ``timeout`` passes."""
         with self._mu:
             if self.waiting >= self.active:
                 return

@@ -25,16 +25,12 @@ class ArtifactStore(Catalog, Collecting):
     """A content-addressed artifact store at ``path`` with ``shards`` LMDB shards.
 
     ``shards`` applies when the store is created; an existing store keeps its own count.
-    One shard is the default, measured (``GroupCommitCeiling``): concurrent writers share
-    their shard's commits, and rounds pipeline (each commit's sync also makes the previous
-    round durable), so 8 writers on one shard commit about 4 puts per sync with almost no
-    sync of its own; more shards split the same writers into smaller rounds and more
-    syncs. Eight writers, one process running both in turn between two ceiling runs (one
-    raw environment committing 8 puts per synced transaction) on this machine's shared
-    disk: one shard 5,100-8,100 puts/s, two 3,050-5,900; one shard ahead in 6 of 6 pairs.
-    As a fraction of the ceiling that moves with the disk from 1,200 to 22,000 puts/s:
-    one shard 0.37-2.4, two 0.28-1.5. More shards can still help on a device that flushes
-    several files in parallel.
+    One shard is the default, measured (``GroupCommitCeiling``): a shard's leader gathers
+    every writer of the store about to queue an op, so 8 writers on one shard share one
+    commit and one sync per round, as one raw transaction of 8 puts would; more shards
+    split the same writers into smaller rounds, each paying the same two syncs (a sync
+    costs nearly as much for 1 put as for 8). More shards can still help on a device that
+    flushes several files in parallel.
     ``node`` hosts the shard actors, each then on a thread of its own so fsyncs never hold
     the node's shared dispatcher threads (without ``node``, a private node with a
     dispatcher thread per shard is started and stopped with the store). ``map_size`` is each

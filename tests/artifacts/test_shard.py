@@ -1,9 +1,9 @@
-"""The shard's group commit: rounds, the lead, one sync per round, failures that stay contained.
+"""The shard's group commit: rounds, the lead, the gathered cohort, failures that stay contained.
 
 Every test runs on a real LMDB environment. ``RecordingEnv`` logs each commit (with the
 probe tags it carried) and each sync, and can hold one commit open so a test can queue
 writers behind it deterministically. Writers log when their op returned, so a test can
-check the durability rule: an op returns only after a *later* commit or a sync.
+check the durability rule: an op returns only after its commit and the sync after it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from symphony.actors import Node
 from symphony.artifacts._env import ShardEnv
 from symphony.artifacts._commit import Op, Writers
 from symphony.artifacts._records import APPLY
+from symphony.artifacts import _shard as shard_module
 from symphony.artifacts._shard import Shard, ShardActor
 
 WAIT = 30.0  # liveness bound for joins and waits; never reached when the code works
@@ -146,8 +147,8 @@ def _assert_durable_before_return(env: RecordingEnv, tags: list[str]) -> None:
     for tag in tags:
         committed = next(i for i, e in enumerate(events) if e[0] == "commit" and tag in e[1])
         returned = events.index(("returned", tag))
-        later = [e for e in events[committed + 1:returned] if e[0] in ("commit", "sync")]
-        assert later, f"{tag} returned before anything made its commit durable: {events}"
+        later = [e for e in events[committed + 1:returned] if e[0] == "sync"]
+        assert later, f"{tag} returned before a sync made its commit durable: {events}"
 
 
 
@@ -179,8 +180,8 @@ def test_writers_queued_behind_a_commit_share_the_next_one(env, probes):
     assert sorted(commits[1]) == sorted(others)  # seven writers, one transaction
     assert results == {tag: tag for tag in ["first", *others]}
     _assert_durable_before_return(env, ["first", *others])
-    # The first round's data sync was carried by the second commit: no sync in between.
-    assert env.events[1][0] == "commit"
+    rounds = [e[0] for e in env.events if e[0] in ("commit", "sync")]
+    assert rounds == ["commit", "sync", "commit", "sync"]  # each round: one commit, one sync
     assert all(env.committed(tag) for tag in results)
 
 
@@ -197,14 +198,14 @@ def test_a_bad_op_fails_alone_and_the_shard_keeps_serving(env, probes):
     assert results["after"] == "after"
 
 
-def test_a_round_whose_ops_all_fail_does_not_make_the_previous_one_durable(env, probes):
-    """Only a commit that happened syncs: a round of bad ops commits nothing, so the ops of
-    the round before it must still wait for a sync."""
+def test_a_round_whose_ops_all_fail_commits_and_syncs_nothing(env, probes):
     shard = Shard(0, env)
     results: dict = {}
     _queue_behind_held_commit(shard, env, "first", ["bad"], results, {"bad": ValueError("bad op")})
     assert results["first"] == "first" and isinstance(results["bad"], ValueError)
     _assert_durable_before_return(env, ["first"])
+    assert [e[0] for e in env.events if e[0] in ("commit", "sync")] == ["commit", "sync"]
+    assert not env.committed("bad")
 
 
 def test_a_failed_sync_fails_the_ops_it_would_have_made_durable(env, probes):
@@ -284,51 +285,89 @@ def test_concurrent_run_and_submit_across_shards(tmp_path, probes):
             for j in range(40):
                 assert envs[(w + j) % 3].committed(f"w{w}-{j}")
         assert writers.active == 0 and writers.waiting == 0
-        assert all(not s._busy and not s.pending and not s._unsynced for s in shards)
+        assert all(not s._busy and not s.pending and not s._inflight for s in shards)
     finally:
         node.stop()
         for e in envs:
             e.close()
 
 
-def test_await_queued_waits_while_a_writer_is_about_to_submit():
+def test_await_all_waits_until_every_active_writer_has_queued():
     writers = Writers()
     writers.enter()
     writers.queued()
     done = threading.Event()
-    lone = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
+    lone = threading.Thread(target=lambda: (writers.await_all(WAIT * 10), done.set()))
     lone.start()
     lone.join(WAIT)
     assert done.is_set()  # a lone writer whose op is queued never waits
 
-    writers.enter()  # a second writer is preparing its op
+    writers.enter()  # two more writers are preparing their ops
+    writers.enter()
     done.clear()
-    waiter = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
+    waiter = threading.Thread(target=lambda: (writers.await_all(WAIT * 10), done.set()))
     waiter.start()
     _wait_for(lambda: writers._gate is not None)
-    assert not done.is_set()
-    writers.queued()  # it queues: the gate opens
+    writers.queued()  # one of them queues: the other is still coming, the gate stays shut
+    assert writers._gate is not None and not done.is_set()
+    writers.queued()  # the last one queues: the gate opens, once
     waiter.join(WAIT)
     assert done.is_set() and writers._gate is None
 
-    writers.finished(2)  # both ops done; one writer prepares another put, the other leaves
+    writers.finished(3)  # every op done; one writer prepares another put, the others leave
     done.clear()
-    waiter = threading.Thread(target=lambda: (writers.await_queued(WAIT * 10), done.set()))
+    waiter = threading.Thread(target=lambda: (writers.await_all(WAIT * 10), done.set()))
     waiter.start()
     _wait_for(lambda: writers._gate is not None)
     writers.leave()
-    assert not done.is_set() or writers.waiting >= writers.active
-    writers.queued()
+    writers.leave()
+    assert writers._gate is not None and not done.is_set()
+    writers.leave()  # the last one leaves instead of queuing: nobody is coming
     waiter.join(WAIT)
     assert done.is_set()
-    writers.finished(1)
-    writers.leave()
     assert writers.active == 0 and writers.waiting == 0
 
 
-def test_a_round_s_writers_are_finished_by_the_next_commit_without_a_sync(env, probes):
-    """Writers about to submit carry the last round's sync: while they keep coming, each
-    round costs one commit and no explicit sync; the leader syncs once they stop."""
+def test_a_leader_gathers_every_active_writer_into_one_round(env, probes, monkeypatch):
+    """Writers inside a counted write that have not queued yet are waited for: the round
+    takes them all, one commit and one sync (the bound on the wait is lifted here so the
+    test does not depend on how fast threads start)."""
+    monkeypatch.setattr(shard_module, "GATHER_WAIT", WAIT)
+    monkeypatch.setattr(shard_module, "MAX_GATHER_WAIT", WAIT)
+    writers = Writers()
+    shard = Shard(0, env, writers)
+    results: dict = {}
+    for _ in range(3):
+        writers.enter()  # three writers are inside put(), preparing their ops
+
+    def counted(tag: str) -> threading.Thread:
+        def run() -> None:
+            try:
+                results[tag] = shard.run(Op("probe", tag, env, counted=True))
+            finally:
+                env.events.append(("returned", tag))
+                writers.leave()
+        t = threading.Thread(target=run)
+        t.start()
+        return t
+
+    threads = [counted("a")]
+    _wait_for(lambda: writers._gate is not None)  # "a" leads and waits for the others
+    threads.append(counted("b"))
+    _wait_for(lambda: len(shard.pending) == 2)
+    assert not [e for e in env.events if e[0] == "commit"]  # still gathering: "c" is coming
+    threads.append(counted("c"))
+    for t in threads:
+        t.join(WAIT)
+        assert not t.is_alive()
+    assert results == {"a": "a", "b": "b", "c": "c"}
+    assert [e for e in env.events if e[0] in ("commit", "sync")] == [("commit", ("a", "b", "c")), ("sync",)]
+    _assert_durable_before_return(env, ["a", "b", "c"])
+    assert writers.active == 0 and writers.waiting == 0
+    assert not shard._busy and not shard.pending and not shard._inflight
+
+
+def test_concurrent_writers_share_rounds_and_each_round_is_synced(env, probes):
     writers = Writers()
     shard = Shard(0, env, writers)
     errors: list[BaseException] = []
@@ -338,17 +377,19 @@ def test_a_round_s_writers_are_finished_by_the_next_commit_without_a_sync(env, p
             for j in range(30):
                 with writers:
                     assert shard.run(Op("probe", f"w{w}-{j}", env, counted=True)) == f"w{w}-{j}"
+                env.events.append(("returned", f"w{w}-{j}"))
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
     run_writers(work, 4)
     assert not errors
-    assert env.events[-1] == ("sync",)  # the last round was made durable
     commits = [e for e in env.events if e[0] == "commit"]
-    syncs = [e for e in env.events if e[0] == "sync"]
     assert sum(len(c[1]) for c in commits) == 120
-    assert len(syncs) < len(commits)  # rounds carried each other's sync
-    assert not shard._busy and not shard.pending and not shard._unsynced
+    disk = [e[0] for e in env.events if e[0] in ("commit", "sync")]
+    assert disk == ["commit", "sync"] * len(commits)  # every round is made durable before the next
+    _assert_durable_before_return(env, [f"w{w}-{j}" for w in range(4) for j in range(30)])
+    assert writers.active == 0 and writers.waiting == 0
+    assert not shard._busy and not shard.pending and not shard._inflight
 
 
 def test_a_writer_interrupted_after_being_handed_the_lead_passes_it_on(env, probes):
@@ -372,7 +413,7 @@ def test_a_writer_interrupted_after_being_handed_the_lead_passes_it_on(env, prob
     assert results["first"] == "first" and results["last"] == "last"
     assert isinstance(results["interrupted"], Boom)
     assert env.committed("interrupted")  # committed all the same; only its writer is gone
-    assert not shard._busy and not shard.pending and not shard._unsynced
+    assert not shard._busy and not shard.pending and not shard._inflight
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
