@@ -26,8 +26,8 @@ import lmdb
 
 from ._env import DIGEST_SIZE
 
-__all__ = ["APPLY", "F64", "REFS", "U64", "chunk_entries", "is_artifact_key", "pack_manifest", "pack_record",
-           "record_meta", "split_record", "unpack_manifest"]
+__all__ = ["APPLY", "F64", "REFS", "U64", "chunk_entries", "is_artifact_key", "pack_inline", "pack_manifest",
+           "pack_record", "record_meta", "split_record", "unpack_manifest"]
 
 REFS = struct.Struct(">Qd")
 U64 = struct.Struct(">Q")
@@ -57,6 +57,23 @@ def pack_record(chunked: bool, meta: bytes, body: bytes | memoryview) -> bytes:
     """The ``data`` value of an artifact: its metadata (msgpack) and its bytes or, if
     ``chunked``, its manifest."""
     return b"".join((_HEAD[chunked], _META_LEN.pack(len(meta)), meta, body))
+
+
+#: The head of an inline record without metadata or parents, up to its bytes: the tag, the
+#: metadata's length, then the msgpack map {"size": u32, "chunks": 0, "created": f64,
+#: "metadata": {}, "parents": []} with fixed-width numbers (valid msgpack, read back by
+#: ``msgpack.unpackb`` like ``pack_record``'s), so one ``pack`` call encodes it.
+_PLAIN_META = (b"\x85\xa4size\xce", b"\xa6chunks\x00\xa7created\xcb", b"\xa8metadata\x80\xa7parents\x90")
+_PLAIN_META_LEN = sum(map(len, _PLAIN_META)) + 4 + 8
+_PLAIN_HEAD = struct.Struct(f">BI{len(_PLAIN_META[0])}sI{len(_PLAIN_META[1])}sd{len(_PLAIN_META[2])}s")
+
+
+def pack_inline(data: bytes, created: float) -> bytes:
+    """The record of an inline artifact ``data`` put at ``created`` without metadata or
+    parents: what ``pack_record(False, packb(meta), data)`` stores, in one ``pack`` call
+    (this is every small put's encoding, on the writers' path)."""
+    return _PLAIN_HEAD.pack(_INLINE, _PLAIN_META_LEN, _PLAIN_META[0], len(data), _PLAIN_META[1], created,
+                            _PLAIN_META[2]) + data
 
 
 def is_artifact_key(key: Any) -> bool:

@@ -21,7 +21,7 @@ from ._chunking import CHUNK_THRESHOLD, parse_digest, raw_digest, read_block, sh
 from ._commit import Op
 from ._core import StoreCore, check_key
 from ._index import MAX_TEXT, document
-from ._records import pack_manifest, pack_record
+from ._records import pack_inline, pack_manifest, pack_record
 
 __all__ = ["ROUND_BYTES", "Writing"]
 
@@ -52,6 +52,8 @@ class Writing(StoreCore):
         is fsync'd.
         """
         self._check()
+        if type(data) is bytes and name is None and metadata is None and parents == () and len(data) < CHUNK_THRESHOLD:
+            return self._put_plain(data)
         # A small in-memory put is a counted writer (see ``Writers``): shard leaders wait,
         # briefly, for counted writers about to submit, so concurrent puts share commits.
         if type(data) is bytes:
@@ -62,6 +64,25 @@ class Writing(StoreCore):
             return self._put(data, name, metadata, parents, False)
         with self._writers:
             return self._put(data, name, metadata, parents, True)
+
+    def _put_plain(self, data: bytes) -> str:
+        """``put(data)`` of small bytes without name, metadata or parents: the common case, in
+        as few interpreted lines as possible. With 8 writer threads on 2 cores, each writer's
+        lines between its wake-up and its next queued op run one writer at a time, with cold
+        caches, while the disk waits for the round (see ``_shard``)."""
+        writers = self._writers
+        writers.enter()
+        try:
+            raw = raw_digest(data)
+            record = pack_inline(data, time.time())
+            self._shards[shard_of(raw, self.shards)].run(Op("artifact", raw, record, size=len(record), counted=True))
+            digest = raw.hex()
+            feed = self._index_feed
+            if feed is not None:
+                feed.add(("add", document(digest, None, None, data)))
+            return digest
+        finally:
+            writers.leave()
 
     def _put(self, data: bytes | bytearray | memoryview | IO[bytes], name: str | None,
              metadata: dict[str, Any] | None, parents: Iterable[str], counted: bool) -> str:

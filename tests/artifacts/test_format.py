@@ -90,3 +90,29 @@ def test_a_newer_format_is_refused(tmp_path):
     with pytest.raises(IntegrityError, match="format 99"):
         ArtifactStore(path)
     assert sorted(p.name for p in path.iterdir()) == ["store.json"]  # nothing written
+
+
+def test_a_plain_put_stores_the_record_the_general_path_stores(tmp_path):
+    """``put(bytes)`` without name, metadata or parents takes the short path (``pack_inline``):
+    its record must read back exactly as one written through ``pack_record`` and msgpack."""
+    import msgpack
+
+    from symphony.artifacts._records import pack_inline, pack_record, record_meta, split_record
+
+    data = random.Random(4).randbytes(4096)
+    created = 1_796_000_000.123456
+    general = pack_record(False, msgpack.packb({"size": len(data), "chunks": 0, "created": created,
+                                                "metadata": {}, "parents": []}, use_bin_type=True), data)
+    short = pack_inline(data, created)
+    assert split_record(short) == split_record(general) == (False, data)
+    assert msgpack.unpackb(record_meta(short), raw=False) == msgpack.unpackb(record_meta(general), raw=False)
+    assert split_record(pack_inline(b"", created)) == (False, b"")
+
+    with ArtifactStore(tmp_path / "s", index=False) as store:
+        plain = store.put(data)  # the short path
+        tagged = store.put(data[::-1], metadata={})  # the general path, the same fields
+        for digest, content in ((plain, data), (tagged, data[::-1])):
+            stat = store.stat(digest)
+            assert (stat.size, stat.chunks, stat.metadata, stat.parents) == (len(content), 0, {}, [])
+            assert store.get(digest) == content
+        assert store.put(data) == plain  # a second plain put is a dedup hit
