@@ -9,8 +9,9 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   notification; a failure is sent to the frontend as an ``alert``
 - ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
   (``measure_width``), run in the actor so the buffer stays single-threaded
-- ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
-  so edits go first; wrapping never sits on the typing path)
+- ``("wrap_step", None)``: wrap up to half a millisecond of pending lines (sent to itself
+  at low priority, so edits go first; a step ends after its current piece when another
+  message arrives, so wrapping never sits on the typing path)
 - ``("check_disk", added_paths_or_None)``: the file may have changed on disk (reload,
   or report a change, delete or rename; see ``Buffer.check_disk``)
 - ``("save", path_or_None)``, ``("config", changes)``,
@@ -72,6 +73,11 @@ class BufferActor(Actor):
                 self._wrap_scheduled = True
                 self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
 
+    def _message_waiting(self) -> bool:
+        """True when a message waits in the mailbox: a background step ends at its next
+        piece rather than make it (a keystroke, most often) wait for the whole step."""
+        return not self.actor_inbox.empty()
+
     def _handle(self, message: Message[Any]) -> Any:
         kind = message.kind
         payload = message.payload
@@ -111,7 +117,7 @@ class BufferActor(Actor):
             return None
         if kind == "wrap_step":
             self._wrap_scheduled = False
-            buffer.wrap_step()
+            buffer.wrap_step(self._message_waiting)
             return None
         if kind == "get_config":
             return dict(buffer.config)
