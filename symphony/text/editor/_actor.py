@@ -10,8 +10,9 @@ run one at a time in arrival order and two views of one file never disagree. Mes
 - ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
   (``measure_width``), run in the actor so the buffer stays single-threaded
 - ``("wrap_step", None)``: wrap up to half a millisecond of pending lines (sent to itself
-  at low priority, so edits go first; a step ends after its current piece when another
-  message arrives, so wrapping never sits on the typing path)
+  at low priority, so edits go first, and only once the text has not changed for
+  ``WRAP_QUIET`` seconds; a step ends after its current piece when another message
+  arrives, so wrapping never sits on the typing path)
 - ``("check_disk", added_paths_or_None)``: the file may have changed on disk (reload,
   or report a change, delete or rename; see ``Buffer.check_disk``)
 - ``("save", path_or_None)``, ``("config", changes)``,
@@ -33,17 +34,27 @@ else: the actor resumes with the next message (``Supervision.RESUME``).
 from __future__ import annotations
 
 import concurrent.futures
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ...actors import Actor
 from ...envelope import Message, Priority
-from ...errors import RpcError
+from ...errors import ActorDead, RpcError
 from ._buffer import Buffer, Send
 from ._plugin_hooks import PLUGIN_MESSAGES
 from ._styles import StyleMap
 
 __all__ = ["BufferActor"]
+
+#: Seconds without a change of the text before the background wrap pass goes on. Typing
+#: faster than this (a burst, key repeat) has the interpreter and the cores to itself: a
+#: pass that made a long line exact while typing went on kept a core busy, delayed the
+#: keystrokes behind its steps (and, on a busy machine, the frontend waiting for a core),
+#: and was mostly sent back to the edit by the next keystroke anyway. What changed on
+#: screen is re-wrapped by the keystroke itself; the pass only makes breaks exact.
+WRAP_QUIET = 0.02
 
 
 class BufferActor(Actor):
@@ -55,6 +66,10 @@ class BufferActor(Actor):
                  detect_language: Callable[[str | None, str], str] | None = None) -> None:
         self.buffer = Buffer(send, path, config, styles, detect_language)
         self._wrap_scheduled = False
+        #: ``time.monotonic()`` of the last change of the text, and the timer that tells
+        #: ``wrap_step`` once the text has been quiet for ``WRAP_QUIET`` seconds
+        self._edited = 0.0
+        self._wrap_timer: threading.Timer | None = None
         if request is not None:
             ref = self.actor_ref
 
@@ -65,13 +80,41 @@ class BufferActor(Actor):
             self.buffer.request = ask_frontend
 
     def on_receive(self, message: Message[Any]) -> Any:
+        rope = self.buffer.rope
         try:
             return self._handle(message)
         finally:
+            if self.buffer.rope is not rope:
+                self._edited = time.monotonic()
             wrap = self.buffer.wrap
             if wrap is not None and not wrap.done and not self._wrap_scheduled:
-                self._wrap_scheduled = True
-                self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+                self._schedule_wrap()
+
+    def _schedule_wrap(self) -> None:
+        """Tell ``wrap_step`` to this actor now, or once the text has been quiet for
+        ``WRAP_QUIET`` seconds (see there)."""
+        self._wrap_scheduled = True
+        wait = self._edited + WRAP_QUIET - time.monotonic()
+        if wait <= 0:
+            self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+            return
+        timer = threading.Timer(wait, self._tell_wrap_step)
+        timer.daemon = True
+        self._wrap_timer = timer
+        timer.start()
+
+    def _tell_wrap_step(self) -> None:
+        try:
+            self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+        except ActorDead:  # stopped meanwhile
+            pass
+
+    def on_stop(self) -> None:
+        timer = self._wrap_timer
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join()
 
     def _message_waiting(self) -> bool:
         """True when a message waits in the mailbox: a background step ends at its next
@@ -117,7 +160,11 @@ class BufferActor(Actor):
             return None
         if kind == "wrap_step":
             self._wrap_scheduled = False
-            buffer.wrap_step(self._message_waiting)
+            timer, self._wrap_timer = self._wrap_timer, None
+            if timer is not None:  # (told by someone else first: the timer's tell is not needed)
+                timer.cancel()
+            if time.monotonic() - self._edited >= WRAP_QUIET:  # else typing went on: later
+                buffer.wrap_step(self._message_waiting)
             return None
         if kind == "get_config":
             return dict(buffer.config)

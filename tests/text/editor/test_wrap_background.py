@@ -1,6 +1,7 @@
-"""The background wrap pass gives way to typing: a step ends after one piece when a message
-waits, and an edit the local re-wrap settles keeps the pass's progress (it does not send
-the pass back to the edit). The breaks stay the from-scratch ones either way."""
+"""The background wrap pass gives way to typing: it waits until the text has been quiet for
+``WRAP_QUIET``, a step ends after one piece when a message waits, and an edit the local
+re-wrap settles keeps the pass's progress (it does not send the pass back to the edit).
+The breaks stay the from-scratch ones either way."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import symphony.text.editor._actor as actor_module
 import symphony.text.editor._wrap as wrap_module
 from symphony.envelope import Message
 from symphony.text import Rope
@@ -16,6 +18,7 @@ from symphony.text.editor import Buffer, BufferActor, Region
 from symphony.text.editor._breaks import Breaks
 from symphony.text.editor._wrap_line import wrap_line
 
+from ...conftest import wait_until
 from ..conftest import IMPLS, bound_rope
 
 WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit "
@@ -122,3 +125,26 @@ def test_the_actor_tells_its_steps_when_a_message_waits(node):
     ref = node.spawn(_Probe, lambda m, p: None)
     ref.ask("add_view", "v")
     assert ref.ask("probe", None) == (False, True)
+
+
+class _WrapProbe(BufferActor):
+    """Answers ``wrap_done`` with whether the document's wrapping is complete."""
+
+    def _handle(self, message: Message[Any]) -> Any:
+        if message.kind == "wrap_done":
+            return self.buffer.wrap is not None and self.buffer.wrap.done
+        return super()._handle(message)
+
+
+def test_the_pass_waits_for_typing_to_pause_then_runs_to_the_end(node, monkeypatch):
+    monkeypatch.setattr(actor_module, "WRAP_QUIET", 3600.0)  # typing never pauses long enough
+    ref = node.spawn(_WrapProbe, lambda m, p: None, None, {"wrap_width": 10})
+    ref.ask("add_view", "v")
+    ref.ask("command", ("v", "insert", {"chars": WORDS * 400}))  # a long line to wrap
+    for _ in range(5):
+        ref.ask("command", ("v", "scroll", [0, 50]))  # messages that do not change the text
+        assert ref.ask("wrap_done", None) is False  # the pass waits (its timer is armed)
+    monkeypatch.setattr(actor_module, "WRAP_QUIET", 0.0)
+    ref.tell("wrap_step", None)  # as the timer would, once the text is quiet
+    assert wait_until(lambda: ref.ask("wrap_done", None))
+    # (stopping the node cancels and joins the armed timer: no thread is left running)
