@@ -10,8 +10,8 @@ run one at a time in arrival order and two views of one file never disagree. Mes
 - ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
   (``measure_width``), run in the actor so the buffer stays single-threaded
 - ``("wrap_step", None)``: wrap up to half a millisecond of pending lines (sent to itself
-  at low priority, so edits go first, and only once the text has not changed for
-  ``WRAP_QUIET`` seconds; a step ends after its current piece when another message
+  at low priority, so edits go first; making an edited long line exact waits until the
+  text has not changed for ``WRAP_QUIET`` seconds; a step ends after its current piece when another message
   arrives, so wrapping never sits on the typing path)
 - ``("check_disk", added_paths_or_None)``: the file may have changed on disk (reload,
   or report a change, delete or rename; see ``Buffer.check_disk``)
@@ -48,12 +48,15 @@ from ._styles import StyleMap
 
 __all__ = ["BufferActor"]
 
-#: Seconds without a change of the text before the background wrap pass goes on. Typing
-#: faster than this (a burst, key repeat) has the interpreter and the cores to itself: a
-#: pass that made a long line exact while typing went on kept a core busy, delayed the
-#: keystrokes behind its steps (and, on a busy machine, the frontend waiting for a core),
-#: and was mostly sent back to the edit by the next keystroke anyway. What changed on
-#: screen is re-wrapped by the keystroke itself; the pass only makes breaks exact.
+#: Seconds without a change of the text before the background pass that makes an edited
+#: long line's breaks exact goes on (``WrapIndex.settling``; wrapping lines not wrapped yet
+#: never waits). Typing faster than this (a burst, key repeat) has the interpreter and
+#: the cores to itself: the pass kept a core busy while typing went on, delayed keystrokes
+#: behind its steps (and, on a busy machine, the frontend waiting for a core), and in
+#: text whose re-wrap never meets the old breaks (repeated text) was sent back to the
+#: edit by a later keystroke anyway. Meanwhile the keystroke has re-wrapped the visual
+#: lines around the edit exactly; past them the breaks stay valid (every visual line
+#: fits) but one visual line may end early until the pass has run.
 WRAP_QUIET = 0.02
 
 
@@ -94,7 +97,8 @@ class BufferActor(Actor):
         """Tell ``wrap_step`` to this actor now, or once the text has been quiet for
         ``WRAP_QUIET`` seconds (see there)."""
         self._wrap_scheduled = True
-        wait = self._edited + WRAP_QUIET - time.monotonic()
+        wrap = self.buffer.wrap
+        wait = self._edited + WRAP_QUIET - time.monotonic() if wrap is not None and wrap.settling else 0.0
         if wait <= 0:
             self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
             return
@@ -163,8 +167,9 @@ class BufferActor(Actor):
             timer, self._wrap_timer = self._wrap_timer, None
             if timer is not None:  # (told by someone else first: the timer's tell is not needed)
                 timer.cancel()
-            if time.monotonic() - self._edited >= WRAP_QUIET:  # else typing went on: later
-                buffer.wrap_step(self._message_waiting)
+            wrap = buffer.wrap
+            if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
+                buffer.wrap_step(self._message_waiting)  # (else typing went on: later)
             return None
         if kind == "get_config":
             return dict(buffer.config)

@@ -122,6 +122,14 @@ class WrapIndex:
     def done(self) -> bool:
         return not self.pending
 
+    @property
+    def settling(self) -> bool:
+        """True when the only work left is making one long line's breaks exact after an
+        edit (:meth:`_resync_piece`): its breaks are valid meanwhile (every visual line
+        fits, those around the edit exact), so the pass may wait for typing to pause."""
+        resync = self._resync
+        return resync is not None and self.pending == [(resync[0], resync[0] + 1)]
+
     # -- updates --------------------------------------------------------------------------
 
     def _set(self, line: int, brks: Sequence[int]) -> bool:

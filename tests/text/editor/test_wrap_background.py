@@ -136,15 +136,20 @@ class _WrapProbe(BufferActor):
         return super()._handle(message)
 
 
-def test_the_pass_waits_for_typing_to_pause_then_runs_to_the_end(node, monkeypatch):
+def test_making_an_edited_line_exact_waits_for_typing_to_pause(node, monkeypatch, small_thresholds):
     monkeypatch.setattr(actor_module, "WRAP_QUIET", 3600.0)  # typing never pauses long enough
-    ref = node.spawn(_WrapProbe, lambda m, p: None, None, {"wrap_width": 10})
+    ref = node.spawn(_WrapProbe, lambda m, p: None, None, {"wrap_width": 22})
     ref.ask("add_view", "v")
-    ref.ask("command", ("v", "insert", {"chars": WORDS * 400}))  # a long line to wrap
+    ref.ask("command", ("v", "insert", {"chars": WORDS * 400}))
+    # a line not wrapped yet is wrapped whatever the typing: it never waits
+    assert wait_until(lambda: ref.ask("wrap_done", None))
+    # a word made longer near the line's start moves the breaks after it far along the line
+    ref.ask("command", ("v", "gesture", {"line": 0, "col": 18, "ty": "point_select"}))
+    ref.ask("command", ("v", "insert", {"chars": "xxx"}))
     for _ in range(5):
         ref.ask("command", ("v", "scroll", [0, 50]))  # messages that do not change the text
         assert ref.ask("wrap_done", None) is False  # the pass waits (its timer is armed)
     monkeypatch.setattr(actor_module, "WRAP_QUIET", 0.0)
     ref.tell("wrap_step", None)  # as the timer would, once the text is quiet
     assert wait_until(lambda: ref.ask("wrap_done", None))
-    # (stopping the node cancels and joins the armed timer: no thread is left running)
+    # (stopping the node cancels and joins an armed timer: no thread is left running)
