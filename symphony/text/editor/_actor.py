@@ -69,10 +69,11 @@ class BufferActor(Actor):
                  detect_language: Callable[[str | None, str], str] | None = None) -> None:
         self.buffer = Buffer(send, path, config, styles, detect_language)
         self._wrap_scheduled = False
-        #: ``time.monotonic()`` of the last change of the text, and the timer that tells
-        #: ``wrap_step`` once the text has been quiet for ``WRAP_QUIET`` seconds
+        #: ``time.monotonic()`` of the last change of the text, and the thread (with the
+        #: event that stops it) that tells ``wrap_step`` once the text has been quiet for
+        #: ``WRAP_QUIET`` seconds
         self._edited = 0.0
-        self._wrap_timer: threading.Timer | None = None
+        self._wrap_waiter: tuple[threading.Thread, threading.Event] | None = None
         if request is not None:
             ref = self.actor_ref
 
@@ -98,27 +99,36 @@ class BufferActor(Actor):
         ``WRAP_QUIET`` seconds (see there)."""
         self._wrap_scheduled = True
         wrap = self.buffer.wrap
-        wait = self._edited + WRAP_QUIET - time.monotonic() if wrap is not None and wrap.settling else 0.0
-        if wait <= 0:
+        if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
             self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
             return
-        timer = threading.Timer(wait, self._tell_wrap_step)
-        timer.daemon = True
-        self._wrap_timer = timer
-        timer.start()
+        stop = threading.Event()
+        waiter = threading.Thread(target=self._wait_for_quiet, args=(stop,), name="symphony-wrap-quiet",
+                                  daemon=True)
+        self._wrap_waiter = (waiter, stop)
+        waiter.start()
 
-    def _tell_wrap_step(self) -> None:
-        try:
-            self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
-        except ActorDead:  # stopped meanwhile
-            pass
+    def _wait_for_quiet(self, stop: threading.Event) -> None:
+        """(On a thread of its own.) Tell ``wrap_step`` once the text has been quiet for
+        ``WRAP_QUIET`` seconds, or return when ``stop`` is set. Typing that goes on only
+        makes it wait longer: no message to the actor and no new thread per keystroke."""
+        while not stop.wait(max(0.0, self._edited + WRAP_QUIET - time.monotonic())):
+            if time.monotonic() - self._edited >= WRAP_QUIET:
+                try:
+                    self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+                except ActorDead:  # stopped meanwhile
+                    pass
+                return
+
+    def _stop_waiter(self, join: bool) -> None:
+        waiter, self._wrap_waiter = self._wrap_waiter, None
+        if waiter is not None and waiter[0] is not threading.current_thread():
+            waiter[1].set()
+            if join:
+                waiter[0].join()
 
     def on_stop(self) -> None:
-        timer = self._wrap_timer
-        if timer is not None:
-            timer.cancel()
-            if timer is not threading.current_thread():
-                timer.join()
+        self._stop_waiter(join=True)
 
     def _message_waiting(self) -> bool:
         """True when a message waits in the mailbox: a background step ends at its next
@@ -164,9 +174,7 @@ class BufferActor(Actor):
             return None
         if kind == "wrap_step":
             self._wrap_scheduled = False
-            timer, self._wrap_timer = self._wrap_timer, None
-            if timer is not None:  # (told by someone else first: the timer's tell is not needed)
-                timer.cancel()
+            self._stop_waiter(join=False)  # (when told by someone else first)
             wrap = buffer.wrap
             if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
                 buffer.wrap_step(self._message_waiting)  # (else typing went on: later)

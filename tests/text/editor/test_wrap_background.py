@@ -148,8 +148,8 @@ def test_making_an_edited_line_exact_waits_for_typing_to_pause(node, monkeypatch
     ref.ask("command", ("v", "insert", {"chars": "xxx"}))
     for _ in range(5):
         ref.ask("command", ("v", "scroll", [0, 50]))  # messages that do not change the text
-        assert ref.ask("wrap_done", None) is False  # the pass waits (its timer is armed)
+        assert ref.ask("wrap_done", None) is False  # the pass waits (its waiter thread watches the quiet time)
     monkeypatch.setattr(actor_module, "WRAP_QUIET", 0.0)
-    ref.tell("wrap_step", None)  # as the timer would, once the text is quiet
+    ref.tell("wrap_step", None)  # as the waiter would, once the text is quiet
     assert wait_until(lambda: ref.ask("wrap_done", None))
-    # (stopping the node cancels and joins an armed timer: no thread is left running)
+    # (stopping the node stops and joins a waiter: no thread is left running)
