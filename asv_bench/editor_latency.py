@@ -29,8 +29,7 @@ def measure(argv: list[str] | None, path: str, wrap: int, inserts: int, middle: 
         opened = core.open(path)
         rss = core.peak_rss()
         if wrap:
-            core.request("modify_user_config", {"domain": {"user_override": core.view_id},
-                                                "changes": {"wrap_width": wrap}})
+            core.configure({"wrap_width": wrap})
         if middle:
             core.edit("goto_line", {"line": middle})
             core.edit("scroll", [middle - 20, middle + 30])

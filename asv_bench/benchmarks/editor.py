@@ -57,8 +57,7 @@ class Keystroke:
         path = lines_file(int(os.environ.get("SYMPHONY_BENCH_KEYSTROKE_MB", "10")), 86)
         self.core.open(path)
         if wrap != "off":
-            self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
-                                                     "changes": {"wrap_width": int(wrap)}})
+            self.core.configure({"wrap_width": int(wrap)})
         middle = middle_line(path)
         self.core.edit("goto_line", {"line": middle})
         self.core.edit("scroll", [middle - 20, middle + 30])
@@ -93,8 +92,7 @@ class KeystrokeLongLine:
     def setup(self, impl: str, wrap: str) -> None:
         self.core = start_core(impl)
         self.core.open(long_line_file())
-        self.core.request("modify_user_config", {"domain": {"user_override": self.core.view_id},
-                                                 "changes": {"wrap_width": int(wrap)}})
+        self.core.configure({"wrap_width": int(wrap)})
         self.core.settle(1.0)  # the first background wrap of the line
         self.core.edit("scroll", [60_000, 60_050])
         self.core.edit("gesture", {"line": 60_010, "col": 5, "ty": "point_select"})

@@ -39,8 +39,10 @@ def serve_stdio(plugins: Callable[[Node], PluginHooks] | None = None, syntax: Sy
     """Serve the frontend on this process's stdin/stdout (``plugins`` and ``syntax`` as for
     ``serve_connection``)."""
     # A background step (wrapping) holding the GIL must not make the reader thread wait
-    # the default 5 ms switch interval for a keystroke.
-    sys.setswitchinterval(0.0005)
+    # the default 5 ms switch interval for a keystroke (measured in a 10MB line wrapped at
+    # 80 while its background pass runs: keystroke p99 about 1.3 ms at 0.5 ms, 0.6-0.8 ms at
+    # 0.1 ms). It costs nothing while only one thread wants the interpreter.
+    sys.setswitchinterval(0.0001)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
     serve_connection(stdin, stdout, plugins=plugins, syntax=syntax)

@@ -9,8 +9,10 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   notification; a failure is sent to the frontend as an ``alert``
 - ``("answer", (on_result, future))``: a frontend's answer to a request the buffer made
   (``measure_width``), run in the actor so the buffer stays single-threaded
-- ``("wrap_step", None)``: wrap a few ms of pending lines (sent to itself at low priority,
-  so edits go first; wrapping never sits on the typing path)
+- ``("wrap_step", None)``: wrap up to half a millisecond of pending lines (sent to itself
+  at low priority, so edits go first; making an edited long line exact waits until the
+  text has not changed for ``WRAP_QUIET`` seconds; a step ends after its current piece when another message
+  arrives, so wrapping never sits on the typing path)
 - ``("check_disk", added_paths_or_None)``: the file may have changed on disk (reload,
   or report a change, delete or rename; see ``Buffer.check_disk``)
 - ``("save", path_or_None)``, ``("config", changes)``,
@@ -32,17 +34,30 @@ else: the actor resumes with the next message (``Supervision.RESUME``).
 from __future__ import annotations
 
 import concurrent.futures
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ...actors import Actor
 from ...envelope import Message, Priority
-from ...errors import RpcError
+from ...errors import ActorDead, RpcError
 from ._buffer import Buffer, Send
 from ._plugin_hooks import PLUGIN_MESSAGES
 from ._styles import StyleMap
 
 __all__ = ["BufferActor"]
+
+#: Seconds without a change of the text before the background pass that makes an edited
+#: long line's breaks exact goes on (``WrapIndex.settling``; wrapping lines not wrapped yet
+#: never waits). Typing faster than this (a burst, key repeat) has the interpreter and
+#: the cores to itself: the pass kept a core busy while typing went on, delayed keystrokes
+#: behind its steps (and, on a busy machine, the frontend waiting for a core), and in
+#: text whose re-wrap never meets the old breaks (repeated text) was sent back to the
+#: edit by a later keystroke anyway. Meanwhile the keystroke has re-wrapped the visual
+#: lines around the edit exactly; past them the breaks stay valid (every visual line
+#: fits) but one visual line may end early until the pass has run.
+WRAP_QUIET = 0.02
 
 
 class BufferActor(Actor):
@@ -54,6 +69,11 @@ class BufferActor(Actor):
                  detect_language: Callable[[str | None, str], str] | None = None) -> None:
         self.buffer = Buffer(send, path, config, styles, detect_language)
         self._wrap_scheduled = False
+        #: ``time.monotonic()`` of the last change of the text, and the thread (with the
+        #: event that stops it) that tells ``wrap_step`` once the text has been quiet for
+        #: ``WRAP_QUIET`` seconds
+        self._edited = 0.0
+        self._wrap_waiter: tuple[threading.Thread, threading.Event] | None = None
         if request is not None:
             ref = self.actor_ref
 
@@ -64,13 +84,56 @@ class BufferActor(Actor):
             self.buffer.request = ask_frontend
 
     def on_receive(self, message: Message[Any]) -> Any:
+        rope = self.buffer.rope
         try:
             return self._handle(message)
         finally:
+            if self.buffer.rope is not rope:
+                self._edited = time.monotonic()
             wrap = self.buffer.wrap
             if wrap is not None and not wrap.done and not self._wrap_scheduled:
-                self._wrap_scheduled = True
-                self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+                self._schedule_wrap()
+
+    def _schedule_wrap(self) -> None:
+        """Tell ``wrap_step`` to this actor now, or once the text has been quiet for
+        ``WRAP_QUIET`` seconds (see there)."""
+        self._wrap_scheduled = True
+        wrap = self.buffer.wrap
+        if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
+            self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+            return
+        stop = threading.Event()
+        waiter = threading.Thread(target=self._wait_for_quiet, args=(stop,), name="symphony-wrap-quiet",
+                                  daemon=True)
+        self._wrap_waiter = (waiter, stop)
+        waiter.start()
+
+    def _wait_for_quiet(self, stop: threading.Event) -> None:
+        """(On a thread of its own.) Tell ``wrap_step`` once the text has been quiet for
+        ``WRAP_QUIET`` seconds, or return when ``stop`` is set. Typing that goes on only
+        makes it wait longer: no message to the actor and no new thread per keystroke."""
+        while not stop.wait(max(0.0, self._edited + WRAP_QUIET - time.monotonic())):
+            if time.monotonic() - self._edited >= WRAP_QUIET:
+                try:
+                    self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
+                except ActorDead:  # stopped meanwhile
+                    pass
+                return
+
+    def _stop_waiter(self, join: bool) -> None:
+        waiter, self._wrap_waiter = self._wrap_waiter, None
+        if waiter is not None and waiter[0] is not threading.current_thread():
+            waiter[1].set()
+            if join:
+                waiter[0].join()
+
+    def on_stop(self) -> None:
+        self._stop_waiter(join=True)
+
+    def _message_waiting(self) -> bool:
+        """True when a message waits in the mailbox: a background step ends at its next
+        piece rather than make it (a keystroke, most often) wait for the whole step."""
+        return not self.actor_inbox.empty()
 
     def _handle(self, message: Message[Any]) -> Any:
         kind = message.kind
@@ -111,7 +174,10 @@ class BufferActor(Actor):
             return None
         if kind == "wrap_step":
             self._wrap_scheduled = False
-            buffer.wrap_step()
+            self._stop_waiter(join=False)  # (when told by someone else first)
+            wrap = buffer.wrap
+            if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
+                buffer.wrap_step(self._message_waiting)  # (else typing went on: later)
             return None
         if kind == "get_config":
             return dict(buffer.config)

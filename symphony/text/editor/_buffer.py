@@ -141,12 +141,14 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
                 view.reset_cache()
                 view.note_change(0, 0)
 
-    def wrap_step(self) -> bool:
-        """Wrap some pending lines (a few ms) and update the views; True while more remain."""
+    def wrap_step(self, interrupt: Callable[[], bool] | None = None) -> bool:
+        """Wrap some pending lines (at most about half a millisecond, and only one piece
+        once ``interrupt()`` says something waits) and update the views; True while more
+        remain."""
         wrap = self.wrap
         if wrap is None or wrap.done:
             return False
-        changed = wrap.step(self.rope, budget=0.0005)
+        changed = wrap.step(self.rope, budget=0.0005, interrupt=interrupt)
         if changed is not None:
             n = self.rope.line_count
             for view in self.views.values():

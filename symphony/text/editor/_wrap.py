@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import time
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .._rope import Rope
 from ._breaks import Breaks, Segments
@@ -121,6 +121,14 @@ class WrapIndex:
     @property
     def done(self) -> bool:
         return not self.pending
+
+    @property
+    def settling(self) -> bool:
+        """True when the only work left is making one long line's breaks exact after an
+        edit (:meth:`_resync_piece`): its breaks are valid meanwhile (every visual line
+        fits, those around the edit exact), so the pass may wait for typing to pause."""
+        resync = self._resync
+        return resync is not None and self.pending == [(resync[0], resync[0] + 1)]
 
     # -- updates --------------------------------------------------------------------------
 
@@ -243,7 +251,11 @@ class WrapIndex:
                     done_brks = partial[2]
                     k = self._rewrap_from(rope, line_start, length, done_brks, start)
                     if k < len(done_brks) - 1:
-                        self._partial = (line, done_brks[k], done_brks[:k + 1]) if k >= 0 else None
+                        if k >= 0:  # (the list is the pass's own: cut in place, not copied)
+                            del done_brks[k + 1:]
+                            self._partial = (line, done_brks[k], done_brks)
+                        else:
+                            self._partial = None
                 self._add_pending(line, line + 1)
                 return same
             if exact:
@@ -254,11 +266,17 @@ class WrapIndex:
             # the pass has made the breaks up to ``done`` exact, but the old ones past it are
             # greedy only from themselves: it must meet them past ``done``, not before
             hi = max(hi, done + 1)
-            pos = done
-            if hi > start:
-                hi = max(hi + shift, new_end)
-            pos = min(pos, lo)
-            hi = max(hi, sync)
+            if exact and start < done and sync - shift <= done:
+                # the re-wrap from an exact break met an exact one again: every break up to
+                # ``done`` is still exact, so the pass keeps its progress (typing before it
+                # would otherwise send it back to the edit on every keystroke)
+                pos, hi = done + shift, hi + shift
+            else:
+                pos = done
+                if hi > start:
+                    hi = max(hi + shift, new_end)
+                pos = min(pos, lo)
+                hi = max(hi, sync)
         self._resync = (line, pos, hi)
         self._add_pending(line, line + 1)
         return same
@@ -430,11 +448,14 @@ class WrapIndex:
         return (Breaks.spliced(before, [(0, tuple(found + bridge))], chunked.tail(m, shift)), False, lo, sync,
                 (head, count - m))
 
-    def step(self, rope: Rope, budget: float = 0.004) -> tuple[int, int] | None:
+    def step(self, rope: Rope, budget: float = 0.004,
+             interrupt: Callable[[], bool] | None = None) -> tuple[int, int] | None:
         """Wrap pending lines for about ``budget`` seconds; returns the changed line range.
 
         Lines longer than ``LONG`` are wrapped a piece per step, so no step takes much
-        longer than ``budget`` whatever the line lengths.
+        longer than ``budget`` whatever the line lengths. ``interrupt()`` is asked after
+        each piece (or batch of short lines): when it says True the step ends there, so a
+        keystroke waiting behind it waits for one piece, not for the whole budget.
         """
         if not self.pending:
             return None
@@ -446,7 +467,8 @@ class WrapIndex:
         changed_lo: int | None = None
         changed_hi = 0
         first_round = True
-        while line < b and (first_round or time.perf_counter() < deadline):
+        while line < b and (first_round or (time.perf_counter() < deadline
+                                            and (interrupt is None or not interrupt()))):
             first_round = False
             start = rope.offset_of_line(line)
             next_start = rope.offset_of_line(line + 1) if line + 1 < n else len(rope) + 1
