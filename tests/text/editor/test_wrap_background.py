@@ -5,39 +5,18 @@ The breaks stay the from-scratch ones either way."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 import symphony.text.editor._actor as actor_module
 import symphony.text.editor._wrap as wrap_module
 from symphony.envelope import Message
 from symphony.text import Rope
 from symphony.text.editor import Buffer, BufferActor, Region
-from symphony.text.editor._breaks import Breaks
 from symphony.text.editor._wrap_line import wrap_line
 
 from ...conftest import wait_until
-from ..conftest import IMPLS, bound_rope
 
 WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit "
-
-
-@pytest.fixture(params=IMPLS)
-def rope_cls(request: pytest.FixtureRequest) -> Iterator[type[Rope]]:
-    with bound_rope(request.param, None) as cls:
-        yield cls
-
-
-@pytest.fixture
-def small_thresholds() -> Iterator[None]:
-    saved = wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK
-    wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK = 40, 64, 4, 4
-    try:
-        yield
-    finally:
-        wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK = saved
 
 
 def _buffer(rope_cls: type[Rope], text: str, width: int) -> Buffer:

@@ -8,20 +8,13 @@ around the edit, background pieces of a line, chunked break lists).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import symphony.text.editor._wrap as wrap_module
 from symphony.text import Rope
 from symphony.text.editor import Buffer, Region
-from symphony.text.editor._breaks import Breaks
 from symphony.text.editor._wrap_line import wrap_line
-
-from ..conftest import bound_rope
-from ..conftest import IMPLS
 
 EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 6), st.text("ab x,.\n\u65e5", max_size=6),
                            st.booleans()), max_size=15)
@@ -30,22 +23,6 @@ EDITS = st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 6), st.text("ab
 START = st.one_of(st.builds(lambda unit, n: unit * n, st.text("ab cd, ef.", min_size=3, max_size=12),
                             st.integers(10, 120)),
                   st.text("ab cd, ef.", max_size=400), st.text("ab cd, ef.\n", max_size=400))
-
-
-@pytest.fixture(params=IMPLS)
-def rope_cls(request: pytest.FixtureRequest) -> Iterator[type[Rope]]:
-    with bound_rope(request.param, None) as cls:
-        yield cls
-
-
-@pytest.fixture
-def small_thresholds() -> Iterator[None]:
-    saved = wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK
-    wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK = 40, 64, 4, 4
-    try:
-        yield
-    finally:
-        wrap_module.SYNC_CHARS, wrap_module.LONG, wrap_module.REWRAP_WINDOW, Breaks.CHUNK = saved
 
 
 def _from_scratch(buf: Buffer) -> list[list[int]]:
