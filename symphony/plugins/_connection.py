@@ -21,8 +21,9 @@ from typing import IO, Any
 
 from ..actors import Ref
 from ..envelope import Priority
-from ..errors import RpcError, SymphonyError
+from ..errors import ActorDead, RpcError, SymphonyError
 from ..rpc import INTERNAL_ERROR
+from .sdk._wire import STOPPING
 
 __all__ = ["MeteredReader", "PipeWriter", "PluginConnection"]
 
@@ -86,6 +87,8 @@ class PluginConnection:
         try:
             reply = self._actor.ask_async("from_plugin", (self._generation, method, params),
                                           priority=Priority.LOW, ttl=self._ttl)
+        except ActorDead:
+            raise RpcError(STOPPING, f"{method}: the core is stopping this plugin") from None
         except SymphonyError as exc:  # mailbox full (a flood) or the actor is gone
             raise RpcError(INTERNAL_ERROR, f"{method} dropped: {type(exc).__name__}") from None
 
@@ -94,6 +97,8 @@ class PluginConnection:
                 answer.set_result(done.get(0))
             except RpcError as exc:
                 answer.set_exception(exc)
+            except ActorDead:  # stopped with the request in its mailbox
+                answer.set_exception(RpcError(STOPPING, f"{method}: the core is stopping this plugin"))
             except Exception as exc:  # noqa: BLE001 - expired, refused: the plugin gets an error
                 answer.set_exception(RpcError(INTERNAL_ERROR, f"{method}: {type(exc).__name__}: {exc}"))
 

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symphony.plugins.sdk._wire import STOPPING
+
 from ..conftest import wait_until
 from .core_sim import Core, replace_delta, sdk_argv
 
@@ -122,6 +124,29 @@ def test_a_plugin_without_update_hook_fetches_nothing_until_it_reads():
         assert c.report("doc") == {"hook": "doc", "doc": "xyz😀", "rev": 3}
         assert {f["params"]["rev"] for f in get_datas(c)} == {3}
         assert c.shutdown() == 0
+    finally:
+        c.stop()
+
+
+@pytest.mark.parametrize("code", [STOPPING, -32603])
+def test_a_hook_cut_short_by_the_core_stopping_the_plugin_is_no_bug(code):
+    # the core stops a plugin (its supervisor gone) while a hook waits on get_data: answered
+    # STOPPING, the hook's failure is the close's, not the plugin's (no traceback, no alert)
+    c = Core(sdk_argv("tests.plugins.sdk_plugins:Quiet"), answer_get_data=False)
+    try:
+        c.initialize(V, "abc")
+        mark = c.mark()
+        c.command(V, "doc")
+        ask = c.wait_for(lambda m: m.get("method") == "get_data", mark)
+        c.send({"id": ask["id"], "error": {"code": code, "message": "get_data: the core is stopping this plugin"}})
+        if code == STOPPING:
+            assert c.shutdown() == 0
+            assert "Traceback" not in c.stderr()
+            assert not [m for m in c.log[mark:] if m.get("method") == "alert"]
+        else:  # any other refusal is reported as the hook's failure
+            assert "on_command failed" in c.wait_for(lambda m: m.get("method") == "alert", mark)["params"]["msg"]
+            assert c.shutdown() == 0
+            assert "Traceback" in c.stderr()
     finally:
         c.stop()
 

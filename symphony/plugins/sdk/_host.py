@@ -202,7 +202,9 @@ class PluginLoop:
             fn(*args)
             return True
         except Exception as exc:
-            if self._input_ended or self._shut_down or (view is not None and view.view_id in self._closing):
+            stopping = isinstance(exc, RpcError) and exc.code == _wire.STOPPING
+            if (self._input_ended or self._shut_down or stopping
+                    or (view is not None and view.view_id in self._closing)):
                 # the core is going, or the view is: the hook could not finish, through no bug
                 logger.info("%s: %s stopped by a close: %s", self.plugin.name, hook, exc)
                 return False

@@ -10,7 +10,13 @@ from typing import Any
 from ...errors import RpcError
 from ...rpc import INVALID_PARAMS
 
-__all__ = ["BufferInfo", "UpdateParams", "buffer_infos", "count", "field", "is_view_id", "update_params"]
+__all__ = ["STOPPING", "BufferInfo", "UpdateParams", "buffer_infos", "count", "field", "is_view_id",
+           "update_params"]
+
+#: The code of the error the core answers a plugin's request with once it has begun to stop
+#: that plugin (before the plugin has its ``shutdown``): a hook that fails on it was cut short
+#: by the close, and is no bug of the plugin's.
+STOPPING = -32001
 
 
 def _bad(message: str) -> RpcError:
