@@ -26,13 +26,13 @@ def string(params: dict[str, Any], key: str, default: Any = ...) -> str:
     return value
 
 
-def _range(params: dict[str, Any], rope: Rope) -> tuple[int, int, int]:
-    """(start bytes, start code points, length code points) of ``start``/``len``."""
+def _range(params: dict[str, Any], rope: Rope) -> tuple[int, int]:
+    """(start, length) in code points of ``start``/``len`` (UTF-8 bytes on the wire)."""
     start_b = integer(params, "start")
     length_b = integer(params, "len")
     start = byte_offset(rope, start_b, "start")
     end = byte_offset(rope, start_b + length_b, "start + len")
-    return start_b, start, end - start
+    return start, end - start
 
 
 class _Local:
@@ -87,7 +87,7 @@ def scopes(params: dict[str, Any]) -> list[list[str]]:
 
 def spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[tuple[int, int, int]]]:
     """``update_spans``: (start, length, [(start, end, scope_id)]) in code points, spans relative to start."""
-    _, start, length = _range(params, rope)
+    start, length = _range(params, rope)
     raw = params.get("spans")
     if not isinstance(raw, list):
         raise PluginProtocolError("spans must be a list")
@@ -103,7 +103,7 @@ def spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[tuple[int,
 
 def annotation_spans(params: dict[str, Any], rope: Rope) -> tuple[int, int, list[dict[str, Any]], str]:
     """``update_annotations``: (start, length, [{start, end, data}], annotation_type), code points."""
-    _, start, length = _range(params, rope)
+    start, length = _range(params, rope)
     raw = params.get("spans")
     if not isinstance(raw, list):
         raise PluginProtocolError("spans must be a list")

@@ -98,8 +98,7 @@ class BufferActor(Actor):
         """Tell ``wrap_step`` to this actor now, or once the text has been quiet for
         ``WRAP_QUIET`` seconds (see there)."""
         self._wrap_scheduled = True
-        wrap = self.buffer.wrap
-        if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
+        if self._may_wrap():
             self.actor_ref.tell("wrap_step", None, priority=Priority.LOW)
             return
         stop = threading.Event()
@@ -107,6 +106,12 @@ class BufferActor(Actor):
                                   daemon=True)
         self._wrap_waiter = (waiter, stop)
         waiter.start()
+
+    def _may_wrap(self) -> bool:
+        """Whether a wrap step may run now: always, unless all that is left is making an edited
+        long line exact and the text changed less than ``WRAP_QUIET`` seconds ago."""
+        wrap = self.buffer.wrap
+        return wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET
 
     def _wait_for_quiet(self, stop: threading.Event) -> None:
         """(On a thread of its own.) Tell ``wrap_step`` once the text has been quiet for
@@ -175,8 +180,7 @@ class BufferActor(Actor):
         if kind == "wrap_step":
             self._wrap_scheduled = False
             self._stop_waiter(join=False)  # (when told by someone else first)
-            wrap = buffer.wrap
-            if wrap is None or not wrap.settling or time.monotonic() - self._edited >= WRAP_QUIET:
+            if self._may_wrap():
                 buffer.wrap_step(self._message_waiting)  # (else typing went on: later)
             return None
         if kind == "get_config":
