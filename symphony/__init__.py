@@ -53,10 +53,16 @@ from .errors import (
     MailboxFull,
     ManifestError,
     MessageExpired,
+    ModelManifestError,
+    ModelNotFound,
+    ModelTimeout,
+    ModelUnavailable,
     NameTaken,
     NodeStopped,
     PluginError,
     PluginProtocolError,
+    PoolError,
+    PoolFull,
     RemoteError,
     RpcError,
     SchemaError,
@@ -101,11 +107,19 @@ __all__ = [
     "MessageBuilder",
     "MessageExpired",
     "MessageType",
+    "ModelManifestError",
+    "ModelNotFound",
+    "ModelTimeout",
+    "ModelUnavailable",
     "NameTaken",
     "Node",
     "NodeStopped",
     "PluginError",
     "PluginProtocolError",
+    "Pool",
+    "PoolClient",
+    "PoolError",
+    "PoolFull",
     "Priority",
     "Ref",
     "RemoteError",
@@ -140,6 +154,8 @@ _LAZY = {
     "ArtifactStore": "symphony.artifacts",
     "Delta": "symphony.text",
     "DeltaBuilder": "symphony.text",
+    "Pool": "symphony.pool",
+    "PoolClient": "symphony.pool",
     "Rope": "symphony.text",
     "Workflow": "symphony.dag",
 }
@@ -147,6 +163,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from .artifacts import ArtifactStore
     from .dag import Workflow
+    from .pool import Pool, PoolClient
     from .text import Delta, DeltaBuilder, Rope
 
 

@@ -1,0 +1,10 @@
+"""The pool manager: AI models loaded, served, evicted and prewarmed within a memory budget.
+
+A model repository (``NAME/VERSION/model.toml`` directories, models registered in code,
+loaders added by the entry point group ``symphony.loaders``) is served by one model-slot
+actor per version, with Triton's states (UNKNOWN, LOADING, READY, UNLOADING, UNAVAILABLE).
+``Pool.acquire(name)`` returns a lease whose model is called on the caller's own thread;
+a model already loaded costs a lookup and a lease count. The pool actor answers Triton's
+repository API (index, load, unload, ready, metadata, statistics) as messages, so a pool on
+another node is driven through a ``Ref`` exactly like a local one (``PoolClient``).
+"""
