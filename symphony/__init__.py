@@ -116,8 +116,6 @@ __all__ = [
     "NodeStopped",
     "PluginError",
     "PluginProtocolError",
-    "Pool",
-    "PoolClient",
     "PoolError",
     "PoolFull",
     "Priority",
@@ -154,8 +152,6 @@ _LAZY = {
     "ArtifactStore": "symphony.artifacts",
     "Delta": "symphony.text",
     "DeltaBuilder": "symphony.text",
-    "Pool": "symphony.pool",
-    "PoolClient": "symphony.pool",
     "Rope": "symphony.text",
     "Workflow": "symphony.dag",
 }
@@ -163,7 +159,6 @@ _LAZY = {
 if TYPE_CHECKING:
     from .artifacts import ArtifactStore
     from .dag import Workflow
-    from .pool import Pool, PoolClient
     from .text import Delta, DeltaBuilder, Rope
 
 
