@@ -440,8 +440,9 @@ class LanguageServerError(SymphonyError):
 
 
 class PoolError(SymphonyError):
-    """Root of what the pool manager (``symphony.pool``) raises: a model that is not in the
-    repository, cannot be loaded, does not fit the memory budget, or was not ready in time.
+    """Root of what the pool manager (``symphony.pool``) raises: raised (as one of its
+    subclasses) for a model that is not in the repository, cannot be loaded, does not fit
+    the memory budget, or was not ready in time.
 
     The pool keeps serving every other model whatever one model does.
     """
