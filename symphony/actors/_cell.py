@@ -30,6 +30,7 @@ import logging
 import threading
 import time
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import _speedups
@@ -37,13 +38,13 @@ from ..envelope._message import Message
 from ..envelope._priority import MessageType
 from ..errors import ActorDead, MailboxFull, SymphonyError
 from ._actor import Actor
+from ._future import Future
 from ._mailbox import Mailbox
 from ._types import RUNNING, STARTING, STOPPED, STOPPING, Host, Supervision
 
 if TYPE_CHECKING:
     from .._speedups._mailbox_py import CellCore
     from ._dispatcher import Dispatcher
-    from ._future import Future
     from ._ref import Ref
 
 else:
@@ -278,13 +279,19 @@ class Cell(CellCore):
 
     def _answer(self, future: Future[Any], result: Any) -> None:
         """Resolve an asker's ``future`` with what ``on_receive`` returned: a RESPONSE message
-        stands for its payload, an ERROR message for a failure."""
-        if result.__class__ is Message:
+        stands for its payload, an ERROR message for a failure, and a ``Future`` for the reply
+        it resolves with later (a deferred reply: the actor moves on to its next message
+        while slow work, a model load, finishes elsewhere)."""
+        cls = result.__class__
+        if cls is Message:
             if result._type is _RESPONSE:
                 result = result._payload
             elif result._type is _ERROR:
                 future.set_exception(_error_from_message(result))
                 return
+        elif cls is Future:
+            result.add_done_callback(partial(_forward, future))
+            return
         future.set(result)
 
     def _run_on_start(self) -> None:
@@ -378,3 +385,12 @@ def _error_from_message(msg: Message[Any]) -> BaseException:
     text = payload.get("message", repr(payload)) if isinstance(payload, dict) else repr(payload)
     return SymphonyError(f"actor replied with an error: {text}")
 
+
+
+def _forward(target: Future[Any], source: Future[Any]) -> None:
+    """Resolve an asker's ``target`` as a deferred reply ``source`` resolved."""
+    error = source.exception(0)
+    if error is not None:
+        target.set_exception(error)
+    else:
+        target.set(unwrap_reply(source.get(0)))
