@@ -8,3 +8,25 @@ a model already loaded costs a lookup and a lease count. The pool actor answers 
 repository API (index, load, unload, ready, metadata, statistics) as messages, so a pool on
 another node is driven through a ``Ref`` exactly like a local one (``PoolClient``).
 """
+
+from ._client import PoolClient
+from ._events import TOPIC
+from ._loaders import Loaded, load_model
+from ._manifest import ModelManifest, VersionPolicy
+from ._pool import Pool
+from ._repository import ModelRepository
+from ._service import PoolService
+from ._states import ModelState
+
+__all__ = [
+    "TOPIC",
+    "Loaded",
+    "ModelManifest",
+    "ModelRepository",
+    "ModelState",
+    "Pool",
+    "PoolClient",
+    "PoolService",
+    "VersionPolicy",
+    "load_model",
+]

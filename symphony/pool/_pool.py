@@ -1,0 +1,570 @@
+"""``Pool``: serves the models of a repository from memory, within a budget.
+
+The hit path is compiled (``symphony._speedups._pool``): ``pool.acquire(name)`` on a READY
+model is a dictionary lookup and a lease count on the caller's thread, no lock and no
+message. Everything else (a model not loaded yet, at its lease limit, failed, unknown) goes
+to the slow path here, under the pool's lock:
+
+- the version to load is the newest the repository serves (its version policy) that has
+  not failed; its memory (declared, or estimated from its file) is reserved first, and
+  models are evicted for it by the eviction policy (never one with a live lease);
+- the load runs on a loader thread (at most ``max_loading`` at once), so an acquire of
+  another model never waits for it; its outcome goes to the version's ``ModelSlot`` actor;
+- once READY, the version's memory is measured (the loader's figure, else the process's
+  RSS growth) and charged instead of the estimate; the name leads to the newest READY
+  version, and a version the policy no longer serves is retired (it finishes its leases,
+  then closes): a reload swaps versions with no gap, and a failed one keeps the old serving.
+
+The prewarmer (``_prewarmer``) feeds the request sequence to the predictor and loads the
+likely next model ahead of time. The pool actor (``_service``) answers Triton's repository
+API as messages, so ``PoolClient(ref)`` drives a pool on any node.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Callable
+
+from symphony import _speedups
+from symphony.errors import ModelNotFound, ModelTimeout, ModelUnavailable, PoolError, PoolFull
+
+from ._events import emit
+from ._loaders import load_model
+from ._memory import parse_size, rss_bytes
+from ._metrics import AcquireTimes
+from ._policy import make_policy
+from ._repository import ModelRepository
+from ._slot import ModelSlot, Slot, now
+from ._states import ModelState
+
+if TYPE_CHECKING:
+    from symphony.actors import Node, Ref
+
+    from .._speedups._pool_py import Lease
+    from ._manifest import ModelManifest
+
+__all__ = ["Pool"]
+
+logger = logging.getLogger("symphony.pool")
+
+_hit_path = _speedups.load("_pool")
+
+#: Estimated bytes of a model whose manifest declares none, before it is measured.
+_MIN_ESTIMATE = 1 << 20
+
+
+class Pool:
+    """AI models of a repository, loaded on demand and kept within a memory budget.
+
+    ``Pool(node, "models/", budget="2GB")`` serves every model under ``models/NAME/VERSION/``
+    (and any registered with ``register``). ``with pool.acquire("iris") as model:
+    model(x)`` calls a model on the caller's own thread; a model already loaded costs well
+    under a microsecond to acquire. ``policy`` picks evictions ("gdsf", by load cost, size,
+    frequency and recency; or "lru"); ``prewarm`` loads the model the request sequence
+    predicts next. ``pool.ref`` is the pool actor, the same API as messages for other nodes.
+    """
+
+    def __init__(self, node: Node, repository: ModelRepository | str | os.PathLike[str] | None = None, *,
+                 budget: int | str | None = None, policy: str = "gdsf", prewarm: bool = True,
+                 max_loading: int = 2, name: str = "pool", prewarm_interval: float = 0.01) -> None:
+        if isinstance(max_loading, bool) or not isinstance(max_loading, int) or max_loading < 1:
+            raise ValueError(f"max_loading must be a positive int, not {max_loading!r}")
+        self.node = node
+        self.repository = repository if isinstance(repository, ModelRepository) else ModelRepository(repository)
+        self.budget: int | None = None if budget is None else parse_size(budget)
+        self.policy = make_policy(policy)
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._slots: dict[tuple[str, int], Slot] = {}
+        self._used = 0
+        self._closed = False
+        self._times = AcquireTimes()
+        self._table = _hit_path.SlotTable(self._miss)
+        #: The hit path: see ``acquire``'s docstring (it is the compiled table's method).
+        self.acquire: Callable[..., Lease] = self._table.acquire  # type: ignore[method-assign]
+        self._loaders = ThreadPoolExecutor(max_loading, thread_name_prefix="symphony-pool-load")
+        self.name = name
+        from ._service import PoolService
+
+        self.ref: Ref = node.spawn(PoolService, self, name=name)
+        self._prewarmer: Any = None
+        if prewarm:
+            from ._prewarmer import Prewarmer
+
+            self._prewarmer = Prewarmer(self, prewarm_interval)
+
+    # -- the user's API ---------------------------------------------------------------------
+
+    def acquire(self, name: str, version: int | None = None, timeout: float | None = None,  # type: ignore[no-redef]
+                wait: bool = True) -> Lease:
+        """A lease on model ``name`` (its newest served version, or ``version``).
+
+        ``with pool.acquire("iris") as model: model(x)``: the model is called on this
+        thread; the lease keeps it from being evicted until released. A model not loaded
+        yet is loaded, waiting up to ``timeout`` seconds (None: as long as it takes) or
+        failing at once with ``wait=False``. Raises ``ModelNotFound``, ``ModelUnavailable``
+        (its load failed), ``ModelTimeout`` (not ready in time) or ``PoolFull`` (no room:
+        the budget is held by leased models, or it is at its lease limit and ``wait=False``).
+        """
+        raise AssertionError("replaced by the hit path in __init__")  # pragma: no cover
+
+    def register(self, name: str, model: Any, *, version: int = 1, memory: int | str = 0, max_leases: int = 0,
+                 warmup: Any = None, factory: bool = False) -> ModelManifest:
+        """Serve ``model`` (a callable, or with ``factory=True`` a function that makes one) as
+        ``name`` version ``version``; it is loaded on first acquire like any other."""
+        size = parse_size(memory) if isinstance(memory, str) else memory
+        return self.repository.register(name, model, version=version, memory=size, max_leases=max_leases,
+                                        warmup=warmup, factory=factory)
+
+    def load(self, name: str, version: int | None = None, *, wait: bool = True,
+             timeout: float | None = None) -> list[dict[str, Any]]:
+        """Load (or reload, re-reading the repository) ``name``'s served versions, or one.
+
+        A version already READY is loaded afresh beside the copy in use and swapped in when
+        ready; if that fails the old copy keeps serving and the version's ``reason`` says
+        why. Returns the versions' index entries (after waiting, with ``wait``).
+        """
+        self.repository.scan()
+        with self._lock:
+            slots = self._targets(name, version)
+            for slot in slots:
+                slot.failed = False
+                self._start_load(slot, "explicit", reload=slot.state is ModelState.READY)
+            self._retire_unserved(name)
+        if wait:
+            deadline = None if timeout is None else now() + timeout
+            with self._changed:
+                while any(s.loading for s in slots):
+                    left = None if deadline is None else deadline - now()
+                    if left is not None and left <= 0:
+                        raise ModelTimeout(f"{name}: not loaded within {timeout} s")
+                    self._changed.wait(left)
+        return [s.describe() for s in slots]
+
+    def unload(self, name: str, version: int | None = None) -> list[dict[str, Any]]:
+        """Unload ``name`` (every loaded version, or one): no new lease, closed when the live
+        ones are released. A later acquire loads it again."""
+        with self._lock:
+            slots = [s for s in self._known(name) if version is None or s.version == version]
+            if not slots:
+                raise ModelNotFound(self._not_found(name, version))
+            for slot in slots:
+                self._unload(slot, "unloaded")
+            return [s.describe() for s in slots]
+
+    def ready(self, name: str, version: int | None = None) -> bool:
+        """Whether ``name`` (or that version) is READY to lease now."""
+        with self._lock:
+            return any(s.state is ModelState.READY and (version is None or s.version == version)
+                       for s in self._known(name))
+
+    def index(self) -> list[dict[str, Any]]:
+        """Every model version the repository holds, with its state and reason (Triton's index)."""
+        self.repository.scan()
+        with self._lock:
+            rows = []
+            for name in self.repository.names():
+                for version, manifest in sorted(self.repository.versions(name).items()):
+                    slot = self._slots.get((name, version))
+                    if slot is not None:
+                        rows.append(slot.describe())
+                    elif isinstance(manifest, Exception):
+                        rows.append({"name": name, "version": version, "state": ModelState.UNAVAILABLE.value,
+                                     "reason": str(manifest)})
+                    else:
+                        served = version in self.repository.served(name)
+                        rows.append({"name": name, "version": version, "state": ModelState.UNKNOWN.value,
+                                     "reason": "" if served else "not served by the version policy"})
+            return rows
+
+    def metadata(self, name: str, version: int | None = None) -> dict[str, Any]:
+        """What the repository declares of ``name``: versions served, loader, memory, limits."""
+        with self._lock:
+            manifest = self.repository.manifest(name, version)
+            slot = self._slots.get((manifest.name, manifest.version))
+            return {
+                "name": manifest.name,
+                "version": manifest.version,
+                "versions": self.repository.served(name),
+                "loader": manifest.loader,
+                "file": manifest.file,
+                "device": manifest.device,
+                "declared_memory": manifest.memory,
+                "memory": slot.size if slot is not None and slot.state is ModelState.READY else None,
+                "max_leases": manifest.max_leases,
+                "state": (slot.state if slot is not None else ModelState.UNKNOWN).value,
+            }
+
+    def statistics(self, name: str | None = None) -> dict[str, Any]:
+        """Per version: hits, misses (cold starts), loads and their seconds, evictions,
+        prewarms, memory and wasted memory-seconds; the pool's budget, memory charged and
+        acquire p50/p95/p99 (seconds)."""
+        with self._lock:
+            self._sync_hits()
+            t = now()
+            models = []
+            for slot in self._slots.values():
+                if name is not None and slot.name != name:
+                    continue
+                row = {"name": slot.name, "version": slot.version, "state": slot.state.value, **slot.stats.as_dict()}
+                row["wasted_memory_seconds"] += slot.wasted_until(t)
+                row["live_leases"] = slot.entry.live if slot.entry is not None else 0
+                models.append(row)
+            return {
+                "budget": self.budget,
+                "used": self._used,
+                "rss": rss_bytes(),
+                "models": sorted(models, key=lambda r: (r["name"], r["version"])),
+                "acquire": self._times.summary(self._table.hit_samples()),
+            }
+
+    def client(self) -> Any:
+        """A ``PoolClient`` on this pool's actor (what another node would use)."""
+        from ._client import PoolClient
+
+        return PoolClient(self.ref)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop prewarming, wait for loads in flight, close every model and stop the actors."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._prewarmer is not None:
+            self._prewarmer.stop()
+        self._loaders.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            slots = list(self._slots.values())
+            for slot in slots:
+                if slot.entry is not None:
+                    self._table.retire(slot.entry)
+                for loaded in (slot.loaded,):
+                    _close(loaded)
+                slot.loaded = slot.entry = None
+                slot.state = ModelState.UNKNOWN
+            self._used = 0
+        for slot in slots:
+            if slot.ref is not None:
+                slot.ref.stop(block=False)
+        self.ref.stop(block=True, timeout=timeout)
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the slow path --------------------------------------------------------------------
+
+    def _miss(self, name: Any, version: Any, timeout: float | None, wait: bool) -> Lease:
+        """Everything ``acquire`` does when its hit path did not grant a lease."""
+        started = now()
+        if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout >= 0):
+            raise ValueError(f"timeout must be a number >= 0 or None, not {timeout!r}")
+        deadline = None if timeout is None else started + timeout
+        counted = False
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise PoolError("the pool is closed")
+                slot = self._choose(name, version)
+                if not counted:
+                    counted = True
+                    self._note_request(slot)
+                lease = self._table.try_acquire(name, version)
+                if lease is not None:
+                    self._times.add_miss(now() - started)
+                    return lease  # type: ignore[no-any-return]
+                if slot.state is ModelState.READY and not slot.loading:
+                    if not wait:
+                        raise PoolFull(f"{name} v{slot.version}: all {slot.manifest.max_leases} leases are out")
+                    pause = 0.001  # a release does not signal; look again shortly
+                elif slot.failed:
+                    raise ModelUnavailable(f"{name} v{slot.version} is unavailable: {slot.reason}")
+                else:
+                    if not slot.loading:
+                        slot.stats.misses += 1
+                        self._start_load(slot, "request")
+                    if not wait:
+                        raise ModelTimeout(f"{name} v{slot.version} is loading, not ready (wait=False)")
+                    pause = 1.0
+                if deadline is not None:
+                    left = deadline - now()
+                    if left <= 0:
+                        raise ModelTimeout(f"{name} v{slot.version} was not ready within {timeout} s")
+                    pause = min(pause, left)
+                self._changed.wait(pause)
+
+    def _note_request(self, slot: Slot) -> None:
+        if self._prewarmer is not None:
+            self._prewarmer.note_miss(slot.key)
+
+    def _known(self, name: str) -> list[Slot]:
+        return [s for s in self._slots.values() if s.name == name]
+
+    def _not_found(self, name: Any, version: Any) -> str:
+        return f"no model {name!r}" + ("" if version is None else f" version {version!r}") + " in the pool"
+
+    def _slot(self, manifest: ModelManifest) -> Slot:
+        key = (manifest.name, manifest.version)
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = Slot(manifest)
+            slot.ref = self.node.spawn(ModelSlot, self, slot, name=f"{self.name}/{manifest.name}@{manifest.version}")
+            self._slots[key] = slot
+        elif slot.manifest != manifest and slot.state is not ModelState.READY and not slot.loading:
+            slot.manifest = manifest
+        return slot
+
+    def _targets(self, name: str, version: int | None) -> list[Slot]:
+        if not isinstance(name, str):
+            raise ModelNotFound(f"a model name is a str, not {type(name).__name__}")
+        if version is not None:
+            return [self._slot(self.repository.manifest(name, version))]
+        served = self.repository.served(name)
+        if not served:
+            self.repository.manifest(name)  # raises ModelNotFound / ModelManifestError with the reason
+            raise ModelNotFound(self._not_found(name, None))
+        return [self._slot(self.repository.manifest(name, v)) for v in served]
+
+    def _choose(self, name: Any, version: Any) -> Slot:
+        """The version an acquire of ``name`` (``version``) is served from or loads."""
+        if not isinstance(name, str):
+            raise ModelNotFound(f"a model name is a str, not {type(name).__name__}")
+        if version is not None:
+            if isinstance(version, bool) or not isinstance(version, int):
+                raise ModelNotFound(f"a model version is an int, not {type(version).__name__}")
+            slot = self._slots.get((name, version))
+            if slot is not None and slot.state is not ModelState.UNKNOWN:
+                return slot
+            return self._slot(self.repository.manifest(name, version))
+        slots = self._targets(name, None)
+        slots.sort(key=lambda s: s.version, reverse=True)
+        for slot in slots:
+            if slot.state is ModelState.READY:
+                return slot
+        for slot in slots:
+            if slot.loading:
+                return slot
+        for slot in slots:
+            if not slot.failed:
+                return slot
+        return slots[0]
+
+    def _estimate(self, manifest: ModelManifest) -> int:
+        if manifest.memory:
+            return int(manifest.memory)
+        if manifest.file and manifest.path is not None:
+            try:
+                return max(_MIN_ESTIMATE, os.path.getsize(os.path.join(manifest.path, manifest.file)))
+            except OSError:
+                pass
+        return _MIN_ESTIMATE
+
+    def _start_load(self, slot: Slot, cause: str, reload: bool = False) -> None:
+        """Reserve ``slot``'s memory (evicting for it) and start its load on a loader thread."""
+        if slot.loading or (slot.state is ModelState.READY and not reload):
+            return
+        size = self._estimate(slot.manifest)
+        if self.budget is not None and size > self.budget:
+            slot.state, slot.failed = ModelState.UNAVAILABLE, True
+            slot.reason = f"needs {size} bytes, more than the whole budget of {self.budget}"
+            raise ModelUnavailable(f"{slot.name} v{slot.version}: {slot.reason}")
+        self._make_room(size)
+        self._used += size
+        slot.reserved = size
+        slot.loading = True
+        slot.cause = cause
+        slot.load_started = now()
+        if slot.state is not ModelState.READY:
+            slot.state = ModelState.LOADING
+            slot.reason = ""
+        if cause == "prewarm":
+            slot.stats.prewarms += 1
+        emit(self.node, "model.loading", slot.name, slot.version, cause=cause)
+        self._changed.notify_all()
+        self._loaders.submit(self._load_job, slot)
+
+    def _load_job(self, slot: Slot) -> None:
+        """On a loader thread: load, measure, and hand the outcome to the slot's actor."""
+        before = rss_bytes()
+        started = now()
+        try:
+            loaded = load_model(slot.manifest)
+        except BaseException as exc:  # noqa: BLE001 - any failure is the model's, reported as its reason
+            reason = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
+            self._deliver(slot, "failed", reason)
+            return
+        self._deliver(slot, "loaded", (loaded, now() - started, rss_bytes() - before))
+
+    def _deliver(self, slot: Slot, kind: str, payload: Any) -> None:
+        try:
+            slot.ref.tell(kind, payload)
+        except Exception:  # noqa: BLE001 - the node stops: apply it here, then nothing is left behind
+            if kind == "loaded":
+                self._on_loaded(slot, *payload)
+            else:
+                self._on_failed(slot, payload)
+
+    def _on_loaded(self, slot: Slot, loaded: Any, seconds: float, growth: int) -> None:
+        with self._changed:
+            slot.loading = False
+            if self._closed:
+                _close(loaded)
+                return
+            measured = loaded.memory if loaded.memory else max(0, growth)
+            size = max(int(slot.manifest.memory), int(measured)) if slot.manifest.memory else max(int(measured), 1)
+            self._used += size - slot.reserved
+            slot.reserved = 0
+            old_entry, old_loaded, old_size = slot.entry, slot.loaded, slot.size
+            entry = _hit_path.Entry(loaded.model, slot.manifest.max_leases, slot.key,
+                                    self._drained_callback(slot, loaded, size))
+            t = now()
+            if old_entry is not None:
+                slot.stats.wasted_memory_seconds += slot.wasted_until(t)
+                self._fold_hits(slot)
+            slot.entry, slot.loaded, slot.size = entry, loaded, size
+            slot.state, slot.failed, slot.reason = ModelState.READY, False, ""
+            slot.ready_at = t
+            slot.stats.loads += 1
+            slot.stats.seen_hits = 0
+            slot.stats.last_load_seconds = seconds
+            slot.stats.load_seconds_total += seconds
+            slot.stats.memory = size
+            self._table.bind(slot.key, entry)
+            if old_entry is not None:
+                self._table.retire(old_entry)  # its leases finish on the old copy, then it closes
+                self.policy.removed(slot.key)
+            self.policy.admitted(slot.key, size, seconds, t)
+            self._rebind(slot.name)
+            self._retire_unserved(slot.name)
+            emit(self.node, "model.ready", slot.name, slot.version, seconds=seconds, memory=size, cause=slot.cause)
+            del old_loaded, old_size
+            if self.budget is not None and self._used > self.budget:
+                try:
+                    self._make_room(0)
+                except PoolFull:
+                    logger.warning("pool over budget after measuring %s v%s: %d of %d bytes, the rest leased",
+                                   slot.name, slot.version, self._used, self.budget)
+            if slot.unload_when_loaded:
+                why, slot.unload_when_loaded = slot.unload_when_loaded, ""
+                self._unload(slot, why)
+            self._changed.notify_all()
+
+    def _on_failed(self, slot: Slot, reason: str) -> None:
+        with self._changed:
+            slot.loading = False
+            self._used -= slot.reserved
+            slot.reserved = 0
+            slot.stats.failures += 1
+            if slot.state is ModelState.READY and slot.entry is not None:
+                slot.reason = f"reload failed, the loaded copy keeps serving: {reason}"
+            else:
+                slot.state, slot.failed, slot.reason = ModelState.UNAVAILABLE, True, reason
+            slot.unload_when_loaded = ""
+            emit(self.node, "model.unavailable", slot.name, slot.version, reason=reason)
+            logger.warning("model %s v%s failed to load: %s", slot.name, slot.version, reason)
+            self._changed.notify_all()
+
+    def _drained_callback(self, slot: Slot, loaded: Any, size: int) -> Callable[[Any], None]:
+        def drained(entry: Any) -> None:
+            with self._changed:
+                _close(loaded)
+                self._used -= size
+                if slot.entry is None and not slot.loading:
+                    slot.loaded = None
+                    if slot.state is ModelState.UNLOADING:
+                        slot.state = ModelState.UNAVAILABLE
+                emit(self.node, "model.unloaded", slot.name, slot.version, memory=size)
+                self._changed.notify_all()
+        return drained
+
+    def _unload(self, slot: Slot, why: str) -> None:
+        """Stop granting leases on ``slot``; it closes when its live leases are released."""
+        with self._changed:
+            if slot.loading:
+                slot.unload_when_loaded = why
+                return
+            entry = slot.entry
+            if entry is None:
+                return
+            t = now()
+            slot.stats.wasted_memory_seconds += slot.wasted_until(t)
+            self._fold_hits(slot)
+            slot.entry = None
+            slot.state, slot.reason, slot.failed = ModelState.UNLOADING, why, False
+            if why == "evicted":
+                slot.stats.evictions += 1
+            self.policy.removed(slot.key)
+            emit(self.node, "model.evicted" if why == "evicted" else "model.unloading", slot.name, slot.version,
+                 memory=slot.size, live_leases=entry.live)
+            self._table.retire(entry)  # calls drained now if no lease is out
+            self._rebind(slot.name)
+            self._changed.notify_all()
+
+    def _rebind(self, name: str) -> None:
+        """The name alone leads to its newest READY served version (or nowhere)."""
+        served = set(self.repository.served(name))
+        ready = [s for s in self._known(name) if s.state is ModelState.READY and s.entry is not None
+                 and s.version in served]
+        if ready:
+            self._table.bind(name, max(ready, key=lambda s: s.version).entry)
+        else:
+            self._table.unbind(name)
+
+    def _retire_unserved(self, name: str) -> None:
+        """Unload versions the policy no longer serves, once a served one is READY."""
+        served = set(self.repository.served(name))
+        known = self._known(name)
+        if not any(s.state is ModelState.READY and s.version in served for s in known):
+            return
+        for slot in known:
+            if slot.version not in served and slot.entry is not None:
+                self._unload(slot, "unloaded")
+
+    def _fold_hits(self, slot: Slot) -> None:
+        entry = slot.entry
+        if entry is not None:
+            slot.stats.hits += entry.hits - slot.stats.seen_hits
+            slot.stats.seen_hits = entry.hits
+
+    def _sync_hits(self) -> None:
+        """Fold the hit path's counts into the stats and the eviction policy."""
+        for slot in self._slots.values():
+            entry = slot.entry
+            if entry is None:
+                continue
+            new = entry.hits - slot.stats.seen_hits
+            if new > 0:
+                self._fold_hits(slot)
+                self.policy.used(slot.key, entry.last_used, new)
+
+    def _make_room(self, need: int) -> None:
+        """Evict until ``need`` more bytes fit the budget; PoolFull when leases forbid it."""
+        if self.budget is None:
+            return
+        over = self._used + need - self.budget
+        if over <= 0:
+            return
+        self._sync_hits()
+        sizes = {s.key: s.size for s in self._slots.values()
+                 if s.state is ModelState.READY and s.entry is not None and not s.loading}
+        pinned = {s.key for s in self._slots.values() if s.entry is not None and s.entry.live > 0}
+        victims = self.policy.victims(over, sizes, pinned, now())
+        if victims is None:
+            raise PoolFull(f"no room for {need} bytes: {self._used} of {self.budget} are charged, and the "
+                           "models that would have to go have live leases or are loading")
+        for key in victims:
+            self._unload(self._slots[key], "evicted")
+
+
+def _close(loaded: Any) -> None:
+    if loaded is None:
+        return
+    try:
+        loaded.close()
+    except Exception:  # noqa: BLE001 - a model that fails to close is dropped anyway
+        logger.warning("closing a model failed", exc_info=True)

@@ -1,0 +1,99 @@
+"""Prewarming: learn the request sequence and load the likely next model ahead of time.
+
+A thread of the pool wakes every ``interval`` (and at once after a miss), reads the grants
+the hit path logged since (in order, with their times) and the misses, feeds them to the ``Predictor``
+and asks ``plan_prewarm`` whether a model not resident is likely enough to be needed soon
+to load it now, and what to evict for it. The plan never evicts a model more likely to be
+needed than the one it loads, and never one with a live lease; a prewarm is an ordinary
+load (it shows as ``model.loading`` with ``cause`` "prewarm").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ._predictor import Predictor
+from ._prewarm import plan_prewarm
+from ._slot import now
+from ._states import ModelState
+
+if TYPE_CHECKING:
+    from ._pool import Pool
+
+__all__ = ["Prewarmer"]
+
+logger = logging.getLogger("symphony.pool")
+
+
+class Prewarmer:
+    """The pool's prewarming thread (see the module docstring)."""
+
+    def __init__(self, pool: Pool, interval: float) -> None:
+        if not interval > 0:
+            raise ValueError(f"prewarm_interval must be > 0, not {interval!r}")
+        self.pool = pool
+        self.interval = interval
+        self.predictor = Predictor()
+        self._wake = threading.Event()
+        self._stop = False
+        self._missed: list[tuple[Any, float]] = []
+        self._thread = threading.Thread(target=self._run, name="symphony-pool-prewarm", daemon=True)
+        self._thread.start()
+
+    def note_miss(self, key: Any) -> None:
+        """A request the hit path did not grant (called under the pool's lock)."""
+        self._missed.append((key, now()))
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                self.step()
+            except Exception:  # noqa: BLE001 - a bad prediction must not stop prewarming
+                logger.exception("prewarming failed")
+
+    def step(self) -> Any:
+        """Learn what was requested since the last step; start one prewarm if the plan says so."""
+        pool = self.pool
+        grants = pool._table.drain_grants()
+        with pool._lock:
+            if pool._closed:
+                return None
+            missed, self._missed = self._missed, []
+            events = sorted(missed + grants, key=lambda e: e[1])
+            for key, t in events:
+                self.predictor.observe(key, t)
+            if not events:
+                return None
+            pool._sync_hits()
+            slots = pool._slots
+            resident = {k for k, s in slots.items() if s.state is ModelState.READY and s.entry is not None}
+            loading = {k for k, s in slots.items() if s.loading}
+            pinned = {k for k in resident if slots[k].entry.live > 0} | loading
+            sizes = {k: (s.size or pool._estimate(s.manifest)) for k, s in slots.items()}
+            plan = plan_prewarm(self.predictor, pool.policy, sizes=sizes, resident=resident, loading=loading,
+                                pinned=pinned, budget=pool.budget, used=pool._used, now=now())
+            if plan is None:
+                return None
+            key, victims = plan
+            slot = slots.get(key)
+            if slot is None or slot.failed or slot.loading or slot.state is ModelState.READY:
+                return None
+            for victim in victims:
+                pool._unload(slots[victim], "evicted")
+            try:
+                pool._start_load(slot, "prewarm")
+            except Exception:  # noqa: BLE001 - no room after all: the next request loads it
+                return None
+            return plan
