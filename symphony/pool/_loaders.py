@@ -194,7 +194,8 @@ def load_python(manifest: ModelManifest) -> Loaded:
     if target is None:
         entry = manifest.options.get("entry")
         if not isinstance(entry, str):
-            raise ModelUnavailable("loader 'python' needs options.entry = 'module:attr' (or a model registered in code)")
+            raise ModelUnavailable("loader 'python' needs options.entry = 'module:attr' "
+                                   "(or a model registered in code)")
         target = _resolve(entry)
     model = target(manifest) if manifest.options.get("factory", False) else target
     if isinstance(model, Loaded):
@@ -244,10 +245,13 @@ def load_wordllama(manifest: ModelManifest) -> Loaded:
     package = list(spec.submodule_search_locations)[0]
     config = str(manifest.options.get("config", "l2_supercat"))
     dim = int(manifest.options.get("dim", 256))
-    weights = sorted(glob.glob(os.path.join(glob.escape(package), "weights", f"{glob.escape(config)}_{dim}.safetensors")))
-    tokenizer_files = sorted(glob.glob(os.path.join(glob.escape(package), "tokenizer*", f"{glob.escape(config)}_tokenizer*.json")))
+    # The wheel's own layout, found by globbing so a new wheel version still works (WordLlama.load
+    # looks for the tokenizer under "tokenizer/" while the wheel ships "tokenizers/", then downloads).
+    where, name = glob.escape(package), glob.escape(config)
+    weights = sorted(glob.glob(os.path.join(where, "weights", f"{name}_{dim}.safetensors")))
+    tokenizer_files = sorted(glob.glob(os.path.join(where, "tokenizer*", f"{name}_tokenizer*.json")))
     if not weights or not tokenizer_files:
-        shipped = sorted(os.path.basename(p) for p in glob.glob(os.path.join(glob.escape(package), "weights", "*")))
+        shipped = sorted(os.path.basename(p) for p in glob.glob(os.path.join(where, "weights", "*")))
         raise ModelUnavailable(f"the wordllama wheel ships no {config}_{dim} weights and tokenizer "
                                f"(it ships: {', '.join(shipped) or 'nothing'}); downloads are never made")
     tokenizer = tokenizers.Tokenizer.from_file(tokenizer_files[0])

@@ -3,7 +3,8 @@
 Fixtures (all paths under pytest's tmp_path):
 
 - ``onnx_datasets`` (session): the directory of ONNX graphs onnxruntime ships,
-  ``mul_1.onnx`` (X float[3,2] -> Y = X*X), ``sigmoid.onnx`` (x float[3,4,5] -> sigmoid(x)),
+  ``mul_1.onnx`` (X float[3,2] -> Y = X * [[1,2],[3,4],[5,6]], elementwise),
+  ``sigmoid.onnx`` (x float[3,4,5] -> sigmoid(x)),
   ``logreg_iris.onnx`` (float[3,2] -> label int64[3], probabilities as a list of dicts).
 - ``iris`` (session): ``(X, y)``, scikit-learn's bundled iris data, X as float32 [150, 4].
 - ``iris_classifier`` (session): a ``LogisticRegression`` trained on ``iris`` at test time.

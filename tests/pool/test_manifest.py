@@ -13,8 +13,8 @@ from symphony.pool._memory import MAX_SIZE, parse_size, rss_bytes
 
 
 def parse(text: str, path: Path | None = None, **kw: object) -> ModelManifest:
-    return parse_manifest(text, name=kw.pop("name", "m"), version=kw.pop("version", 1), path=path,  # type: ignore[arg-type]
-                          **kw)  # type: ignore[arg-type]
+    name, version = kw.pop("name", "m"), kw.pop("version", 1)
+    return parse_manifest(text, name=name, version=version, path=path, **kw)  # type: ignore[arg-type]
 
 
 def bad(text: str, *words: str, path: Path | None = None, **kw: object) -> ModelManifestError:
@@ -205,7 +205,9 @@ def test_an_entry_point_loader_takes_any_json_like_options():
     bad('loader = "custom"\n[options]\nwhen = 1979-05-27\n', "JSON-like", loaders={"custom"})
 
 
-@pytest.mark.parametrize("text", ["loader = ", 'loader = "onnx', "[options\n", "a = 1\na = 2", "\x00", "loader = 'x'\n[[x]]\nx = 1"])
+@pytest.mark.parametrize("text", [
+    "loader = ", 'loader = "onnx', "[options\n", "a = 1\na = 2", "\x00", "loader = 'x'\n[[x]]\nx = 1",
+])
 def test_bad_toml(text):
     bad(text, "model 'm' version 1")
 
