@@ -180,7 +180,7 @@ class ModelRepository:
             self._versions(name)
             policy = self._policy(name)
         if isinstance(policy, ModelManifestError):
-            raise policy
+            raise _fresh(policy)
         return policy
 
     def served(self, name: str) -> list[int]:
@@ -201,7 +201,7 @@ class ModelRepository:
             versions = self._versions(name)
             policy = self._policy(name)
             if isinstance(policy, ModelManifestError):
-                raise policy
+                raise _fresh(policy)
             served = self._served(name)
             if version is None:
                 if served:
@@ -211,14 +211,14 @@ class ModelRepository:
                 for wanted in reversed(policy.select(list(versions))):
                     problem = versions[wanted]
                     if isinstance(problem, ModelManifestError):
-                        raise problem
+                        raise _fresh(problem)
                 raise ModelNotFound(f"model {name!r} has no version served under version policy {policy}")
             found_or_error = versions.get(version)
             if found_or_error is None:
                 raise ModelNotFound(f"model {name!r} has no version {version!r} "
                                     f"(it has {', '.join(map(str, sorted(versions))) or 'none'})")
             if isinstance(found_or_error, ModelManifestError):
-                raise found_or_error
+                raise _fresh(found_or_error)
             if version not in served:
                 raise ModelNotFound(f"model {name!r} version {version} is not served under version policy {policy}")
             return found_or_error
@@ -277,6 +277,19 @@ class ModelRepository:
         return policy.select([v for v, found in versions.items() if isinstance(found, ModelManifest)])
 
 
+def _kept(error: ModelManifestError) -> ModelManifestError:
+    """``error`` ready to be kept as a version's reason: no traceback, no chained error (their
+    frames would stay alive as long as the repository)."""
+    error.__context__ = error.__cause__ = None
+    return error.with_traceback(None)
+
+
+def _fresh(error: ModelManifestError) -> ModelManifestError:
+    """A new error with a stored one's message: raising the stored instance itself would chain
+    every raise's traceback (and its frames) onto it."""
+    return ModelManifestError(str(error))
+
+
 def _read_text(path: Path, what: str) -> str:
     """The UTF-8 text of ``path``; ModelManifestError if it cannot be read or is not UTF-8."""
     try:
@@ -300,7 +313,7 @@ def _read_manifest(directory: Path, name: str, version: int, loaders: set[str]) 
     try:
         return parse_manifest(_read_text(path, what), name=name, version=version, path=directory, loaders=loaders)
     except ModelManifestError as exc:
-        return exc
+        return _kept(exc)
 
 
 def _read_policy(path: Path, name: str) -> VersionPolicy | ModelManifestError:
@@ -324,4 +337,4 @@ def _read_policy(path: Path, name: str) -> VersionPolicy | ModelManifestError:
         except ModelManifestError as exc:
             raise ModelManifestError(f"{what}: config.toml: {exc}") from None
     except ModelManifestError as exc:
-        return exc
+        return _kept(exc)

@@ -266,3 +266,15 @@ def test_readers_see_a_whole_scan(model_repo, write_model):
         reader.join()
     assert seen and not [s for s in seen if isinstance(s, AssertionError)]
     assert repo.served("iris") == [3, 4]
+
+
+def test_a_stored_manifest_error_is_raised_as_a_new_error_each_time(model_repo):
+    repo = ModelRepository(model_repo)
+    errors = []
+    for _ in range(2):
+        with pytest.raises(ModelManifestError) as info:
+            repo.manifest("badmanifest")
+        errors.append(info.value)
+    stored = repo.versions("badmanifest")[1]
+    assert errors[0] is not errors[1] and str(errors[0]) == str(errors[1]) == str(stored)
+    assert stored.__traceback__ is None  # the stored reason keeps no frames alive
