@@ -37,7 +37,7 @@ from ._memory import MAX_SIZE, parse_size
 
 __all__ = [
     "BUILTIN_LOADERS", "LOADER_GROUP", "MAX_LEASES", "MAX_VERSION", "ModelManifest", "VersionPolicy",
-    "check_name", "installed_loaders", "parse_manifest", "parse_memory",
+    "check_name", "installed_loaders", "load_toml", "parse_manifest", "parse_memory",
 ]
 
 #: The entry point group where a package adds a loader: ``name = "module:attr"``.
@@ -160,6 +160,17 @@ def _show(value: object) -> str:
     return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
+def load_toml(text: str, what: str) -> dict[str, Any]:
+    """``text`` parsed as TOML; ModelManifestError (naming ``what``) if it is not valid TOML or
+    nests so deeply that the parser would run out of stack."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelManifestError(f"{what} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ModelManifestError(f"{what} is nested too deeply") from None
+
+
 def installed_loaders() -> dict[str, str]:
     """The loaders packages add through :data:`LOADER_GROUP`: ``{name: "module:attr"}``."""
     return {ep.name: ep.value for ep in entry_points(group=LOADER_GROUP)}
@@ -276,10 +287,7 @@ def parse_manifest(text: str, *, name: str, version: int, path: Path | str | Non
     if not isinstance(text, str):
         raise ModelManifestError(f"{where}: model.toml must be text, not {type(text).__name__}")
     _check_text(text, f"{where}: model.toml")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ModelManifestError(f"{where}: model.toml is not valid TOML: {exc}") from None
+    data = load_toml(text, f"{where}: model.toml")
     unknown = sorted(set(data) - set(_FIELDS))
     if unknown:
         raise ModelManifestError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))} "

@@ -27,11 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import tomllib
-
 from ..errors import ModelManifestError, ModelNotFound
 from ._manifest import (
-    MAX_LEASES, MAX_VERSION, ModelManifest, VersionPolicy, check_name, installed_loaders, parse_manifest,
+    MAX_LEASES, MAX_VERSION, ModelManifest, VersionPolicy, check_name, installed_loaders, load_toml, parse_manifest,
     parse_memory,
 )
 
@@ -322,10 +320,7 @@ def _read_policy(path: Path, name: str) -> VersionPolicy | ModelManifestError:
         return VersionPolicy()
     try:
         text = _read_text(path, what)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ModelManifestError(f"{what}: config.toml is not valid TOML: {exc}") from None
+        data = load_toml(text, f"{what}: config.toml")
         unknown = sorted(set(data) - {"version_policy"})
         if unknown:
             raise ModelManifestError(f"{what}: config.toml has unknown field(s) {', '.join(map(repr, unknown))} "

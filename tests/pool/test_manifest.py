@@ -287,3 +287,19 @@ def test_rss_grows_when_memory_is_touched():
         block[i] = 1
     assert rss_bytes() - before >= 32 * 2**20
     del block
+
+
+@pytest.mark.parametrize("text", [
+    'loader = "python"\nwarmup = ' + "[" * 100_000 + "]" * 100_000,
+    'loader = "python"\nwarmup = ' + "{a=" * 5000 + "1" + "}" * 5000,
+])
+def test_deeply_nested_toml_is_a_manifest_error_not_a_recursion_error(text):
+    bad(text, "nested too deeply")
+
+
+def test_a_deeply_nested_model_toml_in_a_repository_is_that_versions_reason(tmp_path, write_model):
+    write_model(tmp_path, "deep", 1, 'loader = "python"\nwarmup = ' + "[" * 100_000 + "]" * 100_000)
+    write_model(tmp_path, "fine", 1, 'loader = "python"\n[options]\nentry = "math:sqrt"\n')
+    from symphony.pool._repository import ModelRepository
+    repo = ModelRepository(tmp_path)
+    assert "nested too deeply" in str(repo.versions("deep")[1]) and repo.served("fine") == [1]

@@ -114,6 +114,7 @@ def test_manifest_files_that_cannot_be_read(model_repo, write_model):
     ('policy = "all"', "unknown field"),
     ('version_policy = "all', "not valid TOML"),
     (b'version_policy = "\xff"', "not valid UTF-8"),
+    ("version_policy = " + "[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ])
 def test_a_bad_config_toml_serves_nothing_of_that_model_and_says_why(model_repo, config, words):
     path = model_repo / "sigmoid" / "config.toml"
