@@ -85,7 +85,7 @@ class ModelRepository:
         with os.scandir(self.root) as listing:
             entries = sorted(listing, key=lambda e: e.name)
         for entry in entries:
-            if entry.name.startswith(".") or not entry.is_dir():
+            if entry.name.startswith(".") or not _is_dir(entry):
                 continue
             try:
                 name = check_name(entry.name)
@@ -106,7 +106,7 @@ class ModelRepository:
             ignored.append((str(directory), f"cannot list model {name!r}: {exc}"))
             return model
         for entry in entries:
-            if not entry.is_dir():
+            if not _is_dir(entry):
                 continue
             if not _VERSION_DIR.fullmatch(entry.name) or int(entry.name) > MAX_VERSION:
                 ignored.append((entry.path, f"model {name!r}: {entry.name!r} is not a version "
@@ -275,6 +275,14 @@ class ModelRepository:
         return policy.select([v for v, found in versions.items() if isinstance(found, ModelManifest)])
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a directory (following symlinks); False for a symlink loop."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _kept(error: ModelManifestError) -> ModelManifestError:
     """``error`` ready to be kept as a version's reason: no traceback, no chained error (their
     frames would stay alive as long as the repository)."""
@@ -306,7 +314,7 @@ def _read_text(path: Path, what: str) -> str:
 def _read_manifest(directory: Path, name: str, version: int, loaders: set[str]) -> ModelManifest | ModelManifestError:
     what = f"model {name!r} version {version}"
     path = directory / "model.toml"
-    if not path.exists():
+    if not os.path.lexists(path):
         return ModelManifestError(f"{what}: no model.toml in {str(directory)!r}")
     try:
         return parse_manifest(_read_text(path, what), name=name, version=version, path=directory, loaders=loaders)
@@ -316,7 +324,7 @@ def _read_manifest(directory: Path, name: str, version: int, loaders: set[str]) 
 
 def _read_policy(path: Path, name: str) -> VersionPolicy | ModelManifestError:
     what = f"model {name!r}"
-    if not path.exists():
+    if not os.path.lexists(path):
         return VersionPolicy()
     try:
         text = _read_text(path, what)

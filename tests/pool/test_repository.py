@@ -279,3 +279,23 @@ def test_a_stored_manifest_error_is_raised_as_a_new_error_each_time(model_repo):
     stored = repo.versions("badmanifest")[1]
     assert errors[0] is not errors[1] and str(errors[0]) == str(errors[1]) == str(stored)
     assert stored.__traceback__ is None  # the stored reason keeps no frames alive
+
+
+def test_a_dangling_or_looping_model_toml_symlink_is_that_versions_reason(model_repo):
+    for name, target in (("dangling", "nowhere.toml"), ("looping", "model.toml")):
+        version = model_repo / name / "1"
+        version.mkdir(parents=True)
+        os.symlink(target, version / "model.toml")
+    os.symlink("config.toml", model_repo / "mul" / "config.toml")  # a config.toml that loops
+    repo = ModelRepository(model_repo)
+    for name in ("dangling", "looping"):
+        assert "cannot read model.toml" in str(repo.versions(name)[1])
+    assert "cannot read config.toml" in str(pytest.raises(ModelManifestError, repo.policy, "mul").value)
+    assert repo.served("iris") == [2, 3]
+
+
+def test_symlink_loops_among_models_and_versions_are_skipped(model_repo):
+    os.symlink("loop", model_repo / "loop")
+    os.symlink("9", model_repo / "mul" / "9")
+    repo = ModelRepository(model_repo)
+    assert "loop" not in repo.names() and list(repo.versions("mul")) == [1]
