@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,30 @@ def test_a_loader_returning_something_that_is_not_a_model(tmp_path):
     repo = ModelRepository()
     repo.register("odd", lambda manifest: 42, factory=True)
     unavailable(repo.manifest("odd"), "cannot be called")
+
+
+def test_loads_on_several_threads_at_once(model_repo, iris, iris_classifier):
+    """The pool loads in background threads: loads of different models at the same time all work."""
+    repo = ModelRepository(model_repo)
+    X, _ = iris
+    keys = [("mul", 1), ("iris", 2), ("iris", 3), ("embed", 1), ("sqrt", 1), ("sigmoid", 2), ("broken", 1)]
+    results: dict[tuple[str, int], object] = {}
+
+    def load(key: tuple[str, int]) -> None:
+        try:
+            results[key] = load_model(repo.manifest(*key))
+        except ModelUnavailable as exc:
+            results[key] = exc
+
+    threads = [threading.Thread(target=load, args=(key,)) for key in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert isinstance(results[("broken", 1)], ModelUnavailable)
+    loaded = {key: r for key, r in results.items() if isinstance(r, Loaded)}
+    assert len(loaded) == len(keys) - 1
+    assert np.array_equal(loaded[("mul", 1)].model(np.ones((3, 2))), MUL)
+    assert np.array_equal(loaded[("iris", 2)].model(X)[0], iris_classifier.predict(X))
+    assert np.array_equal(loaded[("iris", 3)].model(X), iris_classifier.predict_proba(X))
+    assert loaded[("embed", 1)].model(["x"]).shape == (1, 256) and loaded[("sqrt", 1)].model(4.0) == 2.0
