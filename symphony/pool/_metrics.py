@@ -34,6 +34,7 @@ class VersionStats:
     last_load_seconds: float = 0.0
     wasted_memory_seconds: float = 0.0
     memory: int = 0
+    measured_memory: int = 0
     #: hits already folded into ``hits`` from the entry being served now
     seen_hits: int = field(default=0, repr=False)
 
@@ -50,6 +51,7 @@ class VersionStats:
             "last_load_seconds": self.last_load_seconds,
             "wasted_memory_seconds": self.wasted_memory_seconds,
             "memory": self.memory,
+            "measured_memory": self.measured_memory,
         }
 
 

@@ -10,8 +10,9 @@ to the slow path here, under the pool's lock:
   models are evicted for it by the eviction policy (never one with a live lease);
 - the load runs on a loader thread (at most ``max_loading`` at once), so an acquire of
   another model never waits for it; its outcome goes to the version's ``ModelSlot`` actor;
-- once READY, the version's memory is measured (the loader's figure, else the process's
-  RSS growth) and charged instead of the estimate; the name leads to the newest READY
+- once READY, the version is charged its declared memory, or when it declares none what
+  its load measured (the loader's figure, else the process's RSS growth), instead of the
+  estimate; the name leads to the newest READY
   version, and a version the policy no longer serves is retired (it finishes its leases,
   then closes): a reload swaps versions with no gap, and a failed one keeps the old serving.
 
@@ -390,7 +391,6 @@ class Pool:
 
     def _load_job(self, slot: Slot) -> None:
         """On a loader thread: load, measure, and hand the outcome to the slot's actor."""
-        before = rss_bytes()
         started = now()
         try:
             loaded = load_model(slot.manifest)
@@ -398,7 +398,7 @@ class Pool:
             reason = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
             self._deliver(slot, "failed", reason)
             return
-        self._deliver(slot, "loaded", (loaded, now() - started, rss_bytes() - before))
+        self._deliver(slot, "loaded", (loaded, now() - started, 0))
 
     def _deliver(self, slot: Slot, kind: str, payload: Any) -> None:
         try:
@@ -415,8 +415,11 @@ class Pool:
             if self._closed:
                 _close(loaded)
                 return
-            measured = loaded.memory if loaded.memory else max(0, growth)
-            size = max(int(slot.manifest.memory), int(measured)) if slot.manifest.memory else max(int(measured), 1)
+            measured = int(loaded.memory if loaded.memory else max(0, growth))
+            # a declared figure is what the model is charged (an RSS growth is noisy while other
+            # threads allocate); the measured one when nothing is declared
+            size = int(slot.manifest.memory) or max(measured, 1)
+            slot.stats.measured_memory = measured
             self._used += size - slot.reserved
             slot.reserved = 0
             old_entry, old_loaded, old_size = slot.entry, slot.loaded, slot.size
