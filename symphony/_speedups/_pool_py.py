@@ -140,6 +140,9 @@ class Lease:
     """
 
     __slots__ = ("_model", "_entry", "_released")
+    _model: object
+    _entry: Entry
+    _released: bool
 
     def __init__(self) -> None:
         raise TypeError("leases come from SlotTable.acquire, not from Lease()")
@@ -205,14 +208,15 @@ class SlotTable:
         """A lease on the entry that ``name`` (or ``(name, version)``) leads to, if it is not
         retired and below its limit; else whatever ``miss`` returns (None without one).
         Raises ``TypeError`` for an unhashable key."""
-        start = _mono()
+        now = _mono()  # read before the lock: no call while holding it (a call may hand the GIL over)
         entry = self._map.get(name if version is None else (name, version))
         if entry is not None:
             with entry._lock:
                 if entry._state == _ACTIVE and (entry._limit == 0 or entry._live < entry._limit):
                     entry._live += 1
                     entry._hits += 1
-                    entry._last_used = now = _mono()
+                    if now > entry._last_used:
+                        entry._last_used = now
                     granted = True
                 else:
                     granted = False
@@ -223,7 +227,7 @@ class SlotTable:
                 lease._released = False
                 self._ticks = ticks = self._ticks + 1
                 if not ticks % SAMPLE_EVERY:
-                    self._samples.append(now - start)
+                    self._samples.append(_mono() - now)
                 return lease
         miss = self._miss
         if miss is None:
