@@ -156,7 +156,7 @@ cdef class Lease:
     def __enter__(self):
         return self.model
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type=None, exc=None, tb=None):
         self._release()
 
     def __repr__(self):
