@@ -12,6 +12,9 @@ the checks come after it, on the entry in hand. The lease object is allocated (f
 free list) before the checks, since an allocation may run the garbage collector.
 ``last_used`` is read from ``clock_gettime(CLOCK_MONOTONIC)``, the clock behind
 ``time.monotonic()`` on Linux, so the hit path makes no Python-level call at all.
+
+All of this rests on the GIL: the module does not declare itself free-threading
+compatible, so a free-threaded CPython keeps the GIL on while it is imported.
 """
 
 cimport cython
