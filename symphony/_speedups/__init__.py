@@ -21,7 +21,7 @@ __all__ = ["COMPILED", "MODULES", "PURE_PYTHON", "load", "status", "variants"]
 
 #: The speedup modules that exist, each as compiled ``_name`` and pure ``_name_py``.
 #: Later issues append to this tuple when they add a module.
-MODULES: tuple[str, ...] = ("_envelope", "_hash", "_linebreak", "_mailbox", "_rope")
+MODULES: tuple[str, ...] = ("_envelope", "_hash", "_linebreak", "_mailbox", "_pool", "_rope")
 
 #: True when ``SYMPHONY_PURE_PYTHON`` asks for the pure-Python twins everywhere.
 PURE_PYTHON: bool = _twins.PURE_PYTHON
