@@ -42,6 +42,7 @@ cdef enum:
     DRAINED = 3
     SAMPLES = 4096
     SAMPLE_MASK = 63
+    GRANTS = 16384
 
 cdef object _pymono = time.monotonic
 cdef bint _c_clock = True
@@ -92,6 +93,7 @@ cdef class Entry:
     cdef readonly Py_ssize_t live
     cdef readonly Py_ssize_t hits
     cdef readonly double last_used
+    cdef readonly double first_used
     cdef int _state
     cdef object __weakref__
 
@@ -105,6 +107,7 @@ cdef class Entry:
         self.live = 0
         self.hits = 0
         self.last_used = 0.0
+        self.first_used = 0.0
         self._state = ACTIVE
 
     @property
@@ -178,6 +181,10 @@ cdef class SlotTable:
     cdef unsigned long long _ticks
     cdef unsigned long long _taken
     cdef double _samples[SAMPLES]
+    cdef list _grant_tags
+    cdef double _grant_times[GRANTS]
+    cdef unsigned long long _logged
+    cdef unsigned long long _read
 
     def __init__(self, miss=None):
         if miss is not None and not callable(miss):
@@ -186,42 +193,73 @@ cdef class SlotTable:
         self._miss = miss
         self._ticks = 0
         self._taken = 0
+        self._grant_tags = [None] * GRANTS
+        self._logged = 0
+        self._read = 0
 
     def acquire(self, name, version=None, timeout=None, wait=True):
         """A lease on the entry that ``name`` (or ``(name, version)``) leads to, if it is not
         retired and below its limit; else whatever ``miss`` returns (None without one).
         Raises ``TypeError`` for an unhashable key."""
-        cdef PyObject* found
-        cdef Entry entry
-        cdef Lease lease
-        cdef double start = 0.0, now
+        cdef double start = 0.0
         cdef bint timed = (self._ticks & SAMPLE_MASK) == SAMPLE_MASK
         if timed:
             start = _clock()
-        if version is None:
-            found = PyDict_GetItemWithError(self._map, name)
-        else:
-            found = PyDict_GetItemWithError(self._map, (name, version))
-        if found is not NULL:
-            entry = <Entry>found
-            lease = Lease.__new__(Lease)
-            # From here to the return: C only, no Python code, no allocation (atomic under the GIL).
-            if entry._state == ACTIVE and (entry.limit == 0 or entry.live < entry.limit):
-                entry.live += 1
-                entry.hits += 1
-                now = _clock()
-                entry.last_used = now
-                lease.model = entry.model
-                lease.entry = entry
-                self._ticks += 1
-                if timed:
-                    self._samples[self._taken % SAMPLES] = now - start
-                    self._taken += 1
-                return lease
-            lease._released = True  # never granted: nothing to give back
+        lease = self._grant(name if version is None else (name, version), timed, start)
+        if lease is not None:
+            return lease
         if self._miss is None:
             return None
         return self._miss(name, version, timeout, wait)
+
+    def try_acquire(self, name, version=None):
+        """``acquire`` without the miss: a lease on a hit, else None (never calls ``miss``)."""
+        return self._grant(name if version is None else (name, version), False, 0.0)
+
+    cdef object _grant(self, object key, bint timed, double start):
+        cdef PyObject* found = PyDict_GetItemWithError(self._map, key)
+        cdef Entry entry
+        cdef Lease lease
+        cdef double now
+        cdef Py_ssize_t slot
+        if found is NULL:
+            return None
+        entry = <Entry>found
+        lease = Lease.__new__(Lease)
+        # From here to the counts' end: C only, no Python code, no allocation (atomic under the GIL).
+        if entry._state == ACTIVE and (entry.limit == 0 or entry.live < entry.limit):
+            entry.live += 1
+            now = _clock()
+            if entry.hits == 0:
+                entry.first_used = now
+            entry.hits += 1
+            entry.last_used = now
+            lease.model = entry.model
+            lease.entry = entry
+            self._ticks += 1
+            if timed:
+                self._samples[self._taken % SAMPLES] = now - start
+                self._taken += 1
+            # the grant log (for the pool's predictor): the order of grants, not part of the counts
+            slot = <Py_ssize_t>(self._logged % GRANTS)
+            self._grant_times[slot] = now
+            self._grant_tags[slot] = entry.tag
+            self._logged += 1
+            return lease
+        lease._released = True  # never granted: nothing to give back
+        return None
+
+    def drain_grants(self):
+        """``(tag, time.monotonic())`` of every lease granted since the last call, oldest
+        first (the latest 16384 at most): the request sequence the pool learns from."""
+        cdef unsigned long long end = self._logged
+        cdef unsigned long long first = self._read
+        cdef unsigned long long i
+        if end - first > GRANTS:
+            first = end - GRANTS
+        grants = [(self._grant_tags[i % GRANTS], self._grant_times[i % GRANTS]) for i in range(first, end)]
+        self._read = end
+        return grants
 
     def bind(self, key, Entry entry not None):
         """Make ``key`` lead to ``entry``; returns the entry it led to before, or None.

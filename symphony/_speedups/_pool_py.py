@@ -23,6 +23,9 @@ Invariants:
   retired with no lease out (by the retiring thread, after its keys are unbound) or else
   when its last lease is released (by the releasing thread), outside any lock. An
   exception it raises propagates to that caller; the entry counts as drained all the same.
+- ``drain_grants`` returns each grant once, in the order granted (per thread; across
+  threads, the order the grants were logged), with its tag and time: the request sequence
+  the pool's predictor learns. Only the latest 16384 since the last call are kept.
 - ``hit_samples`` keeps the duration of 1 hit in every 64 (from the start of ``acquire``
   to the lease in hand), the latest 4096, for the pool's latency figures. With several
   threads the 1-in-64 count may slip here (it is not locked); the compiled module counts
@@ -47,6 +50,8 @@ public_api = ["Entry", "Lease", "SlotTable"]
 _ACTIVE, _RETIRING, _RETIRED, _DRAINED = 0, 1, 2, 3
 #: How many hit durations ``hit_samples`` keeps, and one hit in how many is timed.
 SAMPLES, SAMPLE_EVERY = 4096, 64
+#: How many grants ``drain_grants`` keeps between two calls.
+GRANTS = 16384
 
 _mono = time.monotonic
 _new = object.__new__
@@ -68,8 +73,8 @@ class Entry:
     after the entry is retired and its last lease is back (see :meth:`SlotTable.retire`).
     """
 
-    __slots__ = ("_model", "_limit", "_tag", "_on_drained", "_live", "_hits", "_last_used", "_state", "_lock",
-                 "__weakref__")
+    __slots__ = ("_model", "_limit", "_tag", "_on_drained", "_live", "_hits", "_last_used", "_first_used",
+                 "_state", "_lock", "__weakref__")
 
     def __init__(self, model: object, limit: int = 0, tag: object = None,
                  on_drained: Optional[Callable[["Entry"], None]] = None) -> None:
@@ -82,6 +87,7 @@ class Entry:
         self._live = 0
         self._hits = 0
         self._last_used = 0.0
+        self._first_used = 0.0
         self._state = _ACTIVE
         self._lock = threading.Lock()
 
@@ -114,6 +120,11 @@ class Entry:
     def last_used(self) -> float:
         """``time.monotonic()`` of the latest grant; 0.0 if never granted."""
         return self._last_used
+
+    @property
+    def first_used(self) -> float:
+        """``time.monotonic()`` of the first grant; 0.0 if never granted."""
+        return self._first_used
 
     @property
     def retired(self) -> bool:
@@ -191,7 +202,7 @@ class SlotTable:
     its result is returned (and its exception propagates). Without it a miss returns None.
     """
 
-    __slots__ = ("_map", "_miss", "_lock", "_ticks", "_samples")
+    __slots__ = ("_map", "_miss", "_lock", "_ticks", "_samples", "_grants")
 
     def __init__(self, miss: Optional[Miss] = None) -> None:
         if miss is not None and not callable(miss):
@@ -202,37 +213,64 @@ class SlotTable:
         self._lock = threading.Lock()
         self._ticks = 0
         self._samples: deque[float] = deque(maxlen=SAMPLES)
+        self._grants: deque[tuple[object, float]] = deque(maxlen=GRANTS)
 
     def acquire(self, name: Hashable, version: Optional[Hashable] = None, timeout: Optional[float] = None,
                 wait: bool = True) -> Optional[Lease]:
         """A lease on the entry that ``name`` (or ``(name, version)``) leads to, if it is not
         retired and below its limit; else whatever ``miss`` returns (None without one).
         Raises ``TypeError`` for an unhashable key."""
-        now = _mono()  # read before the lock: no call while holding it (a call may hand the GIL over)
-        entry = self._map.get(name if version is None else (name, version))
-        if entry is not None:
-            with entry._lock:
-                if entry._state == _ACTIVE and (entry._limit == 0 or entry._live < entry._limit):
-                    entry._live += 1
-                    entry._hits += 1
-                    if now > entry._last_used:
-                        entry._last_used = now
-                    granted = True
-                else:
-                    granted = False
-            if granted:
-                lease = _new(Lease)
-                lease._model = entry._model
-                lease._entry = entry
-                lease._released = False
-                self._ticks = ticks = self._ticks + 1
-                if not ticks % SAMPLE_EVERY:
-                    self._samples.append(_mono() - now)
-                return lease
+        lease = self._grant(name if version is None else (name, version), True)
+        if lease is not None:
+            return lease
         miss = self._miss
         if miss is None:
             return None
         return miss(name, version, timeout, wait)
+
+    def try_acquire(self, name: Hashable, version: Optional[Hashable] = None) -> Optional[Lease]:
+        """``acquire`` without the miss: a lease on a hit, else None (never calls ``miss``)."""
+        return self._grant(name if version is None else (name, version), False)
+
+    def _grant(self, key: Hashable, sample: bool) -> Optional[Lease]:
+        now = _mono()  # read before the lock: no call while holding it (a call may hand the GIL over)
+        entry = self._map.get(key)
+        if entry is None:
+            return None
+        with entry._lock:
+            if entry._state == _ACTIVE and (entry._limit == 0 or entry._live < entry._limit):
+                entry._live += 1
+                if entry._hits == 0:
+                    entry._first_used = now
+                entry._hits += 1
+                if now > entry._last_used:
+                    entry._last_used = now
+                granted = True
+            else:
+                granted = False
+        if not granted:
+            return None
+        lease = _new(Lease)
+        lease._model = entry._model
+        lease._entry = entry
+        lease._released = False
+        self._grants.append((entry._tag, now))
+        if sample:
+            self._ticks = ticks = self._ticks + 1
+            if not ticks % SAMPLE_EVERY:
+                self._samples.append(_mono() - now)
+        return lease
+
+    def drain_grants(self) -> list[tuple[object, float]]:
+        """``(tag, time.monotonic())`` of every lease granted since the last call, oldest
+        first (the latest 16384 at most): the request sequence the pool learns from."""
+        grants = self._grants
+        out = []
+        try:
+            while True:
+                out.append(grants.popleft())
+        except IndexError:
+            return out
 
     def bind(self, key: Hashable, entry: Entry) -> Optional[Entry]:
         """Make ``key`` lead to ``entry``; returns the entry it led to before, or None.

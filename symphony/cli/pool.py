@@ -132,14 +132,22 @@ def _serve(args: argparse.Namespace) -> int:
 
     from symphony.pool import Pool
 
+    from symphony.pool._memory import parse_size
+
     if not os.path.isdir(args.repository):
         raise CommandError(f"{args.repository}: no such model repository directory")
+    budget = None
+    if args.budget is not None:
+        try:
+            budget = parse_size(args.budget)
+        except ValueError as exc:
+            raise CommandError(f"--budget: {exc}") from None
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     node = start_node(args, args.name)
     try:
-        pool = Pool(node, args.repository, budget=args.budget, policy=args.policy, prewarm=not args.no_prewarm,
+        pool = Pool(node, args.repository, budget=budget, policy=args.policy, prewarm=not args.no_prewarm,
                     name=args.name)
         try:
             for address in node.addresses:
