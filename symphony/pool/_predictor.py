@@ -210,8 +210,12 @@ class Predictor:
         p_chain = 0.0
         if self._has_prev:
             since = max(0.0, now - self._prev_at)
-            steps = self.max_steps if self._gap <= 0 else int(min(self.max_steps, math.ceil((since + horizon) / self._gap)))
-            p_chain = self.chain_probability(key, max(1, steps))
+            span = since + horizon
+            if self._gap <= 0 or span >= self._gap * self.max_steps:
+                steps = self.max_steps
+            else:
+                steps = max(1, math.ceil(span / self._gap))
+            p_chain = self.chain_probability(key, steps)
         return 1.0 - (1.0 - p_chain) * (1.0 - p_idle)
 
     def last_seen(self, key: Hashable) -> float | None:

@@ -159,3 +159,11 @@ def test_need_probability_is_a_probability(seq, probe, later, horizon):
     p = pred.need_probability(probe, t + later, horizon)
     assert 0.0 <= p <= 1.0
     assert all(0.0 <= q <= 1.0 for _, q in pred.next_likely(t + later, k=5))
+
+
+def test_requests_a_hair_apart_do_not_break_the_look_ahead():
+    """Regression: a mean gap near zero made the step count infinite (OverflowError)."""
+    pred = Predictor()
+    pred.observe("A", 0.0)
+    pred.observe("A", 2.2250738585e-313)
+    assert 0.0 <= pred.need_probability("A", 1.0, 0.0) <= 1.0
