@@ -135,9 +135,9 @@ ops = st.lists(st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(name=st.sampled_from(["lru", "gdsf"]), seq=ops)
+@given(name=st.sampled_from(["lru", "gdsf", "gdsf:2"]), seq=ops)
 def test_random_sequences_keep_the_invariants(name, seq):
-    p = make_policy(name)
+    p = make_policy("gdsf", max_frequency=2) if name == "gdsf:2" else make_policy(name)
     resident: dict = {}
     now = 0.0
     clock = 0.0
@@ -182,3 +182,50 @@ def test_random_sequences_keep_the_invariants(name, seq):
         if isinstance(p, GDSF):
             assert p.clock >= clock
             clock = p.clock
+
+
+def test_gdsf_frequency_cap_lets_a_formerly_busy_model_go():
+    """Phase 1 uses ``old`` 200 times; phase 2 cycles three newcomers through one free slot.
+    Uncapped, ``old`` outranks every newcomer for ever; capped at 4, the clock catches up."""
+    def run(policy: GDSF) -> int:
+        sizes = {"old": 100}
+        policy.admitted("old", 100, 1.0, 0.0)
+        for t in range(200):
+            policy.used("old", float(t))
+        evictions_before_old = 0
+        for t in range(200, 400):
+            key = f"new{t % 3}"
+            if key in sizes:
+                policy.used(key, float(t))
+                continue
+            if len(sizes) == 2:
+                victim = policy.victims(100, sizes, (), float(t))
+                assert victim is not None and len(victim) == 1
+                if victim == ["old"]:
+                    return evictions_before_old
+                evictions_before_old += 1
+                del sizes[victim[0]]
+                policy.removed(victim[0])
+            sizes[key] = 100
+            policy.admitted(key, 100, 1.0, float(t))
+        return evictions_before_old
+
+    assert run(GDSF()) > 150  # never (or very late): the old count protects it
+    assert run(GDSF(max_frequency=4)) < 10
+    assert make_policy("gdsf", max_frequency=4).max_frequency == 4  # type: ignore[attr-defined]
+    g = GDSF(max_frequency=2)
+    g.admitted("a", 10, 1.0, 0.0)
+    for t in range(5):
+        g.used("a", float(t))
+    assert g.frequency("a") == 2
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "4"])
+def test_gdsf_refuses_a_bad_frequency_cap(bad):
+    with pytest.raises(ValueError, match="max_frequency"):
+        GDSF(max_frequency=bad)
+
+
+def test_make_policy_refuses_an_option_the_policy_does_not_take():
+    with pytest.raises(TypeError):
+        make_policy("lru", max_frequency=4)
