@@ -2,16 +2,24 @@
 
 ``plan_prewarm`` is a pure function of the predictor, the policy and the pool's memory
 picture; it changes nothing (it reads ``policy.priority`` only, never ``victims``, so
-GDSF's clock does not move on a plan that is not carried out). The pool carries a plan out
-like a demand load: evict the victims, then load the model.
+GDSF's clock does not move on a plan, carried out or not: GDSF raises its clock only for the
+victims it chose itself). The pool carries a plan out like a demand load: evict the victims,
+then load the model (``policy.admitted`` when it is resident).
+
+How the pool uses it (what ``asv_bench/benchmarks/pool_policy.py`` measured): after each
+request, ``predictor.observe(key, now)`` then ``plan_prewarm(..., horizon=15.0,
+threshold=0.5)``, carried out while fewer than two prewarms are loading and nobody waits
+for them.
 
 Rules:
 - A candidate is a known model neither resident nor loading whose need probability within
   its window (``horizon`` plus its own load time from ``costs``, so a slow model is looked
   at earlier) is at least ``threshold``. The likeliest candidate that fits is chosen.
 - A plan never evicts a pinned model (live leases, loading) nor one whose need probability
-  (over the candidate's window) is >= the candidate's; among the others, the least likely
-  go first, ties by the policy's lowest keep-priority.
+  (over the candidate's window) is >= the candidate's, nor one at or above ``evict_below``
+  (default ``threshold / 2``: a model nearly likely enough to be prewarmed itself is not
+  churned out for another guess); among the others, the least likely go first, ties by the
+  policy's lowest keep-priority.
 - ``used + size - freed <= budget`` after the plan; a model larger than the budget is never
   a candidate.
 """
@@ -54,7 +62,8 @@ def plan_prewarm(predictor: Predictor, policy: EvictionPolicy, *, sizes: Mapping
     bytes (resident or loading ones are skipped); ``pinned``: keys never to evict;
     ``loading``: keys being loaded now (never candidates, never victims); ``budget`` and
     ``used``: bytes (``used`` counts resident and loading models); ``now``, ``horizon``:
-    seconds; ``costs``: key -> load seconds (default 0); ``threshold``: in [0, 1].
+    seconds; ``costs``: key -> load seconds (default 0); ``threshold``, ``evict_below``: in
+    [0, 1] (see the module docstring).
     ValueError on a negative or non-finite number among them.
     """
     _check(budget, "budget")
@@ -68,6 +77,8 @@ def plan_prewarm(predictor: Predictor, policy: EvictionPolicy, *, sizes: Mapping
     check_sizes(candidates)
     costs = costs or {}
     evict_below = threshold / 2 if evict_below is None else _check(evict_below, "evict_below")
+    if evict_below > 1.0:
+        raise ValueError(f"evict_below must be <= 1, got {evict_below!r}")
     for key, cost in costs.items():
         _check(cost, f"cost of {key!r}")
     loads = set(loading)
