@@ -73,18 +73,19 @@ def _quantile(values: list[float], q: float) -> float:
 
 class _Replay:
     def __init__(self, trace: dict[str, Any], policy: str, budget_mb: float, predict: bool,
-                 horizon: float, threshold: float, max_inflight: int, evict_below: float | None) -> None:
+                 horizon: float, threshold: float, max_inflight: int, evict_below: float | None,
+                 policy_options: dict[str, Any]) -> None:
         self.names = [m["name"] for m in trace["models"]]
         self.size = {m["name"]: int(m["size_mb"] * MB) for m in trace["models"]}
         self.cost = {m["name"]: float(m["load_s"]) for m in trace["models"]}
         self.budget = int(budget_mb * MB)
         if max(self.size.values()) > self.budget:
             raise ValueError(f"budget {budget_mb} MB is below the largest model")
-        self.policy = make_policy(policy)
+        self.policy = make_policy(policy, **policy_options)
         self.predictor = Predictor() if predict else None
         self.horizon, self.threshold, self.max_inflight = horizon, threshold, max_inflight
         self.evict_below = evict_below
-        self.label = policy + ("+predict" if predict else "")
+        self.label = policy + "".join(f",{k}={v}" for k, v in policy_options.items()) + ("+predict" if predict else "")
         self.resident: dict[str, int] = {}
         self.last_use: dict[str, float] = {}
         self.loading: dict[str, tuple[float, bool, int]] = {}  # key -> (ends, prewarm, requests waiting)
@@ -193,10 +194,13 @@ class _Replay:
 
 def replay(trace: dict[str, Any], policy: str, budget_mb: float, *, predict: bool = False,
            horizon: float = 15.0, threshold: float = 0.5, max_inflight: int = 2,
-           evict_below: float | None = None) -> Result:
+           evict_below: float | None = None, policy_options: dict[str, Any] | None = None) -> Result:
     """Replay ``trace`` (``_pool_trace.generate``'s layout) at ``budget_mb`` through ``policy``
-    (``"lru"`` or ``"gdsf"``), with prewarming from a ``Predictor`` when ``predict``."""
-    sim = _Replay(trace, policy, budget_mb, predict, horizon, threshold, max_inflight, evict_below)
+    (``"lru"`` or ``"gdsf"``, made with ``policy_options``), with prewarming from a ``Predictor``
+    when ``predict`` (``horizon``, ``threshold``, ``evict_below``: ``plan_prewarm``'s; at most
+    ``max_inflight`` prewarms loading at once)."""
+    sim = _Replay(trace, policy, budget_mb, predict, horizon, threshold, max_inflight, evict_below,
+                  policy_options or {})
     names = sim.names
     requests = trace["requests"]
     children: dict[int, list[int]] = {}
