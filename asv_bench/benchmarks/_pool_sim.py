@@ -123,6 +123,8 @@ class _Replay:
         self.loading[key] = (end, prewarm, waiting)
         heapq.heappush(self.ends, (end, key))
         self.used += self.size[key]
+        if self.used > self.budget:  # the policy code's promise, checked on every load
+            raise AssertionError(f"{self.label}: {self.used} bytes in use past the budget {self.budget}")
         self.last_use[key] = t
         self.loads += 1
         self.prewarms += prewarm
