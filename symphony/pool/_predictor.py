@@ -124,8 +124,8 @@ class Predictor:
             for succ in row:
                 row[succ] *= self.decay
             row[key] = row.get(key, 0.0) + 1.0
-            if len(row) > self.max_successors:
-                del row[min(row, key=row.__getitem__)]
+            if len(row) > self.max_successors:  # drop the weakest other successor, not the newcomer
+                del row[min((s for s in row if s != key), key=row.__getitem__)]
         last = self._last_seen.get(key)
         if last is not None:
             hist = self._hist.get(key)

@@ -167,3 +167,15 @@ def test_requests_a_hair_apart_do_not_break_the_look_ahead():
     pred.observe("A", 0.0)
     pred.observe("A", 2.2250738585e-313)
     assert 0.0 <= pred.need_probability("A", 1.0, 0.0) <= 1.0
+
+
+def test_a_new_successor_displaces_the_weakest_when_a_row_is_full():
+    pred = Predictor(max_successors=2, decay=1.0)
+    t = 0.0
+    for succ in ("B", "B", "B", "C", "C"):  # A -> B three times, A -> C twice
+        pred.observe("A", t)
+        pred.observe(succ, t + 0.5)
+        t += 1.0
+    pred.observe("A", t)
+    pred.observe("D", t + 0.5)  # a third successor: C (the weakest) goes, D stays
+    assert set(pred.transitions("A")) == {"B", "D"}
