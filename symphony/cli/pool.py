@@ -127,12 +127,31 @@ def _stats_table(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _with_progress(what: str, work: Any) -> Any:
+    """``work()``, with a progress line on a terminal's stderr while it runs (nothing when
+    stderr is not a terminal, so a failure is still one line)."""
+    if not sys.stderr.isatty():
+        return work()
+    from tqdm import tqdm
+
+    done = threading.Event()
+    with tqdm(desc=what, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False) as bar:
+        ticker = threading.Thread(target=lambda: [bar.refresh() for _ in iter(lambda: done.wait(0.2), True)],
+                                  daemon=True)
+        ticker.start()
+        try:
+            return work()
+        finally:
+            done.set()
+            ticker.join()
+
+
 def _serve(args: argparse.Namespace) -> int:
     import os
 
     from symphony.pool import Pool
 
-    from symphony.pool._memory import parse_size
+    from symphony.pool import parse_size
 
     if not os.path.isdir(args.repository):
         raise CommandError(f"{args.repository}: no such model repository directory")
@@ -175,10 +194,10 @@ def _run(args: argparse.Namespace) -> int:
             print(_index_table(client.index()))
         elif args.action == "load":
             started = time.monotonic()
-            print(f"loading {args.model} ...", file=sys.stderr, flush=True)
-            rows = client.load(args.model, args.version, timeout=args.timeout)
+            rows = _with_progress(f"loading {args.model}",
+                                  lambda: client.load(args.model, args.version, timeout=args.timeout))
             print(_index_table(rows))
-            print(f"done in {time.monotonic() - started:.2f} s", file=sys.stderr)
+            print(f"done in {time.monotonic() - started:.2f} s")
             failed = [r for r in rows if r["state"] != "READY"]
             return 1 if failed else 0
         elif args.action == "unload":

@@ -13,13 +13,20 @@ from ._client import PoolClient
 from ._events import TOPIC
 from ._loaders import Loaded, load_model
 from ._manifest import ModelManifest, VersionPolicy
+from ._memory import parse_size
+from ._policy import GDSF, LRU, EvictionPolicy, make_policy
 from ._pool import Pool
+from ._predictor import Predictor
+from ._prewarm import Prewarm, plan_prewarm
 from ._repository import ModelRepository
 from ._service import PoolService
 from ._states import ModelState
 
 __all__ = [
+    "GDSF",
+    "LRU",
     "TOPIC",
+    "EvictionPolicy",
     "Loaded",
     "ModelManifest",
     "ModelRepository",
@@ -27,6 +34,11 @@ __all__ = [
     "Pool",
     "PoolClient",
     "PoolService",
+    "Predictor",
+    "Prewarm",
     "VersionPolicy",
     "load_model",
+    "make_policy",
+    "parse_size",
+    "plan_prewarm",
 ]

@@ -34,8 +34,9 @@ class EvictionPolicy(Protocol):
     def admitted(self, key: Hashable, size: int, cost: float, now: float) -> None:
         """``key`` became resident: ``size`` bytes, ``cost`` seconds to load it."""
 
-    def used(self, key: Hashable, now: float) -> None:
-        """A request for resident ``key`` at time ``now``."""
+    def used(self, key: Hashable, now: float, count: int = 1) -> None:
+        """``count`` requests for resident ``key``, the latest at time ``now`` (the pool folds
+        the hits its compiled hit path counted into one call)."""
 
     def removed(self, key: Hashable) -> None:
         """``key`` is no longer resident (evicted or unloaded); unknown keys are ignored."""
@@ -55,6 +56,11 @@ def _finite(value: float, what: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise ValueError(f"{what} must be a finite number, got {value!r}")
     return value
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be an int >= 1, got {count!r}")
 
 
 def check_need(need: int) -> int:
@@ -111,7 +117,8 @@ class LRU:
         _check_admission(size, cost, now)
         self._touch(key, now)
 
-    def used(self, key: Hashable, now: float) -> None:
+    def used(self, key: Hashable, now: float, count: int = 1) -> None:
+        _check_count(count)
         self._touch(key, _finite(now, "now"))
 
     def _touch(self, key: Hashable, now: float) -> None:
@@ -172,14 +179,15 @@ class GDSF:
         self._freq[key] = 0
         self._bump(key)
 
-    def used(self, key: Hashable, now: float) -> None:
+    def used(self, key: Hashable, now: float, count: int = 1) -> None:
+        _check_count(count)
         _finite(now, "now")
         if key in self._ratio:
-            self._bump(key)
+            self._bump(key, count)
             self._chosen.discard(key)
 
-    def _bump(self, key: Hashable) -> None:
-        freq = self._freq[key] + 1
+    def _bump(self, key: Hashable, count: int = 1) -> None:
+        freq = self._freq[key] + count
         self._freq[key] = freq if self.max_frequency is None else min(freq, self.max_frequency)
         self._h[key] = self.clock + self._freq[key] * self._ratio[key]
         self._tick += 1

@@ -27,17 +27,21 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from symphony import _speedups
 from symphony.errors import ModelNotFound, ModelTimeout, ModelUnavailable, PoolError, PoolFull
 
+from ._client import PoolClient
 from ._events import emit
 from ._loaders import load_model
 from ._memory import parse_size, rss_bytes
 from ._metrics import AcquireTimes
-from ._policy import make_policy
+from ._policy import EvictionPolicy, make_policy
+from ._prewarmer import Prewarmer
 from ._repository import ModelRepository
+from ._service import PoolService
 from ._slot import ModelSlot, Slot, now
 from ._states import ModelState
 
@@ -64,19 +68,20 @@ class Pool:
     (and any registered with ``register``). ``with pool.acquire("iris") as model:
     model(x)`` calls a model on the caller's own thread; a model already loaded costs well
     under a microsecond to acquire. ``policy`` picks evictions ("gdsf", by load cost, size,
-    frequency and recency; or "lru"); ``prewarm`` loads the model the request sequence
-    predicts next. ``pool.ref`` is the pool actor, the same API as messages for other nodes.
+    frequency and recency; "lru"; or an ``EvictionPolicy``); ``prewarm`` loads the model the
+    request sequence predicts will be needed within ``prewarm_horizon`` seconds. ``pool.ref`` is the pool actor, the same API as messages for other nodes.
     """
 
-    def __init__(self, node: Node, repository: ModelRepository | str | os.PathLike[str] | None = None, *,
-                 budget: int | str | None = None, policy: str = "gdsf", prewarm: bool = True,
-                 max_loading: int = 2, name: str = "pool", prewarm_interval: float = 0.01) -> None:
+    def __init__(self, node: Node, repository: ModelRepository | str | Path | None = None, *,
+                 budget: int | str | None = None, policy: str | EvictionPolicy = "gdsf", prewarm: bool = True,
+                 max_loading: int = 2, name: str = "pool", prewarm_interval: float = 0.01,
+                 prewarm_horizon: float = 15.0) -> None:
         if isinstance(max_loading, bool) or not isinstance(max_loading, int) or max_loading < 1:
             raise ValueError(f"max_loading must be a positive int, not {max_loading!r}")
         self.node = node
         self.repository = repository if isinstance(repository, ModelRepository) else ModelRepository(repository)
         self.budget: int | None = None if budget is None else parse_size(budget)
-        self.policy = make_policy(policy)
+        self.policy: EvictionPolicy = make_policy(policy) if isinstance(policy, str) else policy
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._slots: dict[tuple[str, int], Slot] = {}
@@ -88,14 +93,10 @@ class Pool:
         self.acquire: Callable[..., Lease] = self._table.acquire  # type: ignore[method-assign]
         self._loaders = ThreadPoolExecutor(max_loading, thread_name_prefix="symphony-pool-load")
         self.name = name
-        from ._service import PoolService
-
         self.ref: Ref = node.spawn(PoolService, self, name=name)
         self._prewarmer: Any = None
         if prewarm:
-            from ._prewarmer import Prewarmer
-
-            self._prewarmer = Prewarmer(self, prewarm_interval)
+            self._prewarmer = Prewarmer(self, prewarm_interval, prewarm_horizon)
 
     # -- the user's API ---------------------------------------------------------------------
 
@@ -150,8 +151,8 @@ class Pool:
         ones are released. A later acquire loads it again."""
         with self._lock:
             slots = [s for s in self._known(name) if version is None or s.version == version]
-            if not slots:
-                raise ModelNotFound(self._not_found(name, version))
+            if not slots:  # never loaded: nothing to do, if the repository knows it
+                slots = self._targets(name, version)
             for slot in slots:
                 self._unload(slot, "unloaded")
             return [s.describe() for s in slots]
@@ -222,10 +223,8 @@ class Pool:
                 "acquire": self._times.summary(self._table.hit_samples()),
             }
 
-    def client(self) -> Any:
+    def client(self) -> PoolClient:
         """A ``PoolClient`` on this pool's actor (what another node would use)."""
-        from ._client import PoolClient
-
         return PoolClient(self.ref)
 
     def close(self, timeout: float = 30.0) -> None:
@@ -314,7 +313,7 @@ class Pool:
         slot = self._slots.get(key)
         if slot is None:
             slot = Slot(manifest)
-            slot.ref = self.node.spawn(ModelSlot, self, slot, name=f"{self.name}/{manifest.name}@{manifest.version}")
+            slot.ref = self.node.spawn(ModelSlot, self, slot, name=f"{self.name}.{manifest.name}@{manifest.version}")
             self._slots[key] = slot
         elif slot.manifest != manifest and slot.state is not ModelState.READY and not slot.loading:
             slot.manifest = manifest
@@ -342,11 +341,11 @@ class Pool:
             if slot is not None and slot.state is not ModelState.UNKNOWN:
                 return slot
             return self._slot(self.repository.manifest(name, version))
+        serving = self._serving(name)
+        if serving is not None:
+            return serving
         slots = self._targets(name, None)
         slots.sort(key=lambda s: s.version, reverse=True)
-        for slot in slots:
-            if slot.state is ModelState.READY:
-                return slot
         for slot in slots:
             if slot.loading:
                 return slot
@@ -508,13 +507,21 @@ class Pool:
             self._rebind(slot.name)
             self._changed.notify_all()
 
-    def _rebind(self, name: str) -> None:
-        """The name alone leads to its newest READY served version (or nowhere)."""
+    def _serving(self, name: str) -> Slot | None:
+        """The version the name alone leads to: the newest READY one the policy serves, else
+        the newest READY one still loaded (a newer version failed to replace it), else None."""
+        ready = [s for s in self._known(name) if s.state is ModelState.READY and s.entry is not None]
+        if not ready:
+            return None
         served = set(self.repository.served(name))
-        ready = [s for s in self._known(name) if s.state is ModelState.READY and s.entry is not None
-                 and s.version in served]
-        if ready:
-            self._table.bind(name, max(ready, key=lambda s: s.version).entry)
+        preferred = [s for s in ready if s.version in served] or ready
+        return max(preferred, key=lambda s: s.version)
+
+    def _rebind(self, name: str) -> None:
+        """Bind the name alone to ``_serving(name)`` (or to nothing)."""
+        slot = self._serving(name)
+        if slot is not None:
+            self._table.bind(name, slot.entry)
         else:
             self._table.unbind(name)
 

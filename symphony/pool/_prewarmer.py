@@ -3,8 +3,9 @@
 A thread of the pool wakes every ``interval`` (and at once after a miss), reads the grants
 the hit path logged since (in order, with their times) and the misses, feeds them to the ``Predictor``
 and asks ``plan_prewarm`` whether a model not resident is likely enough to be needed soon
-to load it now, and what to evict for it. The plan never evicts a model more likely to be
-needed than the one it loads, and never one with a live lease; a prewarm is an ordinary
+to load it now, and what to evict for it. The plan never evicts a model at least as likely
+to be needed as the one it loads, and never one with a live lease; at most two prewarms
+load at once; a prewarm is an ordinary
 load (it shows as ``model.loading`` with ``cause`` "prewarm").
 """
 
@@ -12,29 +13,32 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._predictor import Predictor
 from ._prewarm import plan_prewarm
 from ._slot import now
 from ._states import ModelState
 
-if TYPE_CHECKING:
-    from ._pool import Pool
 
 __all__ = ["Prewarmer"]
 
 logger = logging.getLogger("symphony.pool")
 
+#: Prewarms loading at once that nobody waits for (the setting the policy benchmark measured).
+MAX_PREWARMS = 2
+
 
 class Prewarmer:
     """The pool's prewarming thread (see the module docstring)."""
 
-    def __init__(self, pool: Pool, interval: float) -> None:
+    def __init__(self, pool: Any, interval: float, horizon: float = 15.0, threshold: float = 0.5) -> None:
         if not interval > 0:
             raise ValueError(f"prewarm_interval must be > 0, not {interval!r}")
         self.pool = pool
         self.interval = interval
+        self.horizon = horizon
+        self.threshold = threshold
         self.predictor = Predictor()
         self._wake = threading.Event()
         self._stop = False
@@ -78,19 +82,23 @@ class Prewarmer:
                 return None
             pool._sync_hits()
             slots = pool._slots
-            resident = {k for k, s in slots.items() if s.state is ModelState.READY and s.entry is not None}
             loading = {k for k, s in slots.items() if s.loading}
-            pinned = {k for k in resident if slots[k].entry.live > 0} | loading
-            sizes = {k: (s.size or pool._estimate(s.manifest)) for k, s in slots.items()}
-            plan = plan_prewarm(self.predictor, pool.policy, sizes=sizes, resident=resident, loading=loading,
-                                pinned=pinned, budget=pool.budget, used=pool._used, now=now())
+            if sum(1 for k in loading if slots[k].cause == "prewarm") >= MAX_PREWARMS:
+                return None
+            resident = {k: s.size for k, s in slots.items()
+                        if s.state is ModelState.READY and s.entry is not None and not s.loading}
+            pinned = {k for k in resident if slots[k].entry.live > 0}
+            candidates = {k: pool._estimate(s.manifest) if not s.stats.memory else s.stats.memory
+                          for k, s in slots.items() if not s.failed and k not in resident and k not in loading}
+            costs = {k: s.stats.last_load_seconds for k, s in slots.items()}
+            budget = pool.budget if pool.budget is not None else pool._used + max(candidates.values(), default=0)
+            plan = plan_prewarm(self.predictor, pool.policy, sizes=resident, candidates=candidates, pinned=pinned,
+                                loading=loading, budget=budget, used=pool._used, now=now(), horizon=self.horizon,
+                                costs=costs, threshold=self.threshold)
             if plan is None:
                 return None
-            key, victims = plan
-            slot = slots.get(key)
-            if slot is None or slot.failed or slot.loading or slot.state is ModelState.READY:
-                return None
-            for victim in victims:
+            slot = slots[plan.key]
+            for victim in plan.evict:
                 pool._unload(slots[victim], "evicted")
             try:
                 pool._start_load(slot, "prewarm")

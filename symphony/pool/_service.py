@@ -17,13 +17,11 @@ meanwhile. A ``call`` on a READY model runs on the actor's own thread.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from symphony.actors import Actor, Future
 from symphony.errors import PoolError
 
-if TYPE_CHECKING:
-    from ._pool import Pool
 
 __all__ = ["PoolService", "to_wire"]
 
@@ -55,7 +53,7 @@ class PoolService(Actor):
 
     dedicated_thread = True
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Any) -> None:
         self.pool = pool
 
     def on_receive(self, message: Any) -> Any:

@@ -2,7 +2,7 @@
 
 The ``Slot`` holds what the pool knows of a version: its manifest, state, the lease entry
 being served, the memory it is charged, its counters. The ``ModelSlot`` actor (one per
-version, named ``pool/NAME@VERSION``) applies the outcome of a load finished on a loader
+version, named ``pool.NAME@VERSION``) applies the outcome of a load finished on a loader
 thread and the requests to unload, one at a time, so a version's transitions never
 interleave; the pool reads the record under its lock.
 """
@@ -19,7 +19,6 @@ from ._states import ModelState
 
 if TYPE_CHECKING:
     from ._manifest import ModelManifest
-    from ._pool import Pool
 
 __all__ = ["ModelSlot", "Slot"]
 
@@ -72,7 +71,7 @@ class ModelSlot(Actor):
     the version's index entry).
     """
 
-    def __init__(self, pool: Pool, slot: Slot) -> None:
+    def __init__(self, pool: Any, slot: Slot) -> None:  # pool: the Pool (Any: no import circle)
         self.pool = pool
         self.slot = slot
 

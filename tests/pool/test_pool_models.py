@@ -36,8 +36,12 @@ def test_onnx_sklearn_and_wordllama_models_answer_for_real(pool: Pool, iris, iri
     with pool.acquire("iris", 2, timeout=60) as onnx_iris:
         label, probabilities = onnx_iris(X[:10])
         assert list(label) == list(iris_classifier.predict(X[:10]))
-    with pool.acquire("iris", timeout=60) as newest:  # version 3: predict_proba on the pickle
+    with pool.acquire("iris", timeout=60) as ready:  # as Triton: the newest READY version (2)
+        assert list(ready(X[:3])[0]) == list(iris_classifier.predict(X[:3]))
+    with pool.acquire("iris", 3, timeout=60) as newest:  # predict_proba on the pickle
         np.testing.assert_allclose(newest(X[:5]), iris_classifier.predict_proba(X[:5]), rtol=1e-6)
+    with pool.acquire("iris") as now_newest:  # version 3 is READY now, and newest
+        assert now_newest(X[:1]).shape == (1, 3)
     with pool.acquire("embed", timeout=60) as embed:
         vectors = embed(["a rope of text", "a tree of nodes"])
         assert vectors.shape == (2, 256)
@@ -67,8 +71,23 @@ def test_a_warm_up_that_fails_makes_the_version_unavailable(node: Node, model_re
     with Pool(node, model_repo, prewarm=False) as pool:
         with pytest.raises(ModelUnavailable, match="warm-up"):
             pool.acquire("sqrt", timeout=60)
-        with pool.acquire("sqrt", 1, timeout=60) as sqrt:
+        with pytest.raises(ModelNotFound):  # latest:1 serves version 2 only
+            pool.acquire("sqrt", 1, timeout=60)
+
+
+def test_a_loaded_version_keeps_serving_when_its_successor_fails(node: Node, model_repo, write_model):
+    with Pool(node, model_repo, prewarm=False) as pool:
+        with pool.acquire("sqrt", timeout=60) as sqrt:
             assert sqrt(9.0) == 3.0
+        write_model(model_repo, "sqrt", 2, 'loader = "python"\nwarmup = "x"\n[options]\nentry = "math:sqrt"\n')
+        pool.load("sqrt", timeout=60)
+        states = {r["version"]: r["state"] for r in pool.index() if r["name"] == "sqrt"}
+        assert states == {1: "READY", 2: "UNAVAILABLE"}
+        pool.unload("mul")  # other models come and go: sqrt stays bound to version 1
+        with pool.acquire("mul", timeout=60):
+            pass
+        with pool.acquire("sqrt", timeout=60) as sqrt:
+            assert sqrt(16.0) == 4.0
 
 
 def test_a_new_version_on_disk_is_picked_up_by_load(node: Node, model_repo, write_model, iris_pickle):
