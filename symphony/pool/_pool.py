@@ -284,6 +284,9 @@ class Pool:
                     pause = 0.001  # a release does not signal; look again shortly
                 elif slot.failed:
                     raise ModelUnavailable(f"{name} v{slot.version} is unavailable: {slot.reason}")
+                elif slot.state is ModelState.UNLOADING and slot.loaded is not None and not slot.loading:
+                    self._revive(slot)  # still in memory for its leases: serve it again
+                    continue
                 else:
                     if not slot.loading:
                         slot.stats.misses += 1
@@ -474,6 +477,8 @@ class Pool:
     def _drained_callback(self, slot: Slot, loaded: Any, size: int) -> Callable[[Any], None]:
         def drained(entry: Any) -> None:
             with self._changed:
+                if slot.loaded is loaded and slot.entry is not None:
+                    return  # revived while draining: the same copy serves on, under a new entry
                 _close(loaded)
                 self._used -= size
                 if slot.entry is None and not slot.loading:
@@ -483,6 +488,20 @@ class Pool:
                 emit(self.node, "model.unloaded", slot.name, slot.version, memory=size)
                 self._changed.notify_all()
         return drained
+
+    def _revive(self, slot: Slot) -> None:
+        """Serve again a copy that is unloading but still in memory (its leases are out)."""
+        entry = _hit_path.Entry(slot.loaded.model, slot.manifest.max_leases, slot.key,
+                                self._drained_callback(slot, slot.loaded, slot.size))
+        slot.entry = entry
+        slot.state, slot.reason = ModelState.READY, ""
+        slot.ready_at = now()
+        slot.stats.seen_hits = 0
+        self._table.bind(slot.key, entry)
+        self.policy.admitted(slot.key, slot.size, slot.stats.last_load_seconds, slot.ready_at)
+        self._rebind(slot.name)
+        emit(self.node, "model.ready", slot.name, slot.version, seconds=0.0, memory=slot.size, cause="revived")
+        self._changed.notify_all()
 
     def _unload(self, slot: Slot, why: str) -> None:
         """Stop granting leases on ``slot``; it closes when its live leases are released."""
@@ -538,6 +557,8 @@ class Pool:
     def _fold_hits(self, slot: Slot) -> None:
         entry = slot.entry
         if entry is not None:
+            if slot.cause == "prewarm" and slot.stats.seen_hits == 0 and entry.hits > 0:
+                slot.stats.prewarm_hits += 1  # a prewarmed copy that was used: a cold start saved
             slot.stats.hits += entry.hits - slot.stats.seen_hits
             slot.stats.seen_hits = entry.hits
 

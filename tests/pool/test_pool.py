@@ -269,3 +269,27 @@ def test_close_stops_everything(node: Node):
 
 def test_states_are_tritons():
     assert [s.value for s in ModelState] == ["UNKNOWN", "LOADING", "READY", "UNLOADING", "UNAVAILABLE"]
+
+
+def test_prewarming_loads_the_model_the_sequence_predicts(node: Node):
+    events: list[dict] = []
+    node.subscribe("symphony.pool", lambda topic, event: events.append(event))
+    with Pool(node, None, budget=10 * MB, prewarm=True, prewarm_interval=0.005) as pool:
+        for name in ("a", "b", "c"):
+            pool.register(name, double, memory=2 * MB)
+        for _ in range(8):  # a pipeline: a is always followed by b
+            for name in ("a", "b"):
+                pool.acquire(name, timeout=30).release()
+            assert wait_until(lambda: state(pool, "b") == "READY")
+            pool.unload("b")
+            assert wait_until(lambda: state(pool, "b") == "UNAVAILABLE")
+        before = sum(1 for e in events if e["event"] == "model.loading" and e.get("cause") == "prewarm")
+        pool.acquire("a", timeout=30).release()  # b is predicted next: it is loaded ahead
+        assert wait_until(lambda: sum(1 for e in events if e["event"] == "model.loading"
+                                      and e.get("cause") == "prewarm" and e["model"] == "b") > before)
+        assert wait_until(lambda: pool.ready("b"))
+        pool.acquire("b").release()  # a hit: the prewarm saved a cold start
+        stats = {m["name"]: m for m in pool.statistics()["models"]}
+        assert stats["b"]["prewarms"] >= 1 and stats["b"]["prewarm_hits"] >= 1
+        assert "c" not in stats or stats["c"]["loads"] == 0  # never requested, never predicted
+        assert pool.statistics()["used"] <= pool.budget
