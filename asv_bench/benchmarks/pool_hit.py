@@ -3,9 +3,11 @@
 One key ``"m"`` leads to one loaded entry (no lease limit). Each operation is a hit and
 its release:
 
-- ``symphony``: ``table.acquire("m").release()`` on the compiled ``SlotTable``
-  (``symphony._speedups._pool``): lookup, checks, counts, ``last_used`` and a ``Lease``.
-- ``symphony-pure``: the same on the pure-Python twin (``_pool_py``), which takes the
+- ``symphony``: ``pool.acquire("m").release()`` on a real ``symphony.pool.Pool`` (on a
+  ``Node``) serving a loaded model registered in code: the public call, which is the
+  compiled ``SlotTable.acquire`` itself (``symphony._speedups._pool``): lookup, checks,
+  counts, ``last_used``, the grant log and a ``Lease``.
+- ``symphony-pure``: ``table.acquire("m").release()`` on the pure-Python twin of the table (``_pool_py``), which takes the
   entry's lock for the checks and counts.
 - ``dict+lock``, the peer the issue names: a plain ``dict`` lookup, then a
   ``threading.Lock``-protected counter increment and, for the release, decrement, written
@@ -56,7 +58,7 @@ def _model(x: Any) -> Any:
     return x
 
 
-def _batch(impl: str) -> Callable[[], None]:
+def _batch(impl: str, pool: Any = None) -> Callable[[], None]:
     """One batch of ``BATCH`` acquire + release operations of ``impl``."""
     if impl == "dict+lock":
         table = {"m": _Counted(_model)}
@@ -70,10 +72,15 @@ def _batch(impl: str) -> Callable[[], None]:
                 with lock:
                     entry.live -= 1
         return peer
-    core = variants("_pool")["compiled" if impl == "symphony" else "pure"]
-    slots = core.SlotTable()
-    slots.bind("m", core.Entry(_model))
-    acquire = slots.acquire
+    if impl == "symphony":
+        assert pool is not None
+        acquire = pool.acquire
+        acquire("m", timeout=30).release()  # loaded: every operation below is a hit
+    else:
+        core = variants("_pool")["pure"]
+        slots = core.SlotTable()
+        slots.bind("m", core.Entry(_model))
+        acquire = slots.acquire
 
     def ours() -> None:
         for _ in range(BATCH):
@@ -139,7 +146,21 @@ class PoolHit:
     def setup(self, impl: str, threads: int) -> None:
         if impl == "symphony" and "compiled" not in variants("_pool"):
             raise NotImplementedError("the compiled _pool speedup is not built")
-        self.batch = _batch(impl)
+        self.node = self.pool = None
+        if impl == "symphony":
+            from symphony import Node
+            from symphony.pool import Pool
+
+            self.node = Node("bench-pool-hit")
+            self.pool = Pool(self.node, None, prewarm=False)
+            self.pool.register("m", _model)
+        self.batch = _batch(impl, self.pool)
+
+    def teardown(self, impl: str, threads: int) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        if self.node is not None:
+            self.node.stop()
 
     def track_p50(self, impl: str, threads: int) -> float:
         return _quantile(measure(self.batch, threads, ROUNDS[threads]), 0.50)
