@@ -121,8 +121,15 @@ class OnnxModel:
             feed = {name: self._np.asarray(x, dtype=dtype)}
         else:
             raise ValueError(f"the model has inputs {[n for n, _ in self.inputs]}: pass a dict of name -> array")
-        out = self.session.run(None, feed)
+        session = self.session
+        if session is None:
+            raise ModelUnavailable("this ONNX model was unloaded: acquire it from the pool again")
+        out = session.run(None, feed)
         return out[0] if len(out) == 1 else out
+
+    def close(self) -> None:
+        """Release the session's memory now, even if something still holds this object."""
+        self.session = None
 
 
 def load_onnx(manifest: ModelManifest) -> Loaded:
@@ -139,8 +146,12 @@ def load_onnx(manifest: ModelManifest) -> Loaded:
     options.intra_op_num_threads = int(manifest.options.get("intra_op_num_threads", 1))
     options.inter_op_num_threads = int(manifest.options.get("inter_op_num_threads", 1))
     options.log_severity_level = 3  # errors only: a failed load is reported by ModelUnavailable
+    # No arena by default: ONNX Runtime's CPU arena keeps what a run allocated for the life of
+    # the session and never shrinks, so a model's memory would grow past what it was charged.
+    options.enable_cpu_mem_arena = bool(manifest.options.get("cpu_memory_arena", False))
     session = ort.InferenceSession(path, sess_options=options, providers=providers[device])
-    return Loaded(OnnxModel(session, np), memory=None)
+    model = OnnxModel(session, np)
+    return Loaded(model, memory=None, close=model.close)
 
 
 # -- sklearn ------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ __all__ = [
 LOADER_GROUP = "symphony.loaders"
 #: The loaders Symphony brings, with the options each accepts (and the option's type).
 BUILTIN_LOADERS: dict[str, dict[str, type]] = {
-    "onnx": {"intra_op_num_threads": int, "inter_op_num_threads": int},
+    "onnx": {"intra_op_num_threads": int, "inter_op_num_threads": int, "cpu_memory_arena": bool},
     "python": {"entry": str, "factory": bool},
     "sklearn": {"method": str},
     "wordllama": {"config": str, "dim": int},

@@ -2,7 +2,8 @@
 
 ``rss_bytes()`` is what the budget is checked against after a load (a model's real cost is
 the growth of the process, whatever its manifest declared); ``parse_size`` reads the
-``memory = "64MB"`` of a ``model.toml``.
+``memory = "64MB"`` of a ``model.toml``; ``give_back()`` returns freed heap to the system
+after a model is unloaded.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-__all__ = ["MAX_SIZE", "parse_size", "rss_bytes"]
+__all__ = ["MAX_SIZE", "give_back", "parse_size", "rss_bytes"]
 
 #: The largest size accepted (bytes): a signed 64-bit integer, what any allocator can name.
 MAX_SIZE = 2**63 - 1
@@ -74,3 +76,28 @@ def parse_size(value: int | str) -> int:
     if number > MAX_SIZE:
         raise ValueError(f"a size of {value!r} is more than {MAX_SIZE} bytes")
     return number
+
+
+def _malloc_trim() -> Any:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to call
+        return None
+
+
+_TRIM: Any = None
+_TRIM_LOOKED = False
+
+
+def give_back() -> None:
+    """Return freed heap memory to the operating system (glibc's ``malloc_trim``), so the
+    process's RSS drops when a model is unloaded: glibc otherwise keeps freed memory for
+    reuse, and the pool's budget is about what the process holds. Does nothing elsewhere."""
+    global _TRIM, _TRIM_LOOKED
+    if not _TRIM_LOOKED:
+        _TRIM, _TRIM_LOOKED = _malloc_trim(), True
+    if _TRIM is not None:
+        _TRIM(0)

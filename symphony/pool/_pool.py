@@ -36,7 +36,7 @@ from symphony.errors import ModelNotFound, ModelTimeout, ModelUnavailable, PoolE
 from ._client import PoolClient
 from ._events import emit
 from ._loaders import load_model
-from ._memory import parse_size, rss_bytes
+from ._memory import give_back, parse_size, rss_bytes
 from ._metrics import AcquireTimes
 from ._policy import EvictionPolicy, make_policy
 from ._prewarmer import Prewarmer
@@ -480,6 +480,7 @@ class Pool:
                 if slot.loaded is loaded and slot.entry is not None:
                     return  # revived while draining: the same copy serves on, under a new entry
                 _close(loaded)
+                give_back()
                 self._used -= size
                 if slot.entry is None and not slot.loading:
                     slot.loaded = None
