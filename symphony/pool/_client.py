@@ -52,5 +52,11 @@ class PoolClient:
     def call(self, name: str, *args: Any, version: int | None = None, timeout: float | None = None,
              **kwargs: Any) -> Any:
         """Call model ``name`` with ``args`` where the pool lives; NumPy outputs come back as lists."""
-        payload = {"name": name, "version": version, "args": list(args), "kwargs": kwargs, "timeout": timeout}
+        payload: dict[str, Any] = {"name": name, "args": args}  # only what is set: a small frame
+        if version is not None:
+            payload["version"] = version
+        if kwargs:
+            payload["kwargs"] = kwargs
+        if timeout is not None:
+            payload["timeout"] = timeout
         return self._ask("call", payload, None if timeout is None else timeout + 5.0)

@@ -51,7 +51,7 @@ def _fields(payload: Any, kind: str) -> dict[str, Any]:
 class PoolService(Actor):
     """The actor answering the repository API for one ``Pool`` (see the module docstring)."""
 
-    dedicated_thread = True
+    dedicated_thread = False
 
     def __init__(self, pool: Any) -> None:
         self.pool = pool
