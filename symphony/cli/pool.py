@@ -48,10 +48,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         sub.add_argument("--secret-file", metavar="F", help="the shared secret of the pool's node")
         sub.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for an answer")
         if action in ("load", "unload"):
-            sub.add_argument("model")
-            sub.add_argument("--version", type=positive_int, default=None)
+            sub.add_argument("model", help="the model's name")
+            sub.add_argument("--version", type=positive_int, default=None,
+                             help="one version (default: every version the repository serves)")
         if action == "stats":
-            sub.add_argument("model", nargs="?")
+            sub.add_argument("model", nargs="?", help="only this model (default: all)")
         if action == "watch":
             sub.add_argument("--interval", type=float, default=1.0, help="seconds between redraws")
             sub.add_argument("--count", type=positive_int, default=None, help="stop after this many tables")

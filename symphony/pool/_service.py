@@ -11,12 +11,15 @@ Kinds and payloads (a payload is a dict; ``version`` is optional everywhere):
   arrays as nested lists: acquire, call and release in the pool's process.
 
 A reply that needs a load is deferred (a ``Future``), so the actor answers other requests
-meanwhile. A ``call`` on a READY model runs on the actor's own thread.
+meanwhile; it waits no longer than the request's ``timeout`` and its message's TTL. A
+``call`` on a READY model runs where the actor runs (for a remote ask, often the
+transport's I/O thread: no hand-off).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from symphony.actors import Actor, Future
@@ -73,12 +76,13 @@ class PoolService(Actor):
         if kind == "load":
             if not p.get("wait", True):
                 return pool.load(p["name"], p.get("version"), wait=False)
-            return self._later(lambda: pool.load(p["name"], p.get("version"), timeout=p.get("timeout")))
+            timeout = _within_ttl(p.get("timeout"), message)
+            return self._later(lambda: pool.load(p["name"], p.get("version"), timeout=timeout))
         if kind == "call":
-            return self._call(p)
+            return self._call(p, _within_ttl(p.get("timeout"), message))
         raise PoolError(f"the pool actor has no request {kind!r}")
 
-    def _call(self, p: dict[str, Any]) -> Any:
+    def _call(self, p: dict[str, Any], timeout: float | None) -> Any:
         name, version = p["name"], p.get("version")
         args, kwargs = p.get("args") or [], p.get("kwargs") or {}
         if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
@@ -88,7 +92,6 @@ class PoolService(Actor):
         except PoolError as exc:
             if type(exc).__name__ not in ("ModelTimeout", "PoolFull"):
                 raise
-            timeout = p.get("timeout")
             return self._later(lambda: _run(self.pool.acquire(name, version, timeout), args, kwargs))
         return _run(lease, args, kwargs)
 
@@ -104,6 +107,18 @@ class PoolService(Actor):
 
         threading.Thread(target=run, name="symphony-pool-request", daemon=True).start()
         return future
+
+
+def _within_ttl(timeout: Any, message: Any) -> float | None:
+    """The seconds a request may wait: its ``timeout``, and no longer than its message's TTL."""
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not timeout >= 0):
+        raise PoolError(f"timeout must be a number of seconds >= 0, not {timeout!r}")
+    deadline = getattr(message, "_deadline", None)
+    if deadline is None:
+        return timeout
+    left = max(0.0, deadline - time.monotonic())
+    return left if timeout is None else min(timeout, left)
 
 
 def _run(lease: Any, args: Any, kwargs: dict[str, Any]) -> Any:

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from symphony import Node
-from symphony.errors import ModelNotFound, ModelTimeout, ModelUnavailable, PoolFull
+from symphony.errors import MessageExpired, ModelNotFound, ModelTimeout, ModelUnavailable, PoolFull
 from symphony.pool import ModelState, Pool
 from tests.conftest import wait_until
 
@@ -293,3 +293,36 @@ def test_prewarming_loads_the_model_the_sequence_predicts(node: Node):
         assert stats["b"]["prewarms"] >= 1 and stats["b"]["prewarm_hits"] >= 1
         assert "c" not in stats or stats["c"]["loads"] == 0  # never requested, never predicted
         assert pool.statistics()["used"] <= pool.budget
+
+
+def test_the_pool_actor_answers_a_load_later_and_bounds_it_by_the_ttl(node: Node):
+    gate = threading.Event()
+
+    def slow(manifest):
+        gate.wait(30)
+        return double
+
+    with Pool(node, None, prewarm=False) as pool:
+        pool.register("slow", slow, factory=True)
+        pool.register("double", double)
+        client = pool.client()
+        pending = client.ref.ask_async("load", {"name": "slow"})
+        assert client.ready("double") is False
+        assert client.call("double", 4) == 8  # the actor answers others meanwhile
+        with pytest.raises((ModelTimeout, MessageExpired)):  # the message's TTL bounds the wait
+            client.ref.ask("call", {"name": "slow", "args": [1]}, ttl=0.2, timeout=30)
+        gate.set()
+        assert [r["state"] for r in pending.get(30)] == ["READY"]
+        assert client.call("slow", 5) == 10
+        with pytest.raises(Exception):
+            client.ref.ask("call", {"name": "double", "args": [1], "timeout": "soon"}, timeout=30)
+
+
+def test_pool_events_are_in_the_trace(node: Node):
+    tracer = node.start_trace()
+    with Pool(node, None, prewarm=False) as pool:
+        pool.register("double", double)
+        pool.acquire("double").release()
+    names = [e["name"] for e in tracer.events()]
+    assert any(n.startswith("model.loading") for n in names) and any(n.startswith("model.ready") for n in names)
+    node.stop_trace()
