@@ -204,9 +204,12 @@ def test_every_symphony_name_imports(doc: pathlib.Path):
 
 
 def _entry_point_groups() -> set[str]:
-    """The entry point groups pyproject.toml registers in (named like modules, but not ones)."""
+    """The entry point groups pyproject.toml registers in, and those the code reads that only
+    other packages register in (named like modules, but not ones)."""
+    from symphony.pool._manifest import LOADER_GROUP
+
     with open(ROOT / "pyproject.toml", "rb") as f:
-        return set(tomllib.load(f)["project"].get("entry-points", {}))
+        return set(tomllib.load(f)["project"].get("entry-points", {})) | {LOADER_GROUP}
 
 
 def _resolves(dotted: str) -> bool:

@@ -92,7 +92,7 @@ class Entry:
         self._lock = threading.Lock()
 
     @property
-    def model(self) -> object:
+    def model(self) -> Any:
         """The model a lease hands out."""
         return self._model
 
@@ -159,7 +159,7 @@ class Lease:
         raise TypeError("leases come from SlotTable.acquire, not from Lease()")
 
     @property
-    def model(self) -> object:
+    def model(self) -> Any:
         """The leased model (still readable after release, but no longer yours to call)."""
         return self._model
 
@@ -182,7 +182,7 @@ class Lease:
             entry._state = _DRAINED
         _drained(entry)
 
-    def __enter__(self) -> object:
+    def __enter__(self) -> Any:
         return self._model
 
     def __exit__(self, *exc: object) -> None:
