@@ -33,7 +33,7 @@ from typing import Any
 import tomllib
 
 from ..errors import ModelManifestError
-from ._memory import MAX_SIZE, parse_size
+from ._memory import parse_size
 
 __all__ = [
     "BUILTIN_LOADERS", "LOADER_GROUP", "MAX_LEASES", "MAX_VERSION", "ModelManifest", "VersionPolicy",
