@@ -12,21 +12,29 @@ Kinds and payloads (a payload is a dict; ``version`` is optional everywhere):
 
 A reply that needs a load is deferred (a ``Future``), so the actor answers other requests
 meanwhile; it waits no longer than the request's ``timeout`` and its message's TTL. A
-``call`` on a READY model runs where the actor runs (for a remote ask, often the
-transport's I/O thread: no hand-off).
+``call`` on a READY model that answers quickly runs where the actor runs (for a remote ask,
+often the transport's I/O thread: no hand-off); calls to a slow one (``INLINE_CALL``) run on
+the actor's call threads, side by side.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from symphony.actors import Actor, Future
-from symphony.errors import PoolError
+from symphony.errors import ModelTimeout, PoolError, PoolFull
 
 
-__all__ = ["PoolService", "to_wire"]
+__all__ = ["INLINE_CALL", "PoolService", "to_wire"]
+
+#: A loaded model whose calls have taken less than this (seconds, on average) is called where
+#: the request is handled (for a remote ask, often the transport's I/O thread: no hand-off);
+#: a slower one on the actor's call threads, so calls to it run side by side and never hold
+#: up the node's other messages.
+INLINE_CALL = 0.002
 
 
 def to_wire(value: Any) -> Any:
@@ -54,10 +62,14 @@ def _fields(payload: Any, kind: str) -> dict[str, Any]:
 class PoolService(Actor):
     """The actor answering the repository API for one ``Pool`` (see the module docstring)."""
 
-    dedicated_thread = False
+    #: Threads that run calls to models slower than ``INLINE_CALL`` (several at once).
+    call_threads = 8
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any) -> None:  # pool: the Pool (Any: no import circle)
         self.pool = pool
+        #: running average of a call's seconds, per model version (its lease entry's tag)
+        self._seconds: dict[Any, float] = {}
+        self._workers: ThreadPoolExecutor | None = None
 
     def on_receive(self, message: Any) -> Any:
         kind = message.kind
@@ -83,30 +95,56 @@ class PoolService(Actor):
         raise PoolError(f"the pool actor has no request {kind!r}")
 
     def _call(self, p: dict[str, Any], timeout: float | None) -> Any:
-        name, version = p["name"], p.get("version")
+        name, version = p.get("name"), p.get("version")
         args, kwargs = p.get("args") or [], p.get("kwargs") or {}
         if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
             raise PoolError("call: args is a list and kwargs a dict")
+        pool = self.pool
         try:
-            lease = self.pool.acquire(name, version, None, False)
-        except PoolError as exc:
-            if type(exc).__name__ not in ("ModelTimeout", "PoolFull"):
-                raise
-            return self._later(lambda: _run(self.pool.acquire(name, version, timeout), args, kwargs))
-        return _run(lease, args, kwargs)
+            lease = pool.acquire(name, version, None, False)
+        except (ModelTimeout, PoolFull):  # loading, or at its lease limit: answer when it can
+            return self._later(lambda: self._timed_run(pool.acquire(name, version, timeout), args, kwargs))
+        if self._seconds.get(lease.entry.tag, 0.0) < INLINE_CALL:
+            return self._timed_run(lease, args, kwargs)
+        future: Future[Any] = Future()
+        try:
+            self._callers().submit(_resolve, future, self._timed_run, lease, args, kwargs)
+        except BaseException:
+            lease.release()
+            raise
+        return future
+
+    def _timed_run(self, lease: Any, args: Any, kwargs: dict[str, Any]) -> Any:
+        """Call the leased model, and keep a running average of how long its calls take."""
+        started = time.monotonic()
+        try:
+            return _run(lease, args, kwargs)
+        finally:
+            key, seconds = lease.entry.tag, time.monotonic() - started
+            self._seconds[key] = 0.8 * self._seconds.get(key, seconds) + 0.2 * seconds
+
+    def _callers(self) -> ThreadPoolExecutor:
+        if self._workers is None:
+            self._workers = ThreadPoolExecutor(self.call_threads, thread_name_prefix="symphony-pool-call")
+        return self._workers
+
+    def on_stop(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown(wait=True)
 
     def _later(self, work: Any) -> Future[Any]:
         """Run ``work`` on a thread of its own and answer with its result when it is done."""
         future: Future[Any] = Future()
-
-        def run() -> None:
-            try:
-                future.set(work())
-            except BaseException as exc:  # noqa: BLE001 - the asker gets it
-                future.set_exception(exc)
-
-        threading.Thread(target=run, name="symphony-pool-request", daemon=True).start()
+        threading.Thread(target=_resolve, args=(future, work), name="symphony-pool-request", daemon=True).start()
         return future
+
+
+def _resolve(future: Future[Any], work: Any, *args: Any) -> None:
+    """Resolve ``future`` with ``work(*args)``, or with what it raised."""
+    try:
+        future.set(work(*args))
+    except BaseException as exc:  # noqa: BLE001 - the asker gets it
+        future.set_exception(exc)
 
 
 def _within_ttl(timeout: Any, message: Any) -> float | None:

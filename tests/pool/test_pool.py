@@ -7,12 +7,13 @@ that waits on an event holds a load in LOADING for as long as a test needs.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from symphony import Node
 from symphony.errors import MessageExpired, ModelNotFound, ModelTimeout, ModelUnavailable, PoolFull
-from symphony.pool import ModelState, Pool
+from symphony.pool import ModelState, Pool, PoolClient
 from tests.conftest import wait_until
 
 MB = 1 << 20
@@ -326,3 +327,27 @@ def test_pool_events_are_in_the_trace(node: Node):
     names = [e["name"] for e in tracer.events()]
     assert any(n.startswith("model.loading") for n in names) and any(n.startswith("model.ready") for n in names)
     node.stop_trace()
+
+
+def test_remote_calls_to_a_slow_model_run_side_by_side(tmp_path):
+    """Two calls meet at a barrier inside the model: only calls run at the same time pass it."""
+    barrier = threading.Barrier(2, timeout=30)
+
+    def meet(x):
+        if x == "warm-up":
+            time.sleep(0.05)  # a slow call: the pool moves this model's calls to its call threads
+            return x
+        barrier.wait()
+        return x
+
+    listen = f"unix://{tmp_path}/pool.sock"
+    with Node("server", listen=listen, secret=b"k" * 32) as server, Node("client", secret=b"k" * 32) as client:
+        with Pool(server, None, prewarm=False) as pool:
+            pool.register("meet", meet)
+            pool.register("double", double)
+            remote = PoolClient(client.ref(server.address + "#pool"), timeout=60)
+            assert remote.call("meet", "warm-up") == "warm-up"
+            first = client.ref(server.address + "#pool").ask_async("call", {"name": "meet", "args": [1]})
+            assert remote.call("meet", 2) == 2  # would wait at the barrier forever if calls ran one by one
+            assert first.get(30) == 1
+            assert remote.call("double", 21) == 42  # a fast model is answered inline meanwhile
