@@ -255,7 +255,7 @@ class Pool(Lifecycle):
         if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout >= 0):
             raise ValueError(f"timeout must be a number >= 0 or None, not {timeout!r}")
         deadline = None if timeout is None else started + timeout
-        counted = False
+        counted = cold = False
         with self._changed:
             while True:
                 if self._closed:
@@ -267,6 +267,8 @@ class Pool(Lifecycle):
                 lease = self._table.try_acquire(name, version)
                 if lease is not None:
                     self._times.add_miss(now() - started)
+                    if cold:  # the hit path counted this grant as a hit; it waited for a load
+                        self._slots[lease.entry.tag].stats.hits -= 1
                     return lease  # type: ignore[no-any-return]
                 if slot.state is ModelState.READY and not slot.loading:
                     if not wait:
@@ -278,8 +280,10 @@ class Pool(Lifecycle):
                     self._revive(slot)  # still in memory for its leases: serve it again
                     continue
                 else:
-                    if not slot.loading:
+                    if not cold:  # a cold start: this request waits for a load (its own or one in flight)
+                        cold = True
                         slot.stats.misses += 1
+                    if not slot.loading:
                         self._start_load(slot, "request")
                     if not wait:
                         raise ModelTimeout(f"{name} v{slot.version} is loading, not ready (wait=False)")
