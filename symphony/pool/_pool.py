@@ -36,6 +36,7 @@ from ._lifecycle import Lifecycle, _close, _hit_path
 from ._memory import parse_size, rss_bytes
 from ._metrics import AcquireTimes
 from ._policy import EvictionPolicy, make_policy
+from ._predictor import Predictor
 from ._prewarmer import Prewarmer
 from ._repository import ModelRepository
 from ._service import PoolService
@@ -59,14 +60,15 @@ class Pool(Lifecycle):
     model(x)`` calls a model on the caller's own thread; a model already loaded costs well
     under a microsecond to acquire. ``policy`` picks evictions ("gdsf", by load cost, size,
     frequency and recency; "lru"; or an ``EvictionPolicy``); ``prewarm`` loads the model the
-    request sequence predicts will be needed within ``prewarm_horizon`` seconds.
+    request sequence predicts will be needed within ``prewarm_horizon`` seconds (learnt by
+    ``predictor``, a default ``Predictor`` unless one is given).
     ``pool.ref`` is the pool actor: the same API as messages, for other nodes.
     """
 
     def __init__(self, node: Node, repository: ModelRepository | str | Path | None = None, *,
                  budget: int | str | None = None, policy: str | EvictionPolicy = "gdsf", prewarm: bool = True,
                  max_loading: int = 2, name: str = "pool", prewarm_interval: float = 0.01,
-                 prewarm_horizon: float = 15.0) -> None:
+                 prewarm_horizon: float = 15.0, predictor: Predictor | None = None) -> None:
         if isinstance(max_loading, bool) or not isinstance(max_loading, int) or max_loading < 1:
             raise ValueError(f"max_loading must be a positive int, not {max_loading!r}")
         self.node = node
@@ -87,7 +89,7 @@ class Pool(Lifecycle):
         self.ref: Ref = node.spawn(PoolService, self, name=name)
         self._prewarmer: Any = None
         if prewarm:
-            self._prewarmer = Prewarmer(self, prewarm_interval, prewarm_horizon)
+            self._prewarmer = Prewarmer(self, prewarm_interval, prewarm_horizon, predictor=predictor)
 
     # -- the user's API ---------------------------------------------------------------------
 

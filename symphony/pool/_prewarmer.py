@@ -32,14 +32,15 @@ MAX_PREWARMS = 2
 class Prewarmer:
     """The pool's prewarming thread (see the module docstring)."""
 
-    def __init__(self, pool: Any, interval: float, horizon: float = 15.0, threshold: float = 0.5) -> None:
+    def __init__(self, pool: Any, interval: float, horizon: float = 15.0, threshold: float = 0.5,
+                 predictor: Predictor | None = None) -> None:
         if not interval > 0:
             raise ValueError(f"prewarm_interval must be > 0, not {interval!r}")
         self.pool = pool
         self.interval = interval
         self.horizon = horizon
         self.threshold = threshold
-        self.predictor = Predictor()
+        self.predictor = predictor if predictor is not None else Predictor()
         self._wake = threading.Event()
         self._stop = False
         self._missed: list[tuple[Any, float]] = []
