@@ -45,4 +45,4 @@ def test_wheel_builds_and_runs_without_a_compiler(tmp_path):
     assert out.returncode == 0, out.stderr
     compiled, status, line = json.loads(out.stdout)
     assert compiled is False and line == "b"
-    assert set(status) == {"_envelope", "_hash", "_linebreak", "_mailbox", "_rope"} and set(status.values()) == {"pure"}
+    assert set(status) == {"_envelope", "_hash", "_linebreak", "_mailbox", "_pool", "_rope"} and set(status.values()) == {"pure"}
