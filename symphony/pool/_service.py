@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from symphony.actors import Actor, Future
-from symphony.errors import ModelTimeout, PoolError, PoolFull
+from symphony.errors import ModelNotFound, ModelTimeout, PoolError, PoolFull
 
 
 __all__ = ["INLINE_CALL", "PoolService", "to_wire"]
@@ -77,25 +77,27 @@ class PoolService(Actor):
         pool = self.pool
         if kind == "index":
             return pool.index()
-        if kind == "ready":
-            return pool.ready(p["name"], p.get("version"))
-        if kind == "metadata":
-            return pool.metadata(p["name"], p.get("version"))
         if kind == "statistics":
             return pool.statistics(p.get("name"))
+        if kind not in ("ready", "metadata", "unload", "load", "call"):
+            raise PoolError(f"the pool actor has no request {kind!r}")
+        name, version = p.get("name"), p.get("version")
+        if not isinstance(name, str):
+            raise ModelNotFound(f"{kind}: the payload's 'name' is a model name (a str), not {name!r}")
+        if kind == "ready":
+            return pool.ready(name, version)
+        if kind == "metadata":
+            return pool.metadata(name, version)
         if kind == "unload":
-            return pool.unload(p["name"], p.get("version"))
+            return pool.unload(name, version)
         if kind == "load":
             if not p.get("wait", True):
-                return pool.load(p["name"], p.get("version"), wait=False)
+                return pool.load(name, version, wait=False)
             timeout = _within_ttl(p.get("timeout"), message)
-            return self._later(lambda: pool.load(p["name"], p.get("version"), timeout=timeout))
-        if kind == "call":
-            return self._call(p, _within_ttl(p.get("timeout"), message))
-        raise PoolError(f"the pool actor has no request {kind!r}")
+            return self._later(lambda: pool.load(name, version, timeout=timeout))
+        return self._call(name, version, p, _within_ttl(p.get("timeout"), message))
 
-    def _call(self, p: dict[str, Any], timeout: float | None) -> Any:
-        name, version = p.get("name"), p.get("version")
+    def _call(self, name: str, version: Any, p: dict[str, Any], timeout: float | None) -> Any:
         args, kwargs = p.get("args") or [], p.get("kwargs") or {}
         if not isinstance(args, (list, tuple)) or not isinstance(kwargs, dict):
             raise PoolError("call: args is a list and kwargs a dict")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from symphony import Node
+from symphony import Node, SymphonyError
 from symphony.errors import MessageExpired, ModelNotFound, ModelTimeout, ModelUnavailable, PoolFull
 from symphony.pool import ModelState, Pool, PoolClient
 from tests.conftest import wait_until
@@ -351,3 +351,13 @@ def test_remote_calls_to_a_slow_model_run_side_by_side(tmp_path):
             assert remote.call("meet", 2) == 2  # would wait at the barrier forever if calls ran one by one
             assert first.get(30) == 1
             assert remote.call("double", 21) == 42  # a fast model is answered inline meanwhile
+
+
+def test_requests_without_a_model_name_get_a_typed_error(pool: Pool):
+    pool.register("double", double)
+    client = pool.client()
+    for kind in ("ready", "metadata", "unload", "load", "call"):
+        for payload in ({}, {"name": 5}, {"name": None, "version": 1}, [1, 2]):
+            with pytest.raises(SymphonyError):
+                client.ref.ask(kind, payload, timeout=30)
+    assert client.call("double", 2) == 4
