@@ -121,7 +121,7 @@ class Lifecycle:
             reason = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
             self._deliver(slot, "failed", reason)
             return
-        self._deliver(slot, "loaded", (loaded, now() - started, 0))
+        self._deliver(slot, "loaded", (loaded, now() - started))
 
     def _deliver(self, slot: Slot, kind: str, payload: Any) -> None:
         try:
@@ -132,13 +132,13 @@ class Lifecycle:
             else:
                 self._on_failed(slot, payload)
 
-    def _on_loaded(self, slot: Slot, loaded: Any, seconds: float, growth: int) -> None:
+    def _on_loaded(self, slot: Slot, loaded: Any, seconds: float) -> None:
         with self._changed:
             slot.loading = False
             if self._closed:
                 _close(loaded)
                 return
-            measured = int(loaded.memory if loaded.memory else max(0, growth))
+            measured = int(loaded.memory or 0)  # the loader's figure, else the RSS growth load_model saw
             # a declared figure is what the model is charged (an RSS growth is noisy while other
             # threads allocate); the measured one when nothing is declared
             size = int(slot.manifest.memory) or max(measured, 1)

@@ -233,8 +233,7 @@ class Pool(Lifecycle):
             for slot in slots:
                 if slot.entry is not None:
                     self._table.retire(slot.entry)
-                for loaded in (slot.loaded,):
-                    _close(loaded)
+                _close(slot.loaded)
                 slot.loaded = slot.entry = None
                 slot.state = ModelState.UNKNOWN
             self._used = 0

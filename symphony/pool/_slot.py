@@ -59,14 +59,14 @@ class Slot:
             return 0.0
         if entry.hits == 0:
             return self.size * max(0.0, now - self.ready_at)
-        first = getattr(entry, "first_used", 0.0) or self.ready_at
+        first = entry.first_used or self.ready_at
         return self.size * (max(0.0, first - self.ready_at) + max(0.0, now - entry.last_used))
 
 
 class ModelSlot(Actor):
     """The actor of one model version: applies finished loads and unload requests in order.
 
-    Messages: ``loaded`` (a ``(Loaded, seconds, rss_growth)`` from a loader thread),
+    Messages: ``loaded`` (a ``(Loaded, seconds)`` from a loader thread),
     ``failed`` (the reason), ``unload`` (why: "unloaded" or "evicted"), ``status`` (answers
     the version's index entry).
     """
@@ -78,8 +78,8 @@ class ModelSlot(Actor):
     def on_receive(self, message: Any) -> Any:
         kind = message.kind
         if kind == "loaded":
-            loaded, seconds, growth = message.payload
-            self.pool._on_loaded(self.slot, loaded, seconds, growth)
+            loaded, seconds = message.payload
+            self.pool._on_loaded(self.slot, loaded, seconds)
         elif kind == "failed":
             self.pool._on_failed(self.slot, message.payload)
         elif kind == "unload":

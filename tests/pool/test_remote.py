@@ -6,7 +6,6 @@ the pool keeps serving."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import pytest
 from symphony import Node, RemoteError
 from symphony.pool import PoolClient
 from tests.cli.conftest import ROOT, one_line_error, symphony
+from tests.transports.conftest import stop_process
 
 SECRET = b"pool-test-secret-0123456789abcdef"
 
@@ -36,16 +36,7 @@ class PoolServer:
         self.pool_address = self.proc.stdout.readline().split("pool: ", 1)[1].strip()
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return code
+        return stop_process(self.proc, 30)
 
 
 @pytest.fixture(params=["tcp", "unix"])

@@ -54,6 +54,21 @@ def scheme(request):
     return request.param
 
 
+def stop_process(proc: subprocess.Popen, timeout: float) -> int:
+    """SIGTERM ``proc`` (a clean stop), SIGKILL it after ``timeout`` s; close its pipes; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
+    return code
+
+
 class PeerProcess:
     """A ``symphony node`` in a subprocess."""
 
@@ -80,16 +95,7 @@ class PeerProcess:
         self.proc.stdout.readline()  # "actors: ..."
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-        return code
+        return stop_process(self.proc, 15)
 
     def kill(self) -> None:
         self.proc.kill()
