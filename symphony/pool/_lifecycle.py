@@ -145,9 +145,9 @@ class Lifecycle:
             slot.stats.measured_memory = measured
             self._used += size - slot.reserved
             slot.reserved = 0
-            old_entry, old_loaded, old_size = slot.entry, slot.loaded, slot.size
+            old_entry = slot.entry
             entry = _hit_path.Entry(loaded.model, slot.manifest.max_leases, slot.key,
-                                    self._drained_callback(slot, loaded, size))
+                                    self._drained_callback(slot, _Copy(loaded, size)))
             t = now()
             if old_entry is not None:
                 slot.stats.wasted_memory_seconds += slot.wasted_until(t)
@@ -168,7 +168,6 @@ class Lifecycle:
             self._rebind(slot.name)
             self._retire_unserved(slot.name)
             emit(self.node, "model.ready", slot.name, slot.version, seconds=seconds, memory=size, cause=slot.cause)
-            del old_loaded, old_size
             if self.budget is not None and self._used > self.budget:
                 try:
                     self._make_room(0)
@@ -195,16 +194,23 @@ class Lifecycle:
             logger.warning("model %s v%s failed to load: %s", slot.name, slot.version, reason)
             self._changed.notify_all()
 
-    def _drained_callback(self, slot: Slot, loaded: Any, size: int) -> Callable[[Any], None]:
+    def _drained_callback(self, slot: Slot, copy: _Copy) -> Callable[[Any], None]:
+        """The ``on_drained`` of a new entry serving ``copy``: the copy is closed, and its
+        memory given back, when the last entry serving it has drained."""
+        copy.entries += 1
+        slot.copy = copy
+
         def drained(entry: Any) -> None:
             with self._changed:
-                if slot.loaded is loaded and slot.entry is not None:
-                    return  # revived while draining: the same copy serves on, under a new entry
+                copy.entries -= 1
+                if copy.entries:
+                    return  # another entry (a revival, or the one revived) still serves this copy
+                loaded, size = copy.loaded, copy.size
                 _close(loaded)
                 give_back()
                 self._used -= size
-                if slot.entry is None and not slot.loading:
-                    slot.loaded = None
+                if slot.copy is copy and slot.entry is None and not slot.loading:
+                    slot.loaded = slot.copy = None
                     if slot.state is ModelState.UNLOADING:
                         slot.state = ModelState.UNAVAILABLE
                 emit(self.node, "model.unloaded", slot.name, slot.version, memory=size)
@@ -214,7 +220,7 @@ class Lifecycle:
     def _revive(self, slot: Slot) -> None:
         """Serve again a copy that is unloading but still in memory (its leases are out)."""
         entry = _hit_path.Entry(slot.loaded.model, slot.manifest.max_leases, slot.key,
-                                self._drained_callback(slot, slot.loaded, slot.size))
+                                self._drained_callback(slot, slot.copy))
         slot.entry = entry
         slot.state, slot.reason = ModelState.READY, ""
         slot.ready_at = now()
@@ -312,6 +318,19 @@ class Lifecycle:
                            "models that would have to go have live leases or are loading")
         for key in victims:
             self._unload(self._slots[key], "evicted")
+
+
+class _Copy:
+    """One loaded copy of a model version, and how many lease entries not yet drained serve
+    it: a copy acquired again while it drains (``_revive``) is served by a second entry, and
+    is closed only when both have drained."""
+
+    __slots__ = ("entries", "loaded", "size")
+
+    def __init__(self, loaded: Any, size: int) -> None:
+        self.loaded = loaded
+        self.size = size
+        self.entries = 0
 
 
 def _close(loaded: Any) -> None:

@@ -234,7 +234,7 @@ class Pool(Lifecycle):
                 if slot.entry is not None:
                     self._table.retire(slot.entry)
                 _close(slot.loaded)
-                slot.loaded = slot.entry = None
+                slot.loaded = slot.entry = slot.copy = None
                 slot.state = ModelState.UNKNOWN
             self._used = 0
         for slot in slots:

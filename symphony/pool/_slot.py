@@ -37,6 +37,8 @@ class Slot:
         self.failed = False
         self.entry: Any = None
         self.loaded: Any = None
+        #: the loaded copy being served, with its count of undrained entries (``_lifecycle._Copy``)
+        self.copy: Any = None
         #: bytes charged against the budget for the served copy (or reserved while loading)
         self.size = 0
         self.reserved = 0

@@ -361,3 +361,18 @@ def test_requests_without_a_model_name_get_a_typed_error(pool: Pool):
             with pytest.raises(SymphonyError):
                 client.ref.ask(kind, payload, timeout=30)
     assert client.call("double", 2) == 4
+
+
+def test_a_revived_copy_closes_only_when_every_lease_on_it_is_back(pool: Pool):
+    pool.register("m", double, memory=MB)
+    first = pool.acquire("m")
+    pool.unload("m")
+    second = pool.acquire("m")  # served again from the copy still in memory
+    second.release()
+    pool.unload("m")
+    assert state(pool, "m") == "UNLOADING"
+    assert first.model(3) == 6  # the first lease's copy is still open
+    assert pool.statistics()["used"] == MB  # charged once, not freed twice
+    first.release()
+    assert wait_until(lambda: state(pool, "m") == "UNAVAILABLE")
+    assert pool.statistics()["used"] == 0

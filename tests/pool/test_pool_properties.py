@@ -4,7 +4,7 @@ working), and a refusal (``PoolFull``) happens only when leased models leave no 
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from symphony import Node
@@ -25,6 +25,7 @@ def make(i):
 
 @settings(max_examples=25, deadline=None)
 @given(ops, st.sampled_from(["gdsf", "lru"]))
+@example([("acquire", 0), ("unload", 0), ("acquire", 0), ("release", 0), ("unload", 0)], "gdsf")  # a revived copy
 def test_the_budget_holds_and_leased_models_stay(sequence, policy):
     with Node("prop", threads=2) as node, Pool(node, None, budget=BUDGET, policy=policy, prewarm=False) as pool:
         for i, size in enumerate(SIZES):
