@@ -260,8 +260,16 @@ class UnixTransport(LinkedTransport):
     def _read(self, conn: _Conn) -> None:
         if conn.sock not in self._conns:
             return
+        size = 262144
+        if not conn.verified:  # read no more than the unverified total may still hold
+            while self._unverified_held >= self.unverified_buffer:
+                if not self._drop_largest():
+                    break
+                if conn.sock not in self._conns:
+                    return
+            size = max(1, min(size, self.unverified_buffer - self._unverified_held))
         try:
-            data = conn.sock.recv(262144)
+            data = conn.sock.recv(size)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
@@ -311,10 +319,16 @@ class UnixTransport(LinkedTransport):
     def _shed(self) -> None:
         """Drop the unverified connections holding most until the total is within the bound."""
         while self._unverified_held > self.unverified_buffer:
-            holders = [c for c in self._partial if c.held]
-            if not holders:
+            if not self._drop_largest():
                 return
-            self._drop_conn(max(holders, key=lambda c: c.held), "unverified_overflow")
+
+    def _drop_largest(self) -> bool:
+        """Drop the unverified connection holding most; False when none holds anything."""
+        holders = [c for c in self._partial if c.held]
+        if not holders:
+            return False
+        self._drop_conn(max(holders, key=lambda c: c.held), "unverified_overflow")
+        return True
 
     def _sweep(self, now: float) -> None:
         """Drop connections whose frame began more than ``frame_timeout`` s ago."""

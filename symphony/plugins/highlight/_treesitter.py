@@ -29,6 +29,9 @@ __all__ = ["READ_CHARS", "READ_SLICE", "TreeSitterEngine"]
 
 #: Code points encoded at a time from the rope for the parser.
 READ_CHARS = 16_384
+#: Below this many characters, an edit whose reparse has syntax errors is parsed afresh (see
+#: ``TreeSitterEngine._fresh_instead``).
+FRESH_ON_ERROR = 262_144
 #: Bytes handed back per read callback. The binding copies what it is handed, and it reads the
 #: text of every node a ``#match?``/``#eq?`` predicate tests through the same callback, a few
 #: bytes each: a small slice of a cached block keeps both the parse and the queries cheap.
@@ -166,7 +169,20 @@ class TreeSitterEngine:
             self._stale.add(first, last + 1)
             self._settled = False
             return (first, first)
+        if self._fresh_instead(new_tree):
+            return self._adopt(self._parser.parse(reader), 0, new_rope.line_count)
         return self._adopt(new_tree, first, last + 1)
+
+    def _fresh_instead(self, new_tree: Any) -> bool:
+        """Whether to parse afresh rather than keep an incremental tree that has syntax errors.
+
+        Error recovery depends on the path: an incremental reparse of broken code can recover
+        differently from a fresh parse of the same text, so the colours would differ from
+        those the file gets when it is opened. Below ``FRESH_ON_ERROR`` characters a fresh
+        parse costs little and the whole text is re-sent; a larger document keeps the
+        incremental tree (its colours in the broken region may differ until it is reopened).
+        """
+        return bool(new_tree.root_node.has_error) and len(self._rope) <= FRESH_ON_ERROR
 
     def _adopt(self, new_tree: Any, first: int, end: int) -> tuple[int, int]:
         for changed in self._tree.changed_ranges(new_tree):
@@ -186,6 +202,8 @@ class TreeSitterEngine:
             return (0, 0)
         self._reader.point_at(self._rope)
         new_tree = self._parser.parse(self._reader, self._tree)
+        if self._fresh_instead(new_tree):
+            return self._adopt(self._parser.parse(self._reader), 0, self._rope.line_count)
         first = self._rope.line_count
         return self._adopt(new_tree, first, 0)
 
