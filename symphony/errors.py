@@ -18,11 +18,19 @@ __all__ = [
     "ArtifactStoreFull",
     "AskTimeout",
     "CommandError",
+    "ConductorError",
     "CycleError",
     "DecodeError",
     "DeliveryError",
     "DeltaError",
     "EncodeError",
+    "ExtensionApiMismatch",
+    "ExtensionError",
+    "ExtensionFailed",
+    "ExtensionManifestError",
+    "ExtensionNotFound",
+    "ExtensionStateError",
+    "ExtensionTimeout",
     "FileEncodingError",
     "InsecureListen",
     "IntegrityError",
@@ -36,9 +44,12 @@ __all__ = [
     "ModelTimeout",
     "ModelUnavailable",
     "NameTaken",
+    "NoCapableAgent",
     "NodeStopped",
+    "PermissionDenied",
     "PluginError",
     "PluginProtocolError",
+    "PolicyError",
     "PoolError",
     "PoolFull",
     "RemoteError",
@@ -46,6 +57,8 @@ __all__ = [
     "SchemaError",
     "SearchUnavailable",
     "SymphonyError",
+    "TaskFailed",
+    "TaskRejected",
     "TaskTimeout",
     "TransportNotFound",
     "WorkflowCancelled",
@@ -492,6 +505,111 @@ class PoolFull(PoolError):
     Differs from :class:`ModelUnavailable`: the model itself is fine, and the same request
     can succeed once leases are released.
     """
+
+
+# -- AIDE: extensions -----------------------------------------------------------------------
+
+
+class ExtensionError(SymphonyError):
+    """Root of what the extension host (``symphony.extensions``) raises about one extension:
+    raised (as one of its subclasses) for its manifest, its API version, its lifecycle, its
+    permissions or its process.
+
+    Whatever one extension does, the host and every other extension keep working.
+    """
+
+
+class ExtensionManifestError(ExtensionError, ValueError):
+    """Raised when an ``extension.toml`` (or an entry point's manifest) cannot be used: a
+    missing or mistyped field, an unknown kind, permission or activation event, an entry
+    that leaves the extension's directory. The message names the file and the field;
+    nothing is installed or loaded.
+
+    Differs from :class:`ExtensionApiMismatch`: that manifest is well formed, but asks for
+    an extension API this host does not provide.
+    """
+
+
+class ExtensionApiMismatch(ExtensionError):
+    """Raised when an extension's declared API version range excludes this host's extension
+    API version. It is refused before any of its code is imported or started, never later.
+    """
+
+
+class ExtensionNotFound(ExtensionError, LookupError):
+    """Raised when no installed extension has the id asked for (or it has no command,
+    operator or task by that name)."""
+
+
+class ExtensionStateError(ExtensionError):
+    """Raised for a lifecycle step the extension's current state does not allow: activating
+    a disabled extension, enabling an uninstalled one, invoking one that is not enabled.
+    The extension's state is unchanged.
+    """
+
+
+class PermissionDenied(ExtensionError, PermissionError):
+    """Raised to an extension that used a capability its manifest does not declare (writing
+    an artifact without ``artifacts:write``, a file outside the workspace, a process without
+    ``process:run``). Nothing was done; the host also publishes the violation as an event
+    for the user.
+    """
+
+
+class ExtensionFailed(ExtensionError):
+    """Raised to the caller of an extension whose code raised, whose process crashed or
+    answered a protocol error, or which the host gave up restarting. ``.extension`` names it.
+
+    Differs from :class:`ExtensionTimeout`: the extension answered (or died), it did not hang.
+    """
+
+    def __init__(self, message: str, extension: str = "") -> None:
+        super().__init__(message)
+        self.extension = extension
+
+
+class ExtensionTimeout(ExtensionFailed, TimeoutError):
+    """Raised when an extension did not answer a call in time. An out-of-process extension
+    that hangs is killed and restarted; the call is not retried by the host."""
+
+
+# -- AIDE: the conductor ---------------------------------------------------------------------
+
+
+class ConductorError(SymphonyError):
+    """Root of what the conductor (``symphony.conductor``) raises about a task: raised (as
+    one of its subclasses) when a task cannot be planned, no agent can do a step, or it
+    failed, was cancelled or ran out of time."""
+
+
+class TaskRejected(ConductorError, ValueError):
+    """Raised when a task is refused before anything runs: an unknown kind, an input or
+    context of the wrong type, a template whose steps do not form a workflow. Nothing ran
+    and nothing was stored.
+    """
+
+
+class NoCapableAgent(ConductorError, LookupError):
+    """Raised when a step of a task needs a capability that no registered (and enabled)
+    agent declares."""
+
+
+class TaskFailed(ConductorError):
+    """Raised when a task's workflow ended without a result: a step failed after its
+    retries, the task was cancelled, or its deadline (the message's TTL) passed. ``.steps``
+    maps each step that finished to its artifact digest, so partial work is kept.
+
+    Differs from :class:`TaskRejected`: this task was accepted and started.
+    """
+
+    def __init__(self, message: str, steps: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.steps = dict(steps or {})
+
+
+class PolicyError(ConductorError, ValueError):
+    """Raised when a stored routing policy cannot be read (corrupt, or from an incompatible
+    feature layout). The conductor starts a fresh policy rather than route on a wrong one."""
 
 
 # -- apps: the symphony command ------------------------------------------------------------
