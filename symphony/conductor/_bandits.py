@@ -63,16 +63,22 @@ def _number(value: object, what: str) -> float:
 
 
 def check_vector(x: object, n_features: int) -> np.ndarray:
-    """``x`` as a contiguous float64 vector of ``n_features`` finite values, else ValueError."""
-    try:
-        vec = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"features must be {n_features} finite numbers: {exc}") from None
-    if vec.shape != (n_features,):
-        raise ValueError(f"features must have shape ({n_features},), got {vec.shape}")
-    if not np.isfinite(vec).all():
-        raise ValueError("features must be finite (no NaN or infinity)")
-    return np.ascontiguousarray(vec)
+    """``x`` as a float64 vector of ``n_features`` finite values, else ValueError.
+
+    Finite means ``x.x`` is finite too: a value past 1e154 would overflow the ``x x^T`` of
+    an update, so it is refused like an infinity."""
+    if type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (n_features,):
+        vec = x
+    else:
+        try:
+            vec = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"features must be {n_features} finite numbers: {exc}") from None
+        if vec.shape != (n_features,):
+            raise ValueError(f"features must have shape ({n_features},), got {vec.shape}")
+    if not math.isfinite(vec @ vec):
+        raise ValueError("features must be finite (no NaN or infinity) and below 1e154")
+    return vec
 
 
 def _check_arm(name: object) -> str:
@@ -171,25 +177,39 @@ class _LinearBandit:
             return np.fromiter((index[a] for a in arms), dtype=np.intp, count=len(arms))
 
     # -- scoring -------------------------------------------------------------------------
-    def _quad(self, vec: np.ndarray) -> np.ndarray:
-        """``x^T A_inv x`` of every arm (clipped at 0 against rounding)."""
+    def _rows(self, arms: Sequence[str]) -> np.ndarray | None:
+        """``_indices(arms)``, or None when ``arms`` are all the arms in their order."""
+        if len(arms) == len(self._names) and list(arms) == self._names:
+            return None
+        return self._indices(arms)
+
+    def _moments(self, rows: np.ndarray | None, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(theta.x, sqrt(x^T A_inv x))`` of the arms at ``rows`` (None: all); the second is
+        None when the confidence width is 0 (no need to compute it)."""
+        means = self._theta @ vec
+        if self._width == 0.0:
+            return (means if rows is None else means[rows]), None
         d = self.n_features
-        ax = (self._A_inv.reshape(-1, d) @ vec).reshape(-1, d)
-        return np.maximum(ax @ vec, 0.0)
+        quad = (self._A_inv.reshape(-1, d) @ vec).reshape(-1, d) @ vec
+        if rows is not None:
+            means, quad = means[rows], quad[rows]
+        np.maximum(quad, 0.0, out=quad)  # rounding can leave a tiny negative
+        return means, np.sqrt(quad, out=quad)
 
     def means(self, arms: Sequence[str], x: object) -> np.ndarray:
         """Each arm's estimated expected reward ``theta.x`` for features ``x``."""
         vec = check_vector(x, self.n_features)
-        idx = self._indices(arms)
-        return (self._theta @ vec)[idx]
+        rows = self._rows(arms)
+        means = self._theta @ vec
+        return means if rows is None else means[rows]
 
     def evaluate(self, arms: Sequence[str], x: object) -> tuple[np.ndarray, np.ndarray]:
         """``(scores, means)`` of ``arms`` for ``x`` in one pass (the router needs both)."""
         vec = check_vector(x, self.n_features)
-        idx = self._indices(arms)
-        return self._evaluate(idx, vec)
+        return self._evaluate(self._rows(arms), vec)
 
-    def _evaluate(self, idx: np.ndarray, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _evaluate(self, rows: np.ndarray | None, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and means of the arms at ``rows`` (None: all) for a checked vector."""
         raise NotImplementedError
 
     def scores(self, arms: Sequence[str], x: object) -> np.ndarray:
@@ -358,11 +378,13 @@ class LinUCB(_LinearBandit):
         """The weight of the uncertainty term."""
         return self._width
 
-    def _evaluate(self, idx: np.ndarray, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        means = (self._theta @ vec)[idx]
-        if self._width == 0.0:
+    def _evaluate(self, rows: np.ndarray | None, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        means, spread = self._moments(rows, vec)
+        if spread is None:
             return means, means
-        return means + self._width * np.sqrt(self._quad(vec)[idx]), means
+        spread *= self._width
+        spread += means
+        return spread, means
 
 
 class ThompsonSampling(_LinearBandit):
@@ -385,12 +407,14 @@ class ThompsonSampling(_LinearBandit):
         """The scale of the posterior's spread."""
         return self._width
 
-    def _evaluate(self, idx: np.ndarray, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        means = (self._theta @ vec)[idx]
-        if self._width == 0.0:
+    def _evaluate(self, rows: np.ndarray | None, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        means, spread = self._moments(rows, vec)
+        if spread is None:
             return means, means
-        spread = np.sqrt(self._quad(vec)[idx])
-        return means + self._width * spread * self._rng.standard_normal(len(idx)), means
+        spread *= self._rng.standard_normal(len(spread))
+        spread *= self._width
+        spread += means
+        return spread, means
 
     def _extra_state(self) -> dict[str, Any]:
         return {"rng": json.dumps(self._rng.bit_generator.state)}

@@ -49,7 +49,7 @@ VERSION = 1
 Bandit = Union[LinUCB, ThompsonSampling]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """Which agent a step goes to: ``agent``; ``explored`` is True when it was not the greedy
     choice (the best estimated mean reward); ``scores`` are each candidate's score (LinUCB's
@@ -118,6 +118,7 @@ class Router:
         self._make("check/settings")  # a bad n_features/alpha/ridge/discount fails here, not later
         self._lock = threading.Lock()
         self._bandits: dict[str, Bandit] = {}
+        self._routes: dict[str, tuple[tuple[str, ...], Bandit, np.ndarray | None, int]] = {}
         self._stats: dict[str, dict[str, _AgentStats]] = {}
         self._kinds: dict[str, list[int]] = {}  # kind -> [decisions, explored]
 
@@ -152,19 +153,15 @@ class Router:
         vec = check_vector(x, self.n_features)
         if isinstance(agents, str):
             raise ValueError("agents must be a sequence of names, not one string")
-        agents = list(agents)
+        names = agents if type(agents) is tuple else tuple(agents)
         with self._lock:
-            bandit = self._bandits.get(key)
-            if bandit is None or any(a not in bandit._index for a in agents):
-                if len(set(agents)) != len(agents) or not agents:
-                    raise ValueError(f"agents must be a non-empty list of distinct names, got {agents}")
-                for a in agents:
-                    if not isinstance(a, str) or not a:
-                        raise ValueError(f"an agent is named by a non-empty string, got {a!r}")
-                bandit = self._bandit(key)
-            scores, means = bandit.evaluate(agents, vec)
-            pick = int(np.argmax(scores))
-            greedy = int(np.argmax(means))
+            route = self._routes.get(key)
+            if route is None or route[0] != names or route[3] != len(route[1]._names):
+                route = self._route(key, names)
+            bandit, rows = route[1], route[2]
+            scores, means = bandit._evaluate(rows, vec)
+            pick = int(scores.argmax())
+            greedy = int(means.argmax())
             explored = bool(means[pick] < means[greedy])
             kind = _kind(key)
             counters = self._kinds.get(kind)
@@ -175,7 +172,7 @@ class Router:
                 if bound is not None and counters[1] + 1 > bound * (counters[0] + 1):
                     pick, explored = greedy, False
             counters[0] += 1
-            agent = agents[pick]
+            agent = names[pick]
             per_key = self._stats[key]
             stats = per_key.get(agent)
             if stats is None:
@@ -185,7 +182,21 @@ class Router:
                 counters[1] += 1
                 stats.explored += 1
                 stats.regret += float(means[greedy] - means[pick])
-        return Decision(agent, explored, dict(zip(agents, scores.tolist())))
+        return Decision(agent, explored, dict(zip(names, scores.tolist())))
+
+    def _route(self, key: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], Bandit, np.ndarray | None, int]:
+        """Check a new agent list for ``key``; cache the bandit's rows for it (the cache entry
+        holds the arm count: an arm added since makes it stale)."""
+        if len(set(names)) != len(names) or not names:
+            raise ValueError(f"agents must be a non-empty list of distinct names, got {list(names)}")
+        for a in names:
+            if not isinstance(a, str) or not a:
+                raise ValueError(f"an agent is named by a non-empty string, got {a!r}")
+        bandit = self._bandit(key)
+        rows = bandit._rows(names)
+        route = (names, bandit, rows, len(bandit._names))
+        self._routes[key] = route
+        return route
 
     def reward(self, key: str, agent: str, x: object, quality: float, cost: float = 0.0,
                latency: float = 0.0) -> float:
