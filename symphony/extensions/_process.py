@@ -356,7 +356,7 @@ class ProcessExtension:
         return run
 
     def _died(self, run: _Run, method: str) -> ExtensionFailed:
-        run.done.wait(GRACE)  # its exit code and last words, if it is reaped soon
+        run.done.wait(2 * GRACE)  # its exit code and last words, once it is reaped
         what = run.outcome or run.reason or "its process ended"
         return ExtensionFailed(f"extension {self.id} failed during {method}: {what}", extension=self.id)
 
@@ -495,13 +495,14 @@ class ProcessExtension:
         future = run.peer.send_request(SHUTDOWN, {})
         try:
             future.result(GRACE)
+            answered = True
         except (concurrent.futures.TimeoutError, RpcError):
-            pass
+            answered = False
         if run.writer.busy:
             run.kill("stopped reading its input")
         run.peer.close(GRACE)
         run.writer.close()  # it sees the end of its input
-        if not _wait_exit(run.pid, GRACE):
+        if not (answered and _wait_exit(run.pid, GRACE)):
             run.kill("did not exit after shutdown", signal.SIGTERM)
             if not _wait_exit(run.pid, GRACE):
                 run.kill("did not exit after SIGTERM")

@@ -121,7 +121,7 @@ def check_params(method: str, params: Any, table: dict[str, tuple[dict[str, str]
         return {}
     if not isinstance(params, dict):
         raise RpcError(INVALID_PARAMS, f"{method}: params must be an object, not {type(params).__name__}")
-    for name, kind in required.items():
+    for name in required:
         if name not in params:
             raise RpcError(INVALID_PARAMS, f"{method}: missing parameter {name!r}")
     for name, value in params.items():
