@@ -160,13 +160,15 @@ class Host:
         return serve
 
     def make(self, code: str, *, ext_id: str = "test.ext", permissions: frozenset[str] = frozenset(),
-             argv: tuple[str, ...] | None = None, start: bool = True, **options: Any) -> ProcessExtension:
-        """An extension running ``BASE + code`` (dedented) with this interpreter, started unless told."""
+             argv: tuple[str, ...] | None = None, start: bool = True, serve: Any = None,
+             **options: Any) -> ProcessExtension:
+        """An extension running ``BASE + code`` (dedented) with this interpreter, started unless told,
+        served by ``serve`` (by default :meth:`serve_for` its permissions)."""
         root = self.tmp / f"{ext_id}-{len(self.built)}"
         root.mkdir()
         (root / "main.py").write_text(BASE + textwrap.dedent(code))
         manifest = Manifest(ext_id, argv or (sys.executable, "main.py"), root, permissions)
-        ext = ProcessExtension(manifest, serve=self.serve_for(permissions), on_event=self.on_event,
+        ext = ProcessExtension(manifest, serve=serve or self.serve_for(permissions), on_event=self.on_event,
                                workspace=self.workspace, **options)
         self.built.append(ext)
         if start:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import threading
 
@@ -9,7 +10,7 @@ import pytest
 
 from symphony.errors import ExtensionFailed, ExtensionStateError
 from symphony.extensions._process import ProcessExtension, ProcessState
-from symphony.extensions._protocol import PERMISSION_DENIED, SERVICE_FAILED
+from symphony.extensions._protocol import PERMISSION_DENIED, SERVICE_FAILED, TOO_BUSY
 
 from .process_support import Host, Manifest, gone, host_fixture, wait_until
 
@@ -202,3 +203,65 @@ def test_an_extension_without_exec_is_refused(tmp_path):
     manifest = Manifest("test.none", (), tmp_path)
     with pytest.raises(ValueError, match="not an out-of-process"):
         ProcessExtension(manifest, serve=lambda m, p: None, on_event=lambda e: None, workspace=None)
+
+
+def test_a_slow_service_does_not_stop_the_answers(host: Host):
+    # serve blocks on the extension's `log` until released; its answer to the call still arrives.
+    release = threading.Event()
+    entered = threading.Event()
+
+    def serve(method, params):
+        entered.set()
+        release.wait(30)
+
+    ext = host.make('''
+    def op(p):
+        notify("log", {"message": "slow"})
+        return "answered"
+    main({"operator/call": op})
+    ''', serve=serve)
+    try:
+        assert ext.call("operator/call", {"inputs": {}}) == "answered"
+        assert entered.wait(30) and not release.is_set()
+    finally:
+        release.set()
+
+
+def test_too_many_pending_requests_are_refused_unserved(host: Host):
+    # 70 requests at once, none answered until 6 were refused: 64 wait for the host (4 served,
+    # 60 queued), the others are refused unserved (-32004); then the host serves the 64.
+    release = threading.Event()
+    served: list[str] = []
+
+    def serve(method, params):
+        served.append(params["path"])
+        release.wait(30)
+        return {"text": "t"}
+
+    ext = host.make('''
+    def op(p):
+        for i in range(70):
+            send({"jsonrpc": "2.0", "id": i, "method": "files/read", "params": {"path": str(i)}})
+        answers = {}
+        while len(answers) < 70:
+            msg = read()
+            if "method" in msg:
+                _pending.append(msg)
+                continue
+            answers[msg["id"]] = msg.get("error", {}).get("code", "ok")
+            if len(answers) == 6:
+                open(p["inputs"], "w").close()  # tells the test to let the host serve
+        return [answers[i] for i in range(70)]
+    main({"operator/call": op})
+    ''', serve=serve)
+    marker = host.tmp / "refused"
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(ext.call, "operator/call", {"inputs": str(marker)})
+            assert wait_until(marker.exists)
+            release.set()
+            codes = answer.result()
+    finally:
+        release.set()
+    assert codes == ["ok"] * 64 + [TOO_BUSY] * 6
+    assert sorted(served, key=int) == [str(i) for i in range(64)]
