@@ -225,6 +225,7 @@ class ProcessExtension:
         self._home: Path | None = None
         self._services: ServiceHandler | None = None
         self._supervisor: threading.Thread | None = None
+        self._releasing = threading.Lock()
 
     # -- properties -----------------------------------------------------------------------
 
@@ -254,46 +255,55 @@ class ProcessExtension:
     def start(self) -> None:
         """Start the process and ``initialize`` it; returns once it runs. A process that fails to
         initialize is restarted as a crash is; raises :class:`ExtensionFailed` if it cannot be
-        started at all (no such program) or is given up."""
+        started at all (no such program), is given up, or is stopped meanwhile. A stopped or
+        failed extension may be started again (its restart budget starts afresh)."""
         with self._cond:
-            if self._state not in (ProcessState.NEW, ProcessState.STOPPED):
+            if self._state not in (ProcessState.NEW, ProcessState.STOPPED, ProcessState.FAILED):
                 raise ExtensionStateError(f"extension {self.id} is {self._state.value}: it cannot be started")
-            self._state, self._stopping, self._reason = ProcessState.STARTING, False, ""
-            self._failures, self._restarts = [], 0
+            self._state = ProcessState.STARTING
+        self._release()  # what a failed run left
+        with self._cond:
+            self._stopping, self._reason, self._failures, self._restarts = False, "", [], 0
         self._home = private_home(self.id)
         self._services = ServiceHandler(self.id, self._serve)
         self._supervisor = threading.Thread(target=self._supervise, name=f"ext-{self.id}-supervisor", daemon=True)
         self._supervisor.start()
         with self._cond:
-            self._cond.wait_for(lambda: self._state in (ProcessState.RUNNING, ProcessState.FAILED))
-            failed = self._state is ProcessState.FAILED
-            reason = self._reason
-        if failed:
-            self.stop()
-            with self._cond:
-                self._state = ProcessState.FAILED
+            self._cond.wait_for(lambda: self._stopping or self._state in (ProcessState.RUNNING, ProcessState.FAILED))
+            state, reason = self._state, self._reason or "stopped while starting"
+        if state is not ProcessState.RUNNING:
+            self._release()
             raise ExtensionFailed(f"extension {self.id} cannot start: {reason}", extension=self.id)
 
     def stop(self) -> None:
         """``shutdown`` (answered within a second), then SIGTERM and SIGKILL to its process group;
-        reaped, its private home removed. Calls in flight fail with :class:`ExtensionFailed`."""
+        reaped, its private home removed. Calls in flight fail with :class:`ExtensionFailed`. A
+        failed extension stays ``FAILED`` (its reason kept), any other is ``STOPPED``."""
         with self._cond:
             if self._state in (ProcessState.NEW, ProcessState.STOPPED):
                 return
             self._stopping = True
             self._cond.notify_all()
-        supervisor = self._supervisor
-        if supervisor is not None and supervisor is not threading.current_thread():
-            supervisor.join()
-        if self._services is not None:
-            self._services.close()
-        if self._home is not None:
-            shutil.rmtree(self._home, ignore_errors=True)
-            self._home = None
+        self._release()
         with self._cond:
             if self._state is not ProcessState.FAILED:
                 self._state = ProcessState.STOPPED
             self._cond.notify_all()
+
+    def _release(self) -> None:
+        """Wait for the supervisor to end (it stops the process), then close the services and
+        remove the private home."""
+        with self._releasing:  # a second caller (stop during start) waits for the first
+            supervisor = self._supervisor
+            if supervisor is not None and supervisor is not threading.current_thread():
+                supervisor.join()
+            self._supervisor = None
+            services, self._services = self._services, None
+            if services is not None:
+                services.close()
+            home, self._home = self._home, None
+            if home is not None:
+                shutil.rmtree(home, ignore_errors=True)
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -321,8 +331,8 @@ class ProcessExtension:
             if run.done.is_set():
                 raise self._died(run, method)
             run.kill(f"did not answer {method} within {limit} s")
-            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit} s; "
-                                   f"it is restarted", extension=self.id)
+            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit} s: "
+                                   f"killed (it is restarted)", extension=self.id)
         try:
             result = future.result()
         except RpcError as exc:
@@ -397,6 +407,16 @@ class ProcessExtension:
         gen = self._generation
         proc = spawn(list(self.manifest.exec or ()), root=self.manifest.root, env=sandbox_env(self.id, self._home),
                      limits=self.limits, may_spawn="process:run" in self.manifest.permissions)
+        try:
+            run = self._connect(proc, gen, self._services)
+        except BaseException:  # no thread to read it: it must not outlive this
+            kill_group(proc.pid)
+            proc.wait()
+            raise
+        return self._initialize(run)
+
+    def _connect(self, proc: subprocess.Popen[bytes], gen: int, services: ServiceHandler) -> _Run:
+        """The peer on a started process's stdio, and the thread draining its stderr, started."""
         assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
         holder: list[_Run] = []
 
@@ -411,13 +431,17 @@ class ProcessExtension:
         tail: deque[str] = deque(maxlen=STDERR_TAIL)
         stderr = threading.Thread(target=self._drain_stderr, args=(proc.stderr, tail),
                                   name=f"ext-{self.id}-stderr", daemon=True)
-        peer = Peer(reader, writer, self._services, name=f"ext-{self.id}")  # type: ignore[arg-type]
+        peer = Peer(reader, writer, services, name=f"ext-{self.id}")  # type: ignore[arg-type]
         run = _Run(gen, proc, peer, reader, writer, stderr, tail)
         holder.append(run)
         peer.on_eof = lambda: self._ended(run)
         stderr.start()
         peer.start()
-        manifest = self.manifest
+        return run
+
+    def _initialize(self, run: _Run) -> tuple[_Run | None, str]:
+        """Send ``initialize`` and wait for its answer (the run now serves), or stop the run."""
+        manifest, peer = self.manifest, run.peer
         future = peer.send_request(INITIALIZE, {
             "api": API_VERSION, "id": manifest.id, "version": manifest.version, "kind": manifest.kind,
             "permissions": sorted(manifest.permissions),
@@ -440,7 +464,7 @@ class ProcessExtension:
             with self._cond:
                 self._run, self._state = run, ProcessState.RUNNING
                 self._cond.notify_all()
-            if gen > 1:
+            if run.generation > 1:
                 self._emit({"event": "restarted", "reason": self._reason, "restarts": self._restarts,
                             "pid": run.pid})
             return run, ""

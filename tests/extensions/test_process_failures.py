@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+
 import pytest
 
 from symphony.errors import ExtensionFailed, ExtensionTimeout
@@ -298,3 +300,39 @@ def test_closing_its_output_counts_as_an_exit(host: Host):
     assert gone(first)
     restarted(host)
     assert ext.call("operator/call", {"inputs": {}}) == "open"
+
+
+# -- lifecycle races --------------------------------------------------------------------------
+
+
+def test_stop_during_start_ends_both(host: Host):
+    ext = host.make('''
+    def initialize(p):
+        open(os.path.join(p["workspace"], "started"), "w").close()
+        time.sleep(600)
+    main({"initialize": initialize})
+    ''', start=False)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        starting = pool.submit(ext.start)
+        assert wait_until((host.workspace / "started").exists)
+        ext.stop()
+        with pytest.raises(ExtensionFailed, match="stopped while starting"):
+            starting.result()
+    assert ext.state is ProcessState.STOPPED and ext.pid is None
+
+
+def test_a_failed_extension_starts_again(host: Host):
+    ext = host.make('''
+    def initialize(p):
+        if not os.path.exists(os.path.join(p["workspace"], "fixed")):
+            os._exit(2)
+        return {}
+    main({"initialize": initialize, "operator/call": lambda p: "fixed"})
+    ''', start=False, max_restarts=0)
+    with pytest.raises(ExtensionFailed, match="code 2"):
+        ext.start()
+    ext.stop()
+    assert ext.state is ProcessState.FAILED and "code 2" in ext.reason
+    (host.workspace / "fixed").touch()
+    ext.start()
+    assert ext.call("operator/call", {"inputs": {}}) == "fixed" and ext.state is ProcessState.RUNNING
