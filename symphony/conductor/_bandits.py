@@ -45,7 +45,7 @@ REFRESH = 1024
 #: How ``discount`` forgets: along each update's features only, or everything alike.
 FORGETTING = ("directional", "exponential")
 #: Largest accepted feature count (a state claiming more is refused before allocating).
-MAX_FEATURES = 4096
+MAX_FEATURES = 1024
 #: Largest accepted arm count in a state.
 MAX_ARMS = 100_000
 
@@ -346,6 +346,10 @@ class _LinearBandit:
             scale = 1.0 + np.abs(A).max(axis=(1, 2)) * np.abs(A_inv).max(axis=(1, 2))
             if (np.abs(product - bandit._eye).max(axis=(1, 2)) > 1e-6 * scale).any():
                 raise PolicyError("A_inv is not the inverse of A")
+            try:
+                np.linalg.cholesky(A)
+            except np.linalg.LinAlgError:
+                raise PolicyError("A is not positive definite") from None
             if (ridge_weight <= 0).any() or (ridge_weight > bandit.ridge * (1 + 1e-9)).any():
                 raise PolicyError("ridge_weight out of range")
         bandit._names = list(arms)

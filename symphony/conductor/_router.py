@@ -15,6 +15,19 @@ reward, and a regret estimate: the sum over the decisions that picked the agent 
 estimated mean minus the chosen one's (from the model at decision time: what exploration
 cost, as the model saw it).
 
+Defaults (chosen on the simulated environment of ``asv_bench/benchmarks/_conductor_sim.py``,
+noise sd 0.1 and 0.2, eight streams each): LinUCB with ``alpha=0.5`` and ``discount=0.95``
+with directional forgetting (each update forgets 5% of what was known along that task's
+features only). Without forgetting, an agent that degrades keeps its old estimate for
+hundreds of tasks (mabwiser's LinUCB took 215-666 tasks to recover, or never did). Plain
+exponential forgetting (``forgetting="exponential"``: all evidence ages alike) also forgets
+what the tasks that did not recur taught, so it explores again: at 0.95 it picked the best
+agent only 70-75% of the time and did not recover; at 0.99 it picked it 88-93% of the time
+and recovered in 204-453 tasks. With these defaults the router picked the best agent 94-98% of the time after
+500 tasks, recovered in 57-146 tasks after the drift, with about half mabwiser's regret.
+A smaller ``alpha`` explores less (better when quality is not noisy); a ``discount`` nearer
+1 is steadier but slower to notice a change.
+
 The router is thread-safe (one lock; a decision takes tens of microseconds). ``to_bytes``
 and ``from_bytes`` persist everything (msgpack), so a restored router decides exactly as
 the original would have; bad bytes raise ``PolicyError``.

@@ -204,6 +204,7 @@ def _state():
     lambda s: {**s, "counts": [1]}, lambda s: {**s, "counts": [1, -1]}, lambda s: {**s, "discount": 2.0},
     lambda s: {**s, "alpha": float("nan")}, lambda s: {**s, "forgetting": "sideways"},
     lambda s: {**s, "b": "text"},
+    lambda s: {**s, "A": (-np.frombuffer(s["A"])).tobytes(), "A_inv": (-np.frombuffer(s["A_inv"])).tobytes()},
 ])
 def test_a_corrupt_state_raises_policy_error(corrupt):
     with pytest.raises(PolicyError):

@@ -222,6 +222,17 @@ def test_decision_and_stats_shape():
     assert router.keys() == ["classify/main"]
 
 
+def test_an_agent_learnt_elsewhere_does_not_confuse_a_cached_agent_list():
+    router = Router(n_features=2, alpha=0.0)
+    assert router.choose("k/s", ["a", "b"], [1.0, 0.0]).agent == "a"
+    router.reward("k/s", "c", [1.0, 0.0], 5.0)  # a third arm, learnt without a decision
+    router.reward("k/s", "b", [1.0, 0.0], 1.0)
+    decision = router.choose("k/s", ["a", "b"], [1.0, 0.0])
+    assert decision.agent == "b" and set(decision.scores) == {"a", "b"}
+    assert router.choose("k/s", ["b", "c", "a"], [1.0, 0.0]).agent == "c"
+    assert router.choose("k/s", ("a",), [1.0, 0.0]).agent == "a"
+
+
 def test_bad_settings_raise_value_error():
     for kw in ({"policy": "greedy"}, {"n_features": 0}, {"alpha": -1.0}, {"discount": 0.0}, {"discount": 1.5},
                {"cost_weight": -1.0}, {"exploration": {"k": 1.5}}, {"exploration": {"k": float("nan")}},
