@@ -94,9 +94,11 @@ class Router:
 
     ``policy``: ``"linucb"`` or ``"thompson"``; ``n_features``: the length of the feature
     vectors (``featurize``'s ``n_features``); ``alpha``: the confidence width (LinUCB's alpha,
-    Thompson's v; default ``DEFAULT_ALPHA[policy]``); ``ridge``: the prior precision; ``discount``: per-update forgetting (1 keeps
-    all evidence; the default 0.99 re-learns an agent whose quality changed within ~100
-    results, see ``asv_bench/benchmarks/conductor_routing.py``); ``cost_weight`` and
+    Thompson's v; default ``DEFAULT_ALPHA[policy]``); ``ridge``: the prior precision;
+    ``discount``: per-update forgetting (1 keeps all evidence; the default 0.95 re-learns an
+    agent whose quality changed within about a hundred tasks, see the module docstring);
+    ``forgetting``: ``"directional"`` (along each task's features, the default) or
+    ``"exponential"`` (all evidence alike); ``cost_weight`` and
     ``latency_weight``: the reward's penalties per unit of cost and second of latency;
     ``exploration``: the share of non-greedy decisions allowed per task kind (``"*"`` for the
     rest; None or absent: unbounded); ``seed``: makes Thompson's draws reproducible.
@@ -164,9 +166,12 @@ class Router:
         Raises ValueError (and changes nothing) for features that are not ``n_features``
         finite numbers, an empty or repeating agent list, or a bad key."""
         vec = check_vector(x, self.n_features)
-        if isinstance(agents, str):
-            raise ValueError("agents must be a sequence of names, not one string")
-        names = agents if type(agents) is tuple else tuple(agents)
+        if type(key) is not str or isinstance(agents, str):
+            raise ValueError(f"choose(key: str, agents: a sequence of names, ...), got {key!r}, {agents!r}")
+        try:
+            names = agents if type(agents) is tuple else tuple(agents)
+        except TypeError:
+            raise ValueError(f"agents must be a sequence of names, got {agents!r}") from None
         with self._lock:
             route = self._routes.get(key)
             if route is None or route[0] != names or route[3] != len(route[1]._names):
@@ -225,8 +230,8 @@ class Router:
         t = _number(latency, "latency")
         if c < 0 or t < 0:
             raise ValueError(f"cost and latency must be >= 0, got {c} and {t}")
-        if not isinstance(agent, str) or not agent:
-            raise ValueError(f"an agent is named by a non-empty string, got {agent!r}")
+        if not isinstance(agent, str) or not agent or not isinstance(key, str):
+            raise ValueError(f"an agent and a key are non-empty strings, got {agent!r} and {key!r}")
         value = q - self.cost_weight * c - self.latency_weight * t
         if not math.isfinite(value):
             raise ValueError("the reward is not finite")
@@ -250,6 +255,16 @@ class Router:
                                   "regret": s.regret}
                           for agent, s in per_key.items()}
                     for key, per_key in self._stats.items()}
+
+    def forget(self, agent: str) -> None:
+        """Drop everything learnt about ``agent`` (under every key), e.g. when it is removed or
+        replaced by a new version; it starts afresh if it comes back. Unknown agents: nothing."""
+        with self._lock:
+            for key, bandit in self._bandits.items():
+                if agent in bandit.arms:
+                    bandit.remove_arm(agent)
+                    self._routes.pop(key, None)
+                self._stats[key].pop(agent, None)
 
     def keys(self) -> list[str]:
         """The routing keys seen so far."""
