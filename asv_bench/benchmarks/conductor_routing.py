@@ -23,7 +23,7 @@ are means over the streams:
 - ``regret``: cumulative expected regret over the 1,500 tasks (sum of best expected
   quality minus the chosen agent's); target: ours <= mabwiser LinUCB's (``target`` 1.0).
 
-Both use the same confidence width and ridge (LinUCB alpha 0.5, Thompson v 0.2, ridge 1:
+Both use the same confidence width and ridge (LinUCB alpha 0.5, Thompson v 0.15, ridge 1:
 the router's defaults); ours also has its default discount (0.95, directional forgetting),
 which mabwiser has no counterpart for. ``python -m asv_bench.benchmarks.conductor_routing``
 prints each stream's figures.
@@ -125,7 +125,7 @@ class RoutingDecision:
 
 _OUTCOMES: dict[tuple[str, str], list[Outcome]] = {}
 _STREAMS: dict[int, Any] = {}
-_WIDTH = {"linucb": 0.5, "thompson": 0.2}
+_WIDTH = {"linucb": 0.5, "thompson": 0.15}
 
 
 def chooser(impl: str, policy: str, seed: int) -> Any:

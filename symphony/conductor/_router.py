@@ -52,7 +52,7 @@ __all__ = ["DEFAULT_ALPHA", "DEFAULT_DISCOUNT", "POLICIES", "Decision", "Router"
 #: The policies a router can use.
 POLICIES = ("linucb", "thompson")
 #: Default width of the confidence per policy (LinUCB's alpha, Thompson's v); see ``Router``.
-DEFAULT_ALPHA = {"linucb": 0.5, "thompson": 0.2}
+DEFAULT_ALPHA = {"linucb": 0.5, "thompson": 0.15}
 #: Default discount per update of an agent, along that task's features (directional forgetting).
 DEFAULT_DISCOUNT = 0.95
 #: ``to_bytes`` layout name and version; ``from_bytes`` refuses others.
