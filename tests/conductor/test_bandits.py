@@ -216,3 +216,15 @@ def test_thompson_state_with_a_bad_generator_raises_policy_error():
     for rng in ("{", '{"bit_generator": "MT19937"}', 5):
         with pytest.raises(PolicyError):
             ThompsonSampling.from_state({**state, "rng": rng})
+
+
+@pytest.mark.parametrize("forgetting, discount", [("directional", 0.95), ("exponential", 0.95), ("directional", 1.0)])
+def test_a_long_run_stays_consistent(forgetting, discount):
+    """5,000 updates (past several refreshes): A_inv still inverts A and theta solves A theta = b."""
+    rng = np.random.default_rng(8)
+    bandit = LinUCB(16, discount=discount, forgetting=forgetting)
+    for _ in range(5000):
+        x = np.concatenate([[1.0], rng.uniform(0, 1, 3), rng.choice([-1.0, 0.0, 1.0], 12, p=[0.1, 0.8, 0.1])])
+        bandit.update(bandit.choose(["a", "b"], x), x, float(rng.uniform()))
+    _check_inverse(bandit, list(bandit.arms))
+    assert LinUCB.from_state(bandit.to_state()).arms == bandit.arms
