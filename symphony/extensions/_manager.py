@@ -367,12 +367,14 @@ class ExtensionManager:
             try:
                 ref.ask("activate", None, timeout=self.call_timeout)
             except BaseException as exc:
-                ref.stop(block=False)
+                ref.stop(block=not isinstance(exc, AskTimeout), timeout=self.call_timeout)  # a hung one cannot be waited for
                 failed = self._as_failed(entry, "activate", exc)
                 self._move(entry, S.FAILED, str(failed))
                 with self._lock:
                     entry.errors += 1
                 self.emit("failed", manifest.id, reason=str(failed))
+                if failed is exc:
+                    raise
                 raise failed from exc
             self._move(entry, S.ACTIVATED)
             with self._lock:
@@ -467,6 +469,8 @@ class ExtensionManager:
             except BaseException as exc:
                 failed = self._as_failed(entry, kind, exc)
                 self._failure(entry, ref, failed)
+                if failed is exc:
+                    raise
                 raise failed from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -487,13 +491,10 @@ class ExtensionManager:
             if entry.ref is not ref or entry.state is not S.ACTIVATED:
                 return  # someone else already handled it
             self._move(entry, S.FAILED, str(failed))
-            self._stop_actor_nowait(entry)
+            ref, entry.ref = entry.ref, None
+            # a hung in-process extension cannot be waited for: its actor stops once it returns
+            ref.stop(block=not isinstance(failed, ExtensionTimeout), timeout=self.call_timeout)
         self.emit("failed", entry.manifest.id, reason=str(failed))
-
-    def _stop_actor_nowait(self, entry: _Entry) -> None:
-        ref, entry.ref = entry.ref, None
-        if ref is not None:
-            ref.stop(block=False)
 
     def run_instrument(self, ext_id: str, task: dict[str, Any], *, timeout: float | None = None) -> Any:
         """Run instrument ``ext_id`` on ``task`` (``{"kind", "input", "context"}``), firing
