@@ -513,7 +513,8 @@ class ExtensionManager:
         if task["kind"] not in manifest.section()["tasks"]:
             raise ExtensionNotFound(f"instrument {ext_id} does not do {task['kind']!r} "
                                     f"(it does: {', '.join(manifest.section()['tasks'])})")
-        context = task.get("context") or {}
+        context = task.get("context")
+        context = {} if context is None else context
         if not isinstance(context, dict):
             raise ExtensionFailed(f"bad task for instrument {ext_id}: 'context' must be a dict", extension=ext_id)
         full = {"kind": task["kind"], "input": task.get("input"), "context": context}
