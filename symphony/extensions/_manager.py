@@ -16,63 +16,32 @@ FAILED only when that gives up. Other extensions and the host keep serving throu
 
 Threads: any thread may call any method. Lifecycle steps of one extension are serialised by
 its own lock; calls are not (they queue on its actor, one at a time); the manager's lock is
-held only for short bookkeeping, never while an extension runs.
+held only for short bookkeeping, never while an extension runs. The lifecycle is in
+``_lifecycle``, the calls in ``_calls``; this module adds discovery and installation.
 """
 
 from __future__ import annotations
 
 import builtins
-import logging
 import os
 import shutil
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import (
-    ActorDead,
-    AskTimeout,
-    ExtensionApiMismatch,
-    ExtensionError,
-    ExtensionFailed,
-    ExtensionNotFound,
-    ExtensionStateError,
-    ExtensionTimeout,
-)
-from ._actor import ExtensionActor
-from ._context import ExtensionContext
+from ..errors import ExtensionApiMismatch, ExtensionError, ExtensionNotFound, ExtensionStateError
+from ._calls import Calls
 from ._discovery import discover_dirs, discover_entry_points
 from ._events import Emitter
 from ._home import StateFile, copy_into
+from ._lifecycle import S, _Entry, logger
 from ._manifest import ExtensionManifest, check_api, read_extension_manifest
-from ._signature import check_inputs, check_output
-from ._states import ENABLED_STATES, ExtensionInfo, ExtensionState, check_transition
+from ._states import ExtensionInfo
 
 __all__ = ["ExtensionManager"]
 
-logger = logging.getLogger("symphony.extensions")
-S = ExtensionState
 
-
-@dataclass
-class _Entry:
-    """What the host keeps for one extension (changed under the manager's lock)."""
-
-    manifest: ExtensionManifest
-    state: ExtensionState
-    reason: str = ""
-    activations: int = 0
-    calls: int = 0
-    errors: int = 0
-    ref: Any = None
-    lock: threading.RLock = field(default_factory=threading.RLock)
-
-    def info(self) -> ExtensionInfo:
-        return ExtensionInfo(self.manifest, self.state, self.reason, self.activations, self.calls, self.errors)
-
-
-class ExtensionManager:
+class ExtensionManager(Calls):
     """The extension host (see the module docstring).
 
     ``home`` holds ``state.json`` and installed copies; ``dirs`` are extension directories;
@@ -184,13 +153,6 @@ class ExtensionManager:
 
     # -- what there is ----------------------------------------------------------------------
 
-    def _entry(self, ext_id: str) -> _Entry:
-        with self._lock:
-            entry = self._entries.get(ext_id)
-        if entry is None:
-            raise ExtensionNotFound(f"no extension {ext_id!r} (known: {', '.join(sorted(self._entries)) or 'none'})")
-        return entry
-
     def list(self) -> builtins.list[ExtensionInfo]:
         """Every extension the host knows, by id."""
         with self._lock:
@@ -199,66 +161,6 @@ class ExtensionManager:
     def info(self, ext_id: str) -> ExtensionInfo:
         """One extension's snapshot; ExtensionNotFound if there is none by that id."""
         return self._entry(ext_id).info()
-
-    def _enabled(self, kind: str) -> builtins.list[ExtensionManifest]:
-        with self._lock:
-            return [e.manifest for i, e in sorted(self._entries.items())
-                    if e.manifest.kind == kind and e.state in ENABLED_STATES]
-
-    def instruments(self, task: str | None = None) -> builtins.list[ExtensionManifest]:
-        """The enabled instruments (that can do ``task``, when given)."""
-        return [m for m in self._enabled("instrument") if task is None or task in m.section()["tasks"]]
-
-    def operators(self) -> dict[str, ExtensionManifest]:
-        """The enabled operators by operator name (the first by id when two share a name)."""
-        out: dict[str, ExtensionManifest] = {}
-        for manifest in self._enabled("operator"):
-            out.setdefault(manifest.section()["name"], manifest)
-        return out
-
-    def motifs(self) -> builtins.list[ExtensionManifest]:
-        """The enabled motifs."""
-        return self._enabled("motif")
-
-    def contributions(self) -> dict[str, builtins.list[dict[str, Any]]]:
-        """Every enabled motif's UI contributions, each item tagged with ``"extension": id``;
-        status items carry their current text."""
-        out: dict[str, builtins.list[dict[str, Any]]] = {k: [] for k in ("commands", "status_items", "panels",
-                                                                 "keybindings", "decorations")}
-        with self._lock:
-            for manifest in self.motifs():
-                for key, items in manifest.section().items():
-                    for item in items:
-                        tagged = {**item, "extension": manifest.id}
-                        if key == "status_items":
-                            tagged["text"] = self._status.get(item["id"], item["text"])
-                        out[key].append(tagged)
-        return out
-
-    def status(self) -> dict[str, str]:
-        """The current text of every enabled motif's status items (item id -> text)."""
-        with self._lock:
-            items = {item["id"] for m in self.motifs() for item in m.section()["status_items"]}
-            return {k: v for k, v in self._status.items() if k in items}
-
-    def _set_status(self, ext_id: str, item: str, text: str) -> None:
-        manifest = self._entry(ext_id).manifest
-        alignment = next(i["alignment"] for i in manifest.section()["status_items"] if i["id"] == item)
-        with self._lock:
-            self._status[item] = text
-        self.emit("status", ext_id, item=item, text=text, alignment=alignment)
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def _move(self, entry: _Entry, target: ExtensionState, reason: str = "") -> None:
-        with self._lock:
-            check_transition(entry.manifest.id, entry.state, target)
-            entry.state = target
-            entry.reason = reason
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise ExtensionStateError("the extension host is closed")
 
     def install(self, path: str | os.PathLike[str]) -> ExtensionManifest:
         """Install the extension directory ``path`` (with its ``extension.toml``): checked,
@@ -316,259 +218,3 @@ class ExtensionManager:
             self._state.set(ext_id, None)
         self.emit("uninstalled", ext_id)
 
-    def enable(self, ext_id: str) -> None:
-        """Enable it (persisted): it is activated by its next activation event. Enabling an
-        enabled extension does nothing; a FAILED one is reset to ENABLED."""
-        self._check_open()
-        entry = self._entry(ext_id)
-        with entry.lock:
-            if entry.state in (S.ENABLED, S.ACTIVATED, S.DEACTIVATED):
-                return
-            self._move(entry, S.ENABLED)
-            self._state.set(ext_id, True)
-        self.emit("enabled", ext_id)
-
-    def disable(self, ext_id: str) -> None:
-        """Disable it (persisted): deactivated if active; nothing activates it until enabled."""
-        self._check_open()
-        entry = self._entry(ext_id)
-        with entry.lock:
-            if entry.state is S.DISABLED:
-                return
-            self._deactivate(entry)
-            self._move(entry, S.DISABLED)
-            self._state.set(ext_id, False)
-        self.emit("disabled", ext_id)
-
-    def activate(self, ext_id: str) -> None:
-        """Start it now (normally an activation event does): its own actor, then its
-        ``activate`` hook. ExtensionStateError unless enabled; ExtensionFailed if it raised
-        (it is then FAILED, with the reason)."""
-        self._check_open()
-        self._activate(self._entry(ext_id))
-
-    def _activate(self, entry: _Entry) -> Any:
-        """The entry's actor, activating it first if need be (under its lock)."""
-        with entry.lock:
-            if entry.state is S.ACTIVATED and entry.ref is not None and entry.ref.is_alive:
-                return entry.ref
-            if entry.state not in ENABLED_STATES:
-                raise ExtensionStateError(f"extension {entry.manifest.id} is {entry.state.value}; enable it first")
-            if entry.ref is not None:  # a FAILED one's old actor, or one that stopped
-                self._stop_actor(entry)
-            manifest = entry.manifest
-            context = ExtensionContext(manifest, emit=self.emit, publish=self.emit.publish,
-                                       set_status=self._set_status, workspace=self.workspace, store=self.store,
-                                       pool=self.pool, model_timeout=self.call_timeout)
-            with self._lock:
-                self._spawned += 1
-                name = f"extension:{manifest.id}#{self._spawned}"
-            ref = self.node.spawn(ExtensionActor, manifest, context, self.emit.publish, self.call_timeout, name=name)
-            try:
-                ref.ask("activate", None, timeout=self.call_timeout)
-            except BaseException as exc:
-                ref.stop(block=not isinstance(exc, AskTimeout), timeout=self.call_timeout)  # a hung one cannot be waited for
-                failed = self._as_failed(entry, "activate", exc)
-                self._move(entry, S.FAILED, str(failed))
-                with self._lock:
-                    entry.errors += 1
-                self.emit("failed", manifest.id, reason=str(failed))
-                if failed is exc:
-                    raise
-                raise failed from exc
-            self._move(entry, S.ACTIVATED)
-            with self._lock:
-                entry.ref = ref
-                entry.activations += 1
-        self.emit("activated", manifest.id)
-        return ref
-
-    def _as_failed(self, entry: _Entry, what: str, exc: BaseException) -> ExtensionFailed:
-        ext_id = entry.manifest.id
-        if isinstance(exc, ExtensionFailed):
-            return exc
-        if isinstance(exc, AskTimeout):
-            return ExtensionTimeout(f"extension {ext_id}: {what} did not finish in time", extension=ext_id)
-        if isinstance(exc, ActorDead):
-            return ExtensionFailed(f"extension {ext_id}: its actor stopped during {what}", extension=ext_id)
-        return ExtensionFailed(f"extension {ext_id}: {what} failed: {type(exc).__name__}: {exc}", extension=ext_id)
-
-    def deactivate(self, ext_id: str) -> None:
-        """Stop it (its ``deactivate`` hook, then its actor); it stays enabled, and its next
-        activation event starts it again. Does nothing unless it is ACTIVATED."""
-        self._check_open()
-        entry = self._entry(ext_id)
-        with entry.lock:
-            self._deactivate(entry)
-
-    def _deactivate(self, entry: _Entry) -> None:
-        if entry.state is not S.ACTIVATED:
-            if entry.ref is not None:
-                self._stop_actor(entry)
-            return
-        ref = entry.ref
-        reason = ""
-        try:
-            ref.ask("deactivate", None, timeout=self.call_timeout)
-        except (ExtensionError, AskTimeout, ActorDead) as exc:
-            reason = f"deactivate: {exc}"
-            logger.warning("extension %s: %s", entry.manifest.id, reason)
-        finally:
-            self._stop_actor(entry)
-        self._move(entry, S.DEACTIVATED, reason)
-        self.emit("deactivated", entry.manifest.id)
-
-    def _stop_actor(self, entry: _Entry) -> None:
-        ref, entry.ref = entry.ref, None
-        if ref is not None:
-            ref.stop(block=True, timeout=self.call_timeout)
-
-    def _stop(self, entry: _Entry) -> None:
-        with entry.lock:
-            try:
-                self._deactivate(entry)
-            except ExtensionError as exc:  # pragma: no cover - _deactivate reports, it does not raise
-                logger.warning("%s", exc)
-
-    def fire(self, event: str) -> builtins.list[str]:
-        """Activate every enabled, inactive extension that lists ``event`` (or ``"*"``) among
-        its activation events; returns the ids activated. One that fails to activate is
-        FAILED (and published); the others are still activated."""
-        return self._fire(event, exclude=None)
-
-    def _fire(self, event: str, exclude: str | None) -> builtins.list[str]:
-        self._check_open()
-        with self._lock:
-            due = [e for i, e in sorted(self._entries.items())
-                   if i != exclude and e.state in ENABLED_STATES and e.state is not S.ACTIVATED
-                   and (event in e.manifest.activation or "*" in e.manifest.activation)]
-        activated = []
-        for entry in due:
-            try:
-                self._activate(entry)
-                activated.append(entry.manifest.id)
-            except ExtensionError as exc:
-                logger.warning("activation event %s: %s", event, exc)
-        return activated
-
-    # -- calls ------------------------------------------------------------------------------
-
-    def _invoke(self, entry: _Entry, event: str, kind: str, payload: dict[str, Any], timeout: float | None) -> Any:
-        """Fire ``event``, make sure the extension is active, and ask its actor."""
-        self._fire(event, exclude=entry.manifest.id)
-        wait = self.call_timeout if timeout is None else timeout
-        for attempt in (1, 2):
-            ref = self._activate(entry)
-            with self._lock:
-                entry.calls += 1
-            try:
-                return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait)
-            except ActorDead:
-                if attempt == 2:  # deactivated twice under the call: give up
-                    raise ExtensionStateError(f"extension {entry.manifest.id} was stopped during the call") from None
-            except BaseException as exc:
-                failed = self._as_failed(entry, kind, exc)
-                self._failure(entry, ref, failed)
-                if failed is exc:
-                    raise
-                raise failed from exc
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _failure(self, entry: _Entry, ref: Any, failed: ExtensionFailed) -> None:
-        """A call raised: count it; an in-process extension is FAILED and its instance dropped."""
-        with self._lock:
-            entry.errors += 1
-            entry.reason = str(failed)
-        if entry.manifest.out_of_process and not isinstance(failed, ExtensionTimeout):
-            healthy = False
-            try:
-                healthy = bool(ref.ask("health", None, timeout=self.call_timeout))
-            except Exception:  # noqa: BLE001 - an actor that cannot answer is not healthy
-                pass
-            if healthy:
-                return
-        with entry.lock:
-            if entry.ref is not ref or entry.state is not S.ACTIVATED:
-                return  # someone else already handled it
-            self._move(entry, S.FAILED, str(failed))
-            ref, entry.ref = entry.ref, None
-            # a hung in-process extension cannot be waited for: its actor stops once it returns
-            ref.stop(block=not isinstance(failed, ExtensionTimeout), timeout=self.call_timeout)
-        self.emit("failed", entry.manifest.id, reason=str(failed))
-
-    def run_instrument(self, ext_id: str, task: dict[str, Any], *, timeout: float | None = None) -> Any:
-        """Run instrument ``ext_id`` on ``task`` (``{"kind", "input", "context"}``), firing
-        ``onTask:KIND`` first. ExtensionNotFound if it is not an instrument that does that
-        kind; ExtensionFailed if it raised; ExtensionTimeout after ``timeout`` seconds."""
-        self._check_open()
-        entry = self._entry(ext_id)
-        manifest = entry.manifest
-        if manifest.kind != "instrument":
-            raise ExtensionNotFound(f"extension {ext_id} is a {manifest.kind}, not an instrument")
-        if not isinstance(task, dict) or not isinstance(task.get("kind"), str):
-            raise ExtensionFailed(f"bad task for instrument {ext_id}: a dict with a 'kind' string", extension=ext_id)
-        extra = sorted(set(task) - {"kind", "input", "context"})
-        if extra:
-            raise ExtensionFailed(f"bad task for instrument {ext_id}: unknown key(s) {extra}", extension=ext_id)
-        if task["kind"] not in manifest.section()["tasks"]:
-            raise ExtensionNotFound(f"instrument {ext_id} does not do {task['kind']!r} "
-                                    f"(it does: {', '.join(manifest.section()['tasks'])})")
-        context = task.get("context")
-        context = {} if context is None else context
-        if not isinstance(context, dict):
-            raise ExtensionFailed(f"bad task for instrument {ext_id}: 'context' must be a dict", extension=ext_id)
-        full = {"kind": task["kind"], "input": task.get("input"), "context": context}
-        return self._invoke(entry, f"onTask:{task['kind']}", "run", {"task": full}, timeout)
-
-    def call_operator(self, name: str, inputs: dict[str, Any], *, timeout: float | None = None) -> Any:
-        """Call the enabled operator called ``name`` with ``inputs``, checked against its
-        declared signature before anything is sent (``ExtensionFailed("bad input for operator
-        NAME: ...")``); its output is checked against the declared type too."""
-        self._check_open()
-        manifest = self.operators().get(name)
-        if manifest is None:
-            raise ExtensionNotFound(f"no enabled operator {name!r} (have: {', '.join(sorted(self.operators())) or 'none'})")
-        section = manifest.section()
-        why = check_inputs(section["inputs"], inputs)
-        if why is not None:
-            raise ExtensionFailed(f"bad input for operator {name}: {why}", extension=manifest.id)
-        entry = self._entry(manifest.id)
-        output = self._invoke(entry, f"onOperator:{name}", "call", {"inputs": inputs}, timeout)
-        why = check_output(section["output"], output)
-        if why is not None:
-            with self._lock:
-                entry.errors += 1
-            raise ExtensionFailed(f"operator {name} of extension {manifest.id}: {why}", extension=manifest.id)
-        return output
-
-    def run_command(self, command_id: str, args: dict[str, Any] | None = None, *,
-                    timeout: float | None = None) -> Any:
-        """Run the motif command ``command_id`` (declared by an enabled motif) with ``args``,
-        firing ``onCommand:ID`` first."""
-        self._check_open()
-        owner = next((m for m in self.motifs() if any(c["id"] == command_id for c in m.section()["commands"])), None)
-        if owner is None:
-            raise ExtensionNotFound(f"no enabled motif declares the command {command_id!r}")
-        if args is None:
-            args = {}
-        if not isinstance(args, dict):
-            raise ExtensionFailed(f"bad arguments for command {command_id}: a dict, not {type(args).__name__}",
-                                  extension=owner.id)
-        return self._invoke(self._entry(owner.id), f"onCommand:{command_id}", "command",
-                            {"command": command_id, "args": args}, timeout)
-
-    def close(self) -> None:
-        """Deactivate every extension and stop their actors and processes. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        with self._lock:
-            entries = list(self._entries.values())
-        for entry in entries:
-            self._stop(entry)
-
-    def __enter__(self) -> ExtensionManager:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.close()
