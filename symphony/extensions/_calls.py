@@ -142,7 +142,8 @@ class Calls(Lifecycle):
         self._check_open()
         manifest = self.operators().get(name)
         if manifest is None:
-            raise ExtensionNotFound(f"no enabled operator {name!r} (have: {', '.join(sorted(self.operators())) or 'none'})")
+            have = ", ".join(sorted(self.operators())) or "none"
+            raise ExtensionNotFound(f"no enabled operator {name!r} (have: {have})")
         section = manifest.section()
         why = check_inputs(section["inputs"], inputs)
         if why is not None:

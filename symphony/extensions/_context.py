@@ -110,7 +110,8 @@ class ArtifactHandle:
 
     def rate(self, digest: str, score: float) -> None:
         """Record a quality score for ``digest`` (``artifacts:write``), sourced to the extension."""
-        self._need("artifacts:write", "rating an artifact").rate(digest, score, source=f"extension:{self._guard.ext_id}")
+        store = self._need("artifacts:write", "rating an artifact")
+        store.rate(digest, score, source=f"extension:{self._guard.ext_id}")
 
 
 class ModelHandle:
@@ -159,9 +160,10 @@ class ExtensionContext:
     checks that a status item is one the extension declared.
     """
 
-    def __init__(self, manifest: ExtensionManifest, *, emit: Callable[..., Any], publish: Callable[[dict[str, Any]], Any],
-                 set_status: Callable[[str, str, str], None], workspace: Path | None = None, store: Any = None,
-                 pool: Any = None, model_timeout: float | None = None) -> None:
+    def __init__(self, manifest: ExtensionManifest, *, emit: Callable[..., Any],
+                 publish: Callable[[dict[str, Any]], Any], set_status: Callable[[str, str, str], None],
+                 workspace: Path | None = None, store: Any = None, pool: Any = None,
+                 model_timeout: float | None = None) -> None:
         self.manifest = manifest
         self.id = manifest.id
         self.permissions = manifest.permissions

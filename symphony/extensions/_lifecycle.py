@@ -154,7 +154,8 @@ class Lifecycle:
             try:
                 ref.ask("activate", None, timeout=self.call_timeout)
             except BaseException as exc:
-                ref.stop(block=not isinstance(exc, AskTimeout), timeout=self.call_timeout)  # a hung one cannot be waited for
+                # a hung one cannot be waited for: its actor stops once its code returns
+                ref.stop(block=not isinstance(exc, AskTimeout), timeout=self.call_timeout)
                 failed = self._as_failed(entry, "activate", exc)
                 self._move(entry, S.FAILED, str(failed))
                 with self._lock:

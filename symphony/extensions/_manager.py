@@ -40,6 +40,8 @@ from ._states import ExtensionInfo
 
 __all__ = ["ExtensionManager"]
 
+_ORIGINS = {"dir": "an extension directory", "entry_point": "an installed package", "installed": "HOME"}
+
 
 class ExtensionManager(Calls):
     """The extension host (see the module docstring).
@@ -206,7 +208,7 @@ class ExtensionManager(Calls):
         with entry.lock:
             if entry.manifest.source != "installed":
                 raise ExtensionStateError(
-                    f"extension {ext_id} comes from {'an installed package' if entry.manifest.source == 'entry_point' else 'an extension directory'} "
+                    f"extension {ext_id} comes from {_ORIGINS[entry.manifest.source]} "
                     f"({entry.manifest.root}); remove it there, 'uninstall' removes only what 'install' added")
             self._deactivate(entry)
             self._move(entry, S.UNINSTALLED)

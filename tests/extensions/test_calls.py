@@ -3,6 +3,8 @@ type checked; instruments by task kind; motif commands and contributions."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from symphony.errors import ExtensionFailed, ExtensionNotFound
@@ -10,7 +12,8 @@ from symphony.extensions._signature import check_inputs, matches
 
 from .conftest import make_toml
 
-OPERATOR = '[operator]\nname = "typed"\ninputs = {text = "str", n = "int", x = "float", flag = "bool"}\noutput = "{out}"\n'
+OPERATOR = ('[operator]\nname = "typed"\ninputs = {text = "str", n = "int", x = "float", flag = "bool"}\n'
+            'output = "{out}"\n')
 TYPED = '''
 CALLS = []
 class Typed:
@@ -46,7 +49,7 @@ def test_operator_call(typed):
     (["text"], "inputs must be a dict"),
 ])
 def test_bad_input_is_refused_before_anything_is_sent(typed, inputs, why):
-    with pytest.raises(ExtensionFailed, match="bad input for operator typed: " + why.replace("(", r"\(").replace(")", r"\)")) as info:
+    with pytest.raises(ExtensionFailed, match=re.escape("bad input for operator typed: " + why)) as info:
         typed.call_operator("typed", inputs)
     assert info.value.extension == "test.typed"
     snapshot = typed.info("test.typed")
