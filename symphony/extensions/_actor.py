@@ -68,7 +68,8 @@ class ExtensionActor(Actor):
         """Whether it can take another call: in process, while its instance lives; out of
         process, until its supervisor gave up restarting it."""
         if self.process is not None:
-            return "failed" not in str(getattr(self.process, "state", "")).lower()
+            state = getattr(self.process, "state", None)
+            return getattr(state, "value", state) != "failed"
         return self.instance is not None
 
     def _failed(self, what: str, exc: BaseException) -> ExtensionFailed:

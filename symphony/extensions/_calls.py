@@ -20,7 +20,11 @@ from ._manifest import ExtensionManifest
 from ._signature import check_inputs, check_output
 from ._states import ENABLED_STATES
 
-__all__ = ["Calls"]
+__all__ = ["PROCESS_GRACE", "Calls"]
+
+#: Seconds an out-of-process extension's actor is given beyond a call's timeout to report
+#: the timeout its process host enforces (and to answer whether it is still healthy).
+PROCESS_GRACE = 5.0
 
 
 class Calls(Lifecycle):
@@ -67,17 +71,19 @@ class Calls(Lifecycle):
             items = {item["id"] for m in self.motifs() for item in m.section()["status_items"]}
             return {k: v for k, v in self._status.items() if k in items}
 
-
     def _invoke(self, entry: _Entry, event: str, kind: str, payload: dict[str, Any], timeout: float | None) -> Any:
         """Fire ``event``, make sure the extension is active, and ask its actor."""
         self._fire(event, exclude=entry.manifest.id)
         wait = self.call_timeout if timeout is None else timeout
+        # an out-of-process extension times its calls out itself (killing and restarting the
+        # process), so the actor is given a little longer to report it
+        grace = PROCESS_GRACE if entry.manifest.out_of_process else 0.0
         for attempt in (1, 2):
             ref = self._activate(entry)
             with self._lock:
                 entry.calls += 1
             try:
-                return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait)
+                return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait + grace)
             except ActorDead:
                 if attempt == 2:  # deactivated twice under the call: give up
                     raise ExtensionStateError(f"extension {entry.manifest.id} was stopped during the call") from None
@@ -90,14 +96,15 @@ class Calls(Lifecycle):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _failure(self, entry: _Entry, ref: Any, failed: ExtensionFailed) -> None:
-        """A call raised: count it; an in-process extension is FAILED and its instance dropped."""
+        """A call raised: count it; an in-process extension is FAILED and its instance
+        dropped, an out-of-process one only if its supervisor gave it up."""
         with self._lock:
             entry.errors += 1
             entry.reason = str(failed)
-        if entry.manifest.out_of_process and not isinstance(failed, ExtensionTimeout):
+        if entry.manifest.out_of_process:
             healthy = False
             try:
-                healthy = bool(ref.ask("health", None, timeout=self.call_timeout))
+                healthy = bool(ref.ask("health", None, timeout=PROCESS_GRACE))
             except Exception:  # noqa: BLE001 - an actor that cannot answer is not healthy
                 pass
             if healthy:

@@ -13,6 +13,7 @@ FAILED with the reason, and its next activation event starts it afresh.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ __all__ = ["Lifecycle"]
 
 logger = logging.getLogger("symphony.extensions")
 S = ExtensionState
+#: Numbers the extension actors of every host in the process.
+_ACTORS = itertools.count(1)
 
 
 @dataclass
@@ -73,7 +76,6 @@ class Lifecycle:
     _entries: dict[str, _Entry]
     _status: dict[str, str]
     _state: StateFile
-    _spawned: int
     _closed: bool
 
     def _entry(self, ext_id: str) -> _Entry:
@@ -147,9 +149,7 @@ class Lifecycle:
             context = ExtensionContext(manifest, emit=self.emit, publish=self.emit.publish,
                                        set_status=self._set_status, workspace=self.workspace, store=self.store,
                                        pool=self.pool, model_timeout=self.call_timeout)
-            with self._lock:
-                self._spawned += 1
-                name = f"extension:{manifest.id}#{self._spawned}"
+            name = f"extension:{manifest.id}#{next(_ACTORS)}"  # unique even with two hosts on one node
             ref = self.node.spawn(ExtensionActor, manifest, context, self.emit.publish, self.call_timeout, name=name)
             try:
                 ref.ask("activate", None, timeout=self.call_timeout)

@@ -73,7 +73,6 @@ class ExtensionManager(Calls):
         self._entries: dict[str, _Entry] = {}
         self._status: dict[str, str] = {}
         self._state = StateFile(self.home)
-        self._spawned = 0
         self._closed = False
         #: The refusals of the last ``scan`` (bad manifests, API mismatches, duplicate ids).
         self.errors: builtins.list[ExtensionError] = self.scan()
