@@ -85,7 +85,6 @@ class Lifecycle:
             raise ExtensionNotFound(f"no extension {ext_id!r} (known: {', '.join(sorted(self._entries)) or 'none'})")
         return entry
 
-
     def _set_status(self, ext_id: str, item: str, text: str) -> None:
         manifest = self._entry(ext_id).manifest
         alignment = next(i["alignment"] for i in manifest.section()["status_items"] if i["id"] == item)
