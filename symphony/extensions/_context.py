@@ -31,6 +31,8 @@ __all__ = ["ArtifactHandle", "ExtensionContext", "ModelHandle", "ProcessHandle",
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 #: The longest a ``ctx.processes.run`` may be given, in seconds.
 MAX_PROCESS_SECONDS = 3600.0
+#: The largest file ``ctx.files.read_text`` reads.
+MAX_FILE_BYTES = 64 << 20
 
 
 class WorkspaceFiles:
@@ -45,8 +47,13 @@ class WorkspaceFiles:
         return confine(self._guard, permission, self._workspace, relative)
 
     def read_text(self, relative: str) -> str:
-        """The text of the workspace file ``relative`` (UTF-8)."""
-        return self._path("files:read", relative, f"reading {relative!r}").read_text(encoding="utf-8")
+        """The text of the workspace file ``relative`` (UTF-8, at most :data:`MAX_FILE_BYTES`)."""
+        path = self._path("files:read", relative, f"reading {relative!r}")
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ExtensionError(f"{relative!r} is larger than {MAX_FILE_BYTES >> 20} MiB; not read")
+        return data.decode("utf-8")
 
     def write_text(self, relative: str, text: str) -> None:
         """Write ``text`` to the workspace file ``relative`` (replaced at once: written to a
@@ -141,15 +148,18 @@ class ProcessHandle:
     def run(self, argv: list[str], *, timeout: float, input: str | None = None) -> tuple[int, str, str]:
         """Run ``argv`` (no shell) in the workspace, waiting at most ``timeout`` seconds:
         ``(returncode, stdout, stderr)``. A process still running at the timeout is killed
-        and ``subprocess.TimeoutExpired`` raised."""
+        and ExtensionError raised."""
         self._guard.require("process:run", f"running {argv!r}")
         if not isinstance(argv, (list, tuple)) or not argv or not all(isinstance(a, str) and "\x00" not in a
                                                                         for a in argv):
             raise ExtensionError(f"argv must be a non-empty list of strings, not {argv!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_PROCESS_SECONDS:
             raise ExtensionError(f"timeout must be from 0 to {MAX_PROCESS_SECONDS:.0f} seconds, not {timeout!r}")
-        done = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout,
-                              cwd=self._workspace, check=False, start_new_session=True)
+        try:
+            done = subprocess.run(list(argv), input=input, capture_output=True, text=True, timeout=timeout,
+                                  cwd=self._workspace, check=False, start_new_session=True)
+        except subprocess.TimeoutExpired:
+            raise ExtensionError(f"{argv[0]!r} did not finish within {timeout} s; it was killed") from None
         return done.returncode, done.stdout, done.stderr
 
 

@@ -250,3 +250,17 @@ def test_a_corrupt_state_file_is_reported_not_fatal(tmp_path, write_ext, host):
     assert states(manager) == {"test.a": S.ENABLED}
     manager.disable("test.a")
     assert json.loads((tmp_path / "home" / "state.json").read_text())["extensions"] == {"test.a": {"enabled": False}}
+
+
+def test_a_failing_event_callback_does_not_break_the_host(tmp_path, write_ext, host, node):
+    write_ext(tmp_path / "exts", "a", make_toml(id="test.a"))
+    seen: list[dict] = []
+    node.subscribe("symphony.extensions", lambda topic, event: seen.append(event))
+
+    def broken(event):
+        raise RuntimeError("subscriber bug")
+
+    manager = host(dirs=[tmp_path / "exts"], on_event=broken)
+    assert run(manager, "echo", 1) == 1
+    manager.disable("test.a")
+    assert [e["event"] for e in seen] == ["activated", "deactivated", "disabled"]

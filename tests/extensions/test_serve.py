@@ -109,3 +109,20 @@ def test_bad_requests(world):
 def test_the_methods_are_those_of_the_protocol():
     assert set(METHODS) == {"files/read", "files/write", "files/list", "artifacts/get", "artifacts/put",
                             "artifacts/search", "models/call", "process/run", "log", "status/set"}
+
+
+def test_process_timeout_and_big_files(world, monkeypatch):
+    from symphony.extensions import _context
+
+    _, _, ws = world
+    call = context(world, ALL, [], [])
+    with pytest.raises(ExtensionError, match="did not finish within 0.2 s"):
+        call("process/run", {"argv": [sys.executable, "-c", "import time; time.sleep(60)"], "timeout": 0.2})
+    (ws / "big.txt").write_text("x" * 100)
+    monkeypatch.setattr(_context, "MAX_FILE_BYTES", 64)
+    with pytest.raises(ExtensionError, match="larger than"):
+        call("files/read", {"path": "big.txt"})
+    (ws / "latin.txt").write_bytes(b"\xff\xfe")
+    monkeypatch.setattr(_context, "MAX_FILE_BYTES", 1 << 20)
+    with pytest.raises(UnicodeDecodeError):
+        call("files/read", {"path": "latin.txt"})
