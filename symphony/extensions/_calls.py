@@ -78,10 +78,11 @@ class Calls(Lifecycle):
         # an out-of-process extension times its calls out itself (killing and restarting the
         # process), so the actor is given a little longer to report it
         grace = PROCESS_GRACE if entry.manifest.out_of_process else 0.0
-        for attempt in (1, 2):
+        for attempt in (1, 2):  # once more if it was deactivated between activation and the ask
             ref = self._activate(entry)
-            with self._lock:
-                entry.calls += 1
+            if attempt == 1:
+                with self._lock:
+                    entry.calls += 1
             try:
                 return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait + grace)
             except ActorDead:
