@@ -10,7 +10,8 @@ version it does not provide before importing any code, keeps each one's lifecycl
 (enable/disable survive restarts in ``home/state.json``) and routes calls to it:
 ``run_instrument``, ``call_operator``, ``run_command``. An extension reaches the host only
 through its :class:`ExtensionContext`, whose handles check its permissions; an
-out-of-process extension asks for the same services as JSON-RPC requests (:func:`serve`).
+out-of-process extension (``exec``) runs as a :class:`ProcessExtension`, supervised and
+sandboxed, and asks for the same services as JSON-RPC requests (:func:`serve`).
 """
 
 from ._actor import ExtensionActor
@@ -28,6 +29,8 @@ from ._manifest import (
     parse_extension_manifest,
     read_extension_manifest,
 )
+from ._process import ProcessExtension, ProcessState
+from ._sandbox import SandboxLimits
 from ._serve import serve
 from ._signature import TYPES
 from ._states import ExtensionInfo, ExtensionState
@@ -47,7 +50,10 @@ __all__ = [
     "ExtensionManifest",
     "ExtensionState",
     "ModelHandle",
+    "ProcessExtension",
     "ProcessHandle",
+    "ProcessState",
+    "SandboxLimits",
     "WorkspaceFiles",
     "check_api",
     "default_home",

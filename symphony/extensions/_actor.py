@@ -13,7 +13,6 @@ host's permission-checked services (``_serve``) for the requests its process sen
 from __future__ import annotations
 
 import functools
-import importlib
 from typing import Any, Callable
 
 from ..actors import Actor
@@ -21,6 +20,7 @@ from ..errors import ExtensionError, ExtensionFailed
 from ._context import ExtensionContext
 from ._loading import load_entry, unload
 from ._manifest import ExtensionManifest
+from ._process import ProcessExtension
 from ._serve import serve
 
 __all__ = ["ExtensionActor"]
@@ -93,9 +93,9 @@ class ExtensionActor(Actor):
             raise self._failed("activate", exc) from exc
 
     def _start_process(self) -> None:
-        """Start the out-of-process extension (helper E2's ``ProcessExtension``)."""
-        process_module: Any = importlib.import_module(f"{__package__}._process")
-        self.process = process_module.ProcessExtension(
+        """Start the out-of-process extension: a supervised process whose service requests
+        are answered by ``serve`` with this extension's context."""
+        self.process = ProcessExtension(
             self.manifest, serve=functools.partial(serve, self.context), on_event=self.on_event,
             workspace=self.context.workspace, call_timeout=self.call_timeout)
         self.process.start()

@@ -43,14 +43,13 @@ from ..pool._manifest import load_toml
 from ._fields import (
     LIST_LIMIT, MAX_DEPTH, NAME, SECTION_FIELDS, SECTIONS, TEXT_LIMIT, check_tree, fail, show, text, unknown,
 )
+from ._protocol import API_VERSION  # the extension API this host provides (MAJOR.MINOR), one home
 
 __all__ = [
     "API_VERSION", "KINDS", "MANIFEST_NAME", "MAX_DEPTH", "MAX_MANIFEST_BYTES", "PERMISSIONS", "SOURCES",
     "ExtensionManifest", "check_api", "parse_api_range", "parse_extension_manifest", "read_extension_manifest",
 ]
 
-#: The extension API this host provides (MAJOR.MINOR).
-API_VERSION = "1.0"
 KINDS = ("instrument", "operator", "motif")
 PERMISSIONS = ("artifacts:read", "artifacts:write", "files:read", "files:write", "models", "network", "process:run")
 #: Where a manifest came from: an extension directory, an installed distribution's entry

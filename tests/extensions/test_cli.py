@@ -33,14 +33,18 @@ def test_list_and_info(home):
     lines = text.splitlines()
     assert lines[0].split() == ["ID", "VERSION", "KIND", "STATE", "SOURCE", "NAME"]
     assert lines[1].split()[:5] == ["symphony.iris-instrument", "1.0.0", "instrument", "enabled", "dir"]
-    assert lines[2].split()[:5] == ["symphony.word-stats", "1.0.0", "motif", "enabled", "dir"]
+    assert lines[2].split()[:5] == ["symphony.snippet-stats-js", "1.0.0", "operator", "enabled", "dir"]
+    assert lines[3].split()[:5] == ["symphony.word-stats", "1.0.0", "motif", "enabled", "dir"]
     data = json.loads(ok("list", "--home", home, "--dir", str(EXAMPLES), "--json"))
-    assert [e["id"] for e in data["extensions"]] == ["symphony.iris-instrument", "symphony.word-stats"]
+    assert [e["id"] for e in data["extensions"]] == ["symphony.iris-instrument", "symphony.snippet-stats-js",
+                                                     "symphony.word-stats"]
     assert data["refused"] == [] and data["extensions"][0]["manifest"]["permissions"] == ["models"]
     info = ok("info", "symphony.word-stats", "--home", home, "--dir", str(EXAMPLES))
     assert "state:        enabled" in info and "commands:     wordstats.count" in info
     assert json.loads(ok("info", "symphony.iris-instrument", "--home", home, "--dir", str(EXAMPLES), "--json"))[
         "manifest"]["instrument"]["tasks"] == ["classify"]
+    info = ok("info", "symphony.snippet-stats-js", "--home", home, "--dir", str(EXAMPLES))
+    assert "runs:        out of process: node main.js" in info and "operator:    snippet-stats" in info
 
 
 def test_empty_home_with_entry_points():

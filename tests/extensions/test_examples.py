@@ -93,3 +93,20 @@ def test_word_stats_motif(host):
     assert manager.run_command("wordstats.count")["words"] == 0
     assert [e["text"] for e in events if e["event"] == "status"] == ["words: 4", "words: 2", "words: 0"]
     assert all(e["alignment"] == "right" for e in events if e["event"] == "status")
+
+
+def test_snippet_stats_js_through_the_host(host):
+    """The JavaScript operator (helper E2's example), reached through the host: lazily started
+    in a process of its own by ``call_operator``, its signature checked first."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    manager = host(dirs=[EXAMPLES])
+    snippet = "def f(x):\n    # double it\n    return 2 * x\n"
+    assert manager.info("symphony.snippet-stats-js").state is ExtensionState.ENABLED
+    stats = manager.call_operator("snippet-stats", {"text": snippet})
+    assert isinstance(stats, dict) and stats["lines"] == 3
+    assert manager.info("symphony.snippet-stats-js").state is ExtensionState.ACTIVATED
+    with pytest.raises(ExtensionFailed, match="bad input for operator snippet-stats"):
+        manager.call_operator("snippet-stats", {"text": 3})
+    manager.disable("symphony.snippet-stats-js")
+    assert manager.info("symphony.snippet-stats-js").state is ExtensionState.DISABLED

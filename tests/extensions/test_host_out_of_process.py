@@ -1,6 +1,6 @@
 """The host with an out-of-process extension (``exec``): its actor owns a ProcessExtension
 (helper E2's ``_process``), whose requests for services go through the host's
-permission-checked ``serve``. Real subprocesses; skipped until ``_process`` is present."""
+permission-checked ``serve``. Real subprocesses."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from symphony.errors import ExtensionFailed
 from symphony.extensions import ExtensionState
 
 from .conftest import make_toml
-
-pytest.importorskip("symphony.extensions._process")
 
 #: A tiny extension in Python speaking the protocol on stdio: ``instrument/run`` does what
 #: the task's input asks (write a workspace file through the host, set a status, raise).
