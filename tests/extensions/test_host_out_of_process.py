@@ -48,8 +48,12 @@ def run(params):
         return "written"
     if action == "raise":
         raise ValueError("failed on purpose")
+    if action == "crash":
+        __import__("os")._exit(3)
     return {"echo": request_.get("arg"), "pid": __import__("os").getpid()}
 
+if __import__("os").environ.get("PATH", "").startswith("/crash-at-start"):
+    sys.exit(4)
 handlers = {"initialize": lambda p: {}, "shutdown": lambda p: None, "deactivate": lambda p: None,
             "instrument/run": run}
 while True:
@@ -125,3 +129,26 @@ def test_an_error_of_the_extension_keeps_the_process(proc_host):
         task(manager, action="raise")
     assert manager.info("test.proc").errors == 1
     assert task(manager, action="echo")["pid"] == pid
+
+
+def test_a_crash_during_a_call_is_restarted_by_its_supervisor(proc_host):
+    manager, _ = proc_host([])
+    pid = task(manager, action="echo")["pid"]
+    with pytest.raises(ExtensionFailed):
+        task(manager, action="crash")
+    # its process host restarts it: the extension stays ACTIVATED and the next call is served
+    assert manager.info("test.proc").state is ExtensionState.ACTIVATED
+    assert task(manager, action="echo")["pid"] != pid
+    assert any(e["event"] == "restarted" for e in manager.events)
+
+
+def test_one_that_cannot_start_is_failed_and_the_host_serves_on(proc_host, monkeypatch, tmp_path, write_ext):
+    manager, _ = proc_host([])
+    monkeypatch.setenv("PATH", "/crash-at-start:" + os.environ.get("PATH", ""))
+    with pytest.raises(ExtensionFailed, match="cannot start"):
+        task(manager, action="echo")
+    snapshot = manager.info("test.proc")
+    assert snapshot.state is ExtensionState.FAILED and "cannot start" in snapshot.reason
+    assert not [n for n in manager.node.names() if n.startswith("extension:test.proc")]
+    monkeypatch.setenv("PATH", os.environ["PATH"].removeprefix("/crash-at-start:"))
+    assert task(manager, action="echo", arg=1)["echo"] == 1  # its next activation starts it afresh
