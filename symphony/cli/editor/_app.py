@@ -9,6 +9,7 @@ The view follows the caret (``_follow``). What plugins add is read and asked for
 ``_language``: diagnostics from the ``update`` annotations (a gutter marker, the message of
 the one at the caret in the status line), status items, hover, completion, go to
 definition and rename (the bundled ``symphony-lsp`` plugin answers ``plugin_rpc`` requests).
+Ctrl+P runs the conductor's tasks and the extensions' commands on the selection (``_tasks``).
 
 The keys are listed in ``_keys.HELP`` (F1 shows them).
 """
@@ -37,7 +38,10 @@ from ._follow import CaretFollowing
 from ._help import HelpScreen
 from ._keys import ALIASES, KEYMAP, LANGUAGE_KEYS, key_of_position_report
 from ._language import LanguageFeatures, caret_cell
+from ._palette import PaletteScreen
 from ._popup import Popup
+from ._task_panel import TaskPanel
+from ._tasks import TaskFeatures
 from ._view import GUTTER, EditorView, style_of
 
 __all__ = ["EditorApp"]
@@ -82,6 +86,7 @@ class EditorApp(CaretFollowing, App[None]):
         Binding("ctrl+g", "prompt('goto')", "Go to", priority=True),
         Binding("ctrl+w", "toggle_wrap", "Wrap", priority=True, show=False),
         Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+p", "palette", "Run", priority=True),
     ]
 
     KEYMAP = KEYMAP
@@ -122,6 +127,9 @@ class EditorApp(CaretFollowing, App[None]):
         self.popup = Popup()
         #: diagnostics, plugins' status items, hover, completion, definition, rename
         self.language = LanguageFeatures(self, self.popup)
+        #: Ctrl+P: tasks and extension commands on the selection, their results in the panel
+        self.tasks = TaskFeatures(self, TaskPanel(lambda score: self.tasks.rate(score),
+                                                     lambda: self.editor_view.focus()))
 
     @property
     def diagnostics(self) -> Diagnostics:
@@ -134,6 +142,7 @@ class EditorApp(CaretFollowing, App[None]):
         with Vertical():
             self.editor_view = EditorView(self)
             yield self.editor_view
+            yield self.tasks.panel
             yield Input(id="prompt")
             yield Static(id="status")
             yield Footer()
@@ -155,6 +164,7 @@ class EditorApp(CaretFollowing, App[None]):
             return
         self.view_id = view_id
         self.send_scroll()
+        self.tasks.refresh()
         for action in waiting:  # keys typed while the core was still opening the file
             action()
 
@@ -224,7 +234,7 @@ class EditorApp(CaretFollowing, App[None]):
         elif method == "find_status":
             queries = params.get("queries") or []
             self.matches = queries[0].get("matches") if queries else None
-        elif self.language.handle(method, params):
+        elif self.language.handle(method, params) or self.tasks.handle(method, params):
             pass
         elif method == "alert":
             msg = str(params.get("msg", ""))
@@ -347,6 +357,8 @@ class EditorApp(CaretFollowing, App[None]):
             self.add_next_match()
         elif key in LANGUAGE_KEYS:
             self._language_key(LANGUAGE_KEYS[key])
+        elif self.view_id is not None and self.tasks.key(key):
+            pass
         elif character:
             self.edit("insert", {"chars": character})
         else:
@@ -401,6 +413,13 @@ class EditorApp(CaretFollowing, App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_palette(self) -> None:
+        if self._opening(self.action_palette) or isinstance(self.screen, PaletteScreen):
+            return
+        palette = PaletteScreen(self.tasks.entries(), self.tasks.empty_note())
+        self.push_screen(palette, self.tasks.run)
+        self.tasks.refresh(lambda: palette.set_entries(self.tasks.entries(), self.tasks.empty_note()))
 
     def action_save(self) -> None:
         if self._opening(self.action_save):
