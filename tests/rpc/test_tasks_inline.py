@@ -141,3 +141,37 @@ def test_a_view_whose_buffer_stops_under_the_request(node, hooks):
         assert core.call("task_kinds", {}) == tasks.kinds()
     finally:
         core.close()
+
+
+def test_remote_sessions_share_the_hooks(tmp_path, hooks):
+    """``XiServer(tasks=...)``: two remote frontends run tasks on one hooks object; a command in
+    one shows its status item in both; a closed session stops watching."""
+    from symphony.actors import Node
+    from symphony.rpc import XiServer
+
+    from ..conftest import wait_until
+    from .test_listen import Frontend
+
+    tasks = hooks(DemoTasks)
+    with Node("serve-side", listen=f"unix://{tmp_path}/tasks.sock") as node:
+        server = XiServer(node, tasks=tasks)
+        try:
+            one, two = Frontend(node.address), Frontend(node.address)
+            try:
+                view_one = one.request("new_view", {})
+                view_two = two.request("new_view", {})
+                one.edit(view_one, "insert", {"chars": "a b c"})
+                assert one.request("run_task", {"view_id": view_one, "kind": "count_words"})["output"] == {"words": 3}
+                assert two.request("run_extension_command", {"command": "demo.count", "view_id": view_two}) == \
+                    {"words": 0, "args": {}}
+                for fe, view in ((one, view_one), (two, view_two)):
+                    wait_until(lambda fe=fe, view=view: ("update_status_item", {
+                        "view_id": view, "key": "demo.words", "value": "words: 0"}) in list(fe.events))
+                assert len(tasks._watchers) == 2
+            finally:
+                one.core.close()
+                two.core.close()
+            wait_until(lambda: server.sessions == 0)
+            assert tasks._watchers == []
+        finally:
+            server.close()
