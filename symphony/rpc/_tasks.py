@@ -71,6 +71,12 @@ def task_error(exc: BaseException) -> RpcError:
     return RpcError(TASK_ERROR, f"{name}: {exc}", {"type": name})
 
 
+def _failed(exc: BaseException) -> RpcError:
+    """The error answer for a hook that failed where no input of the frontend's was involved."""
+    return exc if isinstance(exc, RpcError) else RpcError(TASK_ERROR, f"{type(exc).__name__}: {exc}",
+                                                          {"type": type(exc).__name__})
+
+
 def _settle(answer: concurrent.futures.Future[Any], done: concurrent.futures.Future[Any]) -> None:
     """Give ``answer`` the outcome of ``done`` (its error as an :class:`RpcError`)."""
     if done.cancelled():
@@ -139,16 +145,22 @@ class TaskRequests:
     def task_kinds(self, params: dict[str, Any]) -> list[str]:
         hooks = self._hooks()
         try:
-            return list(hooks.kinds())
-        except Exception as exc:  # noqa: BLE001 - answered
-            raise task_error(exc) from None
+            kinds = hooks.kinds()
+        except Exception as exc:  # noqa: BLE001 - the hooks failed (these requests take no params): answered
+            raise _failed(exc) from None
+        if not isinstance(kinds, (list, tuple)) or not all(isinstance(k, str) for k in kinds):
+            raise RpcError(TASK_ERROR, "the task hooks' kinds are not a list of strings")
+        return list(kinds)
 
     def extension_contributions(self, params: dict[str, Any]) -> dict[str, Any]:
         hooks = self._hooks()
         try:
-            return dict(hooks.contributions())
-        except Exception as exc:  # noqa: BLE001 - answered
-            raise task_error(exc) from None
+            contributions = hooks.contributions()
+        except Exception as exc:  # noqa: BLE001 - the hooks failed: answered
+            raise _failed(exc) from None
+        if not isinstance(contributions, dict):
+            raise RpcError(TASK_ERROR, "the task hooks' contributions are not an object")
+        return dict(contributions)
 
     def run_task(self, params: dict[str, Any]) -> concurrent.futures.Future[Any]:
         hooks = self._hooks()

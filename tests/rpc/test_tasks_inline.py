@@ -37,8 +37,10 @@ class Broken(DemoTasks):
         self.watching = 0
 
     def kinds(self):
+        if self.broken_kinds == "not a list":
+            return "count_words"
         if self.broken_kinds:
-            raise RuntimeError("kinds broke")
+            raise TypeError("kinds broke")
         return ["count_words", "not a future", "refused"]
 
     def run(self, view_id, kind, input, context, progress):
@@ -114,10 +116,11 @@ def test_misbehaving_hooks_give_clear_errors(node, hooks):
         with pytest.raises(RpcError) as caught:
             refused.result(30)
         assert caught.value.code == -32602 and caught.value.message == "ValueError: the template has a cycle"
-        tasks.broken_kinds = True
-        with pytest.raises(RpcError) as caught:
-            core.call("task_kinds", {})
-        assert caught.value.code == TASK_ERROR
+        for broken in (True, "not a list"):
+            tasks.broken_kinds = broken
+            with pytest.raises(RpcError) as caught:
+                core.call("task_kinds", {})
+            assert caught.value.code == TASK_ERROR
         tasks.broken_kinds = False
         assert core.handle_request("run_task", {"view_id": view, "kind": "count_words"}).result(30)["output"] == \
             {"words": 0}
