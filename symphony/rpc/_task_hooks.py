@@ -40,10 +40,11 @@ class TaskHooks(Protocol):
             progress: Progress) -> concurrent.futures.Future[dict[str, Any]]:
         """Start task ``kind`` on ``input`` (``run_task``); the future gets ``{task_id, output,
         quality, steps}`` (JSON values). ``context`` holds ``view_id``, ``path`` (absolute,
-        or None for an unsaved buffer), ``files`` (``[path]`` or ``[]``), ``language`` and
-        ``selection`` (the view's regions, ``[start_line, start_col, end_line, end_col]``,
-        columns in code points). Call ``progress`` as the steps go (the first call, with the
-        task's id, as soon as it is known)."""
+        or None for an unsaved buffer), ``files`` (``[path]`` or ``[]``), ``language``,
+        ``regions`` (the view's carets and selections, ``[start_line, start_col, end_line,
+        end_col]``, columns in code points) and ``selection`` (the selected text, regions
+        joined by ``"\n"``; ``""`` when nothing is selected). Call ``progress`` as the steps
+        go (the first call, with the task's id, as soon as it is known)."""
 
     def feedback(self, task_id: str, score: float) -> concurrent.futures.Future[Any]:
         """Record the user's ``score`` (``0.0``..``1.0``) of task ``task_id``'s result
@@ -60,7 +61,9 @@ class TaskHooks(Protocol):
                     context: dict[str, Any]) -> concurrent.futures.Future[Any]:
         """Run motif command ``command_id`` (``run_extension_command``) with the frontend's
         ``args``; ``context`` is a task's context plus ``text``, what the command acts on (the
-        selection, or the whole text). The future gets the command's result (a JSON value)."""
+        selection, or the whole text): ``{**context, **args}`` is what a motif's ``command``
+        expects as its args (``args["selection"] or args["text"]``). The future gets the
+        command's result (a JSON value)."""
 
     def status(self) -> dict[str, str]:
         """The current text of each status item the motifs have set (item id -> text)."""

@@ -6,7 +6,8 @@
 - ``task_kinds`` -> ``["classify", ...]``: the kinds a frontend may run.
 - ``run_task {view_id, kind, input?}`` -> ``{task_id, output, quality, steps}``. Without
   ``input`` the task runs on the view's selected text, or the whole text when nothing is
-  selected; the context carries the file's path, the language and the view's regions.
+  selected; the context carries the file's path, the language, the view's regions and the
+  selected text.
   While it runs the frontend gets ``task_progress {task_id, view_id, kind, step, state}``.
 - ``task_feedback {task_id, score}``: the user's score (0..1) of a result.
 - ``extension_contributions`` -> what the motifs add (commands, status items, panels,
@@ -224,18 +225,20 @@ class TaskRequests:
             except Exception as exc:  # noqa: BLE001 - the view closed meanwhile: answered
                 answer.set_exception(task_error(exc))
                 return
-            if want_text and "text" not in info:
+            text = info.get("text")
+            if want_text and text is None:
                 answer.set_exception(RpcError(INVALID_PARAMS, f"the text is too large for a task ({info['size']} "
                                                               f"characters, at most {MAX_TASK_INPUT}): select a part"))
                 return
             path = info.get("path")
             path = os.path.abspath(path) if path else None
             context = {"view_id": view_id, "path": path, "files": [path] if path else [],
-                       "language": info.get("language"), "selection": info.get("selection")}
-            _chain(lambda: start(context, info.get("text", "")), answer)
+                       "language": info.get("language"), "regions": info.get("regions"),
+                       "selection": text if info.get("selected") and text is not None else ""}
+            _chain(lambda: start(context, text or ""), answer)
 
         try:
-            ref.ask_async("selected", (view_id, MAX_TASK_INPUT if want_text else None)).add_done_callback(got)
+            ref.ask_async("selected", (view_id, MAX_TASK_INPUT)).add_done_callback(got)
         except Exception as exc:  # noqa: BLE001 - the buffer stopped (the view is closing)
             raise task_error(exc) from None
         return answer

@@ -81,13 +81,17 @@ def test_a_task_runs_on_the_selection_or_else_the_whole_text(core, tmp_path):
     echoed = core.request("run_task", {"view_id": view, "kind": "context"})["output"]
     assert echoed["input"] == "four"
     assert echoed["context"] == {"view_id": view, "path": str(path), "files": [str(path)], "language": "Python",
-                                 "selection": [[1, 0, 1, 4]]}
+                                 "regions": [[1, 0, 1, 4]], "selection": "four"}
     # an explicit input wins; the context still tells where the task was asked
     echoed = core.request("run_task", {"view_id": view, "kind": "context", "input": "a b"})["output"]
-    assert echoed["input"] == "a b" and echoed["context"]["selection"] == [[1, 0, 1, 4]]
+    assert echoed["input"] == "a b" and echoed["context"]["regions"] == [[1, 0, 1, 4]]
+    assert echoed["context"]["selection"] == "four"
     # several selections: their texts, one per line
     core.edit(view, "gesture", {"line": 0, "col": 0, "ty": {"select": {"granularity": "word", "multi": True}}})
     assert core.request("run_task", {"view_id": view, "kind": "context"})["output"]["input"] == "one\nfour"
+    core.edit(view, "collapse_selections")  # only a caret: the whole text, and no selection
+    echoed = core.request("run_task", {"view_id": view, "kind": "context"})["output"]
+    assert echoed["input"] == "one two three\nfour five\n" and echoed["context"]["selection"] == ""
     assert core.request("close_view", {"view_id": view}) is None
 
 

@@ -15,12 +15,13 @@ __all__ = ["selected"]
 
 
 def selected(buffer: Buffer, view_id: str, limit: int | None) -> dict[str, Any]:
-    """``{path, language, selection, size[, text]}`` of view ``view_id`` of ``buffer``.
+    """``{path, language, regions, selected, size[, text]}`` of view ``view_id`` of ``buffer``.
 
     ``size`` is the length (code points) of what a task runs on: the selected regions' text
     (joined by ``"\\n"``, as ``copy`` joins them), or the whole text when no region is a
     selection. ``text`` holds it when ``limit`` is not None and ``size <= limit`` (so a
-    document too large for a task is never copied). Raises ``RpcError`` for an unknown view.
+    document too large for a task is never copied); ``selected`` says whether any region is a
+    selection. Raises ``RpcError`` for an unknown view.
     """
     view = buffer.view(view_id)
     rope = buffer.rope
@@ -33,7 +34,8 @@ def selected(buffer: Buffer, view_id: str, limit: int | None) -> dict[str, Any]:
         if not region.is_caret:
             chosen.append(region)
     size = sum(r.end - r.start for r in chosen) + max(0, len(chosen) - 1) if chosen else len(rope)
-    out: dict[str, Any] = {"path": buffer.path, "language": buffer.language, "selection": ranges, "size": size}
+    out: dict[str, Any] = {"path": buffer.path, "language": buffer.language, "regions": ranges,
+                           "selected": bool(chosen), "size": size}
     if limit is not None and size <= limit:
         out["text"] = "\n".join(rope[r.start:r.end] for r in chosen) if chosen else buffer.text()
     return out
