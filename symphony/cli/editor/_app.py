@@ -40,6 +40,7 @@ from ._keys import ALIASES, KEYMAP, LANGUAGE_KEYS, key_of_position_report
 from ._language import LanguageFeatures, caret_cell
 from ._palette import PaletteScreen
 from ._popup import Popup
+from ._prompt import PromptLine
 from ._task_panel import TaskPanel
 from ._tasks import TaskFeatures
 from ._view import GUTTER, EditorView, style_of
@@ -68,7 +69,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-class EditorApp(CaretFollowing, App[None]):
+class EditorApp(CaretFollowing, PromptLine, App[None]):
     """``symphony edit FILE``."""
 
     CSS = """
@@ -143,7 +144,8 @@ class EditorApp(CaretFollowing, App[None]):
             self.editor_view = EditorView(self)
             yield self.editor_view
             yield self.tasks.panel
-            yield Input(id="prompt")
+            self.prompt_line = Input(id="prompt")
+            yield self.prompt_line
             yield Static(id="status")
             yield Footer()
         yield self.popup
@@ -336,7 +338,11 @@ class EditorApp(CaretFollowing, App[None]):
 
     def press(self, key: str, character: str | None = None) -> bool:
         """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
-        if self.screen is not self.editor_view.screen or self.focused not in (self.editor_view, None):
+        focused = self.focused
+        if focused is self.tasks.panel and self.tasks.panel.lets_through(key):
+            self.tasks.panel.action_close()  # a key that is not the result panel's closes it and goes to the text
+            focused = self.editor_view
+        if self.screen is not self.editor_view.screen or focused not in (self.editor_view, None):
             return False  # a prompt or the help screen has the keys (None: the focus is not set yet)
         if self.language.popup_key(key):  # the popup's own key (its others close it and go on)
             return True
@@ -478,35 +484,6 @@ class EditorApp(CaretFollowing, App[None]):
             self.refresh_status()
             return
         self.exit()
-
-    def action_prompt(self, kind: str) -> None:
-        prompt = self.query_one("#prompt", Input)
-        self._prompt_kind = kind
-        prompt.placeholder = {"find": "find (re: prefix for a regex)", "replace": "find => replacement",
-                              "goto": "line number", "rename": "rename to (the new name)"}[kind]
-        prompt.value = ""
-        prompt.add_class("visible")
-        prompt.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        prompt = self.query_one("#prompt", Input)
-        prompt.remove_class("visible")
-        self.editor_view.focus()
-        value = event.value
-        if self._prompt_kind == "find" and value:
-            regex = value.startswith("re:")
-            self.edit("find", {"chars": value[3:] if regex else value, "case_sensitive": False, "regex": regex})
-            self.edit("find_next", {"wrap_around": True, "allow_same": True})
-        elif self._prompt_kind == "replace" and "=>" in value:
-            find, repl = (x.strip() for x in value.split("=>", 1))
-            self.edit("find", {"chars": find, "case_sensitive": True})
-            self.edit("replace", {"chars": repl})
-            self.edit("replace_all", {})
-            self.edit("cancel_operation")  # one caret after replacing, not one per replacement
-        elif self._prompt_kind == "rename":
-            self.language.rename(value.strip())
-        elif self._prompt_kind == "goto" and value.strip().isdigit():
-            self.edit("goto_line", {"line": max(0, int(value) - 1)})
 
     def on_unmount(self) -> None:
         if self.core is not None:

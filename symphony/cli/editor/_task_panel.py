@@ -2,7 +2,8 @@
 progress) and then its result, where the user rates it.
 
 It takes the focus when it shows something: ``+`` rates the result good (1.0), ``-`` bad
-(0.0), Up/Down scroll a long result, Escape closes it and gives the keys back to the text.
+(0.0), Up/Down/PageUp/PageDown scroll a long result, Escape closes it; any other key closes it
+and goes on to the text (typing is never lost to the panel).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from textual.widgets import Static
 
 __all__ = ["TaskPanel", "describe"]
 
+#: Keys the panel keeps (Escape closes it, the others scroll); + and - too when there is a result to rate.
+_OWN_KEYS = frozenset({"escape", "up", "down", "pageup", "pagedown", "home", "end"})
 #: Longest result shown (characters); the rest is cut.
 MAX_SHOWN = 20000
 
@@ -98,6 +101,10 @@ class TaskPanel(VerticalScroll):
         self._draw()
         self.add_class("visible")
         self.focus()
+
+    def lets_through(self, key: str) -> bool:
+        """Whether ``key`` is not the panel's own (it closes the panel and goes to the text)."""
+        return key not in _OWN_KEYS and not (self.rateable and key in ("plus", "minus"))
 
     @property
     def shown(self) -> bool:

@@ -61,10 +61,9 @@ def test_ctrl_p_lists_tasks_and_commands_and_runs_one_on_the_selection(editor):
             await pilot.press(*"feedback", "enter")
             await until(pilot, lambda: app.tasks.panel.state == "done")
             assert f'"{task_id}": 1.0' in app.tasks.panel.plain()
-            await pilot.press("escape")
-            await until(pilot, lambda: app.focused is app.editor_view)
-            await pilot.press("x")  # the keys are the text's again (the selection is replaced)
+            await pilot.press("x")  # not the panel's key: it closes, and x replaces the selection
             await until(pilot, lambda: texts(app)[:1] == ["x three\n"])
+            assert not app.tasks.panel.shown and app.focused is app.editor_view
             await quit_editor(pilot, app)
 
     asyncio.run(scenario())
@@ -89,12 +88,11 @@ def test_a_command_key_a_failing_task_and_the_status_item(editor):
             await pilot.press(*"fail", "enter")
             await until(pilot, lambda: app.tasks.panel.state == "failed")
             assert "RuntimeError: the agent broke" in app.tasks.panel.plain()
-            await pilot.press("plus")  # nothing to rate: no request, no change
+            # nothing to rate: + is the text's, and so is every key after it
+            await pilot.press("plus", "z")
+            await until(pilot, lambda: texts(app)[:1] == ["+zalpha beta gamma delta\n"])
+            assert not app.tasks.panel.shown and app.focused is app.editor_view
             assert "rated" not in app.tasks.panel.plain()
-            await pilot.press("escape")
-            await until(pilot, lambda: app.focused is app.editor_view)
-            await pilot.press("z")
-            await until(pilot, lambda: texts(app)[:1] == ["zalpha beta gamma delta\n"])
             await quit_editor(pilot, app)
 
     asyncio.run(scenario())
