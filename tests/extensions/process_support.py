@@ -146,11 +146,11 @@ class Host:
                 self.served.append((method, params))
             if method == "files/read":
                 if "files:read" not in permissions:
-                    raise PermissionDenied(f"files/read needs the permission files:read")
+                    raise PermissionDenied("files/read needs the permission files:read")
                 return {"text": (self.workspace / params["path"]).read_text()}
             if method == "files/write":
                 if "files:write" not in permissions:
-                    raise PermissionDenied(f"files/write needs the permission files:write")
+                    raise PermissionDenied("files/write needs the permission files:write")
                 (self.workspace / params["path"]).write_text(params["text"])
                 return {}
             if method in ("log", "status/set"):
