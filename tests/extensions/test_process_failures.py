@@ -336,3 +336,17 @@ def test_a_failed_extension_starts_again(host: Host):
     (host.workspace / "fixed").touch()
     ext.start()
     assert ext.call("operator/call", {"inputs": {}}) == "fixed" and ext.state is ProcessState.RUNNING
+
+
+def test_failures_older_than_the_window_are_forgotten(host: Host):
+    # With a window of 0 s no earlier failure counts: a crash on every call is restarted each time.
+    ext = host.make('''
+    def op(p):
+        os._exit(4)
+    main({"operator/call": op})
+    ''', max_restarts=1, restart_window=0.0)
+    for n in range(1, 4):
+        with pytest.raises(ExtensionFailed, match="code 4"):
+            ext.call("operator/call", {"inputs": {}})
+        assert wait_until(lambda: len(host.kinds("restarted")) == n)
+    assert ext.state is ProcessState.RUNNING and ext.restarts == 3 and host.kinds("failed") == []
