@@ -16,6 +16,7 @@ dies fails with ``ExtensionFailed`` and is not retried.
 
 from __future__ import annotations
 
+import concurrent.futures
 import enum
 import json
 import logging
@@ -30,7 +31,7 @@ from ..errors import ExtensionFailed, ExtensionStateError, ExtensionTimeout, Rpc
 from ..rpc import INTERNAL_ERROR
 from ..rpc._peer import has_lone_surrogate
 from ._protocol import API_VERSION, CALLS, INITIALIZE
-from ._run import GRACE, Run, wait_exit
+from ._run import CLOSED, GRACE, Run, wait_exit
 from ._sandbox import SandboxLimits, kill_group, private_home, sandbox_env, spawn
 from ._services import Serve, ServiceHandler
 
@@ -207,20 +208,15 @@ class ProcessExtension:
         limit = self.call_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         run = self._running(method, deadline)
-        future = run.peer.send_request(method, params)
-        future.add_done_callback(self._wake)
-        with self._cond:
-            self._cond.wait_for(lambda: future.done() or run.done.is_set(), max(0.0, deadline - time.monotonic()))
-        if not future.done():
-            if run.done.is_set():
-                raise self._died(run, method)
-            run.kill(f"did not answer {method} within {limit} s")
-            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit} s: "
-                                   f"killed (it is restarted)", extension=self.id)
+        future = run.request(method, params)
         try:
-            result = future.result()
+            result = future.result(max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:  # (TimeoutError itself from Python 3.11)
+            run.kill(f"did not answer {method} within {limit:g} s")
+            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit:g} s: "
+                                   f"killed (it is restarted)", extension=self.id) from None
         except RpcError as exc:
-            if exc.code == INTERNAL_ERROR and exc.message == "connection closed":
+            if exc.code == INTERNAL_ERROR and exc.message == CLOSED:
                 raise self._died(run, method) from None
             raise ExtensionFailed(f"extension {self.id} failed {method}: {exc.message} (code {exc.code})",
                                   extension=self.id) from None
@@ -304,8 +300,8 @@ class ProcessExtension:
 
     def _initialize(self, run: Run) -> tuple[Run | None, str]:
         """Send ``initialize`` and wait for its answer (the run now serves), or stop the run."""
-        manifest, peer = self.manifest, run.peer
-        future = peer.send_request(INITIALIZE, {
+        manifest = self.manifest
+        future = run.request(INITIALIZE, {
             "api": API_VERSION, "id": manifest.id, "version": manifest.version, "kind": manifest.kind,
             "permissions": sorted(manifest.permissions),
             "workspace": str(self.workspace) if self.workspace is not None else None})
@@ -319,7 +315,7 @@ class ProcessExtension:
         elif future.exception() is not None:
             exc = future.exception()
             message = exc.message if isinstance(exc, RpcError) else str(exc)
-            if message != "connection closed":
+            if message != CLOSED:
                 run.kill(f"failed initialize: {message}")
         elif not isinstance(future.result(), (dict, type(None))):
             run.kill(f"answered initialize with {type(future.result()).__name__}, not an object")

@@ -24,21 +24,23 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import IO
+from typing import IO, Any
 
 from ..errors import RpcError
 from ..plugins._connection import MeteredReader, PipeWriter
-from ..rpc import Peer
+from ..rpc import INTERNAL_ERROR, Peer
 from ._protocol import SHUTDOWN
 from ._sandbox import kill_group
 from ._services import ServiceHandler
 
-__all__ = ["GRACE", "Run", "wait_exit"]
+__all__ = ["CLOSED", "GRACE", "Run", "wait_exit"]
 
 logger = logging.getLogger(__name__)
 
 #: Seconds a process has to answer ``shutdown``, then to exit after end of input or SIGTERM.
 GRACE = 1.0
+#: The message of the error a request gets when the process ends before answering (the Peer's).
+CLOSED = "connection closed"
 #: Lines of a process's stderr kept for the message of its failure (all are logged, up to a rate).
 STDERR_TAIL = 8
 _STDERR_LINE = 4096
@@ -106,6 +108,8 @@ class Run:
         self.tail: deque[str] = deque(maxlen=STDERR_TAIL)
         self._lock = threading.Lock()
         self._reaped = False
+        self._closed = False  # no more requests: those still waiting are failed
+        self._waiting: set[concurrent.futures.Future[Any]] = set()
         self.reader = MeteredReader(_LineGuard(proc.stdout, max_line, self._over_budget),  # type: ignore[arg-type]
                                     max_line, max_messages_per_second, self._over_budget)
         self.writer = PipeWriter(os.dup(proc.stdin.fileno()))  # the writer owns its own descriptor
@@ -126,6 +130,24 @@ class Run:
     def pid(self) -> int:
         return self.proc.pid
 
+    def request(self, method: str, params: Any) -> concurrent.futures.Future[Any]:
+        """Send request ``method``: the future of its answer, failed with ``RpcError`` (-32603,
+        "connection closed") if the process ends first (from any thread)."""
+        with self._lock:
+            if self._closed:
+                future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+                future.set_exception(RpcError(INTERNAL_ERROR, CLOSED))
+                return future
+            self.reader.expect()  # its answer is no flood
+            future = self.peer.send_request(method, params)
+            self._waiting.add(future)
+        future.add_done_callback(self._answered)
+        return future
+
+    def _answered(self, future: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self._waiting.discard(future)
+
     def _over_budget(self, reason: str) -> None:
         self.kill(f"flooded the host: {reason}")
 
@@ -142,7 +164,7 @@ class Run:
         """Stop it cleanly: ``shutdown`` (a second to answer), end of input, then SIGTERM and
         SIGKILL if it does not exit; reaped."""
         try:
-            self.peer.send_request(SHUTDOWN, {}).result(GRACE)
+            self.request(SHUTDOWN, {}).result(GRACE)
             answered = True
         except (concurrent.futures.TimeoutError, RpcError):
             answered = False
@@ -168,6 +190,15 @@ class Run:
             kill_group(proc.pid, signal.SIGKILL)
             self._reaped = True
         code = proc.wait()
+        with self._lock:
+            self._closed = True
+            waiting, self._waiting = self._waiting, set()
+        for future in waiting:  # sent after its input ended: no answer can come
+            if not future.done():
+                try:
+                    future.set_exception(RpcError(INTERNAL_ERROR, CLOSED))
+                except concurrent.futures.InvalidStateError:
+                    pass
         self.peer.close(GRACE)
         self.writer.close()
         self.peer.join(GRACE * 5)

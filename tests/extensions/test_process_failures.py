@@ -350,3 +350,12 @@ def test_failures_older_than_the_window_are_forgotten(host: Host):
             ext.call("operator/call", {"inputs": {}})
         assert wait_until(lambda: len(host.kinds("restarted")) == n)
     assert ext.state is ProcessState.RUNNING and ext.restarts == 3 and host.kinds("failed") == []
+
+
+def test_answers_to_a_busy_host_are_no_flood(host: Host):
+    # The budget counts what the extension sends unasked: 300 answers in a row at 50 a second are fine.
+    ext = host.make('''
+    main({"operator/call": lambda p: p["inputs"]})
+    ''', max_messages_per_second=50)
+    assert [ext.call("operator/call", {"inputs": i}) for i in range(300)] == list(range(300))
+    assert ext.restarts == 0 and host.kinds("restarted") == []
