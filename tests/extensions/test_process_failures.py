@@ -359,3 +359,27 @@ def test_answers_to_a_busy_host_are_no_flood(host: Host):
     ''', max_messages_per_second=50)
     assert [ext.call("operator/call", {"inputs": i}) for i in range(300)] == list(range(300))
     assert ext.restarts == 0 and host.kinds("restarted") == []
+
+
+def test_a_large_call_to_a_process_that_never_reads_times_out(host: Host):
+    # The host's write blocks on the full pipe; the call times out, the stuck process is killed
+    # (its writer unblocked) and restarted.
+    ext = host.make('''
+    def initialize(p):
+        return {}
+    def op(p):
+        return len(p["inputs"])
+    handlers = {"initialize": initialize, "operator/call": op}
+    msg = read()
+    send({"jsonrpc": "2.0", "id": msg["id"], "result": {}})
+    if first_time("deaf"):
+        time.sleep(600)  # never reads its input again
+    main(handlers)
+    ''')
+    first = ext.pid
+    with pytest.raises(ExtensionTimeout):
+        ext.call("operator/call", {"inputs": "z" * (8 << 20)}, timeout=0.5)  # more than a pipe holds
+    restarted(host)
+    assert gone(first)
+    big = "y" * (8 << 20)
+    assert ext.call("operator/call", {"inputs": big}) == len(big)  # once it reads, a large call is fine
