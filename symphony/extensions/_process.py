@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import enum
+import weakref
 import json
 import logging
 import shutil
@@ -60,6 +61,25 @@ class ProcessManifest(Protocol):
     def permissions(self) -> Collection[str]: ...
     @property
     def root(self) -> Path | None: ...
+
+
+class _Leftovers:
+    """What a host that exits without :meth:`ProcessExtension.stop` leaves: the running process
+    (killed, with its group) and the private home (removed). Called once, at exit (a
+    ``weakref.finalize``); it holds no reference to the extension once that is stopped."""
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.home: Path | None = None
+        self.exiting = False
+
+    def __call__(self) -> None:
+        self.exiting = True  # no restart from here on
+        run, home = self.run, self.home
+        if run is not None:
+            run.kill("the host exited")
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 class ProcessState(str, enum.Enum):
@@ -111,6 +131,8 @@ class ProcessExtension:
         self._services: ServiceHandler | None = None
         self._supervisor: threading.Thread | None = None
         self._releasing = threading.Lock()
+        self._left = _Leftovers()
+        weakref.finalize(self, self._left)
 
     # -- properties -----------------------------------------------------------------------
 
@@ -149,7 +171,7 @@ class ProcessExtension:
         self._release()  # what a failed run left
         with self._cond:
             self._stopping, self._reason, self._failures, self._restarts = False, "", [], 0
-        self._home = private_home(self.id)
+        self._home = self._left.home = private_home(self.id)
         self._services = ServiceHandler(self.id, self._serve)
         self._supervisor = threading.Thread(target=self._supervise, name=f"ext-{self.id}-supervisor", daemon=True)
         self._supervisor.start()
@@ -187,6 +209,7 @@ class ProcessExtension:
             if services is not None:
                 services.close()
             home, self._home = self._home, None
+            self._left.home = None
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)
 
@@ -271,8 +294,10 @@ class ProcessExtension:
                         with self._cond:
                             self._run = None
                         run.shutdown()
+                        self._left.run = None
                         return
                     run.reap()
+                    self._left.run = None
                     reason = run.outcome
                 with self._cond:
                     self._run = None
@@ -285,6 +310,8 @@ class ProcessExtension:
     def _launch(self) -> tuple[Run | None, str]:
         """Start a process and initialize it: (the run, "") or (None, why it failed)."""
         assert self._home is not None and self._services is not None and self.manifest.root is not None
+        if self._left.exiting:
+            return None, "the host exited"
         self._generation += 1
         gen = self._generation
         proc = spawn(list(self.manifest.exec or ()), root=self.manifest.root, env=sandbox_env(self.id, self._home),
@@ -296,6 +323,7 @@ class ProcessExtension:
             kill_group(proc.pid)
             proc.wait()
             raise
+        self._left.run = run
         return self._initialize(run)
 
     def _initialize(self, run: Run) -> tuple[Run | None, str]:
@@ -328,6 +356,7 @@ class ProcessExtension:
                             "pid": run.pid})
             return run, ""
         run.reap()
+        self._left.run = None
         return None, run.outcome
 
     def _ended(self, run: Run) -> None:
@@ -362,7 +391,7 @@ class ProcessExtension:
             self._restarts += 1
             self._cond.notify_all()
             self._cond.wait_for(lambda: self._stopping, delay)
-            return not self._stopping
+            return not (self._stopping or self._left.exiting)
 
     def _give_up(self, reason: str) -> None:
         with self._cond:
