@@ -118,12 +118,20 @@ def write_manifest(root: Path, ext_id: str, argv: tuple[str, ...], permissions: 
 
 
 def gone(pid: int) -> bool:
-    """Whether no process ``pid`` exists (not even a zombie)."""
+    """Whether process ``pid`` no longer runs: it does not exist, or it is a zombie (dead, waiting
+    for a parent, or for init, to reap it: orphans are reaped by init, however slowly)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
         return True
-    return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+    return state in ("Z", "X")
 
 
 @dataclass
