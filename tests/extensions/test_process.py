@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -272,7 +273,7 @@ def test_too_many_pending_requests_are_refused_unserved(host: Host):
 
 
 HOST_THAT_EXITS = '''
-import json, sys
+import json, os, sys
 from pathlib import Path
 from symphony.extensions._process import ProcessExtension
 from tests.extensions.process_support import Manifest
@@ -280,11 +281,14 @@ ext = ProcessExtension(Manifest("test.orphan", (sys.executable, "main.py"), Path
                        serve=lambda m, p: None, on_event=lambda e: None, workspace=None)
 ext.start()
 print(json.dumps(ext.call("operator/call", {"inputs": {}})), flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), 9)  # killed outright: no atexit, nothing of Python's shutdown
 # no stop(): the host just exits
 '''
 
 
-def test_a_host_that_exits_without_stop_leaves_nothing(tmp_path):
+@pytest.mark.parametrize("end", ["exit", "kill"])
+def test_a_host_that_exits_without_stop_leaves_nothing(tmp_path, end):
     # The extension answers once, then neither reads its input nor dies on SIGTERM.
     root = tmp_path / "ext"
     root.mkdir()
@@ -298,9 +302,12 @@ send({"jsonrpc": "2.0", "id": msg["id"], "result": {"pid": os.getpid(), "home": 
 time.sleep(600)
 ''')
     repo = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", HOST_THAT_EXITS, str(root)], cwd=repo, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", HOST_THAT_EXITS, str(root), end], cwd=repo, capture_output=True,
                           text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == (0 if end == "exit" else -9), done.stderr
     inside = json.loads(done.stdout)
     assert wait_until(lambda: gone(inside["pid"]))
-    assert not Path(inside["home"]).exists()
+    if end == "exit":
+        assert not Path(inside["home"]).exists()
+    else:  # a host killed outright cannot clean its temporary files (it can its processes)
+        shutil.rmtree(inside["home"])

@@ -25,11 +25,14 @@ INSIDE = '''
 def op(p):
     with open("/proc/self/limits") as f:
         limits = f.read()
+    with open("/proc/self/status") as f:
+        status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
     home = os.environ.get("HOME", "")
     return {"env": dict(os.environ), "pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0),
             "limits": limits, "cwd": os.getcwd(), "nice": os.getpriority(os.PRIO_PROCESS, 0),
             "umask": os.umask(0o077), "home_mode": os.stat(home).st_mode if home else None,
-            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd"))}
+            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+            "no_new_privs": status.get("NoNewPrivs", "").strip()}
 main({"operator/call": op})
 '''
 
@@ -86,6 +89,7 @@ def test_resource_limits_are_visible_from_inside(host: Host):
     assert inside["umask"] == 0o077
     assert Path(inside["cwd"]) == ext.manifest.root
     assert inside["fds"] == [0, 1, 2, 3]  # stdio (and the listing's own): nothing of the host's leaked
+    assert inside["no_new_privs"] == "1"
 
 
 def test_process_run_lifts_the_process_bound(host: Host):
