@@ -1,11 +1,8 @@
 """``ProcessExtension``: one out-of-process extension, started, supervised and stopped.
 
-The extension's program speaks JSON-RPC 2.0 on its stdio (:mod:`._protocol`) through the
-plugin host's pieces: a :class:`~symphony.rpc.Peer`, whose reader is a
-:class:`~symphony.plugins._connection.MeteredReader` (a flood of messages, or one line over
-``max_line`` bytes, trips it) and whose writer is a
-:class:`~symphony.plugins._connection.PipeWriter`. It runs with least privilege
-(:mod:`._sandbox`). The host's calls (:meth:`ProcessExtension.call`) are blocking and
+The extension's program speaks JSON-RPC 2.0 on its stdio (:mod:`._protocol`); each process
+it is started as is a :class:`._run.Run` (its connection, built from the plugin host's Peer,
+MeteredReader and PipeWriter), with least privilege (:mod:`._sandbox`). The host's calls (:meth:`ProcessExtension.call`) are blocking and
 thread-safe; what the extension asks the host is served by :class:`._services.ServiceHandler`.
 
 Supervision runs on one thread per extension, so that starting, reaping and restarting never
@@ -21,25 +18,21 @@ from __future__ import annotations
 
 import concurrent.futures
 import enum
+import weakref
 import json
 import logging
-import os
-import select
 import shutil
-import signal
-import subprocess
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import ExtensionFailed, ExtensionStateError, ExtensionTimeout, RpcError
-from ..plugins._connection import MeteredReader, PipeWriter
-from ..rpc import INTERNAL_ERROR, Peer
+from ..rpc import INTERNAL_ERROR
 from ..rpc._peer import has_lone_surrogate
-from ._protocol import API_VERSION, CALLS, INITIALIZE, SHUTDOWN
+from ._protocol import API_VERSION, CALLS, INITIALIZE
+from ._run import CLOSED, GRACE, Run, wait_exit
 from ._sandbox import SandboxLimits, kill_group, private_home, sandbox_env, spawn
 from ._services import Serve, ServiceHandler
 
@@ -50,12 +43,6 @@ logger = logging.getLogger(__name__)
 #: First restart delay (seconds), doubled for each restart in the window, at most ``MAX_BACKOFF``.
 BACKOFF = 0.1
 MAX_BACKOFF = 5.0
-#: Seconds a stopping extension has to answer ``shutdown``, then to exit after SIGTERM.
-GRACE = 1.0
-#: Lines of an extension's stderr kept for the message of its failure (all are logged, up to a rate).
-STDERR_TAIL = 8
-_STDERR_LINE = 4096
-_STDERR_PER_SECOND = 100
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
 
@@ -76,6 +63,25 @@ class ProcessManifest(Protocol):
     def root(self) -> Path | None: ...
 
 
+class _Leftovers:
+    """What a host that exits without :meth:`ProcessExtension.stop` leaves: the running process
+    (killed, with its group) and the private home (removed). Called once, at exit (a
+    ``weakref.finalize``); it holds no reference to the extension once that is stopped."""
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.home: Path | None = None
+        self.exiting = False
+
+    def __call__(self) -> None:
+        self.exiting = True  # no restart from here on
+        run, home = self.run, self.home
+        if run is not None:
+            run.kill("the host exited")
+        if home is not None:
+            shutil.rmtree(home, ignore_errors=True)
+
+
 class ProcessState(str, enum.Enum):
     """Where a :class:`ProcessExtension` is: ``NEW`` (not started), ``STARTING``, ``RUNNING``,
     ``RESTARTING`` (after a failure, in its backoff), ``FAILED`` (given up), ``STOPPED``."""
@@ -86,107 +92,6 @@ class ProcessState(str, enum.Enum):
     RESTARTING = "restarting"
     FAILED = "failed"
     STOPPED = "stopped"
-
-
-class _LineGuard:
-    """The extension's stdout under a :class:`MeteredReader`: a line over ``max_line`` bytes is a
-    flood too (the reader alone would skip it): it trips ``on_over`` at its first ``max_line`` bytes."""
-
-    def __init__(self, raw: IO[bytes], max_line: int, on_over: Callable[[str], None]) -> None:
-        self._raw = raw
-        self._max_line = max_line
-        self._on_over = on_over
-
-    def readline(self, size: int = -1) -> bytes:
-        line = self._raw.readline(size)
-        if len(line) >= self._max_line and not line.endswith(b"\n"):
-            self._on_over(f"wrote a line over {self._max_line} bytes")
-        return line
-
-    def close(self) -> None:
-        self._raw.close()
-
-
-def _wait_exit(pid: int, timeout: float | None) -> bool:
-    """Wait (without reaping) until process ``pid`` has exited; whether it has."""
-    try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        fd = -1
-    if fd >= 0:
-        try:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            return bool(poller.poll(None if timeout is None else max(0, int(timeout * 1000))))
-        finally:
-            os.close(fd)
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:  # no pidfd (an old kernel): poll
-        try:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-                return True
-        except ChildProcessError:
-            return True
-        if deadline is not None and time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
-
-
-class _Run:
-    """One started process (one generation) and its connection."""
-
-    def __init__(self, generation: int, proc: subprocess.Popen[bytes], peer: Peer, reader: MeteredReader,
-                 writer: PipeWriter, stderr: threading.Thread, tail: deque[str]) -> None:
-        self.generation = generation
-        self.proc = proc
-        self.peer = peer
-        self.reader = reader
-        self.writer = writer
-        self.stderr = stderr
-        self.tail = tail
-        self.reason: str | None = None  # why the host killed it
-        self.eof = False  # its output ended
-        self.done = threading.Event()  # reaped: ``outcome`` says how it ended
-        self.outcome = ""
-        self._lock = threading.Lock()
-        self._reaped = False
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def kill(self, reason: str, sig: int = signal.SIGKILL) -> None:
-        """Signal its process group (from any thread), recording why; nothing once it is reaped."""
-        with self._lock:
-            if self._reaped:
-                return
-            if self.reason is None:
-                self.reason = reason
-            kill_group(self.proc.pid, sig)
-
-    def reap(self) -> None:
-        """Make sure it and its group are gone, close its pipes and threads (supervisor only)."""
-        proc = self.proc
-        if self.writer.busy:  # a write is stuck on a process that stopped reading
-            self.kill("stopped reading its input")
-        if not _wait_exit(proc.pid, GRACE if self.reason is None else 0):
-            self.kill("closed its output")
-            _wait_exit(proc.pid, None)
-        with self._lock:  # its zombie still holds the group id: sweep what it left in the group
-            kill_group(proc.pid, signal.SIGKILL)
-            self._reaped = True
-        code = proc.wait()
-        self.peer.close(GRACE)
-        self.writer.close()
-        self.peer.join(GRACE * 5)
-        self.stderr.join(GRACE * 5)
-        self.reader.close()
-        assert proc.stderr is not None
-        proc.stderr.close()
-        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        last = f" (stderr: {self.tail[-1]})" if self.tail else ""
-        self.outcome = f"{self.reason}; it {how}" if self.reason else f"{how}{last}"
-        self.done.set()
 
 
 class ProcessExtension:
@@ -217,7 +122,7 @@ class ProcessExtension:
         self._cond = threading.Condition()
         self._state = ProcessState.NEW
         self._reason = ""
-        self._run: _Run | None = None
+        self._run: Run | None = None
         self._generation = 0
         self._restarts = 0
         self._failures: list[float] = []
@@ -226,6 +131,8 @@ class ProcessExtension:
         self._services: ServiceHandler | None = None
         self._supervisor: threading.Thread | None = None
         self._releasing = threading.Lock()
+        self._left = _Leftovers()
+        weakref.finalize(self, self._left)
 
     # -- properties -----------------------------------------------------------------------
 
@@ -264,7 +171,7 @@ class ProcessExtension:
         self._release()  # what a failed run left
         with self._cond:
             self._stopping, self._reason, self._failures, self._restarts = False, "", [], 0
-        self._home = private_home(self.id)
+        self._home = self._left.home = private_home(self.id)
         self._services = ServiceHandler(self.id, self._serve)
         self._supervisor = threading.Thread(target=self._supervise, name=f"ext-{self.id}-supervisor", daemon=True)
         self._supervisor.start()
@@ -302,6 +209,7 @@ class ProcessExtension:
             if services is not None:
                 services.close()
             home, self._home = self._home, None
+            self._left.home = None
             if home is not None:
                 shutil.rmtree(home, ignore_errors=True)
 
@@ -323,20 +231,15 @@ class ProcessExtension:
         limit = self.call_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         run = self._running(method, deadline)
-        future = run.peer.send_request(method, params)
-        future.add_done_callback(self._wake)
-        with self._cond:
-            self._cond.wait_for(lambda: future.done() or run.done.is_set(), max(0.0, deadline - time.monotonic()))
-        if not future.done():
-            if run.done.is_set():
-                raise self._died(run, method)
-            run.kill(f"did not answer {method} within {limit} s")
-            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit} s: "
-                                   f"killed (it is restarted)", extension=self.id)
+        future = run.request(method, params)
         try:
-            result = future.result()
+            result = future.result(max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:  # (TimeoutError itself from Python 3.11)
+            run.kill(f"did not answer {method} within {limit:g} s")
+            raise ExtensionTimeout(f"extension {self.id} did not answer {method} within {limit:g} s: "
+                                   f"killed (it is restarted)", extension=self.id) from None
         except RpcError as exc:
-            if exc.code == INTERNAL_ERROR and exc.message == "connection closed":
+            if exc.code == INTERNAL_ERROR and exc.message == CLOSED:
                 raise self._died(run, method) from None
             raise ExtensionFailed(f"extension {self.id} failed {method}: {exc.message} (code {exc.code})",
                                   extension=self.id) from None
@@ -349,7 +252,7 @@ class ProcessExtension:
         with self._cond:
             self._cond.notify_all()
 
-    def _running(self, method: str, deadline: float) -> _Run:
+    def _running(self, method: str, deadline: float) -> Run:
         """The running process, waiting (until ``deadline``) through a restart."""
         with self._cond:
             self._cond.wait_for(lambda: self._state not in (ProcessState.STARTING, ProcessState.RESTARTING),
@@ -365,7 +268,7 @@ class ProcessExtension:
             raise ExtensionStateError(f"extension {self.id} is {state.value}: {method} not sent")
         return run
 
-    def _died(self, run: _Run, method: str) -> ExtensionFailed:
+    def _died(self, run: Run, method: str) -> ExtensionFailed:
         run.done.wait(2 * GRACE)  # its exit code and last words, once it is reaped
         what = run.outcome or run.reason or "its process ended"
         return ExtensionFailed(f"extension {self.id} failed during {method}: {what}", extension=self.id)
@@ -388,9 +291,13 @@ class ProcessExtension:
                     return
                 if run is not None:
                     if self._watch(run):  # stopping
-                        self._shutdown(run)
+                        with self._cond:
+                            self._run = None
+                        run.shutdown()
+                        self._left.run = None
                         return
                     run.reap()
+                    self._left.run = None
                     reason = run.outcome
                 with self._cond:
                     self._run = None
@@ -400,49 +307,29 @@ class ProcessExtension:
             logger.exception("extension %s: supervision failed", self.id)
             self._give_up(f"supervision failed: {exc}")
 
-    def _launch(self) -> tuple[_Run | None, str]:
+    def _launch(self) -> tuple[Run | None, str]:
         """Start a process and initialize it: (the run, "") or (None, why it failed)."""
         assert self._home is not None and self._services is not None and self.manifest.root is not None
+        if self._left.exiting:
+            return None, "the host exited"
         self._generation += 1
         gen = self._generation
         proc = spawn(list(self.manifest.exec or ()), root=self.manifest.root, env=sandbox_env(self.id, self._home),
                      limits=self.limits, may_spawn="process:run" in self.manifest.permissions)
         try:
-            run = self._connect(proc, gen, self._services)
+            run = Run(gen, proc, self._services, name=f"ext-{self.id}", max_line=self.max_line,
+                      max_messages_per_second=self.max_messages_per_second, on_eof=self._ended)
         except BaseException:  # no thread to read it: it must not outlive this
             kill_group(proc.pid)
             proc.wait()
             raise
+        self._left.run = run
         return self._initialize(run)
 
-    def _connect(self, proc: subprocess.Popen[bytes], gen: int, services: ServiceHandler) -> _Run:
-        """The peer on a started process's stdio, and the thread draining its stderr, started."""
-        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        holder: list[_Run] = []
-
-        def over_budget(reason: str) -> None:
-            if holder:
-                holder[0].kill(f"flooded the host: {reason}")
-
-        reader = MeteredReader(_LineGuard(proc.stdout, self.max_line, over_budget),  # type: ignore[arg-type]
-                               self.max_line, self.max_messages_per_second, over_budget)
-        writer = PipeWriter(os.dup(proc.stdin.fileno()))
-        proc.stdin.close()
-        tail: deque[str] = deque(maxlen=STDERR_TAIL)
-        stderr = threading.Thread(target=self._drain_stderr, args=(proc.stderr, tail),
-                                  name=f"ext-{self.id}-stderr", daemon=True)
-        peer = Peer(reader, writer, services, name=f"ext-{self.id}")  # type: ignore[arg-type]
-        run = _Run(gen, proc, peer, reader, writer, stderr, tail)
-        holder.append(run)
-        peer.on_eof = lambda: self._ended(run)
-        stderr.start()
-        peer.start()
-        return run
-
-    def _initialize(self, run: _Run) -> tuple[_Run | None, str]:
+    def _initialize(self, run: Run) -> tuple[Run | None, str]:
         """Send ``initialize`` and wait for its answer (the run now serves), or stop the run."""
-        manifest, peer = self.manifest, run.peer
-        future = peer.send_request(INITIALIZE, {
+        manifest = self.manifest
+        future = run.request(INITIALIZE, {
             "api": API_VERSION, "id": manifest.id, "version": manifest.version, "kind": manifest.kind,
             "permissions": sorted(manifest.permissions),
             "workspace": str(self.workspace) if self.workspace is not None else None})
@@ -456,7 +343,7 @@ class ProcessExtension:
         elif future.exception() is not None:
             exc = future.exception()
             message = exc.message if isinstance(exc, RpcError) else str(exc)
-            if message != "connection closed":
+            if message != CLOSED:
                 run.kill(f"failed initialize: {message}")
         elif not isinstance(future.result(), (dict, type(None))):
             run.kill(f"answered initialize with {type(future.result()).__name__}, not an object")
@@ -469,20 +356,19 @@ class ProcessExtension:
                             "pid": run.pid})
             return run, ""
         run.reap()
+        self._left.run = None
         return None, run.outcome
 
-    def _ended(self, run: _Run) -> None:
+    def _ended(self, run: Run) -> None:
         """Its output ended (the peer's reader saw end of input)."""
-        with self._cond:
-            run.eof = True
-            self._cond.notify_all()
+        self._wake()
 
-    def _watch(self, run: _Run) -> bool:
+    def _watch(self, run: Run) -> bool:
         """Wait until the process ends (False) or the host stops it (True)."""
         with self._cond:
             while not self._stopping and not run.eof:
                 self._cond.wait(0.5)
-                if not self._stopping and not run.eof and _wait_exit(run.pid, 0):
+                if not self._stopping and not run.eof and wait_exit(run.pid, 0):
                     break  # it exited while something it started holds its output open
             if self._stopping:
                 return True
@@ -505,7 +391,7 @@ class ProcessExtension:
             self._restarts += 1
             self._cond.notify_all()
             self._cond.wait_for(lambda: self._stopping, delay)
-            return not self._stopping
+            return not (self._stopping or self._left.exiting)
 
     def _give_up(self, reason: str) -> None:
         with self._cond:
@@ -513,44 +399,3 @@ class ProcessExtension:
             self._cond.notify_all()
         logger.error("extension %s failed: %s", self.id, reason)
         self._emit({"event": "failed", "reason": reason})
-
-    def _shutdown(self, run: _Run) -> None:
-        """Stop it cleanly: ``shutdown``, end of input, SIGTERM, SIGKILL; reaped."""
-        future = run.peer.send_request(SHUTDOWN, {})
-        try:
-            future.result(GRACE)
-            answered = True
-        except (concurrent.futures.TimeoutError, RpcError):
-            answered = False
-        if run.writer.busy:
-            run.kill("stopped reading its input")
-        run.peer.close(GRACE)
-        run.writer.close()  # it sees the end of its input
-        if not (answered and _wait_exit(run.pid, GRACE)):
-            run.kill("did not exit after shutdown", signal.SIGTERM)
-            if not _wait_exit(run.pid, GRACE):
-                run.kill("did not exit after SIGTERM")
-        with self._cond:
-            self._run = None
-        run.reap()
-
-    def _drain_stderr(self, stream: IO[bytes], tail: deque[str]) -> None:
-        """Log what the process writes on stderr (at most a rate), keeping its last lines."""
-        window, count = time.monotonic(), 0
-        while True:
-            try:
-                line = stream.readline(_STDERR_LINE)
-            except (OSError, ValueError):
-                return
-            if not line:
-                return
-            text = line.decode("utf-8", "replace").rstrip()
-            if not text:
-                continue
-            tail.append(text)
-            now = time.monotonic()
-            if now - window >= 1.0:
-                window, count = now, 0
-            count += 1
-            if count <= _STDERR_PER_SECOND:
-                logger.info("extension %s: %s", self.id, text)

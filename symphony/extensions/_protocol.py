@@ -81,7 +81,7 @@ SERVICES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "files/list": ({}, {"path": _STR}),
     "artifacts/get": ({"digest": _STR}, {}),
     "artifacts/put": ({}, {"text": _STR, "base64": _STR, "name": _STR, "metadata": _OBJ, "parents": _LIST}),
-    "artifacts/search": ({"query": _ANY}, {"limit": _INT}),
+    "artifacts/search": ({"query": _STR}, {"limit": _INT}),
     "models/call": ({"model": _STR, "input": _ANY}, {}),
     "process/run": ({"argv": _LIST}, {"timeout": _NUM, "input": _STR}),
 }

@@ -16,7 +16,9 @@ without special privileges (Linux first, POSIX where it has it):
   directory and ``SYMPHONY_EXTENSION_ID`` its id: no token, key or password the host inherited
   reaches it;
 - a lower CPU priority (:func:`symphony.plugins._priority.lower_priority`, niceness and
-  autogroup), a umask of 077, and the extension's directory as its working directory.
+  autogroup), a umask of 077, and the extension's directory as its working directory;
+- on Linux, no new privileges (``PR_SET_NO_NEW_PRIVS``: a set-uid program gains nothing) and
+  death with its host (``PR_SET_PDEATHSIG``: a host killed outright takes it along).
 
 The limits are set by a tiny trampoline (``python -I -S -c ...``) that calls ``setrlimit`` and
 then ``execv``s the extension's program, the same process: a ``preexec_fn`` would run Python
@@ -135,24 +137,37 @@ def _limits(limits: SandboxLimits, may_spawn: bool) -> list[tuple[int, int]]:
     return out
 
 
-#: Runs as ``python -I -S -c _TRAMPOLINE LIMITS PROGRAM ARGV0 ARGS...``: restores the signals
-#: Python ignores, sets the limits (soft = hard), a private umask, and becomes the program.
+#: Runs as ``python -I -S -c _TRAMPOLINE HOST_PID LIMITS PROGRAM ARGV0 ARGS...``: restores the
+#: signals Python ignores, sets the limits (soft = hard) and a private umask; on Linux asks for
+#: no new privileges (a set-uid program it runs gains none) and to be killed when the host's
+#: thread that started it ends (so a host killed outright leaves no extension behind: the
+#: supervisor thread outlives every process it starts); then becomes the program.
 _TRAMPOLINE = """\
 import os, resource, signal, sys
 for name in ("SIGPIPE", "SIGXFSZ"):
     if hasattr(signal, name):
         signal.signal(getattr(signal, name), signal.SIG_DFL)
-for spec in filter(None, sys.argv[1].split(",")):
+for spec in filter(None, sys.argv[2].split(",")):
     res, value = map(int, spec.split(":"))
     try:
         resource.setrlimit(res, (value, value))
     except (OSError, ValueError):
         pass
 os.umask(0o077)
+if sys.platform.startswith("linux"):
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None)
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):
+        pass
+    if os.getppid() != int(sys.argv[1]):  # the host is gone already
+        os._exit(1)
 try:
-    os.execv(sys.argv[2], sys.argv[3:])
+    os.execv(sys.argv[3], sys.argv[4:])
 except OSError as exc:
-    sys.stderr.write("cannot run %s: %s\\n" % (sys.argv[2], exc))
+    sys.stderr.write("cannot run %s: %s\\n" % (sys.argv[3], exc))
     os._exit(127)
 """
 
@@ -167,7 +182,7 @@ def spawn(argv: Sequence[str], *, root: Path, env: dict[str, str], limits: Sandb
     spec = ",".join(f"{res}:{value}" for res, value in _limits(limits, may_spawn))
     if not sys.executable:  # an embedding host without an interpreter to run the trampoline
         raise FileNotFoundError("no Python interpreter (sys.executable) to start the extension with")
-    command = [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, spec, program, *argv]
+    command = [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(os.getpid()), spec, program, *argv]
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=root, env=env, start_new_session=True, close_fds=True)
     lower_priority(proc.pid, limits.nice)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
@@ -31,7 +32,11 @@ logger = logging.getLogger(__name__)
 
 
 class MeteredReader:
-    """A binary reader that counts lines and drops those over ``max_line`` bytes."""
+    """A binary reader that counts lines and drops those over ``max_line`` bytes.
+
+    Lines the host asked for (``expect``: one per request it sent) are not counted: a process
+    answering a busy host quickly is not flooding it.
+    """
 
     def __init__(self, raw: IO[bytes], max_line: int, max_per_second: int,
                  on_over_budget: Callable[[str], None]) -> None:
@@ -43,6 +48,14 @@ class MeteredReader:
         self._count = 0
         self.tripped = False
         self.oversized = 0
+        self._expected = 0  # lines asked for (written by senders only, under _expect_lock)
+        self._granted = 0  # of those, read (written by the reader only)
+        self._expect_lock = threading.Lock()
+
+    def expect(self, lines: int = 1) -> None:
+        """``lines`` more lines are answers the host asked for: they do not count (any thread)."""
+        with self._expect_lock:
+            self._expected += lines
 
     def _trip(self, reason: str) -> None:
         if not self.tripped:
@@ -61,6 +74,9 @@ class MeteredReader:
             self.oversized += 1
             logger.warning("plugin wrote a line over %d bytes: skipped", self._max_line)
             line = b"\n"
+        if self._granted < self._expected:
+            self._granted += 1
+            return b"\n" if self.tripped else line
         now = time.monotonic()
         if now - self._window >= 1.0:
             self._window, self._count = now, 0

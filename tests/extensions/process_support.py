@@ -4,6 +4,7 @@ workspace and refuses what is not granted, and small extensions written in Pytho
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -14,16 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from symphony.errors import PermissionDenied
+from symphony.extensions import read_extension_manifest
 from symphony.extensions._process import ProcessExtension
 
 from tests.conftest import wait_until
 
-__all__ = ["BASE", "Host", "Manifest", "gone", "wait_until"]
+__all__ = ["BASE", "Host", "Manifest", "gone", "wait_until", "write_manifest"]
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """The fields of ``ExtensionManifest`` that ``ProcessExtension`` uses."""
+    """The fields of ``ExtensionManifest`` that ``ProcessExtension`` uses, unchecked: for an
+    ``exec`` the host's parser would refuse (ProcessExtension checks it again)."""
 
     id: str
     exec: tuple[str, ...]
@@ -105,13 +108,30 @@ def main(handlers):
 '''
 
 
+def write_manifest(root: Path, ext_id: str, argv: tuple[str, ...], permissions: frozenset[str]) -> Path:
+    """An ``extension.toml`` for an operator running ``argv`` in ``root``; its path."""
+    path = root / "extension.toml"
+    path.write_text(f"id = {json.dumps(ext_id)}\nversion = \"1.0.0\"\nkind = \"operator\"\napi = \">=1.0,<2\"\n"
+                    f"exec = {json.dumps(list(argv))}\npermissions = {json.dumps(sorted(permissions))}\n"
+                    "[operator]\nname = \"test-op\"\ninputs = {}\noutput = \"any\"\n")
+    return path
+
+
 def gone(pid: int) -> bool:
-    """Whether no process ``pid`` exists (not even a zombie)."""
+    """Whether process ``pid`` no longer runs: it does not exist, or it is a zombie (dead, waiting
+    for a parent, or for init, to reap it: orphans are reaped by init, however slowly)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
         return True
-    return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+    return state in ("Z", "X")
 
 
 @dataclass
@@ -146,11 +166,11 @@ class Host:
                 self.served.append((method, params))
             if method == "files/read":
                 if "files:read" not in permissions:
-                    raise PermissionDenied(f"files/read needs the permission files:read")
+                    raise PermissionDenied("files/read needs the permission files:read")
                 return {"text": (self.workspace / params["path"]).read_text()}
             if method == "files/write":
                 if "files:write" not in permissions:
-                    raise PermissionDenied(f"files/write needs the permission files:write")
+                    raise PermissionDenied("files/write needs the permission files:write")
                 (self.workspace / params["path"]).write_text(params["text"])
                 return {}
             if method in ("log", "status/set"):
@@ -163,11 +183,24 @@ class Host:
              argv: tuple[str, ...] | None = None, start: bool = True, serve: Any = None,
              **options: Any) -> ProcessExtension:
         """An extension running ``BASE + code`` (dedented) with this interpreter, started unless told,
-        served by ``serve`` (by default :meth:`serve_for` its permissions)."""
+        served by ``serve`` (by default :meth:`serve_for` its permissions).
+
+        Its manifest is an ``extension.toml`` read by the host's parser: ``exec = ["./run",
+        "main.py"]`` (``run`` starts this interpreter), or ``argv``; with ``raw=True`` (an ``exec``
+        the parser refuses) it is a :class:`Manifest` as it is."""
+        raw = options.pop("raw", False)
         root = self.tmp / f"{ext_id}-{len(self.built)}"
         root.mkdir()
         (root / "main.py").write_text(BASE + textwrap.dedent(code))
-        manifest = Manifest(ext_id, argv or (sys.executable, "main.py"), root, permissions)
+        (root / "run").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (root / "run").chmod(0o755)
+        exec_ = argv or ("./run", "main.py")
+        manifest: Any
+        if raw:
+            manifest = Manifest(ext_id, exec_, root, permissions)
+        else:
+            manifest = read_extension_manifest(write_manifest(root, ext_id, exec_, permissions))
+            assert manifest.out_of_process and manifest.permissions == permissions
         ext = ProcessExtension(manifest, serve=serve or self.serve_for(permissions), on_event=self.on_event,
                                workspace=self.workspace, **options)
         self.built.append(ext)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
+import shutil
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +17,7 @@ from symphony.errors import ExtensionFailed, ExtensionStateError
 from symphony.extensions._process import ProcessExtension, ProcessState
 from symphony.extensions._protocol import PERMISSION_DENIED, SERVICE_FAILED, TOO_BUSY
 
-from .process_support import Host, Manifest, gone, host_fixture, wait_until
+from .process_support import BASE, Host, Manifest, gone, host_fixture, wait_until
 
 
 @pytest.fixture
@@ -265,3 +270,44 @@ def test_too_many_pending_requests_are_refused_unserved(host: Host):
         release.set()
     assert codes == ["ok"] * 64 + [TOO_BUSY] * 6
     assert sorted(served, key=int) == [str(i) for i in range(64)]
+
+
+HOST_THAT_EXITS = '''
+import json, os, sys
+from pathlib import Path
+from symphony.extensions._process import ProcessExtension
+from tests.extensions.process_support import Manifest
+ext = ProcessExtension(Manifest("test.orphan", (sys.executable, "main.py"), Path(sys.argv[1])),
+                       serve=lambda m, p: None, on_event=lambda e: None, workspace=None)
+ext.start()
+print(json.dumps(ext.call("operator/call", {"inputs": {}})), flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), 9)  # killed outright: no atexit, nothing of Python's shutdown
+# no stop(): the host just exits
+'''
+
+
+@pytest.mark.parametrize("end", ["exit", "kill"])
+def test_a_host_that_exits_without_stop_leaves_nothing(tmp_path, end):
+    # The extension answers once, then neither reads its input nor dies on SIGTERM.
+    root = tmp_path / "ext"
+    root.mkdir()
+    (root / "main.py").write_text(BASE + '''
+import signal
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+msg = read()
+send({"jsonrpc": "2.0", "id": msg["id"], "result": {}})
+msg = read()
+send({"jsonrpc": "2.0", "id": msg["id"], "result": {"pid": os.getpid(), "home": os.environ["HOME"]}})
+time.sleep(600)
+''')
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", HOST_THAT_EXITS, str(root), end], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == (0 if end == "exit" else -9), done.stderr
+    inside = json.loads(done.stdout)
+    assert wait_until(lambda: gone(inside["pid"]))
+    if end == "exit":
+        assert not Path(inside["home"]).exists()
+    else:  # a host killed outright cannot clean its temporary files (it can its processes)
+        shutil.rmtree(inside["home"])

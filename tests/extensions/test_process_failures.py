@@ -336,3 +336,50 @@ def test_a_failed_extension_starts_again(host: Host):
     (host.workspace / "fixed").touch()
     ext.start()
     assert ext.call("operator/call", {"inputs": {}}) == "fixed" and ext.state is ProcessState.RUNNING
+
+
+def test_failures_older_than_the_window_are_forgotten(host: Host):
+    # With a window of 0 s no earlier failure counts: a crash on every call is restarted each time.
+    ext = host.make('''
+    def op(p):
+        os._exit(4)
+    main({"operator/call": op})
+    ''', max_restarts=1, restart_window=0.0)
+    for n in range(1, 4):
+        with pytest.raises(ExtensionFailed, match="code 4"):
+            ext.call("operator/call", {"inputs": {}})
+        assert wait_until(lambda: len(host.kinds("restarted")) == n)
+    assert ext.state is ProcessState.RUNNING and ext.restarts == 3 and host.kinds("failed") == []
+
+
+def test_answers_to_a_busy_host_are_no_flood(host: Host):
+    # The budget counts what the extension sends unasked: 300 answers in a row at 50 a second are fine.
+    ext = host.make('''
+    main({"operator/call": lambda p: p["inputs"]})
+    ''', max_messages_per_second=50)
+    assert [ext.call("operator/call", {"inputs": i}) for i in range(300)] == list(range(300))
+    assert ext.restarts == 0 and host.kinds("restarted") == []
+
+
+def test_a_large_call_to_a_process_that_never_reads_times_out(host: Host):
+    # The host's write blocks on the full pipe; the call times out, the stuck process is killed
+    # (its writer unblocked) and restarted.
+    ext = host.make('''
+    def initialize(p):
+        return {}
+    def op(p):
+        return len(p["inputs"])
+    handlers = {"initialize": initialize, "operator/call": op}
+    msg = read()
+    send({"jsonrpc": "2.0", "id": msg["id"], "result": {}})
+    if first_time("deaf"):
+        time.sleep(600)  # never reads its input again
+    main(handlers)
+    ''')
+    first = ext.pid
+    with pytest.raises(ExtensionTimeout):
+        ext.call("operator/call", {"inputs": "z" * (8 << 20)}, timeout=0.5)  # more than a pipe holds
+    restarted(host)
+    assert gone(first)
+    big = "y" * (8 << 20)
+    assert ext.call("operator/call", {"inputs": big}) == len(big)  # once it reads, a large call is fine

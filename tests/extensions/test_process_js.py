@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symphony.errors import ExtensionFailed
+from symphony.extensions import ExtensionManifest, read_extension_manifest
 from symphony.extensions._process import ProcessExtension, ProcessState
 
-from .process_support import Manifest, gone, wait_until
+from .process_support import gone, wait_until
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "extensions" / "snippet-stats-js"
 
@@ -81,13 +81,12 @@ def snippet_stats(text: str) -> dict[str, Any]:
 # -- the extension ----------------------------------------------------------------------------
 
 
-def manifest() -> Manifest:
-    """The example's extension.toml, read as far as ProcessExtension needs it (and checked)."""
-    data = tomllib.loads((EXAMPLE / "extension.toml").read_text())
-    assert data["kind"] == "operator" and data["exec"] == ["node", "main.js"]
-    assert data["operator"] == {"name": "snippet-stats", "inputs": {"text": "str"}, "output": "dict"}
-    return Manifest(data["id"], tuple(data["exec"]), EXAMPLE, frozenset(data["permissions"]), data["version"],
-                    data["kind"])
+def manifest() -> ExtensionManifest:
+    """The example's extension.toml, read by the host's parser."""
+    m = read_extension_manifest(EXAMPLE)
+    assert m.kind == "operator" and m.exec == ("node", "main.js") and m.out_of_process
+    assert m.operator == {"name": "snippet-stats", "inputs": {"text": "str"}, "output": "dict"}
+    return m
 
 
 class Served:

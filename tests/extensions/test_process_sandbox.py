@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import resource
 import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,11 +25,14 @@ INSIDE = '''
 def op(p):
     with open("/proc/self/limits") as f:
         limits = f.read()
+    with open("/proc/self/status") as f:
+        status = dict(line.split(":", 1) for line in f.read().splitlines() if ":" in line)
     home = os.environ.get("HOME", "")
     return {"env": dict(os.environ), "pid": os.getpid(), "pgid": os.getpgid(0), "sid": os.getsid(0),
             "limits": limits, "cwd": os.getcwd(), "nice": os.getpriority(os.PRIO_PROCESS, 0),
             "umask": os.umask(0o077), "home_mode": os.stat(home).st_mode if home else None,
-            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd"))}
+            "fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd")),
+            "no_new_privs": status.get("NoNewPrivs", "").strip()}
 main({"operator/call": op})
 '''
 
@@ -53,7 +55,8 @@ def test_no_inherited_secrets(host: Host, monkeypatch):
     env = inside["env"]
     assert "canary" not in repr(env)
     assert "SYMPHONY_TEST_CANARY_TOKEN" not in env and "PYTHONPATH" not in env
-    assert set(env) <= {"PATH", "LANG", "HOME", "SYMPHONY_EXTENSION_ID"} | {k for k in env if k.startswith("LC_")}
+    allowed = {"PATH", "LANG", "HOME", "SYMPHONY_EXTENSION_ID", "PWD"}  # PWD: set by the launcher's /bin/sh
+    assert set(env) <= allowed | {k for k in env if k.startswith("LC_")}
     assert env["SYMPHONY_EXTENSION_ID"] == "test.sandbox" and env["LC_ALL"] == "C.UTF-8"
     assert env["PATH"] == os.environ["PATH"]
     home = Path(env["HOME"])
@@ -86,6 +89,7 @@ def test_resource_limits_are_visible_from_inside(host: Host):
     assert inside["umask"] == 0o077
     assert Path(inside["cwd"]) == ext.manifest.root
     assert inside["fds"] == [0, 1, 2, 3]  # stdio (and the listing's own): nothing of the host's leaked
+    assert inside["no_new_privs"] == "1"
 
 
 def test_process_run_lifts_the_process_bound(host: Host):
@@ -144,16 +148,14 @@ def test_programs_resolve_inside_the_extension_directory(host: Host, tmp_path):
     for missing in ("./data.txt", "./absent", "no-such-program-here"):
         with pytest.raises(FileNotFoundError):
             resolve_program(missing, root, "/usr/bin:/bin")
-    ext = host.make("", argv=("../../outside",), start=False)
+    ext = host.make("", argv=("../../outside",), start=False, raw=True)  # the parser refuses it too
     with pytest.raises(ExtensionFailed, match="leaves the extension's directory"):
         ext.start()
 
 
 def test_a_script_in_the_directory_runs(host: Host):
-    ext = host.make(INSIDE, argv=("./run.sh",), start=False)
-    script = ext.manifest.root / "run.sh"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" main.py\n')
-    script.chmod(0o755)
+    ext = host.make(INSIDE, argv=("./run", "main.py"), start=False)
+    assert ext.manifest.exec == ("./run", "main.py")
     ext.start()
     assert ext.call("operator/call", {"inputs": {}})["pid"] == ext.pid
 
