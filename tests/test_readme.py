@@ -206,10 +206,11 @@ def test_every_symphony_name_imports(doc: pathlib.Path):
 def _entry_point_groups() -> set[str]:
     """The entry point groups pyproject.toml registers in, and those the code reads that only
     other packages register in (named like modules, but not ones)."""
+    from symphony.extensions import GROUPS
     from symphony.pool._manifest import LOADER_GROUP
 
     with open(ROOT / "pyproject.toml", "rb") as f:
-        return set(tomllib.load(f)["project"].get("entry-points", {})) | {LOADER_GROUP}
+        return set(tomllib.load(f)["project"].get("entry-points", {})) | {LOADER_GROUP, *GROUPS}
 
 
 def _resolves(dotted: str) -> bool:
