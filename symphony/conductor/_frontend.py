@@ -1,0 +1,117 @@
+"""``ConductorTaskHooks``: the conductor (and the extensions' UI contributions) for the frontend.
+
+It implements the ``TaskHooks`` protocol ``XiCore(tasks=...)`` calls (``symphony.rpc``
+cannot import the conductor, so it names only the protocol): ``kinds``, ``run`` (a task on
+the view's selection, answered through a ``concurrent.futures.Future``), ``feedback``,
+``contributions``, ``run_command`` and ``status``. Every hook returns at once: ``run`` sends
+the task to the conductor actor and ``run_command`` runs on a small worker pool, so a slow
+agent or extension never holds the frontend's reader thread. With ``attach(send)``, each
+step's progress goes to the frontend as ``task_progress {task_id, step, state}``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import uuid
+from typing import Any, Callable
+
+from ..envelope import Message
+from ..errors import ExtensionNotFound, TaskRejected
+from ._conductor import Conductor
+from ._tasks import TASK_MESSAGE, TaskResult
+
+__all__ = ["ConductorTaskHooks", "result_json"]
+
+_STATES = {"task.started": "started", "task.finished": "finished", "task.failed": "failed",
+           "task.retry": "retrying", "task.skipped": "skipped", "task.restored": "restored"}
+
+
+def result_json(result: TaskResult) -> dict[str, Any]:
+    """A task result as the frontend gets it: ``{task_id, kind, output, digest, quality, steps}``."""
+    return {"task_id": result.task_id, "kind": result.kind, "output": result.output, "digest": result.digest,
+            "quality": result.quality,
+            "steps": {name: {"agent": s.agent, "digest": s.digest, "quality": s.quality, "latency": s.latency,
+                             "explored": s.explored} for name, s in result.steps.items()}}
+
+
+class ConductorTaskHooks:
+    """The frontend's side of a ``Conductor`` and, optionally, an ``ExtensionManager``.
+
+    ``timeout``: each task's deadline in seconds (None: none). ``workers``: threads running
+    extension commands.
+    """
+
+    def __init__(self, conductor: Conductor, extensions: Any = None, *, timeout: float | None = None,
+                 workers: int = 2) -> None:
+        self.conductor = conductor
+        self.extensions = extensions
+        self.timeout = timeout
+        self._send: Callable[[str, Any], None] | None = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="symphony-task-hooks")
+
+    def attach(self, send: Callable[[str, Any], None]) -> None:
+        """Send ``task_progress`` notifications to the frontend through ``send(method, params)``."""
+        self._send = send
+
+    def kinds(self) -> list[str]:
+        """The task kinds the conductor can run (``task_kinds``)."""
+        return self.conductor.kinds()
+
+    def run(self, view_id: str, kind: str, input: str, context: dict[str, Any] | None) -> concurrent.futures.Future[Any]:
+        """Start task ``kind`` on ``input`` for ``view_id``; the future gets :func:`result_json` of
+        its result, or its typed error (``TaskRejected``, ``NoCapableAgent``, ``TaskFailed``)."""
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        task_id = uuid.uuid4().hex
+        send = self._send
+
+        def on_event(event: dict[str, Any]) -> None:
+            state = _STATES.get(event["event"])
+            if send is not None and state is not None and not str(event.get("task", "")).startswith("#"):
+                send("task_progress", {"task_id": task_id, "view_id": view_id, "step": event["task"], "state": state})
+
+        try:
+            message = Message(TASK_MESSAGE, {"kind": kind, "input": input, "context": context}, ttl=self.timeout,
+                              metadata={"task_id": task_id, "on_event": on_event})
+            reply = self.conductor.ref.ask_async(message)
+        except Exception as exc:  # noqa: BLE001 - e.g. the conductor has stopped: the future says so
+            done.set_exception(exc)
+            return done
+
+        def forward(future: Any) -> None:
+            error = future.exception(0)
+            if error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(result_json(future.get(0)))
+
+        reply.add_done_callback(forward)
+        return done
+
+    def feedback(self, task_id: str, score: float) -> None:
+        """The user's score for a task (``task_feedback``); ``TaskRejected`` for a bad one."""
+        if not isinstance(task_id, str):
+            raise TaskRejected(f"task_id must be a str, not {type(task_id).__name__}")
+        self.conductor.feedback(task_id, score, source="user")
+
+    def contributions(self) -> dict[str, Any]:
+        """The UI contributions of every enabled motif (empty lists without extensions)."""
+        if self.extensions is None:
+            return {"commands": [], "status_items": [], "panels": [], "keybindings": [], "decorations": []}
+        return dict(self.extensions.contributions())
+
+    def run_command(self, command_id: str, view_id: str, args: dict[str, Any] | None) -> concurrent.futures.Future[Any]:
+        """Run an extension command on a worker thread; the future gets its result."""
+        if self.extensions is None:
+            failed: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            failed.set_exception(ExtensionNotFound(f"no extension provides command {command_id!r}"))
+            return failed
+        call_args = {**(args or {}), "view_id": view_id}
+        return self._pool.submit(self.extensions.run_command, command_id, call_args)
+
+    def status(self) -> dict[str, str]:
+        """The motifs' status item texts (item id -> text)."""
+        return {} if self.extensions is None else dict(self.extensions.status())
+
+    def close(self) -> None:
+        """Stop the worker threads (the conductor and the extensions belong to the caller)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
