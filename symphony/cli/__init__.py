@@ -1,7 +1,7 @@
 """The ``symphony`` command: one module per subcommand in this package.
 
 ``info``, ``demo``, ``edit`` (the terminal editor, in ``editor/``), ``serve``, ``node``,
-``keygen``, ``artifacts``, ``dag`` and ``pool`` each register themselves in ``_registry`` when
+``keygen``, ``artifacts``, ``dag``, ``pool`` and ``conductor`` each register themselves in ``_registry`` when
 imported; the modules are imported only when the command line is parsed, so
 ``symphony --version`` stays fast.
 
@@ -27,7 +27,7 @@ __all__ = ["COMMANDS", "build_parser", "describe", "main", "register"]
 
 #: The app modules, in the order their subcommands are listed.
 _COMMAND_MODULES: tuple[str, ...] = tuple(
-    f"{__name__}.{name}" for name in ("info", "demo", "edit", "serve", "artifacts", "dag", "pool", "node", "keygen"))
+    f"{__name__}.{name}" for name in ("info", "demo", "edit", "serve", "artifacts", "dag", "pool", "conductor", "node", "keygen"))
 
 
 def build_parser() -> argparse.ArgumentParser:
