@@ -41,6 +41,8 @@ logger = logging.getLogger("symphony.conductor")
 _FINISH = "conductor.finish"
 _DEADLINE = "conductor.deadline"
 _CANCEL = "conductor.cancel"
+#: Seconds before a task message's expiry at which its workflow is stopped (at most 10% of its TTL).
+DEADLINE_MARGIN = 0.05
 
 
 class _Record:
@@ -293,7 +295,9 @@ class Conductor:
             del self._running[task_id]
             raise
         if deadline is not None:
-            self._clock.at(deadline, _DEADLINE, task_id)
+            # stop the workflow a little before the message expires, so the asker gets the
+            # task's TaskFailed (with its finished steps) rather than a bare MessageExpired
+            self._clock.at(deadline - min(DEADLINE_MARGIN, 0.1 * (remaining or 0.0)), _DEADLINE, task_id)
         return future
 
     def _stop(self, task_id: str, why: str) -> None:

@@ -134,3 +134,38 @@ def _catch(fn):
         return fn()
     except Exception as exc:  # noqa: BLE001
         return exc
+
+
+def test_a_raw_ask_with_ttl_gets_the_task_failure(conductor, store):
+    from symphony.conductor import TASK_MESSAGE
+    from symphony.envelope import Message
+    from symphony.errors import MessageExpired
+
+    gate = Gate()
+    conductor.add_agent("up", "upper", lambda r: r["input"].upper())
+    conductor.add_agent("stuck", "bang", lambda r: gate.hold(60) or "late")
+    conductor.add_template(two_steps("t", "bang"))
+    try:
+        with pytest.raises((TaskFailed, MessageExpired)) as caught:
+            conductor.ref.ask(Message(TASK_MESSAGE, {"kind": "t", "input": "x"}, ttl=1.0))
+        if isinstance(caught.value, TaskFailed):  # the usual case: stopped just before the TTL ran out
+            assert set(caught.value.steps) == {"a"}
+    finally:
+        gate.release.set()
+
+
+@pytest.mark.parametrize("bound", [None, 0.0])
+def test_exploration_can_be_bounded_per_kind(make_conductor, bound):
+    options = {} if bound is None else {"exploration": {"ask": bound}}
+    conductor = make_conductor(router_options=options)
+    conductor.add_agent("a", "ask", lambda r: "a")
+    conductor.add_agent("b", "ask", lambda r: "b")
+    explored = 0
+    for i in range(40):
+        result = conductor.run("ask", f"question number {i} " * (i % 7))
+        explored += result.steps["ask"].explored
+        conductor.feedback(result.task_id, 0.6 if result.output == "b" else 0.4)
+    if bound is None:
+        assert explored > 0  # unbounded, the router does explore here
+    else:
+        assert explored == 0
