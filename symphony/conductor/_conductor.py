@@ -216,6 +216,11 @@ class Conductor:
         self.store.rate(record.digest, score, source=source)
         self.engine.reward(None, record.steps, score, x=record.x)
 
+    def knows(self, task: str) -> bool:
+        """Whether ``feedback`` can score ``task`` (a finished task's id, or a digest of its steps)."""
+        with self._history_lock:
+            return task in self._history or task in self._by_digest
+
     def stats(self) -> dict[str, dict[str, Any]]:
         """Per agent: calls, failures, mean quality, mean latency, decisions, explored, regret estimate."""
         with self._router_lock:

@@ -24,8 +24,11 @@ TASK_MESSAGE = "conductor.task"
 #: Default bound on a task's input, in characters (a bigger input is refused, not truncated).
 MAX_INPUT = 1 << 20
 #: What a task's context may hold, and the type of each: the files it is about, the
-#: selection, artifacts (digests) it builds on, the path and language of its document.
-CONTEXT_KEYS: dict[str, type] = {"files": list, "selection": str, "artifacts": list, "path": str, "language": str}
+#: selection (its text, or the frontend's regions ``[[start_line, start_col, end_line,
+#: end_col], ...]``), artifacts (digests) it builds on, the path and language of its
+#: document, the view it came from. A key whose value is None is dropped.
+CONTEXT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "files": list, "selection": (str, list), "artifacts": list, "path": str, "language": str, "view_id": str}
 _KIND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
 _DIGEST = re.compile(r"[0-9a-f]{32}\Z")
 _MAX_LIST = 1000
@@ -95,10 +98,18 @@ def parse_context(context: Any) -> dict[str, Any]:
         wanted = CONTEXT_KEYS.get(key) if isinstance(key, str) else None
         if wanted is None:
             raise TaskRejected(f"task context has no key {_short(key)}; it takes {sorted(CONTEXT_KEYS)}")
+        if given is None:
+            continue
         if not isinstance(given, wanted):
-            raise TaskRejected(f"task context {key!r} must be a {wanted.__name__}, not {type(given).__name__}")
+            names = " or ".join(t.__name__ for t in (wanted if isinstance(wanted, tuple) else (wanted,)))
+            raise TaskRejected(f"task context {key!r} must be a {names}, not {type(given).__name__}")
         value: Any = given
-        if wanted is list:
+        if key == "selection" and isinstance(value, list):
+            if len(value) > _MAX_LIST or not all(_is_region(r) for r in value):
+                raise TaskRejected("task context 'selection' must be a str or a list of [start_line, start_col, "
+                                   "end_line, end_col] regions of ints >= 0")
+            value = [list(r) for r in value]
+        elif isinstance(value, list):
             if len(value) > _MAX_LIST or not all(isinstance(v, str) for v in value):
                 raise TaskRejected(f"task context {key!r} must be a list of at most {_MAX_LIST} str")
             if key == "artifacts" and not all(_DIGEST.match(v) for v in value):
@@ -136,6 +147,11 @@ class TaskResult:
     digest: str
     steps: dict[str, StepResult]
     quality: float | None
+
+
+def _is_region(region: Any) -> bool:
+    return (isinstance(region, (list, tuple)) and len(region) == 4
+            and all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 2**53 for n in region))
 
 
 def _short(value: Any) -> str:
