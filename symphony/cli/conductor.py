@@ -7,8 +7,9 @@ the task kind of its name), and ``--config F``: a TOML file with ``[[agents]]`` 
 ``tasks``, ``cost``, and ``entry = "module:function"`` called with the request, or ``model =
 "NAME"`` from ``--models``) and ``[[templates]]`` (see ``symphony.conductor``). Results, the
 routing policy and the counters go to the artifact store ``--store`` (default
-``$SYMPHONY_CONDUCTOR_STORE`` or ``~/.local/share/symphony/conductor``), so ``stats`` shows
-per agent: calls, failures, mean quality and latency, decisions and the regret estimate.
+``$SYMPHONY_CONDUCTOR_STORE`` or ``~/.local/share/symphony/conductor``). ``feedback DIGEST
+SCORE`` rates a result (0 to 1) and rewards the agents that made it; ``stats`` shows per
+agent: calls, failures, mean quality and latency, decisions and the regret estimate.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--timeout", type=float, default=None, help="the task's deadline in seconds")
     run.add_argument("--json", action="store_true", help="print the whole result as JSON")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    feedback = actions.add_parser("feedback", help="score a result (0..1): rated in the store, rewarding its route")
+    feedback.add_argument("digest", help="the result's digest (printed by run)")
+    feedback.add_argument("score", type=float, help="the quality score, from 0 to 1")
+    feedback.add_argument("--source", default="user", help="who scores (default: user)")
+    feedback.add_argument("--store", default=None, help="the artifact store directory")
     stats = actions.add_parser("stats", help="per agent: calls, failures, quality, latency, regret")
     stats.add_argument("--store", default=None, help="the artifact store directory")
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -166,10 +172,7 @@ def _stats(args: argparse.Namespace) -> int:
     from symphony.artifacts import ArtifactStore
     from symphony.conductor import stored_stats
 
-    path = args.store or default_store()
-    if not os.path.isfile(os.path.join(path, "store.json")):
-        raise CommandError(f"--store {path}: no artifact store there (run a task first)")
-    with ArtifactStore(path, index=False) as store:
+    with ArtifactStore(_existing_store(args.store), index=False) as store:
         report = stored_stats(store)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
@@ -187,9 +190,37 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_store(given: str | None) -> str:
+    path = given or default_store()
+    if not os.path.isfile(os.path.join(path, "store.json")):
+        raise CommandError(f"--store {path}: no artifact store there (run a task first)")
+    return path
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from symphony.actors import Node
+    from symphony.artifacts import ArtifactStore
+    from symphony.conductor import Conductor
+
+    path = _existing_store(args.store)
+    node = Node("symphony-conductor-cli")
+    try:
+        with ArtifactStore(path, node=node, index=False) as store:
+            conductor = Conductor(node, store)
+            try:
+                conductor.feedback(args.digest, args.score, source=args.source)
+            finally:
+                conductor.close()
+            print(f"rated {args.digest} {args.score:g} ({args.source}); quality now {store.stat(args.digest).quality:g}")
+    finally:
+        node.stop()
+    return 0
+
+
 def _main(args: argparse.Namespace) -> int:
-    return _run(args) if args.action == "run" else _stats(args)
+    return {"run": _run, "feedback": _feedback, "stats": _stats}[args.action](args)
 
 
-register("conductor", "run a task through the conductor's agents, and show how each agent does (run, stats)",
+register("conductor", "run a task through the conductor's agents, score results, and show how each agent does "
+         "(run, feedback, stats)",
          _add_arguments, _main)

@@ -9,8 +9,10 @@ quality scores and the learned policy live in the artifact store.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -23,7 +25,7 @@ import numpy as np
 from ..actors import Actor, Future, Node, Ref
 from ..dag._tracker import Clock
 from ..envelope import Message
-from ..errors import (MessageExpired, TaskFailed, TaskRejected, WorkflowCancelled,
+from ..errors import (MessageExpired, SymphonyError, TaskFailed, TaskRejected, WorkflowCancelled,
                       WorkflowFailed)
 from ._agents import AgentActor, AgentSpec, instrument_agent, make_spec, model_agent
 from ._features import featurize
@@ -43,6 +45,7 @@ _DEADLINE = "conductor.deadline"
 _CANCEL = "conductor.cancel"
 #: Seconds before a task message's expiry at which its workflow is stopped (at most 10% of its TTL).
 DEADLINE_MARGIN = 0.05
+_DIGEST = re.compile(r"[0-9a-f]{32}\Z")
 
 
 class _Record:
@@ -206,20 +209,57 @@ class Conductor:
         score = check_score(score)
         if not isinstance(source, str) or not source or len(source) > 100 or "\0" in source:
             raise TaskRejected(f"a feedback source must be a short non-empty str, not {source!r}")
-        with self._history_lock:
-            record = self._history.get(task) if isinstance(task, str) else None
-            if record is None and isinstance(task, str):
-                owner = self._by_digest.get(task)
-                record = self._history.get(owner) if owner is not None else None
+        record = self._record(task)
         if record is None:
-            raise TaskRejected(f"no finished task {task!r} is known to this conductor")
+            raise TaskRejected(f"no finished task {task!r} is known to this conductor or its store")
         self.store.rate(record.digest, score, source=source)
         self.engine.reward(None, record.steps, score, x=record.x)
 
     def knows(self, task: str) -> bool:
-        """Whether ``feedback`` can score ``task`` (a finished task's id, or a digest of its steps)."""
+        """Whether ``feedback`` can score ``task``: the id of a task this conductor finished, or
+        the digest of a step's output in the store (of a task run by any conductor on it)."""
+        return self._record(task) is not None
+
+    def _record(self, task: Any) -> _Record | None:
+        if not isinstance(task, str):
+            return None
         with self._history_lock:
-            return task in self._history or task in self._by_digest
+            record = self._history.get(task)
+            if record is None and task in self._by_digest:
+                record = self._history.get(self._by_digest[task])
+        if record is None and _DIGEST.match(task):
+            try:
+                record = self._record_from_store(task)
+            except (SymphonyError, ValueError, KeyError, TypeError):
+                return None  # not a step output of a task, or damaged: nothing to score
+        return record
+
+    def _record_from_store(self, digest: str) -> _Record | None:
+        """What feedback needs, rebuilt from the artifacts a task left: the step outputs of
+        the same task among ``digest``'s ancestors, and its input (for its features)."""
+        if not self.store.has(digest):
+            return None
+        meta = self.store.stat(digest).metadata
+        task_id = meta.get("task_id")
+        if not task_id or "step" not in meta:
+            return None
+        found: list[dict[str, Any]] = []
+        task: dict[str, Any] | None = None
+        for ancestor in self.store.lineage(digest):
+            info = self.store.stat(ancestor).metadata
+            if info.get("task_id") != task_id:
+                continue
+            if "step" in info:
+                found.append(info)
+            else:
+                task = json.loads(self.store.get(ancestor))
+        if task is None:
+            return None
+        spec = parse_task({"kind": task["kind"], "input": task["input"], "context": task["context"]},
+                          max_input=max(self.max_input, len(task["input"])))
+        steps = [(f"{spec.kind}/{info['step']}", str(info["agent"]), float(info["cost"]), float(info["latency"]))
+                 for info in found if not str(info["agent"]).startswith("operator:")]
+        return _Record(spec.kind, featurize(spec.kind, spec.input, spec.context, self.n_features), steps, digest)
 
     def stats(self) -> dict[str, dict[str, Any]]:
         """Per agent: calls, failures, mean quality, mean latency, decisions, explored, regret estimate."""

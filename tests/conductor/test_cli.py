@@ -61,9 +61,18 @@ def test_run_and_stats(tmp_path):
     assert out.stdout == "HELLO THERE!\n"
     assert "2 step(s) by exclaimer, shouter" in out.stderr
 
+    digest = out.stderr.split("result ")[-1].split()[0]
+    out = symphony("conductor", "feedback", digest, "0.75", "--store", store)
+    assert out.returncode == 0, out.stderr
+    assert f"rated {digest} 0.75 (user); quality now 0.75" in out.stdout
+    one_line_error(symphony("conductor", "feedback", digest, "nan", "--store", store), "conductor", "[0, 1]")
+    one_line_error(symphony("conductor", "feedback", "f" * 32, "0.5", "--store", store), "conductor",
+                   "no finished task")
+
     out = symphony("conductor", "stats", "--store", store, "--json")
     assert out.returncode == 0, out.stderr
     stats = json.loads(out.stdout)
+    assert stats["shouter"]["mean_quality"] == 0.75 and stats["exclaimer"]["scored"] == 1
     assert {name: row["calls"] for name, row in stats.items()} == {"exclaimer": 1, "shouter": 1, "sqrt": 1}
     assert stats["sqrt"]["decisions"] == 1 and stats["sqrt"]["failures"] == 0
     out = symphony("conductor", "stats", "--store", store)

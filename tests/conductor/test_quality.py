@@ -112,3 +112,26 @@ def test_a_test_run_scores_code_by_the_share_of_tests_passing(conductor, store, 
     assert TestRun(project, "solution.py")({"output": "syntax error ("}) == 0.0
     with pytest.raises(ValueError):
         TestRun(project, "../outside.py")
+
+
+def test_feedback_on_a_stored_result_after_a_restart(make_conductor, store):
+    first = make_conductor()
+    first.add_agent("up", "upper", lambda r: r["input"].upper())
+    first.add_agent("rev", "reverse", lambda r: r["inputs"]["a"][::-1])
+    first.add_operator("len", lambda req: len(req["inputs"]["b"]))
+    first.add_template(TaskTemplate("chain", (Step("a", capability="upper"), Step("b", capability="reverse", deps=("a",)),
+                                              Step("n", operator="len", deps=("b",)))))
+    result = first.run("chain", "hello", {"path": "x.py"})
+    first.close()
+    second = make_conductor()  # a new conductor on the same store: no history in memory
+    assert second.knows(result.digest) and second.knows(result.steps["a"].digest)
+    assert not second.knows(result.task_id) and not second.knows("0" * 32)
+    assert not second.knows(store.latest("conductor/chain/input"))  # an input is not a result
+    before = second.router.to_bytes()
+    second.feedback(result.digest, 0.8)
+    assert store.stat(result.digest).ratings == {"user": 0.8}
+    assert second.router.to_bytes() != before  # both routed steps were rewarded
+    stats = second.stats()
+    assert stats["up"]["scored"] == 1 and stats["rev"]["scored"] == 1 and stats["up"]["mean_quality"] == 0.8
+    with pytest.raises(TaskRejected):
+        second.feedback("f" * 32, 0.5)
