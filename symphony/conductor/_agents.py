@@ -23,7 +23,7 @@ from ._tasks import check_kind
 from ._templates import TaskTemplate
 
 __all__ = ["AGENT_MESSAGE", "AgentActor", "AgentSpec", "default_prepare", "instrument_agent", "jsonable", "make_spec",
-           "model_agent"]
+           "model_agent", "operator_inputs"]
 
 #: The message kind an agent actor runs.
 AGENT_MESSAGE = "conductor.agent.run"
@@ -130,13 +130,51 @@ def model_agent(pool: Any, model: str, tasks: Iterable[str] | str, *,
 def instrument_agent(manager: Any, manifest: Any, *, timeout: float | None = None) -> AgentSpec:
     """An agent for an enabled extension instrument: each request is
     ``manager.run_instrument(id, {"kind", "input", "context"})`` (which activates the
-    extension on first use)."""
+    extension on first use). An instrument whose declared inputs are not all ``str`` gets the
+    input parsed as JSON when it parses (``"[5.1, 3.5, 1.4, 0.2]"`` -> a list)."""
     ext_id = manifest.id
     declared = manifest.instrument or {}
+    # an instrument declaring inputs other than text gets the input parsed as JSON when it is JSON
+    structured = any(t != "str" for t in (declared.get("inputs") or {}).values())
 
     def run(request: dict[str, Any]) -> Any:
-        task = {"kind": request["kind"], "input": request["input"], "context": request["context"]}
+        given: Any = request["input"]
+        if structured:
+            try:
+                given = json.loads(given)
+            except ValueError:
+                pass
+        task = {"kind": request["kind"], "input": given, "context": request["context"]}
         return jsonable(manager.run_instrument(ext_id, task, timeout=timeout))
 
     return make_spec(ext_id, declared.get("tasks", ()), run, cost=declared.get("cost", 1.0), source="instrument",
                      meta={"extension": ext_id, "version": manifest.version})
+
+
+def operator_inputs(declared: dict[str, str], request: dict[str, Any]) -> dict[str, Any]:
+    """The inputs of an extension operator with the typed signature ``declared`` (name -> type)
+    for a step's request (or an evaluator's ``{"output", "task"}``): a name that is a
+    dependency step gets that step's output; ``text``/``input``/``output`` get the value the
+    operator works on (the evaluated output, else a single dependency's output, else the task's
+    input); a name in the task's context gets that. Other names are left out (the host then
+    refuses the call as not matching the signature)."""
+    deps = request.get("inputs") or {}
+    task = request.get("task") or request
+    context = task.get("context") or {}
+    if "output" in request:
+        primary = request["output"]
+    elif len(deps) == 1:
+        primary = next(iter(deps.values()))
+    else:
+        primary = task.get("input")
+    out: dict[str, Any] = {}
+    for name in declared:
+        if name in deps:
+            out[name] = deps[name]
+        elif name in ("text", "input", "output"):
+            out[name] = primary
+        elif name in context:
+            out[name] = context[name]
+        elif name == "kind":
+            out[name] = task.get("kind")
+    return out

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..actors import Ref
 from ..errors import NoCapableAgent, TaskRejected
-from ._agents import AgentSpec
+from ._agents import AgentSpec, jsonable, operator_inputs
 from ._tasks import TaskSpec
 from ._templates import TaskTemplate, check_template, single_step
 
@@ -92,7 +92,11 @@ class Registry:
             return fn(inputs)
         if self.extensions is None:
             raise NoCapableAgent(f"no operator named {name!r}")
-        return self.extensions.call_operator(name, inputs, timeout=timeout)
+        manifest = self.extensions.operators().get(name)
+        if manifest is None:
+            raise NoCapableAgent(f"no operator named {name!r}")
+        declared = (manifest.operator or {}).get("inputs") or {}
+        return jsonable(self.extensions.call_operator(name, operator_inputs(declared, inputs), timeout=timeout))
 
     # -- templates and planning -----------------------------------------------------------------
 

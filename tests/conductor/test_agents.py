@@ -84,3 +84,16 @@ def test_an_output_that_is_not_json_fails_the_step(conductor, store):
     with pytest.raises(TaskFailed, match="JSON"):
         conductor.run("t", "x")
     assert store.versions("conductor/t/t") == []
+
+
+def test_operator_inputs_follow_the_declared_signature():
+    from symphony.conductor._agents import operator_inputs
+
+    step = {"kind": "k", "input": "task text", "context": {"language": "python"}, "step": "s",
+            "inputs": {"draft": "draft text"}}
+    assert operator_inputs({"text": "str"}, step) == {"text": "draft text"}
+    assert operator_inputs({"draft": "str", "language": "str"}, step) == {"draft": "draft text", "language": "python"}
+    assert operator_inputs({"text": "str"}, {**step, "inputs": {}}) == {"text": "task text"}
+    evaluator = {"output": "the result", "task": {"kind": "k", "input": "task text", "context": {}}}
+    assert operator_inputs({"text": "str", "kind": "str", "unknown": "int"}, evaluator) == {"text": "the result",
+                                                                                           "kind": "k"}
