@@ -92,6 +92,7 @@ class Conductor:
         self._running: dict[str, TaskRun] = {}
         self._history: OrderedDict[str, _Record] = OrderedDict()
         self._by_digest: dict[str, str] = {}
+        self._digests: dict[str, list[str]] = {}
         self._history_size = int(history)
         self._history_lock = threading.Lock()
         self._closed = False
@@ -389,10 +390,11 @@ class Conductor:
             self._history[task_id] = record
             for digest in digests:
                 self._by_digest[digest] = task_id
+            self._digests[task_id] = digests
             while len(self._history) > self._history_size:
-                old_id, old = self._history.popitem(last=False)
-                for digest, owner in list(self._by_digest.items()):
-                    if owner == old_id:
+                old_id, _ = self._history.popitem(last=False)
+                for digest in self._digests.pop(old_id, ()):
+                    if self._by_digest.get(digest) == old_id:
                         del self._by_digest[digest]
 
 

@@ -135,3 +135,12 @@ def test_feedback_on_a_stored_result_after_a_restart(make_conductor, store):
     assert stats["up"]["scored"] == 1 and stats["rev"]["scored"] == 1 and stats["up"]["mean_quality"] == 0.8
     with pytest.raises(TaskRejected):
         second.feedback("f" * 32, 0.5)
+
+
+def test_feedback_history_is_bounded(make_conductor):
+    conductor = make_conductor(history=3)
+    conductor.add_agent("a", "answer", lambda r: r["input"])
+    results = [conductor.run("answer", f"q{i}") for i in range(5)]
+    assert [conductor.knows(r.task_id) for r in results] == [False, False, True, True, True]
+    assert len(conductor._by_digest) == 3
+    conductor.feedback(results[0].digest, 1.0)  # still found, from the store
