@@ -13,12 +13,22 @@ inverse:  ``(A + x x^T)^-1 = A_inv - (A_inv x)(A_inv x)^T / (1 + x^T A_inv x)``.
   ``N(theta.x, v^2 x^T A_inv x)``, so a score draws that one normal per arm (the same
   distribution as a full draw of ``theta`` through a Cholesky factor, at no O(d^3) cost).
 
-Drift: with ``discount`` (gamma) below 1, each update of an arm first multiplies its ``A``
-and ``b`` by gamma (``A_inv`` by 1/gamma), so evidence ``k`` updates old weighs gamma^k and an
-agent whose quality changes is re-learnt from its last ~1/(1-gamma) results (the per-arm
-form of discounted LinUCB, Russac et al., NeurIPS 2019). Discounting also shrinks the ridge
-term; when it falls under half of ``ridge``, it is restored and ``A_inv`` recomputed
-directly (O(d^3), once every ~ln 2/(1-gamma) updates), which keeps ``A`` well conditioned.
+Drift: with ``discount`` (gamma) below 1, each update of an arm first forgets part of what
+the arm knew, so an agent whose quality changes is re-learnt from its recent results:
+
+- ``forgetting="directional"`` (the default): forget only along the new task's features,
+  ``A -= (1-gamma) (A x)(A x)^T / (x^T A x)`` with ``b`` changed so that ``theta`` stays
+  (Kulhavy and Zarrop's directional forgetting for recursive least squares). What tasks
+  like this one taught weighs gamma^k after k more of them, while what other kinds of task
+  taught stays: an agent that is the best on rust tasks and seen on little else keeps what
+  it learnt of python tasks. It is a rank-one downdate, so ``A_inv`` follows by
+  Sherman-Morrison too: ``A_inv += (1-gamma)/(gamma x^T A x) x x^T``.
+- ``forgetting="exponential"``: multiply all of ``A`` and ``b`` by gamma (``A_inv`` by
+  1/gamma): all evidence ``k`` updates old weighs gamma^k (the per-arm form of discounted
+  LinUCB, Russac et al., NeurIPS 2019). This also shrinks the ridge term; when it falls
+  under half of ``ridge``, it is restored and ``A_inv`` recomputed directly (O(d^3), once
+  every ~ln 2/(1-gamma) updates), which keeps ``A`` well conditioned.
+
 Every ``REFRESH`` updates ``A_inv`` is also recomputed directly, so rounding errors of the
 rank-one updates cannot accumulate without bound.
 
@@ -45,7 +55,7 @@ REFRESH = 1024
 #: How ``discount`` forgets: along each update's features only, or everything alike.
 FORGETTING = ("directional", "exponential")
 #: Largest accepted feature count (a state claiming more is refused before allocating).
-MAX_FEATURES = 4096
+MAX_FEATURES = 1024
 #: Largest accepted arm count in a state.
 MAX_ARMS = 100_000
 
@@ -346,6 +356,10 @@ class _LinearBandit:
             scale = 1.0 + np.abs(A).max(axis=(1, 2)) * np.abs(A_inv).max(axis=(1, 2))
             if (np.abs(product - bandit._eye).max(axis=(1, 2)) > 1e-6 * scale).any():
                 raise PolicyError("A_inv is not the inverse of A")
+            try:
+                np.linalg.cholesky(A)
+            except np.linalg.LinAlgError:
+                raise PolicyError("A is not positive definite") from None
             if (ridge_weight <= 0).any() or (ridge_weight > bandit.ridge * (1 + 1e-9)).any():
                 raise PolicyError("ridge_weight out of range")
         bandit._names = list(arms)

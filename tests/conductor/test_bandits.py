@@ -204,6 +204,7 @@ def _state():
     lambda s: {**s, "counts": [1]}, lambda s: {**s, "counts": [1, -1]}, lambda s: {**s, "discount": 2.0},
     lambda s: {**s, "alpha": float("nan")}, lambda s: {**s, "forgetting": "sideways"},
     lambda s: {**s, "b": "text"},
+    lambda s: {**s, "A": (-np.frombuffer(s["A"])).tobytes(), "A_inv": (-np.frombuffer(s["A_inv"])).tobytes()},
 ])
 def test_a_corrupt_state_raises_policy_error(corrupt):
     with pytest.raises(PolicyError):
@@ -215,3 +216,15 @@ def test_thompson_state_with_a_bad_generator_raises_policy_error():
     for rng in ("{", '{"bit_generator": "MT19937"}', 5):
         with pytest.raises(PolicyError):
             ThompsonSampling.from_state({**state, "rng": rng})
+
+
+@pytest.mark.parametrize("forgetting, discount", [("directional", 0.95), ("exponential", 0.95), ("directional", 1.0)])
+def test_a_long_run_stays_consistent(forgetting, discount):
+    """5,000 updates (past several refreshes): A_inv still inverts A and theta solves A theta = b."""
+    rng = np.random.default_rng(8)
+    bandit = LinUCB(16, discount=discount, forgetting=forgetting)
+    for _ in range(5000):
+        x = np.concatenate([[1.0], rng.uniform(0, 1, 3), rng.choice([-1.0, 0.0, 1.0], 12, p=[0.1, 0.8, 0.1])])
+        bandit.update(bandit.choose(["a", "b"], x), x, float(rng.uniform()))
+    _check_inverse(bandit, list(bandit.arms))
+    assert LinUCB.from_state(bandit.to_state()).arms == bandit.arms

@@ -148,11 +148,14 @@ def test_hostile_input_raises_value_error_and_changes_nothing(policy):
                                    (0.5, -1.0, 0.0), (0.5, 0.0, float("inf")), ("0.5", 0.0, 0.0), (None, 0, 0)):
         with pytest.raises(ValueError):
             router.reward("review/main", "quick", good, quality, cost, latency)
-    for agents in ([], ["a", "a"], "abc", ["a", ""], ["a", 3]):
+    for agents in ([], ["a", "a"], "abc", ["a", ""], ["a", 3], None, 5):
         with pytest.raises(ValueError):
             router.choose("review/main", agents, good)
-    with pytest.raises(ValueError):
-        router.choose("", ["a"], good)
+    for key in ("", None, ["review/main"], 3):
+        with pytest.raises(ValueError):
+            router.choose(key, ["a"], good)
+        with pytest.raises(ValueError):
+            router.reward(key, "a", good, 0.5)
     with pytest.raises(ValueError):
         router.reward("review/main", "", good, 0.5)
     assert router.to_bytes() == before
@@ -220,6 +223,31 @@ def test_decision_and_stats_shape():
     assert router.stats() == {"classify/main": {"a": {"decisions": 1, "explored": 0, "rewards": 1,
                                                       "mean_reward": 1.0, "regret": 0.0}}}
     assert router.keys() == ["classify/main"]
+
+
+def test_an_agent_learnt_elsewhere_does_not_confuse_a_cached_agent_list():
+    router = Router(n_features=2, alpha=0.0)
+    assert router.choose("k/s", ["a", "b"], [1.0, 0.0]).agent == "a"
+    router.reward("k/s", "c", [1.0, 0.0], 5.0)  # a third arm, learnt without a decision
+    router.reward("k/s", "b", [1.0, 0.0], 1.0)
+    decision = router.choose("k/s", ["a", "b"], [1.0, 0.0])
+    assert decision.agent == "b" and set(decision.scores) == {"a", "b"}
+    assert router.choose("k/s", ["b", "c", "a"], [1.0, 0.0]).agent == "c"
+    assert router.choose("k/s", ("a",), [1.0, 0.0]).agent == "a"
+
+
+def test_forget_drops_an_agent_everywhere():
+    router = Router(n_features=2, alpha=0.0)
+    for key in ("k/a", "k/b"):
+        router.choose(key, ["a", "b", "c"], [1.0, 0.0])
+        router.reward(key, "a", [1.0, 0.0], 1.0)
+    router.forget("a")
+    router.forget("nobody")
+    assert all("a" not in per for per in router.stats().values())
+    decision = router.choose("k/a", ["b", "c"], [1.0, 0.0])
+    assert decision.agent == "b" and set(decision.scores) == {"b", "c"}
+    assert router.choose("k/b", ["a", "c"], [1.0, 0.0]).scores == {"a": 0.0, "c": 0.0}
+    Router.from_bytes(router.to_bytes())
 
 
 def test_bad_settings_raise_value_error():
