@@ -3,7 +3,8 @@
 ``run KIND --input TEXT`` (or ``--file F``: the file's text, with its path as context) runs
 one task with a progress bar on stderr and prints its output (``--json``: the whole result).
 Agents come from ``--models REPO`` (each model of a pool model repository is an agent for
-the task kind of its name), and ``--config F``: a TOML file with ``[[agents]]`` (``name``,
+the task kind of its name), ``--extensions DIR`` (each enabled instrument is an agent, each
+operator usable in templates; ``--ext-home`` adds the extensions installed there), and ``--config F``: a TOML file with ``[[agents]]`` (``name``,
 ``tasks``, ``cost``, and ``entry = "module:function"`` called with the request, or ``model =
 "NAME"`` from ``--models``) and ``[[templates]]`` (see ``symphony.conductor``). Results, the
 routing policy and the counters go to the artifact store ``--store`` (default
@@ -47,6 +48,11 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--store", default=None, help="the artifact store directory (created if needed)")
     run.add_argument("--models", metavar="REPO", help="a pool model repository; each model is an agent")
     run.add_argument("--config", metavar="F", help="a TOML file of [[agents]] and [[templates]]")
+    run.add_argument("--extensions", metavar="DIR", action="append", default=[],
+                     help="a directory of extensions (repeatable): their instruments are agents, their "
+                          "operators steps (with --ext-home, the extensions installed there too)")
+    run.add_argument("--ext-home", metavar="DIR", default=None,
+                     help="the extension host's home (default: $SYMPHONY_HOME or ~/.config/symphony)")
     run.add_argument("--timeout", type=float, default=None, help="the task's deadline in seconds")
     run.add_argument("--json", action="store_true", help="print the whole result as JSON")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -122,8 +128,11 @@ def _run(args: argparse.Namespace) -> int:
     config = _load_config(args.config) if args.config else {}
     if args.models is not None and not os.path.isdir(args.models):
         raise CommandError(f"--models {args.models}: no such model repository directory")
+    for directory in args.extensions:
+        if not os.path.isdir(directory):
+            raise CommandError(f"--extensions {directory}: no such directory")
     node = Node("symphony-conductor-cli")
-    pool = store = conductor = None
+    pool = store = conductor = manager = None
     try:
         store = ArtifactStore(args.store or default_store(), node=node, index=False)
         conductor = Conductor(node, store)
@@ -135,6 +144,15 @@ def _run(args: argparse.Namespace) -> int:
             for name in pool.repository.names():
                 if name not in configured and pool.repository.served(name):
                     conductor.add_model(pool, name, name)
+        if args.extensions or args.ext_home:
+            from symphony.extensions import ExtensionManager, default_home
+
+            home = os.path.expanduser(args.ext_home) if args.ext_home else default_home()
+            manager = ExtensionManager(node, home=home, dirs=args.extensions, store=store, pool=pool,
+                                       workspace=os.path.dirname(context["path"]) if "path" in context else None)
+            for refusal in manager.errors:
+                print(f"symphony conductor: extension refused: {refusal}", file=sys.stderr)
+            conductor.add_instruments(manager)
         _add_config_agents(conductor, config.get("agents", []), pool)
         if config.get("templates"):
             from symphony.conductor import templates_from_toml
@@ -157,6 +175,8 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         if conductor is not None:
             conductor.close()
+        if manager is not None:
+            manager.close()
         if pool is not None:
             pool.close()
         if store is not None:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 from ..actors import Actor
 from ..envelope import Message
+from ..extensions import ExtensionManager, ExtensionManifest
 from ._tasks import check_kind
 from ._templates import TaskTemplate
 
@@ -127,7 +128,8 @@ def model_agent(pool: Any, model: str, tasks: Iterable[str] | str, *,
     return make_spec(name or model, tasks, run, cost=cost, source="model", meta={"model": model, "version": version})
 
 
-def instrument_agent(manager: Any, manifest: Any, *, timeout: float | None = None) -> AgentSpec:
+def instrument_agent(manager: ExtensionManager, manifest: ExtensionManifest, *,
+                     timeout: float | None = None) -> AgentSpec:
     """An agent for an enabled extension instrument: each request is
     ``manager.run_instrument(id, {"kind", "input", "context"})`` (which activates the
     extension on first use). An instrument whose declared inputs are not all ``str`` gets the

@@ -25,6 +25,7 @@ import numpy as np
 from ..actors import Actor, Future, Node, Ref
 from ..dag._tracker import Clock
 from ..envelope import Message
+from ..extensions import ExtensionManager
 from ..errors import (MessageExpired, SymphonyError, TaskFailed, TaskRejected, WorkflowCancelled,
                       WorkflowFailed)
 from ._agents import AgentActor, AgentSpec, instrument_agent, make_spec, model_agent
@@ -127,9 +128,11 @@ class Conductor:
         return self.add(model_agent(pool, model_name, tasks, prepare=prepare, cost=cost, name=name,
                                     version=version, timeout=timeout))
 
-    def add_instruments(self, manager: Any, *, timeout: float | None = None) -> list[AgentSpec]:
+    def add_instruments(self, manager: ExtensionManager, *, timeout: float | None = None) -> list[AgentSpec]:
         """Every enabled instrument of an ``ExtensionManager`` as an agent (activated lazily,
-        on its first task), and the manager's operators as operators for templates."""
+        on its first task: the host fires ``onTask:KIND``), and the manager's enabled operators
+        as operators for template steps and evaluators. Instruments enabled later need
+        another call (those already added are kept)."""
         self.registry.extensions = manager
         added = []
         for manifest in manager.instruments():

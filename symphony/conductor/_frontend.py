@@ -17,13 +17,12 @@ from typing import Any, Callable
 
 from ..envelope import Message
 from ..errors import ExtensionNotFound, TaskRejected
+from ..extensions import TOPIC as EXTENSIONS_TOPIC
+from ..extensions import ExtensionManager
 from ._conductor import Conductor
 from ._tasks import TASK_MESSAGE, TaskResult, check_score
 
-__all__ = ["EXTENSIONS_TOPIC", "ConductorTaskHooks", "result_json"]
-
-#: The node bus topic where the extension host publishes its events (status items among them).
-EXTENSIONS_TOPIC = "symphony.extensions"
+__all__ = ["ConductorTaskHooks", "result_json"]
 
 _STATES = {"task.started": "started", "task.finished": "finished", "task.failed": "failed",
            "task.retry": "retrying", "task.skipped": "skipped", "task.restored": "restored"}
@@ -45,7 +44,7 @@ class ConductorTaskHooks:
     record feedback and run extension commands.
     """
 
-    def __init__(self, conductor: Conductor, extensions: Any = None, *, timeout: float | None = None,
+    def __init__(self, conductor: Conductor, extensions: ExtensionManager | None = None, *, timeout: float | None = None,
                  workers: int = 2) -> None:
         self.conductor = conductor
         self.extensions = extensions
@@ -114,7 +113,11 @@ class ConductorTaskHooks:
             failed: concurrent.futures.Future[Any] = concurrent.futures.Future()
             failed.set_exception(ExtensionNotFound(f"no extension provides command {command_id!r}"))
             return failed
-        call_args = {**(context or {}), "view_id": view_id, **(args or {})}
+        # the motif gets the text it acts on and where it comes from; the selection's regions
+        # go as "regions" ("selection" is the selected text for a motif, when there is one)
+        context = dict(context or {})
+        regions = context.pop("selection", None)
+        call_args = {**context, "view_id": view_id, **({"regions": regions} if regions else {}), **(args or {})}
         return self._pool.submit(self.extensions.run_command, command_id, call_args)
 
     def status(self) -> dict[str, str]:

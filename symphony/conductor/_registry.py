@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..actors import Ref
 from ..errors import NoCapableAgent, TaskRejected
+from ..extensions import ExtensionManager
 from ._agents import AgentSpec, jsonable, operator_inputs
 from ._tasks import TaskSpec
 from ._templates import TaskTemplate, check_template, single_step
@@ -38,7 +39,7 @@ class Registry:
         self.capable: dict[str, list[str]] = {}
         self.operators: dict[str, Callable[[dict[str, Any]], Any]] = {}
         self.templates: dict[str, TaskTemplate] = {}
-        self.extensions: Any = None
+        self.extensions: ExtensionManager | None = None
 
     # -- agents -------------------------------------------------------------------------------
 

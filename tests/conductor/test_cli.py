@@ -92,3 +92,17 @@ def test_errors_are_one_line(tmp_path):
     one_line_error(out, "conductor", "cannot load")
     out = symphony("conductor", "run", "t", "--input", "x", "--models", str(tmp_path / "nowhere"), "--store", store)
     assert out.returncode == 2 and "no such model repository" in out.stderr
+
+
+def test_run_with_extensions(tmp_path, iris_repo):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples" / "extensions"
+    out = symphony("conductor", "run", "classify", "--input", "[5.1, 3.5, 1.4, 0.2]", "--extensions", str(examples),
+                   "--ext-home", str(tmp_path / "ext-home"), "--models", str(iris_repo),
+                   "--store", str(tmp_path / "store"), "--json", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["output"]["label"] == "setosa" and result["steps"]["classify"]["agent"] == "symphony.iris-instrument"
+    one_line_error(symphony("conductor", "run", "classify", "--input", "x", "--extensions", str(tmp_path / "none"),
+                            "--store", str(tmp_path / "store")), "conductor", "no such directory")
