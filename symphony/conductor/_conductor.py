@@ -9,27 +9,22 @@ quality scores and the learned policy live in the artifact store.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from typing import Any, Callable, Iterable
-
-import numpy as np
 
 from ..actors import Actor, Future, Node, Ref
 from ..dag._tracker import Clock
 from ..envelope import Message
+from ..errors import MessageExpired, TaskFailed, TaskRejected, WorkflowCancelled, WorkflowFailed
 from ..extensions import ExtensionManager
-from ..errors import (MessageExpired, SymphonyError, TaskFailed, TaskRejected, WorkflowCancelled,
-                      WorkflowFailed)
 from ._agents import AgentActor, AgentSpec, instrument_agent, make_spec, model_agent
 from ._features import featurize
+from ._history import Record, TaskHistory
 from ._policy_store import PolicyStore
 from ._registry import AgentEntry, Registry
 from ._router import Router
@@ -46,16 +41,6 @@ _DEADLINE = "conductor.deadline"
 _CANCEL = "conductor.cancel"
 #: Seconds before a task message's expiry at which its workflow is stopped (at most 10% of its TTL).
 DEADLINE_MARGIN = 0.05
-_DIGEST = re.compile(r"[0-9a-f]{32}\Z")
-
-
-class _Record:
-    """What feedback on a finished task needs: its features, routed steps and result digest."""
-
-    __slots__ = ("kind", "x", "steps", "digest")
-
-    def __init__(self, kind: str, x: np.ndarray, steps: list[tuple[str, str, float, float]], digest: str) -> None:
-        self.kind, self.x, self.steps, self.digest = kind, x, steps, digest
 
 
 class Conductor:
@@ -91,11 +76,7 @@ class Conductor:
         self.engine = Engine(self.registry, store, self.router, self._router_lock, self.stats_counter,
                              self.policy_store)
         self._running: dict[str, TaskRun] = {}
-        self._history: OrderedDict[str, _Record] = OrderedDict()
-        self._by_digest: dict[str, str] = {}
-        self._digests: dict[str, list[str]] = {}
-        self._history_size = int(history)
-        self._history_lock = threading.Lock()
+        self.history = TaskHistory(store, history, n_features=self.n_features, max_input=self.max_input)
         self._closed = False
         self.ref: Ref = node.spawn(ConductorActor, self, name=name)
         self._clock = Clock(self.ref)
@@ -213,7 +194,7 @@ class Conductor:
         score = check_score(score)
         if not isinstance(source, str) or not source or len(source) > 100 or "\0" in source:
             raise TaskRejected(f"a feedback source must be a short non-empty str, not {source!r}")
-        record = self._record(task)
+        record = self.history.find(task)
         if record is None:
             raise TaskRejected(f"no finished task {task!r} is known to this conductor or its store")
         self.store.rate(record.digest, score, source=source)
@@ -222,48 +203,7 @@ class Conductor:
     def knows(self, task: str) -> bool:
         """Whether ``feedback`` can score ``task``: the id of a task this conductor finished, or
         the digest of a step's output in the store (of a task run by any conductor on it)."""
-        return self._record(task) is not None
-
-    def _record(self, task: Any) -> _Record | None:
-        if not isinstance(task, str):
-            return None
-        with self._history_lock:
-            record = self._history.get(task)
-            if record is None and task in self._by_digest:
-                record = self._history.get(self._by_digest[task])
-        if record is None and _DIGEST.match(task):
-            try:
-                record = self._record_from_store(task)
-            except (SymphonyError, ValueError, KeyError, TypeError):
-                return None  # not a step output of a task, or damaged: nothing to score
-        return record
-
-    def _record_from_store(self, digest: str) -> _Record | None:
-        """What feedback needs, rebuilt from the artifacts a task left: the step outputs of
-        the same task among ``digest``'s ancestors, and its input (for its features)."""
-        if not self.store.has(digest):
-            return None
-        meta = self.store.stat(digest).metadata
-        task_id = meta.get("task_id")
-        if not task_id or "step" not in meta:
-            return None
-        found: list[dict[str, Any]] = []
-        task: dict[str, Any] | None = None
-        for ancestor in self.store.lineage(digest):
-            info = self.store.stat(ancestor).metadata
-            if info.get("task_id") != task_id:
-                continue
-            if "step" in info:
-                found.append(info)
-            else:
-                task = json.loads(self.store.get(ancestor))
-        if task is None:
-            return None
-        spec = parse_task({"kind": task["kind"], "input": task["input"], "context": task["context"]},
-                          max_input=max(self.max_input, len(task["input"])))
-        steps = [(f"{spec.kind}/{info['step']}", str(info["agent"]), float(info["cost"]), float(info["latency"]))
-                 for info in found if not str(info["agent"]).startswith("operator:")]
-        return _Record(spec.kind, featurize(spec.kind, spec.input, spec.context, self.n_features), steps, digest)
+        return self.history.find(task) is not None
 
     def stats(self) -> dict[str, dict[str, Any]]:
         """Per agent: calls, failures, mean quality, mean latency, decisions, explored, regret estimate."""
@@ -382,23 +322,11 @@ class Conductor:
         result = TaskResult(task_id, run.spec.kind, final["output"], final["digest"],
                             {o["step"]: StepResult(o["agent"], o["digest"], quality, o["latency"], o["explored"])
                              for o in outcomes}, quality)
-        self._remember(task_id, _Record(run.spec.kind, run.x, decisions(outcomes), final["digest"]),
-                       [o["digest"] for o in outcomes])
+        self.history.add(task_id, Record(run.spec.kind, run.x, decisions(outcomes), final["digest"]),
+                         [o["digest"] for o in outcomes])
         if self.checkpoint is not None:  # done: nothing left to resume
             shutil.rmtree(os.path.join(self.checkpoint, task_id), ignore_errors=True)
         run.future.set(result)
-
-    def _remember(self, task_id: str, record: _Record, digests: list[str]) -> None:
-        with self._history_lock:
-            self._history[task_id] = record
-            for digest in digests:
-                self._by_digest[digest] = task_id
-            self._digests[task_id] = digests
-            while len(self._history) > self._history_size:
-                old_id, _ = self._history.popitem(last=False)
-                for digest in self._digests.pop(old_id, ()):
-                    if self._by_digest.get(digest) == old_id:
-                        del self._by_digest[digest]
 
 
 class ConductorActor(Actor):

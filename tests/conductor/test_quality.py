@@ -142,5 +142,5 @@ def test_feedback_history_is_bounded(make_conductor):
     conductor.add_agent("a", "answer", lambda r: r["input"])
     results = [conductor.run("answer", f"q{i}") for i in range(5)]
     assert [conductor.knows(r.task_id) for r in results] == [False, False, True, True, True]
-    assert len(conductor._by_digest) == 3
+    assert len(conductor.history) == 3
     conductor.feedback(results[0].digest, 1.0)  # still found, from the store
