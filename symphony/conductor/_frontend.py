@@ -113,11 +113,12 @@ class ConductorTaskHooks:
             failed: concurrent.futures.Future[Any] = concurrent.futures.Future()
             failed.set_exception(ExtensionNotFound(f"no extension provides command {command_id!r}"))
             return failed
-        # the motif gets the text it acts on and where it comes from; the selection's regions
-        # go as "regions" ("selection" is the selected text for a motif, when there is one)
+        # the motif gets {**context, **args}: the text it acts on ("selection", else "text") and
+        # where it comes from; a selection given as regions goes as "regions"
         context = dict(context or {})
-        regions = context.pop("selection", None)
-        call_args = {**context, "view_id": view_id, **({"regions": regions} if regions else {}), **(args or {})}
+        if isinstance(context.get("selection"), list):
+            context["regions"] = context.pop("selection")
+        call_args = {**context, "view_id": view_id, **(args or {})}
         return self._pool.submit(self.extensions.run_command, command_id, call_args)
 
     def status(self) -> dict[str, str]:

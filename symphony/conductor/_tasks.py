@@ -24,11 +24,12 @@ TASK_MESSAGE = "conductor.task"
 #: Default bound on a task's input, in characters (a bigger input is refused, not truncated).
 MAX_INPUT = 1 << 20
 #: What a task's context may hold, and the type of each: the files it is about, the
-#: selection (its text, or the frontend's regions ``[[start_line, start_col, end_line,
-#: end_col], ...]``), artifacts (digests) it builds on, the path and language of its
-#: document, the view it came from. A key whose value is None is dropped.
+#: selected text, the view's regions (``[[start_line, start_col, end_line, end_col], ...]``,
+#: as the frontend sends them), artifacts (digests) it builds on, the path and language of
+#: its document, the view it came from. A key whose value is None is dropped.
 CONTEXT_KEYS: dict[str, type | tuple[type, ...]] = {
-    "files": list, "selection": (str, list), "artifacts": list, "path": str, "language": str, "view_id": str}
+    "files": list, "selection": (str, list), "regions": list, "artifacts": list, "path": str, "language": str,
+    "view_id": str}
 _KIND = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}\Z")
 _DIGEST = re.compile(r"[0-9a-f]{32}\Z")
 _MAX_LIST = 1000
@@ -104,10 +105,11 @@ def parse_context(context: Any) -> dict[str, Any]:
             names = " or ".join(t.__name__ for t in (wanted if isinstance(wanted, tuple) else (wanted,)))
             raise TaskRejected(f"task context {key!r} must be a {names}, not {type(given).__name__}")
         value: Any = given
-        if key == "selection" and isinstance(value, list):
+        if key in ("selection", "regions") and isinstance(value, list):
             if len(value) > _MAX_LIST or not all(_is_region(r) for r in value):
-                raise TaskRejected("task context 'selection' must be a str or a list of [start_line, start_col, "
-                                   "end_line, end_col] regions of ints >= 0")
+                raise TaskRejected(f"task context {key!r} must be a list of [start_line, start_col, end_line, "
+                                   "end_col] regions of ints >= 0" + (" (or the selected text)" if key == "selection"
+                                                                       else ""))
             value = [list(r) for r in value]
         elif isinstance(value, list):
             if len(value) > _MAX_LIST or not all(isinstance(v, str) for v in value):

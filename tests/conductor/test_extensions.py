@@ -61,8 +61,8 @@ def test_motif_contributions_commands_and_status_through_the_hooks(conductor, ma
         assert hooks.status()["wordstats.words"] == "words: ?"
         seen = []
         stop = hooks.watch_status(lambda item, text: seen.append((item, text)))
-        context = {"view_id": "v1", "path": None, "files": [], "language": None,
-                   "selection": [[0, 0, 0, 15]], "text": "three words here"}
+        context = {"view_id": "v1", "path": None, "files": [], "language": None, "regions": [[0, 0, 0, 0]],
+                   "selection": "", "text": "three words here"}
         assert hooks.run_command("wordstats.count", "v1", {}, context).result(30) == {"words": 3, "lines": 1}
         assert wait_until(lambda: ("wordstats.words", "words: 3") in seen)
         stop()

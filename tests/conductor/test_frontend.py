@@ -12,7 +12,7 @@ from symphony.errors import ExtensionNotFound, TaskFailed, TaskRejected
 
 #: What XiCore sends as a task's context.
 FRONTEND_CONTEXT = {"view_id": "view-id-1", "path": "/work/a.py", "files": ["/work/a.py"], "language": "python",
-                    "selection": [[0, 0, 0, 13]]}
+                    "regions": [[0, 0, 0, 13]], "selection": "selected text"}
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_errors_come_back_through_the_future_and_the_hook_never_blocks(hooks, co
     with pytest.raises(TaskRejected):
         hooks.run("v", "upper", 42, {}, None).result(30)  # type: ignore[arg-type]
     with pytest.raises(TaskRejected):
-        hooks.run("v", "upper", "x", {**FRONTEND_CONTEXT, "selection": [[0, -1, 0, 2]]}, None).result(30)
+        hooks.run("v", "upper", "x", {**FRONTEND_CONTEXT, "regions": [[0, -1, 0, 2]]}, None).result(30)
     gate = threading.Event()
     conductor.add_agent("slow", "slow", lambda r: gate.wait(30) and "done")
     future = hooks.run("v", "slow", "x", {}, None)  # returns while the agent is still working
