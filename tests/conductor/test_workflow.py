@@ -84,7 +84,7 @@ def test_the_message_ttl_is_the_deadline(conductor, store):
     conductor.add_template(two_steps("t", "bang"))
     try:
         with pytest.raises(TaskFailed, match="out of time") as caught:
-            conductor.run("t", "x", timeout=1.0)
+            conductor.run("t", "x", timeout=2.0)
         assert set(caught.value.steps) == {"a"} and store.latest("conductor/t/a") == caught.value.steps["a"]
     finally:
         gate.release.set()
@@ -147,7 +147,7 @@ def test_a_raw_ask_with_ttl_gets_the_task_failure(conductor, store):
     conductor.add_template(two_steps("t", "bang"))
     try:
         with pytest.raises((TaskFailed, MessageExpired)) as caught:
-            conductor.ref.ask(Message(TASK_MESSAGE, {"kind": "t", "input": "x"}, ttl=1.0))
+            conductor.ref.ask(Message(TASK_MESSAGE, {"kind": "t", "input": "x"}, ttl=2.0))
         if isinstance(caught.value, TaskFailed):  # the usual case: stopped just before the TTL ran out
             assert set(caught.value.steps) == {"a"}
     finally:
