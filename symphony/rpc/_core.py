@@ -43,6 +43,8 @@ from ._params import check_edit_params, check_setting, is_quick_edit
 from ._peer import INVALID_PARAMS, METHOD_NOT_FOUND, Answer, Peer
 from ._plugin_hooks import PluginHooks
 from ._syntax import PLAIN_SYNTAX, Syntax
+from ._task_hooks import TaskHooks
+from ._tasks import TaskRequests
 
 __all__ = ["FILE_ERROR", "XiCore"]
 
@@ -56,7 +58,8 @@ class XiCore:
     """The core side of the xi frontend protocol for one connection."""
 
     def __init__(self, peer_send: Any = None, *, node: Node | None = None, watch_files: bool = True,
-                 plugins: Callable[[Node], PluginHooks] | None = None, syntax: Syntax | None = None) -> None:
+                 plugins: Callable[[Node], PluginHooks] | None = None, syntax: Syntax | None = None,
+                 tasks: TaskHooks | None = None) -> None:
         self._own_node = node is None
         self.node = node if node is not None else Node("symphony-core")  # an empty Node is falsy
         self.peer: Peer | None = None
@@ -78,6 +81,8 @@ class XiCore:
             self.plugins.attach(self.send)
         #: scope stacks -> style ids for this connection's buffers (``def_style`` sent once each)
         self.style_map = StyleMap(self.syntax.resolver(self.theme))
+        #: ``run_task`` and the other task requests (``_tasks``), on the conductor's ``tasks`` hooks
+        self.task_requests = TaskRequests(tasks, self)
 
     def attach(self, peer: Peer) -> None:
         """Send notifications through ``peer``."""
@@ -149,6 +154,7 @@ class XiCore:
     def call(self, method: str, params: Any) -> Any:
         """Run protocol method ``method``; raises :class:`RpcError` for bad input."""
         handler = getattr(self, "rpc_" + method, None) if method.isidentifier() else None
+        handler = handler or self.task_requests.handlers.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"method not found: {method}")
         if params is None:
@@ -209,6 +215,7 @@ class XiCore:
             ref.tell("add_view", view_id)
             if plugins is not None:
                 plugins.view_opened(view_id, ref, key)
+            self.task_requests.view_opened(view_id)
 
         return Answer(view_id, opened)
 
@@ -370,6 +377,7 @@ class XiCore:
             self._watcher.close()
         if self.plugins is not None:
             self.plugins.close()
+        self.task_requests.close()
         with self._lock:
             refs = list(self._buffer_views)
             self._buffer_views.clear()

@@ -30,6 +30,7 @@ from ..envelope import Message
 from ..errors import RpcError, SymphonyError
 from ._core import XiCore
 from ._syntax import Syntax
+from ._task_hooks import TaskHooks
 from ._peer import INTERNAL_ERROR, INVALID_REQUEST, Peer
 from ._tunnel import (
     CLOSE,
@@ -63,7 +64,7 @@ class _Session:
         self.closed: str | None = None
         self.last_heard = _mono()
         self.refs: list[Ref] = []
-        self.core = XiCore(node=server.node, syntax=server.syntax)
+        self.core = XiCore(node=server.node, syntax=server.syntax, tasks=server.tasks)
         self.peer = Peer(None, self, self.core, name=f"xi-{sid[:8]}")  # type: ignore[arg-type]
         self.core.attach(self.peer)
 
@@ -178,11 +179,12 @@ class XiServer:
 
     Frontends reach it with :class:`symphony.rpc.RemoteCore` at the node's address. The
     host actor is named ``name`` (``"xi"``, what ``RemoteCore`` asks for by default).
+    ``tasks`` serves every session's task requests (``_tasks``); its maker closes it.
     """
 
     def __init__(self, node: Node, *, name: str = HOST_ACTOR, max_sessions: int = MAX_SESSIONS,
                  idle_timeout: float = IDLE_TIMEOUT, poll_wait: float = POLL_WAIT,
-                 max_output: int = MAX_OUTPUT, syntax: Syntax | None = None) -> None:
+                 max_output: int = MAX_OUTPUT, syntax: Syntax | None = None, tasks: TaskHooks | None = None) -> None:
         if poll_wait >= idle_timeout:
             raise ValueError("poll_wait must be shorter than idle_timeout")
         self.node = node
@@ -191,6 +193,7 @@ class XiServer:
         self.poll_wait = float(poll_wait)
         self.max_output = int(max_output)
         self.syntax = syntax
+        self.tasks = tasks  # shared by every session (each watches the status items while open)
         self._sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()

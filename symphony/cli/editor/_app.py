@@ -9,6 +9,7 @@ The view follows the caret (``_follow``). What plugins add is read and asked for
 ``_language``: diagnostics from the ``update`` annotations (a gutter marker, the message of
 the one at the caret in the status line), status items, hover, completion, go to
 definition and rename (the bundled ``symphony-lsp`` plugin answers ``plugin_rpc`` requests).
+Ctrl+P runs the conductor's tasks and the extensions' commands on the selection (``_tasks``).
 
 The keys are listed in ``_keys.HELP`` (F1 shows them).
 """
@@ -37,7 +38,11 @@ from ._follow import CaretFollowing
 from ._help import HelpScreen
 from ._keys import ALIASES, KEYMAP, LANGUAGE_KEYS, key_of_position_report
 from ._language import LanguageFeatures, caret_cell
+from ._palette import PaletteScreen
 from ._popup import Popup
+from ._prompt import PromptLine
+from ._task_panel import TaskPanel
+from ._tasks import TaskFeatures
 from ._view import GUTTER, EditorView, style_of
 
 __all__ = ["EditorApp"]
@@ -64,7 +69,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-class EditorApp(CaretFollowing, App[None]):
+class EditorApp(CaretFollowing, PromptLine, App[None]):
     """``symphony edit FILE``."""
 
     CSS = """
@@ -82,6 +87,7 @@ class EditorApp(CaretFollowing, App[None]):
         Binding("ctrl+g", "prompt('goto')", "Go to", priority=True),
         Binding("ctrl+w", "toggle_wrap", "Wrap", priority=True, show=False),
         Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+p", "palette", "Run", priority=True),
     ]
 
     KEYMAP = KEYMAP
@@ -122,6 +128,9 @@ class EditorApp(CaretFollowing, App[None]):
         self.popup = Popup()
         #: diagnostics, plugins' status items, hover, completion, definition, rename
         self.language = LanguageFeatures(self, self.popup)
+        #: Ctrl+P: tasks and extension commands on the selection, their results in the panel
+        self.tasks = TaskFeatures(self, TaskPanel(lambda score: self.tasks.rate(score),
+                                                     lambda: self.editor_view.focus()))
 
     @property
     def diagnostics(self) -> Diagnostics:
@@ -134,7 +143,9 @@ class EditorApp(CaretFollowing, App[None]):
         with Vertical():
             self.editor_view = EditorView(self)
             yield self.editor_view
-            yield Input(id="prompt")
+            yield self.tasks.panel
+            self.prompt_line = Input(id="prompt")
+            yield self.prompt_line
             yield Static(id="status")
             yield Footer()
         yield self.popup
@@ -155,6 +166,7 @@ class EditorApp(CaretFollowing, App[None]):
             return
         self.view_id = view_id
         self.send_scroll()
+        self.tasks.refresh()
         for action in waiting:  # keys typed while the core was still opening the file
             action()
 
@@ -224,7 +236,7 @@ class EditorApp(CaretFollowing, App[None]):
         elif method == "find_status":
             queries = params.get("queries") or []
             self.matches = queries[0].get("matches") if queries else None
-        elif self.language.handle(method, params):
+        elif self.language.handle(method, params) or self.tasks.handle(method, params):
             pass
         elif method == "alert":
             msg = str(params.get("msg", ""))
@@ -326,7 +338,11 @@ class EditorApp(CaretFollowing, App[None]):
 
     def press(self, key: str, character: str | None = None) -> bool:
         """Act on textual key ``key`` (typing ``character`` if it is printable); False if it is not the editor's."""
-        if self.screen is not self.editor_view.screen or self.focused not in (self.editor_view, None):
+        focused = self.focused
+        if focused is self.tasks.panel and self.tasks.panel.lets_through(key):
+            self.tasks.panel.action_close()  # a key that is not the result panel's closes it and goes to the text
+            focused = self.editor_view
+        if self.screen is not self.editor_view.screen or focused not in (self.editor_view, None):
             return False  # a prompt or the help screen has the keys (None: the focus is not set yet)
         if self.language.popup_key(key):  # the popup's own key (its others close it and go on)
             return True
@@ -347,6 +363,8 @@ class EditorApp(CaretFollowing, App[None]):
             self.add_next_match()
         elif key in LANGUAGE_KEYS:
             self._language_key(LANGUAGE_KEYS[key])
+        elif self.view_id is not None and self.tasks.key(key):
+            pass
         elif character:
             self.edit("insert", {"chars": character})
         else:
@@ -401,6 +419,13 @@ class EditorApp(CaretFollowing, App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_palette(self) -> None:
+        if self._opening(self.action_palette) or isinstance(self.screen, PaletteScreen):
+            return
+        palette = PaletteScreen(self.tasks.entries(), self.tasks.empty_note())
+        self.push_screen(palette, self.tasks.run)
+        self.tasks.refresh(lambda: palette.set_entries(self.tasks.entries(), self.tasks.empty_note()))
 
     def action_save(self) -> None:
         if self._opening(self.action_save):
@@ -459,35 +484,6 @@ class EditorApp(CaretFollowing, App[None]):
             self.refresh_status()
             return
         self.exit()
-
-    def action_prompt(self, kind: str) -> None:
-        prompt = self.query_one("#prompt", Input)
-        self._prompt_kind = kind
-        prompt.placeholder = {"find": "find (re: prefix for a regex)", "replace": "find => replacement",
-                              "goto": "line number", "rename": "rename to (the new name)"}[kind]
-        prompt.value = ""
-        prompt.add_class("visible")
-        prompt.focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        prompt = self.query_one("#prompt", Input)
-        prompt.remove_class("visible")
-        self.editor_view.focus()
-        value = event.value
-        if self._prompt_kind == "find" and value:
-            regex = value.startswith("re:")
-            self.edit("find", {"chars": value[3:] if regex else value, "case_sensitive": False, "regex": regex})
-            self.edit("find_next", {"wrap_around": True, "allow_same": True})
-        elif self._prompt_kind == "replace" and "=>" in value:
-            find, repl = (x.strip() for x in value.split("=>", 1))
-            self.edit("find", {"chars": find, "case_sensitive": True})
-            self.edit("replace", {"chars": repl})
-            self.edit("replace_all", {})
-            self.edit("cancel_operation")  # one caret after replacing, not one per replacement
-        elif self._prompt_kind == "rename":
-            self.language.rename(value.strip())
-        elif self._prompt_kind == "goto" and value.strip().isdigit():
-            self.edit("goto_line", {"line": max(0, int(value) - 1)})
 
     def on_unmount(self) -> None:
         if self.core is not None:

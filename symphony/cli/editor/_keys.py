@@ -65,6 +65,7 @@ HELP: list[tuple[str, str]] = [
     ("F3 / Shift+F3", "next / previous match"),
     ("Ctrl+R", "replace all (type: find => replacement)"),
     ("Ctrl+G", "go to line"),
+    ("Ctrl+P", "run a task or a command on the selection (in the result: + / - rate it, Escape closes)"),
     ("Ctrl+Space", "complete the name at the cursor (Up/Down choose, Enter or Tab inserts, Escape closes)"),
     ("Ctrl+K", "hover: what the language server says of the name at the cursor (any key closes it)"),
     ("F12", "go to the definition (in another file: where it is)"),

@@ -17,6 +17,7 @@ run one at a time in arrival order and two views of one file never disagree. Mes
   or report a change, delete or rename; see ``Buffer.check_disk``)
 - ``("save", path_or_None)``, ``("config", changes)``,
   ``("get_config", None)``, ``("snapshot", None)`` -> the current ``Rope``
+- ``("selected", (view_id, limit))`` -> what a task would run on in that view (``_selected``)
 - for plugins (``_plugin_hooks``; a bad one raises ``PluginProtocolError``, changing nothing):
   ``("listen", callback)`` -> ``(rev, rope)``, then ``callback(EditEvent)`` after every edit,
   in the actor's thread; ``("unlisten", callback)``; ``("plugin_edit", PluginEdit)``;
@@ -44,6 +45,7 @@ from ...envelope import Message, Priority
 from ...errors import ActorDead, RpcError
 from ._buffer import Buffer, Send
 from ._plugin_hooks import PLUGIN_MESSAGES
+from ._selected import selected
 from ._styles import StyleMap
 
 __all__ = ["BufferActor"]
@@ -187,6 +189,8 @@ class BufferActor(Actor):
             return dict(buffer.config)
         if kind == "snapshot":
             return buffer.rope
+        if kind == "selected":
+            return selected(buffer, *payload)
         if kind in PLUGIN_MESSAGES:
             return buffer.plugin_message(kind, payload)
         if kind == "restyle":
