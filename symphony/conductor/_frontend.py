@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..envelope import Message
 from ..errors import ExtensionNotFound, TaskRejected
@@ -21,6 +21,9 @@ from ..extensions import TOPIC as EXTENSIONS_TOPIC
 from ..extensions import ExtensionManager
 from ._conductor import Conductor
 from ._tasks import TASK_MESSAGE, TaskResult, check_score
+
+if TYPE_CHECKING:
+    from ..rpc import TaskHooks
 
 __all__ = ["ConductorTaskHooks", "result_json"]
 
@@ -140,3 +143,9 @@ class ConductorTaskHooks:
     def close(self) -> None:
         """Stop the worker threads (the conductor and the extensions belong to the caller)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+if TYPE_CHECKING:
+    def _conforms(hooks: ConductorTaskHooks) -> TaskHooks:
+        """mypy checks here that ConductorTaskHooks is a TaskHooks."""
+        return hooks

@@ -3,6 +3,7 @@ text with the frontend's context, progress, feedback, and extension hooks withou
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -77,3 +78,26 @@ def test_without_extensions(hooks, node):
     stop()
     node.publish("symphony.extensions", {"event": "status", "extension": "x.y", "item": "x.words", "text": "3"})
     assert seen == [("x.words", "2")]
+
+
+def test_xi_core_runs_a_conductor_task_on_the_selection(hooks, node, store):
+    from symphony.rpc import XiCore
+    from tests.rpc.test_core_inline import Sent, open_view
+
+    sent = Sent()
+    core = XiCore(sent, node=node, watch_files=False, tasks=hooks)
+    try:
+        view = open_view(core, sent)
+        core.handle_notification("edit", {"view_id": view, "method": "insert", "params": {"chars": "make me loud"}})
+        assert core.handle_request("task_kinds", {}) == ["chain", "reverse", "upper"]
+        result = core.handle_request("run_task", {"view_id": view, "kind": "upper"}).result(30)
+        assert result["output"] == "MAKE ME LOUD"
+        task_id = result["task_id"]
+        sent.wait_for(lambda m, p: m == "task_progress" and p["task_id"] == task_id and p["state"] == "finished")
+        assert json.loads(store.get(result["digest"]))["output"] == "MAKE ME LOUD"
+        feedback = core.handle_request("task_feedback", {"task_id": task_id, "score": 1.0})
+        if hasattr(feedback, "result"):
+            feedback.result(30)
+        assert store.stat(result["digest"]).ratings == {"user": 1.0}
+    finally:
+        core.close()
