@@ -68,8 +68,10 @@ class PolicyStore:
 
     def changed(self) -> None:
         """The policy learnt something: save it within ``interval`` seconds."""
+        if self._dirty:  # the saver already knows (a lock-free read: at worst one more wake-up)
+            return
         with self._cond:
-            if self._closed:
+            if self._closed or self._dirty:
                 return
             self._dirty = True
             if self._thread is None:
