@@ -1,8 +1,8 @@
 """The ``symphony`` command: one module per subcommand in this package.
 
 ``info``, ``demo``, ``edit`` (the terminal editor, in ``editor/``), ``serve``, ``node``,
-``keygen``, ``artifacts``, ``dag``, ``pool`` and ``ext`` each register themselves in
-``_registry`` when imported; the modules are imported only when the command line is parsed, so
+``keygen``, ``artifacts``, ``dag``, ``pool``, ``ext`` and ``conductor`` each register themselves
+in ``_registry`` when imported; the modules are imported only when the command line is parsed, so
 ``symphony --version`` stays fast.
 
 A command fails cleanly: a ``SymphonyError`` or ``OSError`` it raises is printed by
@@ -27,7 +27,8 @@ __all__ = ["COMMANDS", "build_parser", "describe", "main", "register"]
 
 #: The app modules, in the order their subcommands are listed.
 _COMMAND_MODULES: tuple[str, ...] = tuple(
-    f"{__name__}.{name}" for name in ("info", "demo", "edit", "serve", "artifacts", "dag", "pool", "ext", "node", "keygen"))
+    f"{__name__}.{name}"
+    for name in ("info", "demo", "edit", "serve", "artifacts", "dag", "pool", "ext", "conductor", "node", "keygen"))
 
 
 def build_parser() -> argparse.ArgumentParser:
