@@ -18,8 +18,8 @@ Motifs' status items reach every view as xi's ``add_status_item`` (when the view
 when an item first gets a text) then ``update_status_item`` ``{view_id, source: extension
 id, key: item id, value, alignment}``.
 
-Invariants: no request waits on a task, a command or the buffer actor on the reader thread
-(each answers from a future's callback); bad params answer -32602 and change nothing;
+Invariants: no request waits on the hooks, a task, a command or the buffer actor on the
+reader thread (each answers from a future's callback; every hook is called on a worker); bad params answer -32602 and change nothing;
 without hooks every one of these requests answers :data:`TASK_ERROR` saying so.
 """
 
@@ -122,6 +122,10 @@ class TaskRequests:
         self._lock = threading.Lock()
         self._shown: set[tuple[str, str]] = set()  # (view, item) the frontend was sent add_status_item for
         self._unwatch = hooks.watch_status(self._status_set) if hooks is not None else None
+        # Hooks may be slow to answer even what they read from memory (an application builds
+        # the conductor in the background, and its first answers wait for it): every hook is
+        # called here, never on the reader thread.
+        self._calls = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="symphony-task-requests")
         #: protocol method -> handler
         self.handlers: dict[str, Handler] = {
             "task_kinds": self.task_kinds, "run_task": self.run_task, "task_feedback": self.task_feedback,
@@ -143,8 +147,31 @@ class TaskRequests:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def task_kinds(self, params: dict[str, Any]) -> list[str]:
+    def _off_reader(self, work: Callable[[], Any], *, started: bool = False) -> concurrent.futures.Future[Any]:
+        """The outcome of ``work()`` computed on a worker thread: its value, or with ``started``
+        the outcome of the future it returns (a hook that starts work must return one)."""
+        answer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+        def run() -> None:
+            if started:
+                _chain(work, answer)
+                return
+            try:
+                answer.set_result(work())
+            except Exception as exc:  # noqa: BLE001 - the frontend is answered with it
+                answer.set_exception(task_error(exc))
+
+        try:
+            self._calls.submit(run)
+        except RuntimeError:  # closed: the connection is going away
+            answer.set_exception(RpcError(TASK_ERROR, "the core is closing"))
+        return answer
+
+    def task_kinds(self, params: dict[str, Any]) -> concurrent.futures.Future[Any]:
         hooks = self._hooks()
+        return self._off_reader(lambda: self._kinds(hooks))
+
+    def _kinds(self, hooks: TaskHooks) -> list[str]:
         try:
             kinds = hooks.kinds()
         except Exception as exc:  # noqa: BLE001 - the hooks failed (these requests take no params): answered
@@ -153,8 +180,11 @@ class TaskRequests:
             raise RpcError(TASK_ERROR, "the task hooks' kinds are not a list of strings")
         return list(kinds)
 
-    def extension_contributions(self, params: dict[str, Any]) -> dict[str, Any]:
+    def extension_contributions(self, params: dict[str, Any]) -> concurrent.futures.Future[Any]:
         hooks = self._hooks()
+        return self._off_reader(lambda: self._contributions(hooks))
+
+    def _contributions(self, hooks: TaskHooks) -> dict[str, Any]:
         try:
             contributions = hooks.contributions()
         except Exception as exc:  # noqa: BLE001 - the hooks failed: answered
@@ -172,8 +202,6 @@ class TaskRequests:
             raise RpcError(INVALID_PARAMS, "input must be a string")
         if given is not None and len(given) > MAX_TASK_INPUT:
             raise RpcError(INVALID_PARAMS, f"input is too large ({len(given)} characters, at most {MAX_TASK_INPUT})")
-        if kind not in self.task_kinds(params):
-            raise RpcError(INVALID_PARAMS, f"unknown task kind {kind!r}")
         send = self.core.send
 
         def progress(task_id: str, step: str, state: str) -> None:
@@ -181,7 +209,12 @@ class TaskRequests:
                                    "state": str(state)})
 
         def start(context: dict[str, Any], text: str) -> concurrent.futures.Future[Any]:
-            return hooks.run(view_id, kind, given if given is not None else text, context, progress)
+            def run() -> concurrent.futures.Future[Any]:
+                if kind not in self._kinds(hooks):
+                    raise RpcError(INVALID_PARAMS, f"unknown task kind {kind!r}")
+                return hooks.run(view_id, kind, given if given is not None else text, context, progress)
+
+            return self._off_reader(run, started=True)
 
         return self._on_selection(ref, view_id, given is None, start)
 
@@ -192,12 +225,15 @@ class TaskRequests:
         args = params.get("args")
         if args is not None and not isinstance(args, dict):
             raise RpcError(INVALID_PARAMS, "args must be an object")
-        commands = self.extension_contributions(params).get("commands") or []
-        if command not in {c.get("id") for c in commands if isinstance(c, dict)}:
-            raise RpcError(INVALID_PARAMS, f"unknown command {command!r}")
 
         def start(context: dict[str, Any], text: str) -> concurrent.futures.Future[Any]:
-            return hooks.run_command(command, view_id, dict(args or {}), {**context, "text": text})
+            def run() -> concurrent.futures.Future[Any]:
+                commands = self._contributions(hooks).get("commands") or []
+                if command not in {c.get("id") for c in commands if isinstance(c, dict)}:
+                    raise RpcError(INVALID_PARAMS, f"unknown command {command!r}")
+                return hooks.run_command(command, view_id, dict(args or {}), {**context, "text": text})
+
+            return self._off_reader(run, started=True)
 
         return self._on_selection(ref, view_id, True, start)
 
@@ -269,6 +305,13 @@ class TaskRequests:
         if self.hooks is None:
             return
         try:
+            self._calls.submit(self._show_items, view_id)
+        except RuntimeError:  # closed
+            pass
+
+    def _show_items(self, view_id: str) -> None:
+        assert self.hooks is not None
+        try:
             items, texts = self._items(), self.hooks.status()
         except Exception:  # noqa: BLE001 - the hooks failed: no items, the view is open all the same
             return
@@ -294,3 +337,4 @@ class TaskRequests:
         unwatch, self._unwatch = self._unwatch, None
         if unwatch is not None:
             unwatch()
+        self._calls.shutdown(wait=False, cancel_futures=True)

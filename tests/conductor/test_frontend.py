@@ -89,7 +89,7 @@ def test_xi_core_runs_a_conductor_task_on_the_selection(hooks, node, store):
     try:
         view = open_view(core, sent)
         core.handle_notification("edit", {"view_id": view, "method": "insert", "params": {"chars": "make me loud"}})
-        assert core.handle_request("task_kinds", {}) == ["chain", "reverse", "upper"]
+        assert core.handle_request("task_kinds", {}).result(30) == ["chain", "reverse", "upper"]
         result = core.handle_request("run_task", {"view_id": view, "kind": "upper"}).result(30)
         assert result["output"] == "MAKE ME LOUD"
         task_id = result["task_id"]

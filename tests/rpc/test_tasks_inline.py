@@ -87,7 +87,7 @@ def test_run_task_answers_later_and_the_reader_goes_on(node, hooks):
         answer = core.handle_request("run_task", {"view_id": view, "kind": "upper"})
         assert isinstance(answer, concurrent.futures.Future)
         # the reader goes on while the task waits
-        assert core.handle_request("task_kinds", {}) == tasks.kinds()
+        assert core.handle_request("task_kinds", {}).result(30) == tasks.kinds()
         contents = core.handle_request("edit", {"view_id": view, "method": "debug_get_contents"})
         assert (contents.result(30) if isinstance(contents, concurrent.futures.Future) else contents) == "quiet"
         assert not answer.done()
@@ -106,7 +106,7 @@ def test_misbehaving_hooks_give_clear_errors(node, hooks):
         view = open_view(core, sent)  # contributions fail: the view opens all the same, with no items
         assert not [m for _, m, _ in sent.items if m == "add_status_item"]
         with pytest.raises(RpcError) as caught:
-            core.call("extension_contributions", {})
+            core.call("extension_contributions", {}).result(30)  # answered later: hooks never run on the reader
         assert caught.value.code == TASK_ERROR and "contributions broke" in caught.value.message
         odd = core.handle_request("run_task", {"view_id": view, "kind": "not a future"})
         with pytest.raises(RpcError) as caught:
@@ -119,7 +119,7 @@ def test_misbehaving_hooks_give_clear_errors(node, hooks):
         for broken in (True, "not a list"):
             tasks.broken_kinds = broken
             with pytest.raises(RpcError) as caught:
-                core.call("task_kinds", {})
+                core.call("task_kinds", {}).result(30)
             assert caught.value.code == TASK_ERROR
         tasks.broken_kinds = False
         assert core.handle_request("run_task", {"view_id": view, "kind": "count_words"}).result(30)["output"] == \
@@ -141,7 +141,7 @@ def test_a_view_whose_buffer_stops_under_the_request(node, hooks):
             answer = core.call("run_task", {"view_id": view, "kind": "count_words"})
             answer.result(30)
         assert caught.value.code == TASK_ERROR and "ActorDead" in caught.value.message
-        assert core.call("task_kinds", {}) == tasks.kinds()
+        assert core.call("task_kinds", {}).result(30) == tasks.kinds()
     finally:
         core.close()
 
