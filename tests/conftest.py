@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Callable
 
 import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_symphony_home(tmp_path_factory):
+    """The extension host's home and the conductor's store in a temporary directory, for this
+    process and every ``symphony`` process a test starts: a test run never reads or writes
+    the user's ``~/.config/symphony`` or ``~/.local/share/symphony``."""
+    root = tmp_path_factory.mktemp("symphony-home")
+    saved = {key: os.environ.get(key) for key in ("SYMPHONY_HOME", "SYMPHONY_CONDUCTOR_STORE")}
+    os.environ["SYMPHONY_HOME"] = str(root / "home")
+    os.environ["SYMPHONY_CONDUCTOR_STORE"] = str(root / "conductor")
+    yield root
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 30.0, interval: float = 0.02) -> bool:

@@ -16,27 +16,17 @@ agent: calls, failures, mean quality and latency, decisions and the regret estim
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
-import tomllib
 from typing import Any
 
 from symphony.errors import CommandError
 
 from ._registry import register
+from ._tasks_setup import TaskOptions, TaskSetup, add_task_arguments, default_store
 
 __all__: list[str] = []
-
-_AGENT_KEYS = {"name", "tasks", "entry", "model", "cost"}
-
-
-def default_store() -> str:
-    """Where the conductor's artifact store is when ``--store`` is not given."""
-    return os.environ.get("SYMPHONY_CONDUCTOR_STORE") or os.path.join(
-        os.path.expanduser("~"), ".local", "share", "symphony", "conductor")
-
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -45,14 +35,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     source = run.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", help="the task's input text")
     source.add_argument("--file", metavar="F", help="read the input from F (its path becomes the context)")
-    run.add_argument("--store", default=None, help="the artifact store directory (created if needed)")
-    run.add_argument("--models", metavar="REPO", help="a pool model repository; each model is an agent")
-    run.add_argument("--config", metavar="F", help="a TOML file of [[agents]] and [[templates]]")
-    run.add_argument("--extensions", metavar="DIR", action="append", default=[],
-                     help="a directory of extensions (repeatable): their instruments are agents, their "
-                          "operators steps (with --ext-home, the extensions installed there too)")
-    run.add_argument("--ext-home", metavar="DIR", default=None,
-                     help="the extension host's home (default: $SYMPHONY_HOME or ~/.config/symphony)")
+    add_task_arguments(run)
     run.add_argument("--timeout", type=float, default=None, help="the task's deadline in seconds")
     run.add_argument("--json", action="store_true", help="print the whole result as JSON")
     run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -66,57 +49,9 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
-def _load_config(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise CommandError(f"--config {path}: not TOML: {exc}") from None
-    unknown = set(data) - {"agents", "templates"}
-    if unknown:
-        raise CommandError(f"--config {path}: unknown table(s) {sorted(unknown)}; it takes agents, templates")
-    return data
-
-
-def _entry(text: Any, where: str) -> Any:
-    if not isinstance(text, str) or text.count(":") != 1:
-        raise CommandError(f"{where}: entry must be 'module:function', not {text!r}")
-    module, _, attr = text.partition(":")
-    try:
-        fn = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise CommandError(f"{where}: cannot load {text!r}: {exc}") from None
-    if not callable(fn):
-        raise CommandError(f"{where}: {text!r} is not callable")
-    return fn
-
-
-def _add_config_agents(conductor: Any, agents: Any, pool: Any) -> None:
-    if not isinstance(agents, list):
-        raise CommandError("--config: 'agents' must be an array of tables ([[agents]])")
-    for i, table in enumerate(agents):
-        where = f"--config agents[{i}]"
-        if not isinstance(table, dict) or set(table) - _AGENT_KEYS or ("entry" in table) == ("model" in table):
-            raise CommandError(f"{where}: a table of {sorted(_AGENT_KEYS)} with one of entry or model")
-        try:
-            if "model" in table:
-                if pool is None:
-                    raise CommandError(f"{where}: model agents need --models REPO")
-                conductor.add_model(pool, table["model"], table.get("tasks", ()), cost=table.get("cost", 1.0),
-                                    name=table.get("name"))
-            else:
-                conductor.add_agent(table.get("name"), table.get("tasks", ()), _entry(table["entry"], where),
-                                    cost=table.get("cost", 1.0))
-        except (TypeError, ValueError) as exc:
-            if isinstance(exc, CommandError):
-                raise
-            raise CommandError(f"{where}: {exc}") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     from symphony.actors import Node
-    from symphony.artifacts import ArtifactStore
-    from symphony.conductor import Conductor
+    from symphony.conductor import result_json
 
     if args.timeout is not None and not args.timeout > 0:
         raise CommandError("--timeout must be > 0")
@@ -125,47 +60,22 @@ def _run(args: argparse.Namespace) -> int:
             text, context = fh.read(), {"path": os.path.abspath(args.file)}
     else:
         text, context = args.input, {}
-    config = _load_config(args.config) if args.config else {}
-    if args.models is not None and not os.path.isdir(args.models):
-        raise CommandError(f"--models {args.models}: no such model repository directory")
-    for directory in args.extensions:
-        if not os.path.isdir(directory):
-            raise CommandError(f"--extensions {directory}: no such directory")
+    options = TaskOptions(store=args.store, models=args.models, config=args.config,
+                          extensions=bool(args.extensions or args.ext_home), extension_dirs=args.extensions,
+                          ext_home=args.ext_home,
+                          workspace=os.path.dirname(context["path"]) if "path" in context else None)
     node = Node("symphony-conductor-cli")
-    pool = store = conductor = manager = None
     try:
-        store = ArtifactStore(args.store or default_store(), node=node, index=False)
-        conductor = Conductor(node, store)
-        if args.models is not None:
-            from symphony.pool import Pool
-
-            pool = Pool(node, args.models, prewarm=False)
-            configured = {t.get("model") for t in config.get("agents", []) if isinstance(t, dict)}
-            for name in pool.repository.names():
-                if name not in configured and pool.repository.served(name):
-                    conductor.add_model(pool, name, name)
-        if args.extensions or args.ext_home:
-            from symphony.extensions import ExtensionManager, default_home
-
-            home = os.path.expanduser(args.ext_home) if args.ext_home else default_home()
-            manager = ExtensionManager(node, home=home, dirs=args.extensions, store=store, pool=pool,
-                                       workspace=os.path.dirname(context["path"]) if "path" in context else None)
-            for refusal in manager.errors:
+        setup = TaskSetup(node, options)
+        try:
+            for refusal in setup.refusals:
                 print(f"symphony conductor: extension refused: {refusal}", file=sys.stderr)
-            conductor.add_instruments(manager)
-        _add_config_agents(conductor, config.get("agents", []), pool)
-        if config.get("templates"):
-            from symphony.conductor import templates_from_toml
-
-            for template in templates_from_toml(config):
-                conductor.add_template(template)
-        result = conductor.run(args.kind, text, context, timeout=args.timeout, progress=not args.no_progress)
+            result = setup.conductor.run(args.kind, text, context, timeout=args.timeout,
+                                         progress=not args.no_progress)
+        finally:
+            setup.close()
         if args.json:
-            print(json.dumps({"task_id": result.task_id, "kind": result.kind, "output": result.output,
-                              "digest": result.digest, "quality": result.quality,
-                              "steps": {name: {"agent": s.agent, "digest": s.digest, "latency": s.latency,
-                                               "explored": s.explored} for name, s in result.steps.items()}},
-                             indent=2))
+            print(json.dumps(result_json(result), indent=2))
         else:
             print(result.output if isinstance(result.output, str) else json.dumps(result.output))
             print(f"task {result.task_id}: {len(result.steps)} step(s) by "
@@ -173,14 +83,6 @@ def _run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
         return 0
     finally:
-        if conductor is not None:
-            conductor.close()
-        if manager is not None:
-            manager.close()
-        if pool is not None:
-            pool.close()
-        if store is not None:
-            store.close()
         node.stop()
 
 

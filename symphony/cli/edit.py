@@ -12,8 +12,9 @@ import os
 import sys
 
 from ._registry import register
+from ._tasks_setup import add_task_arguments
 
-__all__ = ["cmd_edit", "unopenable"]
+__all__ = ["cmd_edit", "serve_argv", "unopenable"]
 
 #: Bytes read to tell text from binary.
 _SNIFF = 64 * 1024
@@ -21,6 +22,23 @@ _SNIFF = 64 * 1024
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the file to edit (created on save if it does not exist)")
+    tasks = parser.add_argument_group("tasks and extensions", "what Ctrl+P can run (passed to symphony serve)")
+    tasks.add_argument("--no-tasks", action="store_true", help="run no conductor and no extensions")
+    add_task_arguments(tasks, store_flag="--conductor-store", config_flag="--conductor-config")
+
+
+def serve_argv(args: argparse.Namespace) -> list[str]:
+    """The ``symphony serve`` command line the editor starts, with the task options it was given."""
+    argv = [sys.executable, "-m", "symphony", "serve"]
+    if args.no_tasks:
+        return argv + ["--no-tasks"]
+    for flag, value in (("--conductor-store", args.store), ("--models", args.models),
+                        ("--conductor-config", args.config), ("--ext-home", args.ext_home)):
+        if value is not None:
+            argv += [flag, os.path.abspath(value)]
+    for directory in args.extensions:
+        argv += ["--extensions", os.path.abspath(directory)]
+    return argv
 
 
 def unopenable(path: str) -> str | None:
@@ -55,7 +73,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
     except ImportError as exc:  # textual is an optional dependency
         print(f"symphony edit needs textual ({exc}); pip install 'symphony-aide[edit]'", file=sys.stderr)
         return 2
-    app = EditorApp(args.file)
+    app = EditorApp(args.file, serve_argv(args))
     app.run()
     return app.return_code or 0
 

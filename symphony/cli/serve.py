@@ -25,6 +25,7 @@ from symphony.rpc import serve_stdio
 
 from ._listen import add_listen_arguments, start_node
 from ._registry import register
+from ._tasks_setup import LazyTaskHooks, TaskOptions, add_task_arguments
 
 __all__ = ["cmd_serve"]
 
@@ -35,7 +36,8 @@ def _listen(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     node = start_node(args, "symphony-serve")
-    server = XiServer(node, syntax=BundledSyntax())
+    tasks = _tasks(args)
+    server = XiServer(node, syntax=BundledSyntax(), tasks=tasks)
     try:
         for address in node.addresses:
             print(f"listening on {address}", flush=True)
@@ -43,8 +45,21 @@ def _listen(args: argparse.Namespace) -> int:
             pass
     finally:
         server.close()
+        if tasks is not None:
+            tasks.close()
         node.stop()
     return 0
+
+
+def _tasks(args: argparse.Namespace) -> LazyTaskHooks | None:
+    """The conductor and the extensions for the frontends, built in the background (None: --no-tasks)."""
+    if args.no_tasks:
+        return None
+    options = TaskOptions(store=args.store, models=args.models, config=args.config, extensions=True,
+                          extension_dirs=[os.path.abspath(d) for d in args.extensions], ext_home=args.ext_home,
+                          entry_points=not args.no_bundled_plugins, workspace=os.getcwd())
+    options.check()
+    return LazyTaskHooks(options)
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +72,13 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-plugins", action="store_true", help="run no plugins at all")
     parser.add_argument("--no-bundled-plugins", action="store_true",
                         help="run none of the plugins installed as Python packages (the bundled highlighter and "
-                             "language server plugin among them), only those of the plugin directories")
+                             "language server plugin among them), only those of the plugin directories; nor "
+                             "the extensions Python packages register")
+    tasks = parser.add_argument_group(
+        "tasks and extensions", "the conductor's tasks and the extensions' commands, run from the frontend "
+                                "(built in the background once the core has started)")
+    tasks.add_argument("--no-tasks", action="store_true", help="run no conductor and no extensions")
+    add_task_arguments(tasks, store_flag="--conductor-store", config_flag="--conductor-config")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -67,12 +88,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.listen:
         return _listen(args)
     syntax = BundledSyntax()
-    if args.no_plugins:
-        return serve_stdio(syntax=syntax)
-    plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
-    bundled = not args.no_bundled_plugins
-    return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs, entry_points=bundled,
-                                                       detect_language=syntax.detect_language), syntax=syntax)
+    tasks = _tasks(args)
+    try:
+        if args.no_plugins:
+            return serve_stdio(syntax=syntax, tasks=tasks)
+        plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
+        bundled = not args.no_bundled_plugins
+        return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs, entry_points=bundled,
+                                                           detect_language=syntax.detect_language),
+                           syntax=syntax, tasks=tasks)
+    finally:
+        if tasks is not None:
+            tasks.close()
 
 
 register("serve", "the editor core a frontend starts: xi frontend protocol on stdio (or --listen URI "
