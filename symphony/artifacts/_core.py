@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 import weakref
 from collections import deque
 from typing import Any, Iterable, TypeVar
@@ -81,7 +82,8 @@ class StoreCore:
                 raise IntegrityError(f"{self.path}: the store is of format {found}, written by a newer "
                                      f"version of symphony; this one reads formats 1 to {_FORMAT}")
             return int(info["shards"]), found
-        _write_info(info_path, wanted)
+        if not _write_info(info_path, wanted):  # another process created the store first: its count holds
+            return self._read_info(wanted)
         return wanted, _FORMAT
 
     def _open(self) -> None:
@@ -105,7 +107,7 @@ class StoreCore:
         if self._format < _FORMAT:  # format 1: convert every shard, then say so
             for shard in self._shards:
                 migrate(shard.env)
-            _write_info(os.path.join(self.path, "store.json"), self.shards)
+            _write_info(os.path.join(self.path, "store.json"), self.shards, replace=True)
             self._format = _FORMAT
         self._index_pending: deque = deque()
         self._index_ref = None
@@ -248,14 +250,32 @@ class StoreCore:
         return shard.env.read(scan)
 
 
-def _write_info(info_path: str, shards: int) -> None:
-    """Write ``store.json`` (this format, ``shards``) durably: a synced temporary file, renamed."""
-    tmp = info_path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"format": _FORMAT, "shards": shards}, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, info_path)
+def _write_info(info_path: str, shards: int, *, replace: bool = False) -> bool:
+    """Write ``store.json`` (this format, ``shards``) durably: a synced temporary file of this
+    process's own, renamed over the old one with ``replace`` (a migration), else linked into
+    place only if no other process created the file meanwhile (two processes opening one new
+    store at once). False when another one did."""
+    tmp = f"{info_path}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"format": _FORMAT, "shards": shards}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, info_path)
+            return True
+        try:
+            os.link(tmp, info_path)
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: last writer wins, as before
+            os.replace(tmp, info_path)
+        return True
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
 
 
 def copy_value(value: Any) -> bytes | None:

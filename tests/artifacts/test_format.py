@@ -116,3 +116,29 @@ def test_a_plain_put_stores_the_record_the_general_path_stores(tmp_path):
             assert (stat.size, stat.chunks, stat.metadata, stat.parents) == (len(content), 0, {}, [])
             assert store.get(digest) == content
         assert store.put(data) == plain  # a second plain put is a dedup hit
+
+
+def test_processes_creating_one_store_at_once_all_open_it(tmp_path):
+    """Several processes open the same new store at the same moment (two editors starting
+    their conductors): each opens it, the first one's store.json holds, every put is kept."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared"
+    script = ("import sys\nfrom symphony.artifacts import ArtifactStore\n"
+              "sys.stdin.read()\n"  # all start, then all open at once
+              "with ArtifactStore(sys.argv[1], index=False) as s:\n"
+              "    for i in range(20):\n"
+              "        s.put(f'{sys.argv[2]}-{i}'.encode(), name='shared')\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path), f"p{n}"], stdin=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for n in range(6)]
+    for proc in procs:
+        proc.stdin.close()
+    errors = [proc.stderr.read().decode() for proc in procs]
+    codes = [proc.wait(120) for proc in procs]
+    assert codes == [0] * 6, errors
+    assert sorted(p.name for p in path.iterdir() if p.name.startswith("store.json")) == ["store.json"]
+    from symphony.artifacts import ArtifactStore
+
+    with ArtifactStore(path, index=False) as store:
+        assert len(store.versions("shared")) == 120 and store.verify() == []
