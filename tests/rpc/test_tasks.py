@@ -212,7 +212,15 @@ def test_commands_and_status_items(core):
     assert len(core.notifications) > start
 
 
-def test_a_core_without_hooks_says_it_runs_no_tasks(xi):
+@pytest.fixture
+def no_tasks() -> Iterator[XiClient]:
+    client = XiClient([sys.executable, "-m", "symphony", "serve", "--no-tasks"])
+    yield client
+    assert client.close() == 0, client.stderr()
+
+
+def test_a_core_without_hooks_says_it_runs_no_tasks(no_tasks):
+    xi = no_tasks
     view = xi.new_view()
     for method, params in (("task_kinds", {}), ("run_task", {"view_id": view, "kind": "x"}),
                            ("task_feedback", {"task_id": "t", "score": 1}), ("extension_contributions", None),

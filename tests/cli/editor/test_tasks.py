@@ -99,7 +99,7 @@ def test_a_command_key_a_failing_task_and_the_status_item(editor):
 
 
 def test_a_core_without_tasks_says_so(editor):
-    path, app = editor("text\n")
+    path, app = editor("text\n", argv=[sys.executable, "-m", "symphony", "serve", "--no-tasks"])
 
     async def scenario():
         async with app.run_test(size=(100, 20)) as pilot:
