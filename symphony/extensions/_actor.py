@@ -23,10 +23,19 @@ from ._manifest import ExtensionManifest
 from ._process import ProcessExtension
 from ._serve import serve
 
-__all__ = ["ExtensionActor"]
+__all__ = ["CALLS", "ExtensionActor", "process_call"]
 
-#: Actor message kind -> (the in-process hook, the JSON-RPC method, the params' key).
+#: Actor message kind -> (the in-process hook, the JSON-RPC method).
 CALLS = {"run": ("run", "instrument/run"), "call": ("call", "operator/call"), "command": ("command", "motif/command")}
+
+
+def process_call(kind: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The JSON-RPC method and params an out-of-process extension gets for call ``kind``."""
+    if kind == "run":
+        return "instrument/run", {"task": payload["task"]}
+    if kind == "call":
+        return "operator/call", {"inputs": payload["inputs"]}
+    return "motif/command", {"command": payload["command"], "args": payload["args"]}
 
 
 class ExtensionActor(Actor):
@@ -78,10 +87,12 @@ class ExtensionActor(Actor):
         failed.__cause__ = exc
         return failed
 
-    def _activate(self) -> None:
+    def _activate(self) -> ProcessExtension | None:
+        """Start it; an out-of-process one's :class:`ProcessExtension` is the answer, so the
+        host can call it from the caller's thread (its calls are thread-safe)."""
         if self.manifest.out_of_process:
             self._start_process()
-            return
+            return self.process  # type: ignore[no-any-return]
         try:
             self.instance = load_entry(self.manifest)
             hook = getattr(self.instance, "activate", None)
@@ -91,6 +102,7 @@ class ExtensionActor(Actor):
             self.instance = None
             unload(self.manifest)
             raise self._failed("activate", exc) from exc
+        return None
 
     def _start_process(self) -> None:
         """Start the out-of-process extension: a supervised process whose service requests
@@ -122,10 +134,9 @@ class ExtensionActor(Actor):
             unload(self.manifest)
 
     def _invoke(self, kind: str, payload: dict[str, Any]) -> Any:
-        hook_name, method = CALLS[kind]
+        hook_name, _ = CALLS[kind]
         if self.process is not None:
-            params = {"run": lambda: {"task": payload["task"]}, "call": lambda: {"inputs": payload["inputs"]},
-                      "command": lambda: {"command": payload["command"], "args": payload["args"]}}[kind]()
+            method, params = process_call(kind, payload)
             return self.process.call(method, params, timeout=payload.get("timeout"))
         if self.instance is None:
             raise ExtensionFailed(f"extension {self.manifest.id} is not active", extension=self.manifest.id)

@@ -2,7 +2,9 @@
 task, operators by name, motifs' contributions and status items) and the calls into them.
 
 Each call fires the extension's activation event first (activating whatever listens to it),
-makes sure the extension itself is active, and asks its actor. An operator's inputs are
+makes sure the extension itself is active, and asks its actor (an out-of-process one's
+process is called straight from the caller's thread: its calls are thread-safe, so several
+run at once and none waits for a hop through the actor). An operator's inputs are
 checked against its declared signature before anything is sent, its output after. A call
 that raises reaches the caller as :class:`~symphony.errors.ExtensionFailed`; an in-process
 extension is then FAILED with the reason (its next call starts a fresh instance), an
@@ -15,6 +17,7 @@ import builtins
 from typing import Any
 
 from ..errors import ActorDead, ExtensionFailed, ExtensionNotFound, ExtensionStateError, ExtensionTimeout
+from ._actor import process_call
 from ._lifecycle import Lifecycle, S, _Entry
 from ._manifest import ExtensionManifest
 from ._signature import check_inputs, check_output
@@ -80,10 +83,19 @@ class Calls(Lifecycle):
         grace = PROCESS_GRACE if entry.manifest.out_of_process else 0.0
         for attempt in (1, 2):  # once more if it was deactivated between activation and the ask
             ref = self._activate(entry)
+            process = entry.process if entry.ref is ref else None
             if attempt == 1:
                 with self._lock:
                     entry.calls += 1
             try:
+                if process is not None:  # thread-safe: no hop through the actor, calls run side by side
+                    method, params = process_call(kind, payload)
+                    try:
+                        return process.call(method, params, timeout=wait)
+                    except ExtensionFailed:
+                        if entry.ref is not ref:  # deactivated under the call: as an actor that stopped
+                            raise ActorDead(f"extension {entry.manifest.id} was deactivated") from None
+                        raise
                 return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait + grace)
             except ActorDead:
                 if attempt == 2:  # deactivated twice under the call: give up

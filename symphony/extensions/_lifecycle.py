@@ -55,6 +55,9 @@ class _Entry:
     calls: int = 0
     errors: int = 0
     ref: Any = None
+    #: an activated out-of-process extension's ProcessExtension (its actor owns it): calls go
+    #: to it straight from the caller's thread
+    process: Any = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def info(self) -> ExtensionInfo:
@@ -151,7 +154,7 @@ class Lifecycle:
             name = f"extension:{manifest.id}#{next(_ACTORS)}"  # unique even with two hosts on one node
             ref = self.node.spawn(ExtensionActor, manifest, context, self.emit.publish, self.call_timeout, name=name)
             try:
-                ref.ask("activate", None, timeout=self.call_timeout)
+                process = ref.ask("activate", None, timeout=self.call_timeout)
             except BaseException as exc:
                 # a hung one cannot be waited for: its actor stops once its code returns
                 ref.stop(block=not isinstance(exc, AskTimeout), timeout=self.call_timeout)
@@ -165,7 +168,7 @@ class Lifecycle:
                 raise failed from exc
             self._move(entry, S.ACTIVATED)
             with self._lock:
-                entry.ref = ref
+                entry.ref, entry.process = ref, process
                 entry.activations += 1
         self.emit("activated", manifest.id)
         return ref
@@ -206,7 +209,7 @@ class Lifecycle:
         self.emit("deactivated", entry.manifest.id)
 
     def _stop_actor(self, entry: _Entry) -> None:
-        ref, entry.ref = entry.ref, None
+        ref, entry.ref, entry.process = entry.ref, None, None
         if ref is not None:
             ref.stop(block=True, timeout=self.call_timeout)
 

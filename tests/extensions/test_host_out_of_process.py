@@ -152,3 +152,46 @@ def test_one_that_cannot_start_is_failed_and_the_host_serves_on(proc_host, monke
     assert not [n for n in manager.node.names() if n.startswith("extension:test.proc")]
     monkeypatch.setenv("PATH", os.environ["PATH"].removeprefix("/crash-at-start:"))
     assert task(manager, action="echo", arg=1)["echo"] == 1  # its next activation starts it afresh
+
+
+def test_calls_from_many_threads_run_side_by_side_and_survive_deactivation(proc_host):
+    """Calls go to the process from the callers' threads (not one at a time through the actor):
+    8 threads call while another deactivates the extension again and again. Every call gets its
+    own answer or a clean ExtensionError (never another call's answer, never a hang), and the
+    extension serves on afterwards."""
+    import threading
+
+    from symphony.errors import ExtensionError
+
+    manager, _ = proc_host([])
+    task(manager, action="echo")
+    answers: list[object] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def caller(n: int) -> None:
+        for i in range(40):
+            try:
+                answers.append((n, i) == tuple(task(manager, action="echo", arg=[n, i])["echo"]))
+            except ExtensionError as exc:
+                errors.append(exc)
+
+    def churn() -> None:
+        while not stop.is_set():
+            manager.deactivate("test.proc")
+            stop.wait(0.05)
+
+    threads = [threading.Thread(target=caller, args=(n,)) for n in range(8)]
+    churner = threading.Thread(target=churn)
+    for t in threads:
+        t.start()
+    churner.start()
+    for t in threads:
+        t.join(120)
+    stop.set()
+    churner.join(30)
+    assert not any(t.is_alive() for t in (*threads, churner))
+    assert answers and all(answers), "a call got another call's answer"
+    assert len(answers) + len(errors) == 8 * 40
+    assert task(manager, action="echo", arg=7)["echo"] == 7
+    assert manager.info("test.proc").state is ExtensionState.ACTIVATED
