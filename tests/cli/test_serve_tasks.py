@@ -6,6 +6,7 @@ the editor serving without tasks."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -104,3 +105,20 @@ def test_serve_refuses_a_config_that_is_not_toml(tmp_path):
     out = subprocess.run([sys.executable, "-m", "symphony", "serve", "--conductor-config", str(config)],
                          input=b"", capture_output=True, timeout=120)
     assert out.returncode == 2 and b"not TOML" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_symphony_edit_passes_its_task_options_to_the_core(tmp_path):
+    """``symphony edit FILE --models ... --extensions ...`` starts ``symphony serve`` with the
+    same options, as absolute paths (the core may run elsewhere); ``--no-tasks`` alone wins."""
+    from symphony.cli import build_parser
+    from symphony.cli.edit import serve_argv
+
+    args = build_parser().parse_args(["edit", "notes.py", "--models", "models", "--extensions", "a",
+                                      "--extensions", str(tmp_path), "--conductor-store", "store"])
+    argv = serve_argv(args)
+    assert argv[1:4] == ["-m", "symphony", "serve"]
+    pairs = list(zip(argv[4::2], argv[5::2]))
+    assert ("--models", os.path.abspath("models")) in pairs
+    assert [v for k, v in pairs if k == "--extensions"] == [os.path.abspath("a"), str(tmp_path)]
+    assert ("--conductor-store", os.path.abspath("store")) in pairs
+    assert serve_argv(build_parser().parse_args(["edit", "x", "--no-tasks", "--models", "m"]))[4:] == ["--no-tasks"]
