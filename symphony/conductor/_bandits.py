@@ -52,6 +52,8 @@ __all__ = ["LinUCB", "ThompsonSampling", "check_vector"]
 STATE_VERSION = 1
 #: Recompute ``A_inv`` directly after this many rank-one updates of an arm.
 REFRESH = 1024
+#: Smallest x.A.x along which directional forgetting forgets (below it, x is no direction).
+MIN_DIRECTION = 1e-12
 #: How ``discount`` forgets: along each update's features only, or everything alike.
 FORGETTING = ("directional", "exponential")
 #: Largest accepted feature count (a state claiming more is refused before allocating).
@@ -249,7 +251,9 @@ class _LinearBandit:
         if gamma < 1.0 and self.forgetting == "directional":
             Ax = A @ x
             q = float(x @ Ax)
-            if q > 0.0:  # forget along x only: A -= (1-gamma) (Ax)(Ax)^T / q, theta unchanged
+            # forget along x only: A -= (1-gamma) (Ax)(Ax)^T / q, theta unchanged. Not along a
+            # direction too small to divide by (x of 1e-160 made q underflow, c overflow, A -inf)
+            if q > MIN_DIRECTION:
                 c = (1.0 - gamma) / q
                 b -= (c * float(x @ b)) * Ax
                 A -= np.outer(c * Ax, Ax)

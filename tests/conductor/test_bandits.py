@@ -228,3 +228,14 @@ def test_a_long_run_stays_consistent(forgetting, discount):
         bandit.update(bandit.choose(["a", "b"], x), x, float(rng.uniform()))
     _check_inverse(bandit, list(bandit.arms))
     assert LinUCB.from_state(bandit.to_state()).arms == bandit.arms
+
+
+@pytest.mark.parametrize("policy", [LinUCB, ThompsonSampling])
+def test_features_too_small_to_be_a_direction_leave_the_model_finite(policy):
+    """x of 1e-160 made directional forgetting divide by an x.A.x that underflowed: the model
+    became -inf and NaN for good (found by the Sherman-Morrison property test)."""
+    bandit = policy(1, ridge=0.1, discount=0.99, forgetting="directional")
+    for value in (1e-160, 1e-170, 3.0, 1e-162, 0.0, 2.0):
+        bandit.update("x", np.array([value]), 0.5)
+    _check_inverse(bandit, ["x"])
+    assert np.isfinite(bandit.means(["x"], np.array([1.0]))).all()
