@@ -22,6 +22,15 @@ def wait_for_change(xi: XiClient, view: str, count: int) -> dict[str, Any]:
     return changes(xi, view)[count - 1]
 
 
+def wait_for_alert(xi: XiClient) -> dict[str, Any]:
+    """The last alert: it is a message of its own, sent just after ``file_changed``,
+    so it may still be on its way when the change has been read."""
+    assert wait_until(lambda: xi.last("alert") is not None), xi.stderr()
+    alert = xi.last("alert")
+    assert alert is not None
+    return alert
+
+
 def test_pristine_buffer_reloads_an_outside_write(xi, tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("one\ntwo\n")
@@ -50,7 +59,7 @@ def test_unsaved_edits_are_kept_and_reported(xi, tmp_path):
     path.write_text("theirs\n")
     change = wait_for_change(xi, v, 1)
     assert (change["change"], change["pristine"]) == ("modified", False)
-    assert "unsaved changes" in xi.last("alert")["msg"]
+    assert "unsaved changes" in wait_for_alert(xi)["msg"]
     xi.sync_check(v, "mine a\n")  # the buffer is left alone
     xi.request("save", {"view_id": v, "file_path": str(path)})  # the user's choice wins
     assert path.read_text() == "mine a\n"
@@ -92,7 +101,7 @@ def test_a_file_that_turns_unreadable_is_reported_and_the_text_kept(xi, tmp_path
     path.write_bytes(b"\xff\xfe\x00bad")
     change = wait_for_change(xi, v, 1)
     assert change["change"] == "modified"
-    assert "cannot be read" in xi.last("alert")["msg"]
+    assert "cannot be read" in wait_for_alert(xi)["msg"]
     xi.sync_check(v, "text\n")
     typed(xi, v, "!")  # the core keeps serving
     xi.sync_check(v, "!text\n")
