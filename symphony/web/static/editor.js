@@ -220,6 +220,8 @@ export class EditorSurface {
     this.lastFrameT = 0;
     /** @type {number[]} */
     this.frames = [];
+    /** @type {number[]} ms spent rendering, per frame */
+    this.renderMs = [];
     this.scroller.addEventListener("scroll", () => this._onScroll(), { passive: true });
     this.scroller.addEventListener("wheel", (e) => this._onWheel(e), { passive: false });
     new ResizeObserver(() => this.measure()).observe(this.scroller);
@@ -401,8 +403,11 @@ export class EditorSurface {
     if (this.scrolledSinceFrame && this.lastFrameT) this.frames.push(performance.now() - this.lastFrameT);
     if (this.frames.length > 10000) this.frames.splice(0, 5000);
     this.scrolledSinceFrame = false;
+    const t0 = performance.now();
     this.render();
     this.lastFrameT = performance.now();
+    this.renderMs.push(this.lastFrameT - t0);
+    if (this.renderMs.length > 10000) this.renderMs.splice(0, 5000);
     if (this.host.painted) this.host.painted();
     void now;
   }

@@ -90,7 +90,10 @@ export class Input {
     ta.addEventListener("keydown", (e) => this._keydown(e));
     ta.addEventListener("input", (e) => this._input(/** @type {InputEvent} */ (e)));
     ta.addEventListener("compositionstart", () => this._compositionStart());
-    ta.addEventListener("compositionupdate", () => this._placeTextarea());
+    ta.addEventListener("compositionupdate", (e) => {
+      ta.style.width = `${Math.max(1, (e.data || "").length + 1) * 2}ch`;
+      this._placeTextarea();
+    });
     ta.addEventListener("compositionend", (e) => this._compositionEnd(e));
     ta.addEventListener("copy", (e) => { e.preventDefault(); this.copy(false); });
     ta.addEventListener("cut", (e) => { e.preventDefault(); this.copy(true); });
@@ -181,6 +184,7 @@ export class Input {
   _compositionEnd(e) {
     this.composing = false;
     this.ta.classList.remove("composing");
+    this.ta.style.width = "";
     const text = e.data || this.ta.value;
     this.ta.value = "";
     if (text) {

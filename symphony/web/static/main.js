@@ -97,6 +97,9 @@ const metrics = {
   /** @type {number[]} */ keyToPaint: [],
   /** @type {{sent: number, firstUpdate: number|null, painted: number|null, view?: string}|null} */ firstScreen: null,
   /** @type {number[]} */ frames: [],
+  // extras (not in the contract): ms from keydown to its update applied, and ms of work per frame
+  /** @type {number[]} */ keyToUpdate: [],
+  /** @type {number[]} */ renderMs: [],
 };
 
 const surface = new EditorSurface(editorEl, {
@@ -118,6 +121,7 @@ function onPainted() {
     if (vm && (vm.lineCount === 0 || surface.painted.some(([, t]) => t !== null))) fs.painted = now;
   }
   metrics.frames = surface.frames;
+  metrics.renderMs = surface.renderMs;
 }
 
 /** @param {string} viewId @param {string} method @param {any} [params] */
@@ -284,7 +288,11 @@ function onNotification(method, params) {
         lastUpdateT = performance.now();
         paintedSinceUpdate = false;
         const cutoff = lastUpdateT - 2000;
-        awaitPaint.push(...pendingKeys.filter((t) => t > cutoff));
+        for (const t of pendingKeys) {
+          if (t <= cutoff) continue;
+          awaitPaint.push(t);
+          metrics.keyToUpdate.push(lastUpdateT - t);
+        }
         pendingKeys = [];
         surface.scheduleRender();
       }
@@ -555,6 +563,8 @@ const sym = {
     surface.frames.length = 0;
     metrics.frames = surface.frames;
     metrics.firstScreen = null;
+    metrics.keyToUpdate.length = 0;
+    surface.renderMs.length = 0;
   },
   /** @param {number} lines */
   scrollBy: (lines) => surface.scrollBy(lines),
