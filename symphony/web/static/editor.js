@@ -592,6 +592,19 @@ export class EditorSurface {
     return Math.min(text.length, idx);
   }
 
+  /**
+   * Page coordinates of visual (row, col8), the middle of the line's height (for tests).
+   * @param {number} row @param {number} col8 @returns {[number, number]}
+   */
+  pointAt(row, col8) {
+    const vm = this.vm;
+    const rect = this.text.getBoundingClientRect();
+    const line = vm ? vm.cache.line(row) : null;
+    const text = line ? stripNl(line.text) : "";
+    const x = rect.left + 4 + this._textWidth(text, charCol(text, col8)) - (vm ? vm.left : 0);
+    return [x, rect.top + (row - (vm ? vm.top : 0) + 0.5) * this.lineHeight];
+  }
+
   /** Page rectangle of the last caret painted (for the IME window), or null. */
   caretRect() {
     const carets = this.textRows.querySelectorAll(".ed-line:not([hidden]) .caret");

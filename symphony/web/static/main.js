@@ -577,6 +577,10 @@ const sym = {
   heldLines: () => (active && views.has(active) ? /** @type {ViewModel} */ (views.get(active)).cache.heldCount() : 0),
   /** @param {number} line */
   scrollTo: (line) => surface.setTop(line),
+  /** @param {number} row @param {number} col8 */
+  pointAt: (row, col8) => surface.pointAt(row, col8),
+  /** The whole text of the active view, from the core (tests). */
+  contents: () => (active ? conn.editRequest(active, "debug_get_contents") : Promise.resolve(null)),
 };
 /** @type {any} */ (window).symphony = sym;
 
