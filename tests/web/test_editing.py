@@ -44,16 +44,21 @@ def click(page: Any, row: int, col: int, *, alt: bool = False, count: int = 1) -
 
 @pytest.fixture
 def open_text(web_server, page_for, tmp_path):
-    """A page editing a new file holding ``text``: ``(page, path)``."""
+    """A page editing a new file holding ``text``: ``(page, path)``; the page must raise no
+    uncaught exception."""
+    pages = []
 
     def make(text: str, name: str = "doc.txt") -> tuple[Any, Path]:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         page = page_for(web_server(path))
+        pages.append(page)
         idle(page)
         return page, path
 
-    return make
+    yield make
+    for page in pages:
+        assert page.errors == []
 
 
 def test_typing_inserts_at_the_caret_and_paints_it(open_text, screenshot):

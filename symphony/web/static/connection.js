@@ -69,8 +69,10 @@ export class Connection {
     this.sentSeq = 0;
     /** @type {Array<[string, JournalEntry]>} journaled edits made while not live, in order */
     this.unsent = [];
-    /** views whose pristine updates must not clear the journal (replayed on a new server) */
-    this.keepJournal = new Set();
+    /** @type {Map<string, boolean>} whether each view's latest update was pristine */
+    this.lastPristine = new Map();
+    /** @type {Set<string>} views with a journal barrier in flight */
+    this.barriers = new Set();
     this.settingUp = false; // true while onSession runs: view-only edits go to the wire
     this.live = false; // true once the session is set up: edits go straight to the wire
     this.backoff = 100;
@@ -312,7 +314,6 @@ export class Connection {
     this.journal.delete(oldId);
     const entries = j ? j.entries : [];
     this.journal.set(newId, { path: j ? j.path : null, entries: [] });
-    if (entries.length) this.keepJournal.add(newId);
     const ws = this.ws;
     for (const e of entries) {
       const seq = ++this.seq;
@@ -322,18 +323,30 @@ export class Connection {
     this._saveSoon();
   }
 
-  /** The view was pristine in an update: its journal starts again. @param {string} viewId @param {boolean} pristine */
-  pristine(viewId, pristine) {
-    if (!pristine) {
-      this.keepJournal.delete(viewId);
-      return;
-    }
-    if (this.keepJournal.has(viewId)) return;
+  /**
+   * An update said whether the view is pristine. A pristine view's journal starts again, but
+   * only once it is sure the pristine state is the one after the journal's last edit: a
+   * barrier request (answered after the updates of everything sent before it) comes back
+   * while no edit of the view was sent after it, and the view's latest update is pristine.
+   * (Clearing at once would drop edits still in flight behind a pristine update of a mere
+   * caret move, and a replay after a restart would lose them.)
+   * @param {string} viewId @param {boolean} pristine @param {() => Promise<any>} barrier
+   */
+  pristine(viewId, pristine, barrier) {
+    this.lastPristine.set(viewId, pristine);
+    if (!pristine || this.barriers.has(viewId)) return;
     const j = this.journal.get(viewId);
-    if (j && j.entries.length) {
-      j.entries = [];
+    if (!j || !j.entries.length) return;
+    const last = j.entries[j.entries.length - 1].seq;
+    this.barriers.add(viewId);
+    barrier().then(() => {
+      this.barriers.delete(viewId);
+      const now = this.journal.get(viewId);
+      if (!now || !now.entries.length || now.entries[now.entries.length - 1].seq !== last) return;
+      if (this.lastPristine.get(viewId) !== true) return;
+      now.entries = [];
       this._saveSoon();
-    }
+    }, () => { this.barriers.delete(viewId); });
   }
 
   /** Note a view's path (for reopening it on a new server). @param {string} viewId @param {string|null} path */

@@ -48,6 +48,7 @@ import { charCol } from "./linecache.js";
 /** @typedef {import("./connection.js").Hello} Hello */
 
 const KEY_TOKEN = "symphony.token";
+const KEY_ACTIVE = "symphony.active";
 
 /** The token: from the URL fragment (then removed from the address bar), else the session's. */
 function readToken() {
@@ -181,6 +182,8 @@ function dropView(id) {
 function setActiveView(id) {
   if (id !== null && !views.has(id)) return;
   active = id;
+  const vm = id ? views.get(id) : null;
+  if (vm && vm.path) store.setItem(KEY_ACTIVE, vm.path);
   surface.setView(id ? /** @type {ViewModel} */ (views.get(id)) : null);
   viewsChanged();
 }
@@ -279,7 +282,7 @@ function onNotification(method, params) {
       const wasPristine = vm.pristine;
       if (typeof u.pristine === "boolean") {
         vm.pristine = u.pristine;
-        conn.pristine(vid, u.pristine);
+        conn.pristine(vid, u.pristine, () => conn.editRequest(vid, "scroll", vm.sent || [0, 0]));
       }
       vm.updates += 1;
       const fs = metrics.firstScreen;
@@ -417,7 +420,11 @@ async function onSession(session, hello, restarted, first) {
       flash(`Cannot open ${path}: ${(e && e.message) || e}`);
     }
   }
-  if (!active || !views.has(active)) setActiveView(views.size ? views.keys().next().value || null : null);
+  if (!active || !views.has(active)) {
+    const lastPath = store.getItem(KEY_ACTIVE);
+    const again = [...views.values()].find((vm) => lastPath && vm.path === lastPath);
+    setActiveView(again ? again.id : views.size ? views.keys().next().value || null : null);
+  }
   else {
     // the surface shows the same view: ask for its window again
     const vm = views.get(active);
@@ -579,6 +586,8 @@ const sym = {
   scrollTo: (line) => surface.setTop(line),
   /** @param {number} row @param {number} col8 */
   pointAt: (row, col8) => surface.pointAt(row, col8),
+  /** Close the socket as a dropped network would (tests): the page reconnects. */
+  dropConnection: () => { if (conn.ws) conn.ws.close(); },
   /** The whole text of the active view, from the core (tests). */
   contents: () => (active ? conn.editRequest(active, "debug_get_contents") : Promise.resolve(null)),
 };
