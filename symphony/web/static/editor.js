@@ -274,10 +274,14 @@ export class EditorSurface {
     this.root.style.setProperty("--tab", String(tab));
   }
 
-  /** The view's config changed. @param {ViewModel} vm */
-  configChanged(vm) {
+  /**
+   * The view's config changed; wrapping settings: the core measures the width again.
+   * @param {ViewModel} vm @param {boolean} [wrapping]
+   */
+  configChanged(vm, wrapping) {
     if (vm === this.vm) {
       this._applyConfig(vm);
+      if (wrapping) this._sendResize(vm);
       this.scheduleRender();
     }
   }
