@@ -38,6 +38,8 @@
 //   app.focusEditor()                 gives the keyboard back to the editor
 //   app.banner(text|null)             a message in #banner (null hides it)
 //   app.editorFont                    the CSS font of the text
+//   app.save(viewId) -> Promise       save to its path (Ctrl+S); a failure shows in #banner
+//   app.connectionState               the current connection state
 
 import { Connection, store } from "./connection.js";
 import { EditorSurface, ViewModel } from "./editor.js";
