@@ -4,6 +4,8 @@ language servers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._base import SymphonyError
 
 __all__ = [
@@ -30,6 +32,10 @@ class RpcError(SymphonyError):
         self.code = code
         self.message = message
         self.data = data
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # args holds only the formatted text; rebuild from what __init__ takes (pickles, processes).
+        return type(self), (self.code, self.message, self.data), self.__dict__
 
     def to_json(self) -> dict[str, object]:
         """The JSON-RPC ``error`` object for this error."""
