@@ -206,6 +206,7 @@ def test_mouse_drag_and_triple_click_select(open_text):
 def test_save_writes_the_file(open_text):
     page, path = open_text("draft\n")
     page.keyboard.type("final ")
+    idle(page)
     assert page.evaluate("symphony.views()")[0]["pristine"] is False
     page.keyboard.press("Control+s")
     idle(page)

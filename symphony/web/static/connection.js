@@ -91,26 +91,37 @@ export class Connection {
     this.ws = ws;
     let opened = false;
     ws.onopen = () => { opened = true; this.everOpened = true; this.backoff = 100; };
-    ws.onmessage = (ev) => this._receive(ws, ev.data);
-    ws.onclose = (ev) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      this.live = false;
-      for (const p of this.pending.values()) p.reject({ code: -1, message: "disconnected" });
-      this.pending.clear();
-      if (ev.code === 4001) {
-        this._setState("closed", "This editor was opened in another tab.");
-        return;
-      }
-      if (!opened) {
-        this._checkRefused().then((refused) => {
-          if (refused) this._setState("closed", "Connection refused: wrong token or foreign origin. Open the URL the server printed.");
-          else this._retry();
-        });
-        return;
-      }
-      this._retry();
-    };
+    ws.onmessage = (ev) => { if (this.ws === ws) this._receive(ws, ev.data); };
+    ws.onclose = (ev) => this._closed(ws, ev.code, opened);
+  }
+
+  /** Drop the socket now, as a lost network would (tests); the page reconnects. */
+  drop() {
+    const ws = this.ws;
+    if (!ws) return;
+    this._closed(ws, 1006, true);
+    ws.close();
+  }
+
+  /** @param {WebSocket} ws @param {number} code @param {boolean} opened */
+  _closed(ws, code, opened) {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.live = false;
+    for (const p of this.pending.values()) p.reject({ code: -1, message: "disconnected" });
+    this.pending.clear();
+    if (code === 4001) {
+      this._setState("closed", "This editor was opened in another tab.");
+      return;
+    }
+    if (!opened) {
+      this._checkRefused().then((refused) => {
+        if (refused) this._setState("closed", "Connection refused: wrong token or foreign origin. Open the URL the server printed.");
+        else this._retry();
+      });
+      return;
+    }
+    this._retry();
   }
 
   _retry() {
@@ -329,14 +340,17 @@ export class Connection {
    * barrier request (answered after the updates of everything sent before it) comes back
    * while no edit of the view was sent after it, and the view's latest update is pristine.
    * (Clearing at once would drop edits still in flight behind a pristine update of a mere
-   * caret move, and a replay after a restart would lose them.)
+   * caret move, and a replay after a restart would lose them.) The carets are not part of
+   * "pristine": the cleared journal starts with `snapshot()`, edits that put them back
+   * (seq 0: never resent to the same server, only replayed on a new one).
    * @param {string} viewId @param {boolean} pristine @param {() => Promise<any>} barrier
+   * @param {() => Array<{method: string, params?: any}>} snapshot
    */
-  pristine(viewId, pristine, barrier) {
+  pristine(viewId, pristine, barrier, snapshot) {
     this.lastPristine.set(viewId, pristine);
     if (!pristine || this.barriers.has(viewId)) return;
     const j = this.journal.get(viewId);
-    if (!j || !j.entries.length) return;
+    if (!j || !j.entries.some((e) => e.seq > 0)) return;
     const last = j.entries[j.entries.length - 1].seq;
     this.barriers.add(viewId);
     barrier().then(() => {
@@ -344,7 +358,7 @@ export class Connection {
       const now = this.journal.get(viewId);
       if (!now || !now.entries.length || now.entries[now.entries.length - 1].seq !== last) return;
       if (this.lastPristine.get(viewId) !== true) return;
-      now.entries = [];
+      now.entries = snapshot().map((e) => ({ seq: 0, ...e }));
       this._saveSoon();
     }, () => { this.barriers.delete(viewId); });
   }

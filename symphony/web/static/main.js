@@ -241,6 +241,22 @@ function flash(text) {
   setTimeout(() => { if (bannerEl.textContent === text) banner(conn.state === "connected" ? null : bannerEl.textContent); }, 5000);
 }
 
+/**
+ * Edits that put the view's carets (those in the lines the page holds) back where they are.
+ * @param {ViewModel} vm
+ */
+function caretEdits(vm) {
+  /** @type {Array<{method: string, params: any}>} */
+  const out = [];
+  for (const [row, line] of vm.cache.cursorLines()) {
+    for (const c8 of line.cursor || []) {
+      const pos = vm.cache.logical(row, c8);
+      if (pos) out.push({ method: "gesture", params: { line: pos[0], col: pos[1], ty: out.length ? "toggle_sel" : "point_select" } });
+    }
+  }
+  return out;
+}
+
 /** @param {string} id */
 function viewState(id) {
   const vm = views.get(id);
@@ -288,7 +304,7 @@ function onNotification(method, params) {
       const wasPristine = vm.pristine;
       if (typeof u.pristine === "boolean") {
         vm.pristine = u.pristine;
-        conn.pristine(vid, u.pristine, () => conn.editRequest(vid, "scroll", vm.sent || [0, 0]));
+        conn.pristine(vid, u.pristine, () => conn.editRequest(vid, "scroll", vm.sent || [0, 0]), () => caretEdits(vm));
       }
       vm.updates += 1;
       const fs = metrics.firstScreen;
@@ -594,7 +610,9 @@ const sym = {
   /** @param {number} row @param {number} col8 */
   pointAt: (row, col8) => surface.pointAt(row, col8),
   /** Close the socket as a dropped network would (tests): the page reconnects. */
-  dropConnection: () => { if (conn.ws) conn.ws.close(); },
+  dropConnection: () => conn.drop(),
+  /** The edit journal (debugging). */
+  journal: () => JSON.parse(JSON.stringify(Object.fromEntries(conn.journal))),
   /** The whole text of the active view, from the core (tests). */
   contents: () => (active ? conn.editRequest(active, "debug_get_contents") : Promise.resolve(null)),
 };
