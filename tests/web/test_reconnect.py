@@ -55,6 +55,7 @@ def test_keys_typed_while_the_socket_is_down_arrive_once(doc, web_server, page_f
     page.keyboard.type("one ")
     idle(page)
     page.evaluate("symphony.dropConnection()")
+    assert page.evaluate("symphony.connected") is False
     page.keyboard.type("two ")  # while disconnected (or reconnecting): queued in the journal
     page.wait_for_function("() => window.symphony.connected")
     page.keyboard.type("three ")
@@ -68,6 +69,7 @@ def test_server_restart_reopens_the_file_and_replays_unsaved_edits(doc, web_serv
     page = page_for(server)
     idle(page)
     page.keyboard.press("End")
+    idle(page)  # a caret move while pristine: the journal starts again, the caret must not be lost
     page.keyboard.type(" edited")
     assert lines(page)[0] == "first edited"
     old_server = page.evaluate("symphony.serverId")
