@@ -231,8 +231,13 @@ async function save(id) {
       viewsChanged();
     }
   } catch (e) {
-    flash(`Save failed: ${(e && e.message) || e}`);
+    flash(`Save failed: ${errorText(e)}`);
   }
+}
+
+/** The message of an error answer or exception. @param {any} e @returns {string} */
+function errorText(e) {
+  return String((e && e.message) || e);
 }
 
 /** @param {string} text */
@@ -372,7 +377,7 @@ function onRequest(method, params) {
 
 let chromeInstalled = false;
 /** @type {Promise<any>} */
-const chromeModule = import("./chrome.js").then((m) => {
+const chromeModule = import(/** @type {string} */ ("./chrome.js")).then((m) => {
   const link = document.createElement("link");
   link.rel = "stylesheet";
   link.href = "/static/chrome.css";
@@ -439,7 +444,7 @@ async function onSession(session, hello, restarted, first) {
     try {
       await openFile(path);
     } catch (e) {
-      flash(`Cannot open ${path}: ${(e && e.message) || e}`);
+      flash(`Cannot open ${path}: ${errorText(e)}`);
     }
   }
   if (!active || !views.has(active)) {
