@@ -261,6 +261,7 @@ export class EditorSurface {
     /** @type {Array<[number, string|null]>} rows painted by the last render: [row, text] */
     this.painted = [];
     this.scrolledSinceFrame = false;
+    this.lastFrameScrolled = false;
     this.lastFrameT = 0;
     /** @type {number[]} */
     this.frames = [];
@@ -448,8 +449,10 @@ export class EditorSurface {
   /** @param {number} now */
   _frame(now) {
     this.rafPending = false;
-    if (this.scrolledSinceFrame && this.lastFrameT) this.frames.push(performance.now() - this.lastFrameT);
+    // the time since the frame before, when both scrolled (not the idle time before a scroll)
+    if (this.scrolledSinceFrame && this.lastFrameScrolled && this.lastFrameT) this.frames.push(performance.now() - this.lastFrameT);
     if (this.frames.length > 10000) this.frames.splice(0, 5000);
+    this.lastFrameScrolled = this.scrolledSinceFrame;
     this.scrolledSinceFrame = false;
     const t0 = performance.now();
     this.render();
