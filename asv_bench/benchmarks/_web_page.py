@@ -1,0 +1,148 @@
+"""Our page in the ``web`` benchmarks: ``symphony web`` in a subprocess, and the driver that
+opens the big file in its page, types in its middle, scrolls and sweeps it, reading the page's
+``window.symphony`` hooks (WEB_DESIGN.md) and the core's own times from the server's
+``web_stats``, asked through the page's connection (``symphony.app.request``; one page at a
+time drives the core, so the benchmark cannot open a socket of its own beside it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Any
+
+from ._web_browser import KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Browser, Figures
+
+__all__ = ["SymphonyDriver", "WebServer"]
+
+_URL = re.compile(r"at (http://\S+)")
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class WebServer:
+    """``symphony web --no-open --no-tasks --port 0 --token T FILE`` in a subprocess; ``url``
+    is the page's address it printed."""
+
+    def __init__(self, path: str, token: str = "bench-token-0123456789") -> None:
+        env = dict(os.environ, PYTHONPATH=_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        self.cwd = tempfile.mkdtemp(prefix="symphony-web-bench-")
+        argv = [sys.executable, "-m", "symphony", "web", "--no-open", "--no-tasks", "--port", "0",
+                "--token", token, path]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                     cwd=self.cwd)
+        self.output: list[str] = []
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+            found = _URL.search(line)
+            if found:
+                self.url = found.group(1)
+                break
+        else:
+            self.stop()
+            raise RuntimeError(f"symphony web did not start: {''.join(self.output)}")
+        self._drain = threading.Thread(target=self._read, daemon=True, name="symphony-web-output")
+        self._drain.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.output.append(line)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)
+        if getattr(self, "_drain", None) is not None:
+            self._drain.join(10)
+        shutil.rmtree(self.cwd, ignore_errors=True)
+
+
+class SymphonyDriver:
+    """Our page on a ``symphony web`` server that has the file on its command line."""
+
+    name = "symphony"
+
+    def __init__(self, browser: Browser, path: str) -> None:
+        self.path = path
+        self.server = WebServer(path)
+        self.page = browser.new_page()
+
+    def _eval(self, js: str, arg: Any = None) -> Any:
+        return self.page.evaluate(js, arg)
+
+    def open(self) -> Figures:
+        """Load the page (it opens the file of ``web_session``); wait for the first screen."""
+        self.page.goto(self.server.url)
+        self.page.wait_for_function("() => window.symphony && window.symphony.connected", timeout=120_000, polling=50)
+        self._eval("() => window.symphony.ready")
+        self.page.wait_for_function(
+            "() => { const f = window.symphony.metrics.firstScreen; return f && f.painted !== null; }",
+            timeout=600_000, polling=50)
+        first = self._eval("() => window.symphony.metrics.firstScreen")
+        self._eval("() => window.symphony.whenIdle()")
+        self.view = self._eval("() => window.symphony.activeView()")
+        stats = self._stats()
+        self.lines = int(self._eval("() => window.symphony.views().find(v => v.view_id === window.symphony.activeView()).lines"))
+        return {"first_screen_ms": first["painted"] - first["sent"],
+                "first_screen_with_load_ms": first["painted"] - first["sent"],
+                "first_update_ms": first["firstUpdate"] - first["sent"],
+                "core_first_update_ms": float(stats["first_update_ms"].get(self.view, float("nan")))}
+
+    def _stats(self) -> Any:
+        return self._eval("() => window.symphony.app.request('web_stats', {})")
+
+    def type_keys(self) -> Figures:
+        """``KEYS`` keystrokes in the middle of the file, each waited for until painted."""
+        middle = self.lines // 2
+        self._eval("([v, line]) => window.symphony.app.edit(v, 'goto_line', {line})", [self.view, middle])
+        self._eval("() => window.symphony.whenIdle()")
+        self._eval("() => window.symphony.app.focusEditor()")
+        self._type(WARMUP_KEYS)
+        self._eval("() => window.symphony.whenIdle()")
+        before = self._stats()["edit_to_update_ms"]
+        self._eval("() => window.symphony.resetMetrics()")
+        self._type(KEYS)
+        self._eval("() => window.symphony.whenIdle()")
+        after = self._stats()["edit_to_update_ms"]
+        core = after[len(before):] if len(after) < 1000 else after[-KEYS:]
+        page = self._eval("() => window.symphony.metrics.keyToPaint.slice()")
+        extra = self._eval("() => (window.symphony.metrics.keyToUpdate || []).slice()")
+        return {"key_to_paint": page, "core_edit_to_update": core, "key_to_update": extra}
+
+    def _type(self, n: int) -> None:
+        count = self._eval("() => window.symphony.metrics.keyToPaint.length")
+        for i in range(n):
+            self.page.keyboard.press("x" if i % 20 else "y")
+            count += 1
+            self.page.wait_for_function("(n) => window.symphony.metrics.keyToPaint.length >= n", arg=count, timeout=60_000,
+                                        polling=POLL_MS)
+
+    def scroll(self) -> Figures:
+        """``SCROLL_FRAMES`` frames from the top, ``scrollBy(SCROLL_LINES)`` once a frame."""
+        self._eval("() => window.symphony.scrollTo(0)")
+        self._eval("() => window.symphony.whenIdle()")
+        self._eval("() => { window.__benchScroll = (n) => window.symphony.scrollBy(n); }")
+        out = self._eval(SCROLL_JS, {"frames": SCROLL_FRAMES, "lines": SCROLL_LINES, "hook": "__benchScroll"})
+        self._eval("() => window.symphony.whenIdle()")
+        return out
+
+    def sweep(self) -> None:
+        """Visit the whole file, top to bottom, in ``SWEEP_STEPS`` jumps, each painted."""
+        for k in range(SWEEP_STEPS + 1):
+            self._eval("(line) => window.symphony.scrollTo(line)", int(k * self.lines / SWEEP_STEPS))
+            self._eval("() => window.symphony.whenIdle()")
+
+    def close(self) -> None:
+        try:
+            self.page.context.close()
+        finally:
+            self.server.stop()

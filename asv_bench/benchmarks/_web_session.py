@@ -1,0 +1,82 @@
+"""One measuring session of an editor in the browser, run once per process: the ``web``
+benchmark classes read its figures in ``setup`` (a session opens a 100MB file in a tab, too
+costly to repeat per figure). Under ``asv run``, a process per benchmark, each benchmark runs
+its own session."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any, Callable
+
+from ._editor_client import big_file
+from ._web_browser import UNTHROTTLED_ARGS, Browser, Figures, file_mb, heap
+from ._web_monaco import MonacoDriver, monaco_dir
+from ._web_page import SymphonyDriver
+
+__all__ = ["session"]
+
+_SESSIONS: dict[tuple[str, str], Figures | BaseException] = {}
+
+
+def _drive(driver: Any) -> Figures:
+    """Open, type, scroll, sweep: every figure of one editor on one file."""
+    figures: Figures = {"impl": driver.name}
+    figures.update(driver.open())
+    figures["heap_open"] = heap(driver.page)
+    figures.update(driver.type_keys())
+    figures["scroll"] = driver.scroll()
+    driver.sweep()
+    figures["heap_after"] = heap(driver.page)
+    figures["errors"] = list(driver.page.errors)
+    return figures
+
+
+def _run(impl: str, frames: str) -> Figures:
+    make: Callable[[Browser, str], Any]
+    if impl == "symphony":
+        make = SymphonyDriver
+    else:
+        root = monaco_dir()  # NotImplementedError without npm or the registry
+
+        def make(browser: Browser, path: str) -> Any:
+            return MonacoDriver(browser, path, root)
+    browser = Browser(UNTHROTTLED_ARGS if frames == "unthrottled" else None)
+    try:
+        mb = file_mb()
+        while True:
+            path = big_file(mb)
+            driver = make(browser, path)
+            started = time.perf_counter()
+            try:
+                figures = _drive(driver)
+            except Exception as exc:  # noqa: BLE001 - the peer may not hold the file: halve it
+                if impl == "symphony" or mb <= 1:
+                    raise
+                print(f"    {impl} failed at {mb} MB ({exc!r:.200}); trying {mb // 2} MB", file=sys.stderr)
+                mb //= 2
+                continue
+            finally:
+                driver.close()
+            figures["file_mb"] = os.path.getsize(path) / 1e6
+            figures["session_s"] = time.perf_counter() - started
+            return figures
+    finally:
+        browser.close()
+
+
+def session(impl: str, frames: str = "vsync") -> Figures:
+    """The figures of one session of ``impl`` ("symphony" or "monaco") in a Chromium whose
+    frames are ``"vsync"`` (60 Hz, the default) or ``"unthrottled"``; run once per process.
+    Raises what the session raised (NotImplementedError: no browser, no Monaco)."""
+    key = (impl, frames)
+    if key not in _SESSIONS:
+        try:
+            _SESSIONS[key] = _run(impl, frames)
+        except Exception as exc:  # noqa: BLE001 - kept, so the other benchmarks of it do not run it again
+            _SESSIONS[key] = exc
+    got = _SESSIONS[key]
+    if isinstance(got, BaseException):
+        raise got
+    return got
