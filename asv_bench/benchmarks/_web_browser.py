@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Any
+from typing import Any, Protocol
 
 from ._editor_client import percentile
 
-__all__ = ["CHROMIUM_ARGS", "KEYS", "POLL_MS", "SCROLL_FRAMES", "SCROLL_JS", "SCROLL_LINES", "SWEEP_STEPS", "UNTHROTTLED_ARGS",
-           "WARMUP_KEYS", "Browser", "Figures", "chromium_path", "file_mb", "heap", "summary"]
+__all__ = ["CHROMIUM_ARGS", "KEYS", "POLL_MS", "SCROLL_FRAMES", "SCROLL_JS", "SCROLL_LINES", "SWEEP_STEPS",
+           "UNTHROTTLED_ARGS", "WARMUP_KEYS", "Browser", "Figures", "PageSource", "chromium_path", "file_mb", "heap",
+           "open_page", "renderer_mb", "summary"]
 
 #: The flags Chromium needs here: no sandbox as root, no GPU, no traffic of its own.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -56,6 +57,23 @@ def summary(samples: list[float]) -> dict[str, float]:
             "n": len(samples)}
 
 
+class PageSource(Protocol):
+    """Where a driver gets its page: ``Browser``, or a test's wrapper of its own browser."""
+
+    def new_page(self) -> Any: ...
+
+
+def open_page(browser: Any) -> Any:
+    """A page of a Playwright ``browser`` in a context of its own (the viewport of the runs);
+    uncaught exceptions and a crash are recorded in its ``errors`` list."""
+    context = browser.new_context(viewport=VIEWPORT)
+    page: Any = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    page.on("crash", lambda *_: page.errors.append("the tab crashed"))
+    return page
+
+
 class Browser:
     """Headless Chromium through Playwright's sync API (never ``playwright install``: the
     system browser is used through ``executable_path``)."""
@@ -77,13 +95,8 @@ class Browser:
             raise
 
     def new_page(self) -> Any:
-        """A page in a context of its own; uncaught exceptions and a crash are recorded on it."""
-        context = self.browser.new_context(viewport=VIEWPORT)
-        page: Any = context.new_page()  # Any: it gets an attribute of ours, ``errors``
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        page.on("crash", lambda *_: page.errors.append("the tab crashed"))
-        return page
+        """A page in a context of its own (``open_page``)."""
+        return open_page(self.browser)
 
     def close(self) -> None:
         try:
@@ -92,8 +105,50 @@ class Browser:
             self._pw.stop()
 
 
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def renderer_mb() -> float:
+    """The private memory (MB, clean + dirty, from ``smaps_rollup``) of the largest Chromium
+    renderer process started by this process: the page's own process when one page is open.
+    It counts what the JS heap figure leaves out: strings Blink keeps outside V8's heap (a
+    fetched text is one), the DOM, layers. NaN where /proc cannot tell."""
+    sizes = []
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"--type=renderer" not in f.read():
+                    continue
+            private = 0
+            with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as f:
+                for line in f:
+                    if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                        private += int(line.split()[1]) * 1024
+        except (OSError, ValueError):
+            continue
+        sizes.append(private / 1e6)
+    return max(sizes, default=float("nan"))
+
+
 def heap(page: Any) -> dict[str, float]:
-    """The page's JS heap in MB after a full garbage collection, and its DOM element count."""
+    """The page's JS heap in MB after a full garbage collection, its DOM element count, and
+    its renderer process's private memory in MB (``renderer_mb``)."""
     cdp = page.context.new_cdp_session(page)
     try:
         cdp.send("Performance.enable")
@@ -102,7 +157,8 @@ def heap(page: Any) -> dict[str, float]:
     finally:
         cdp.detach()
     return {"heap_mb": metrics.get("JSHeapUsedSize", 0.0) / 1e6,
-            "dom_nodes": float(page.evaluate("() => document.getElementsByTagName('*').length"))}
+            "dom_nodes": float(page.evaluate("() => document.getElementsByTagName('*').length")),
+            "renderer_mb": renderer_mb()}
 
 
 #: ``frames`` animation frames, each calling ``window[hook](lines)``: the intervals between the
@@ -128,6 +184,7 @@ SCROLL_JS = """async ({frames, lines, hook}) => {
   ts.push(performance.now());
   const loop = [];
   for (let i = 1; i < ts.length; i++) loop.push(ts[i] - ts[i - 1]);
-  return {loop, page: s ? s.metrics.frames.slice() : [], render: s && s.metrics.renderMs ? s.metrics.renderMs.slice() : [],
-          blank, shown};
+  const page = s ? s.metrics.frames.slice() : [];
+  const render = s && s.metrics.renderMs ? s.metrics.renderMs.slice() : [];
+  return {loop, page, render, blank, shown};
 }"""

@@ -28,7 +28,8 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ._web_browser import KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Browser, Figures
+from ._web_browser import (KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
+                           PageSource)
 
 __all__ = ["MONACO_VERSION", "MonacoDriver", "StaticSite", "monaco_dir"]
 
@@ -93,9 +94,10 @@ def _cache_dir() -> str:
         os.path.expanduser("~"), ".cache", "symphony-bench", "monaco")
 
 
-def monaco_dir() -> str:
-    """The ``monaco-editor`` package directory, installed with npm on first use; raises
-    NotImplementedError (the benchmark is skipped) when it cannot be installed."""
+def monaco_dir(install: bool = True) -> str:
+    """The ``monaco-editor`` package directory, installed with npm on first use (unless not
+    ``install``); raises NotImplementedError (the benchmark is skipped) when it is not there
+    and cannot be installed."""
     cache = _cache_dir()
     root = os.path.join(cache, "node_modules", "monaco-editor")
 
@@ -109,6 +111,8 @@ def monaco_dir() -> str:
 
     if installed():
         return root
+    if not install:
+        raise NotImplementedError(f"monaco-editor {MONACO_VERSION} is not installed in {cache}")
     npm = shutil.which("npm")
     if npm is None:
         raise NotImplementedError("no npm to install monaco-editor")
@@ -158,7 +162,7 @@ class MonacoDriver:
 
     name = "monaco"
 
-    def __init__(self, browser: Browser, path: str, root: str) -> None:
+    def __init__(self, browser: PageSource, path: str, root: str) -> None:
         self.site = StaticSite({"monaco": root, "file.txt": path}, {"index.html": _PAGE})
         try:
             self.page = browser.new_page()
@@ -180,7 +184,7 @@ class MonacoDriver:
         self.lines = int(out.pop("lines"))
         return out
 
-    def type_keys(self) -> Figures:
+    def type_keys(self, keys: int = KEYS, warmup: int = WARMUP_KEYS) -> Figures:
         middle = self.lines // 2
         self._eval("""(line) => {
             const ed = bench.editor;
@@ -189,10 +193,10 @@ class MonacoDriver:
             ed.focus();
         }""", middle)
         self._idle()
-        self._type(WARMUP_KEYS)
+        self._type(warmup)
         self._idle()
         self._eval("() => { bench.keyToPaint.length = 0; }")
-        self._type(KEYS)
+        self._type(keys)
         return {"key_to_paint": self._eval("() => bench.keyToPaint.slice()")}
 
     def _idle(self) -> None:
@@ -206,7 +210,7 @@ class MonacoDriver:
             self.page.wait_for_function("(n) => bench.keyToPaint.length >= n", arg=count, timeout=60_000,
                                         polling=POLL_MS)
 
-    def scroll(self) -> Figures:
+    def scroll(self, frames: int = SCROLL_FRAMES) -> Figures:
         self._eval("""() => {
             const ed = bench.editor;
             const lh = ed.getOption(monaco.editor.EditorOption.lineHeight);
@@ -214,12 +218,12 @@ class MonacoDriver:
             window.__benchScroll = (n) => ed.setScrollTop(ed.getScrollTop() + n * lh);
         }""")
         self._idle()
-        out = self._eval(SCROLL_JS, {"frames": SCROLL_FRAMES, "lines": SCROLL_LINES, "hook": "__benchScroll"})
+        out = self._eval(SCROLL_JS, {"frames": frames, "lines": SCROLL_LINES, "hook": "__benchScroll"})
         self._idle()
         return out
 
-    def sweep(self) -> None:
-        self._eval(_SWEEP_JS, SWEEP_STEPS)
+    def sweep(self, steps: int = SWEEP_STEPS) -> None:
+        self._eval(_SWEEP_JS, steps)
 
     def close(self) -> None:
         try:

@@ -15,7 +15,8 @@ import tempfile
 import threading
 from typing import Any
 
-from ._web_browser import KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Browser, Figures
+from ._web_browser import (KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
+                           PageSource)
 
 __all__ = ["SymphonyDriver", "WebServer"]
 
@@ -71,7 +72,7 @@ class SymphonyDriver:
 
     name = "symphony"
 
-    def __init__(self, browser: Browser, path: str) -> None:
+    def __init__(self, browser: PageSource, path: str) -> None:
         self.path = path
         self.server = WebServer(path)
         self.page = browser.new_page()
@@ -82,7 +83,8 @@ class SymphonyDriver:
     def open(self) -> Figures:
         """Load the page (it opens the file of ``web_session``); wait for the first screen."""
         self.page.goto(self.server.url)
-        self.page.wait_for_function("() => window.symphony && window.symphony.connected", timeout=120_000, polling=50)
+        self.page.wait_for_function("() => window.symphony && window.symphony.connected", timeout=120_000,
+                                    polling=50)
         self._eval("() => window.symphony.ready")
         self.page.wait_for_function(
             "() => { const f = window.symphony.metrics.firstScreen; return f && f.painted !== null; }",
@@ -91,7 +93,7 @@ class SymphonyDriver:
         self._eval("() => window.symphony.whenIdle()")
         self.view = self._eval("() => window.symphony.activeView()")
         stats = self._stats()
-        self.lines = int(self._eval("() => window.symphony.views().find(v => v.view_id === window.symphony.activeView()).lines"))
+        self.lines = int(self._eval("(v) => window.symphony.views().find((w) => w.view_id === v).lines", self.view))
         return {"first_screen_ms": first["painted"] - first["sent"],
                 "first_screen_with_load_ms": first["painted"] - first["sent"],
                 "first_update_ms": first["firstUpdate"] - first["sent"],
@@ -100,20 +102,21 @@ class SymphonyDriver:
     def _stats(self) -> Any:
         return self._eval("() => window.symphony.app.request('web_stats', {})")
 
-    def type_keys(self) -> Figures:
-        """``KEYS`` keystrokes in the middle of the file, each waited for until painted."""
+    def type_keys(self, keys: int = KEYS, warmup: int = WARMUP_KEYS) -> Figures:
+        """``keys`` keystrokes (after ``warmup`` ones) in the middle of the file, each waited for
+        until painted; the core's edit -> update times of the same keystrokes from ``web_stats``."""
         middle = self.lines // 2
         self._eval("([v, line]) => window.symphony.app.edit(v, 'goto_line', {line})", [self.view, middle])
         self._eval("() => window.symphony.whenIdle()")
         self._eval("() => window.symphony.app.focusEditor()")
-        self._type(WARMUP_KEYS)
+        self._type(warmup)
         self._eval("() => window.symphony.whenIdle()")
         before = self._stats()["edit_to_update_ms"]
         self._eval("() => window.symphony.resetMetrics()")
-        self._type(KEYS)
+        self._type(keys)
         self._eval("() => window.symphony.whenIdle()")
         after = self._stats()["edit_to_update_ms"]
-        core = after[len(before):] if len(after) < 1000 else after[-KEYS:]
+        core = after[len(before):] if len(after) < 1000 else after[-keys:]
         page = self._eval("() => window.symphony.metrics.keyToPaint.slice()")
         extra = self._eval("() => (window.symphony.metrics.keyToUpdate || []).slice()")
         return {"key_to_paint": page, "core_edit_to_update": core, "key_to_update": extra}
@@ -123,22 +126,22 @@ class SymphonyDriver:
         for i in range(n):
             self.page.keyboard.press("x" if i % 20 else "y")
             count += 1
-            self.page.wait_for_function("(n) => window.symphony.metrics.keyToPaint.length >= n", arg=count, timeout=60_000,
-                                        polling=POLL_MS)
+            self.page.wait_for_function("(n) => window.symphony.metrics.keyToPaint.length >= n", arg=count,
+                                        timeout=60_000, polling=POLL_MS)
 
-    def scroll(self) -> Figures:
-        """``SCROLL_FRAMES`` frames from the top, ``scrollBy(SCROLL_LINES)`` once a frame."""
+    def scroll(self, frames: int = SCROLL_FRAMES) -> Figures:
+        """``frames`` frames from the top, ``scrollBy(SCROLL_LINES)`` once a frame."""
         self._eval("() => window.symphony.scrollTo(0)")
         self._eval("() => window.symphony.whenIdle()")
         self._eval("() => { window.__benchScroll = (n) => window.symphony.scrollBy(n); }")
-        out = self._eval(SCROLL_JS, {"frames": SCROLL_FRAMES, "lines": SCROLL_LINES, "hook": "__benchScroll"})
+        out = self._eval(SCROLL_JS, {"frames": frames, "lines": SCROLL_LINES, "hook": "__benchScroll"})
         self._eval("() => window.symphony.whenIdle()")
         return out
 
-    def sweep(self) -> None:
-        """Visit the whole file, top to bottom, in ``SWEEP_STEPS`` jumps, each painted."""
-        for k in range(SWEEP_STEPS + 1):
-            self._eval("(line) => window.symphony.scrollTo(line)", int(k * self.lines / SWEEP_STEPS))
+    def sweep(self, steps: int = SWEEP_STEPS) -> None:
+        """Visit the whole file, top to bottom, in ``steps`` jumps, each painted."""
+        for k in range(steps + 1):
+            self._eval("(line) => window.symphony.scrollTo(line)", int(k * self.lines / steps))
             self._eval("() => window.symphony.whenIdle()")
 
     def close(self) -> None:

@@ -11,23 +11,26 @@ import time
 from typing import Any, Callable
 
 from ._editor_client import big_file
-from ._web_browser import UNTHROTTLED_ARGS, Browser, Figures, file_mb, heap
+from ._web_browser import (KEYS, SCROLL_FRAMES, SWEEP_STEPS, UNTHROTTLED_ARGS, WARMUP_KEYS, Browser, Figures, file_mb,
+                           heap)
 from ._web_monaco import MonacoDriver, monaco_dir
 from ._web_page import SymphonyDriver
 
-__all__ = ["session"]
+__all__ = ["drive", "session"]
 
 _SESSIONS: dict[tuple[str, str], Figures | BaseException] = {}
 
 
-def _drive(driver: Any) -> Figures:
-    """Open, type, scroll, sweep: every figure of one editor on one file."""
+def drive(driver: Any, keys: int = KEYS, warmup: int = WARMUP_KEYS, frames: int = SCROLL_FRAMES,
+          steps: int = SWEEP_STEPS) -> Figures:
+    """Open, type ``keys`` keys (after ``warmup``), scroll ``frames`` frames, sweep the file in
+    ``steps`` jumps: every figure of one editor (its driver) on one file."""
     figures: Figures = {"impl": driver.name}
     figures.update(driver.open())
     figures["heap_open"] = heap(driver.page)
-    figures.update(driver.type_keys())
-    figures["scroll"] = driver.scroll()
-    driver.sweep()
+    figures.update(driver.type_keys(keys, warmup))
+    figures["scroll"] = driver.scroll(frames)
+    driver.sweep(steps)
     figures["heap_after"] = heap(driver.page)
     figures["errors"] = list(driver.page.errors)
     return figures
@@ -50,7 +53,7 @@ def _run(impl: str, frames: str) -> Figures:
             driver = make(browser, path)
             started = time.perf_counter()
             try:
-                figures = _drive(driver)
+                figures = drive(driver)
             except Exception as exc:  # noqa: BLE001 - the peer may not hold the file: halve it
                 if impl == "symphony" or mb <= 1:
                     raise

@@ -25,9 +25,10 @@ after; the classes below read its figures. Figures are milliseconds taken in the
   (``--disable-gpu-vsync --disable-frame-rate-limit``) frames come as fast as the page makes
   them, so an interval is the work of a frame. Ours also: the share of painted lines still
   blank (not yet received from the core) while scrolling.
-- Memory: the page's JS heap (CDP ``Performance.getMetrics`` after a forced GC) and DOM
-  element count right after opening, and after scrolling and a sweep of the whole file
-  (100 jumps from top to bottom, each painted).
+- Memory: the page's JS heap (CDP ``Performance.getMetrics`` after a forced GC), its
+  renderer process's private memory (/proc: the JS heap leaves out the strings Blink keeps
+  outside V8, such as Monaco's fetched text) and DOM element count, right after opening, and
+  after scrolling and a sweep of the whole file (100 jumps from top to bottom, each painted).
 
 If Monaco cannot hold the file, its session halves the size until it can, and
 ``Open.track_file_mb`` says which size each figure is for.
@@ -183,7 +184,8 @@ class ScrollPage:
 
 
 class Memory:
-    """The page's JS heap and DOM elements after opening, and after scrolling the whole file."""
+    """The page's JS heap, renderer process and DOM elements after opening, and after
+    scrolling the whole file."""
 
     params = IMPLS
     param_names = ["impl"]
@@ -202,6 +204,16 @@ class Memory:
     def track_heap_after_over_file(self, impl: str) -> float:
         return float(self.figures["heap_after"]["heap_mb"]) / float(self.figures["file_mb"])
     track_heap_after_over_file.unit = "x"  # type: ignore[attr-defined]
+
+    def track_renderer_open_mb(self, impl: str) -> float:
+        return float(self.figures["heap_open"]["renderer_mb"])
+
+    def track_renderer_after_mb(self, impl: str) -> float:
+        return float(self.figures["heap_after"]["renderer_mb"])
+
+    def track_renderer_after_over_file(self, impl: str) -> float:
+        return float(self.figures["heap_after"]["renderer_mb"]) / float(self.figures["file_mb"])
+    track_renderer_after_over_file.unit = "x"  # type: ignore[attr-defined]
 
     def track_dom_elements_open(self, impl: str) -> float:
         return float(self.figures["heap_open"]["dom_nodes"])
