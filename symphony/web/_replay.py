@@ -30,8 +30,8 @@ class Replay:
     def note(self, method: str, params: Any) -> None:
         """Keep what ``method(params)``, sent by the core, tells a frontend for good."""
         if method == "def_style":
-            if isinstance(params, dict):
-                self._styles[params.get("id")] = params
+            if isinstance(params, dict) and isinstance(params.get("id"), int):
+                self._styles[params["id"]] = params
             return
         if method in _GLOBAL:
             self._global[method] = params
@@ -42,7 +42,8 @@ class Replay:
         if method == "config_changed":
             state = self._view(view_id)
             merged = dict(state.get("config_changed", {}).get("changes", {}))
-            merged.update(params.get("changes") or {})
+            changes = params.get("changes")
+            merged.update(changes if isinstance(changes, dict) else {})
             state["config_changed"] = {"view_id": view_id, "changes": merged}
         elif method in _PER_VIEW:
             self._view(view_id)[method] = params

@@ -265,3 +265,31 @@ def test_a_restarted_server_is_a_new_server_with_the_same_token(web_server, doc)
         assert ws.request("web_hello", {"client": "client-1"})["fresh"] is True
     finally:
         ws.close()
+
+
+def test_the_core_can_be_a_serve_node_elsewhere(web_server, doc, tmp_path):
+    """--connect: the page's messages go to a ``symphony serve --listen`` node through Symphony's
+    transports (signed frames); the web server holds no buffer of its own."""
+    from ..rpc.test_listen import SECRET, Served
+
+    secret = tmp_path / "secret"
+    secret.write_bytes(SECRET)
+    secret.chmod(0o600)
+    served = Served("--listen", f"unix://{tmp_path}/core.sock", "--secret-file", str(secret), "--no-tasks")
+    try:
+        server = web_server(doc, args=["--connect", served.address, "--secret-file", str(secret)])
+        ws = WsClient(server.port, server.token)
+        try:
+            hello(ws)
+            view = ws.request("new_view", {"file_path": str(doc)})
+            ws.edit(view, "insert", {"chars": "remote "}, seq=1)
+            assert ws.contents(view) == "remote alpha\nbeta\n"
+            ws.request("edit", {"view_id": view, "method": "resync"})
+            assert ws.wait_for(lambda m: m.get("method") == "update" and m["params"]["update"]["ops"][0]["op"] == "ins")
+            ws.request("save", {"view_id": view, "file_path": str(doc)})
+            assert doc.read_text() == "remote alpha\nbeta\n"
+        finally:
+            ws.close()
+        server.stop()
+    finally:
+        served.stop()
