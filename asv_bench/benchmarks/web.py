@@ -155,7 +155,9 @@ class Scroll:
 
     def track_frame_p95(self, impl: str, frames: str) -> float:
         return _scroll(self.figures, "loop")["p95"]
-    track_frame_p95.limit = {"frames=unthrottled": 16.0}  # type: ignore[attr-defined]
+    # unthrottled: the 16 ms; at 60 Hz every interval is >= 16.7 ms, so the bound there
+    # is "no frame dropped" (17.5 ms: a frame's jitter, not a missed one)
+    track_frame_p95.limit = {"frames=unthrottled": 16.0, "frames=vsync": 17.5}  # type: ignore[attr-defined]
 
 
 class ScrollPage:
