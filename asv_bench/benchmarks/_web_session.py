@@ -5,6 +5,7 @@ its own session."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -69,6 +70,14 @@ def _run(impl: str, frames: str) -> Figures:
         browser.close()
 
 
+def _dump(impl: str, frames: str, figures: Any) -> None:
+    folder = os.environ.get("SYMPHONY_BENCH_WEB_DUMP")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, f"web-{impl}-{frames}.json"), "w", encoding="utf-8") as f:
+            json.dump(figures, f)
+
+
 def session(impl: str, frames: str = "vsync") -> Figures:
     """The figures of one session of ``impl`` ("symphony" or "monaco") in a Chromium whose
     frames are ``"vsync"`` (60 Hz, the default) or ``"unthrottled"``; run once per process.
@@ -77,6 +86,7 @@ def session(impl: str, frames: str = "vsync") -> Figures:
     if key not in _SESSIONS:
         try:
             _SESSIONS[key] = _run(impl, frames)
+            _dump(impl, frames, _SESSIONS[key])
         except Exception as exc:  # noqa: BLE001 - kept, so the other benchmarks of it do not run it again
             _SESSIONS[key] = exc
     got = _SESSIONS[key]

@@ -30,7 +30,8 @@ after; the classes below read its figures. Figures are milliseconds taken in the
   outside V8, such as Monaco's fetched text) and DOM element count, right after opening, and
   after scrolling and a sweep of the whole file (100 jumps from top to bottom, each painted).
 
-If Monaco cannot hold the file, its session halves the size until it can, and
+``SYMPHONY_BENCH_WEB_DUMP=DIR`` writes every sample of each session to
+``DIR/web-IMPL-FRAMES.json``. If Monaco cannot hold the file, its session halves the size until it can, and
 ``Open.track_file_mb`` says which size each figure is for.
 """
 
@@ -72,8 +73,8 @@ class Keystroke:
 
 
 class KeystrokeCore:
-    """Ours only: the core's own edit -> update time for the same keystrokes, and the page's
-    p99 over it (target <= 2x)."""
+    """Ours only: the core's own edit -> update time for the same keystrokes, the page's time
+    to the update's arrival, and the page's p99 over the core's (target <= 2x)."""
 
     params = [["symphony"], FRAMES]
     param_names = ["impl", "frames"]
@@ -88,6 +89,14 @@ class KeystrokeCore:
 
     def track_core_edit_to_update_p99(self, impl: str, frames: str) -> float:
         return summary(self.figures["core_edit_to_update"])["p99"]
+
+    def track_key_to_update_p50(self, impl: str, frames: str) -> float:
+        """From the keydown to the page applying the key's update (the page's extra
+        ``metrics.keyToUpdate``; NaN without it): the part of a keystroke before the frame."""
+        return summary(self.figures.get("key_to_update") or [])["p50"]
+
+    def track_key_to_update_p99(self, impl: str, frames: str) -> float:
+        return summary(self.figures.get("key_to_update") or [])["p99"]
 
     def track_key_to_paint_p99_over_core(self, impl: str, frames: str) -> float:
         return summary(self.figures["key_to_paint"])["p99"] / summary(self.figures["core_edit_to_update"])["p99"]
