@@ -31,8 +31,13 @@ after; the classes below read its figures. Figures are milliseconds taken in the
   after scrolling and a sweep of the whole file (100 jumps from top to bottom, each painted).
 
 ``SYMPHONY_BENCH_WEB_DUMP=DIR`` writes every sample of each session to
-``DIR/web-IMPL-FRAMES.json``. If Monaco cannot hold the file, its session halves the size until it can, and
-``Open.track_file_mb`` says which size each figure is for.
+``DIR/web-IMPL-FRAMES.json``. If Monaco cannot hold the file, its session halves the size
+until it can, and ``Open.track_file_mb`` says which size each figure is for (Monaco 0.58
+holds 100MB).
+
+Besides WEB_DESIGN.md's hooks, our page's driver uses ``symphony.app.request`` (for
+``web_stats``), ``symphony.app.edit`` (``goto_line``), ``symphony.app.focusEditor``,
+``symphony.scrollTo`` and, when present, ``metrics.keyToUpdate`` and ``metrics.renderMs``.
 """
 
 from __future__ import annotations
