@@ -18,7 +18,7 @@ from typing import Any
 from ._web_browser import (KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
                            PageSource)
 
-__all__ = ["SymphonyDriver", "WebServer"]
+__all__ = ["FLOOR_JS", "SymphonyDriver", "WebServer"]
 
 _URL = re.compile(r"at (http://\S+)")
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -29,6 +29,7 @@ class WebServer:
     is the page's address it printed."""
 
     def __init__(self, path: str, token: str = "bench-token-0123456789") -> None:
+        self.token = token
         env = dict(os.environ, PYTHONPATH=_ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         self.cwd = tempfile.mkdtemp(prefix="symphony-web-bench-")
         argv = [sys.executable, "-m", "symphony", "web", "--no-open", "--no-tasks", "--port", "0",
@@ -67,6 +68,38 @@ class WebServer:
         shutil.rmtree(self.cwd, ignore_errors=True)
 
 
+#: A bare page of the protocol: its own WebSocket to the server, a textarea whose keydown sends
+#: ``insert`` (the text itself is refused in ``beforeinput``, so the keystroke changes nothing
+#: on screen), and ``window.__floor``: ms from each keydown to the next ``update`` received.
+FLOOR_JS = """async ({token}) => {
+  document.body.innerHTML = "<textarea id='floor'></textarea>";
+  const ws = new WebSocket(`ws://${location.host}/ws?token=${token}`);
+  window.__floor = [];
+  let pending = null, id = 0, seq = 0;
+  const waiting = new Map();
+  ws.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.method === "update" && pending !== null) { window.__floor.push(performance.now() - pending); pending = null; }
+    if (m.id !== undefined && waiting.has(m.id)) { waiting.get(m.id)(m.result); waiting.delete(m.id); }
+  };
+  await new Promise((r) => { ws.onopen = r; });
+  const request = (method, params) => new Promise((r) => {
+    waiting.set(++id, r);
+    ws.send(JSON.stringify({jsonrpc: "2.0", id, method, params}));
+  });
+  const hello = await request("web_hello", {client: "bench-floor", server: null});
+  const view = hello.views[0].view_id;
+  const ta = document.getElementById("floor");
+  ta.addEventListener("beforeinput", (e) => e.preventDefault());
+  ta.addEventListener("keydown", () => {
+    pending = performance.now();
+    ws.send(JSON.stringify({jsonrpc: "2.0", method: "edit", seq: ++seq,
+                            params: {view_id: view, method: "insert", params: {chars: "x"}}}));
+  });
+  ta.focus();
+}"""
+
+
 class SymphonyDriver:
     """Our page on a ``symphony web`` server that has the file on its command line."""
 
@@ -74,6 +107,7 @@ class SymphonyDriver:
 
     def __init__(self, browser: PageSource, path: str) -> None:
         self.path = path
+        self.browser = browser
         self.server = WebServer(path)
         self.page = browser.new_page()
 
@@ -143,6 +177,22 @@ class SymphonyDriver:
         for k in range(steps + 1):
             self._eval("(line) => window.symphony.scrollTo(line)", int(k * self.lines / steps))
             self._eval("() => window.symphony.whenIdle()")
+
+    def socket_floor(self, keys: int = KEYS, warmup: int = WARMUP_KEYS) -> list[float]:
+        """The same keystrokes' round trip through a bare WebSocket page in the same browser
+        (``FLOOR_JS``): what any page on this server and browser pays. It takes over from our
+        page (one page at a time), so it comes last."""
+        page = self.browser.new_page()  # a fresh context: no token in its storage, our page stays idle
+        try:
+            page.goto(self.server.url.split("#")[0])
+            page.evaluate(FLOOR_JS, {"token": self.server.token})
+            for n in range(1, keys + warmup + 1):
+                page.keyboard.press("x")
+                page.wait_for_function("(n) => window.__floor.length >= n", arg=n, timeout=60_000,
+                                       polling=POLL_MS)
+            return list(page.evaluate("() => window.__floor.slice()"))[warmup:]
+        finally:
+            page.context.close()
 
     def close(self) -> None:
         try:

@@ -34,6 +34,8 @@ def drive(driver: Any, keys: int = KEYS, warmup: int = WARMUP_KEYS, frames: int 
     driver.sweep(steps)
     figures["heap_after"] = heap(driver.page)
     figures["errors"] = list(driver.page.errors)
+    if hasattr(driver, "socket_floor"):  # last: it takes the server over from the page
+        figures["socket_floor"] = driver.socket_floor(keys, warmup)
     return figures
 
 

@@ -12,8 +12,9 @@ after; the classes below read its figures. Figures are milliseconds taken in the
 - Keystroke: from the ``keydown`` handler to the ``requestAnimationFrame`` callback after the
   edit's update is applied (ours: ``symphony.metrics.keyToPaint``; Monaco: the frame after
   ``onDidChangeModelContent``), one key at a time, each waited for. Ours beside the core's
-  own ``edit`` -> ``update`` time for the same keystrokes (the server's ``web_stats``).
-  Targets: p99 <= 16 ms, and <= 2x the core's p99.
+  own ``edit`` -> ``update`` time for the same keystrokes (the server's ``web_stats``), and
+  the floor of any page: keystrokes from a bare WebSocket page in the same browser, keydown
+  to ``update`` received. Targets: p99 <= 16 ms, and <= 2x the core's p99.
 - Open: from ``new_view`` sent to the frame that painted the first screen (ours:
   ``metrics.firstScreen``), over the core's own ``new_view`` -> first ``update``
   (``web_stats.first_update_ms``), target <= 1.5x; Monaco's from creating its model of the
@@ -102,6 +103,14 @@ class KeystrokeCore:
 
     def track_key_to_update_p99(self, impl: str, frames: str) -> float:
         return summary(self.figures.get("key_to_update") or [])["p99"]
+
+    def track_socket_floor_p50(self, impl: str, frames: str) -> float:
+        """The same keystrokes from a bare WebSocket page in the same browser, keydown to
+        ``update`` received: the transport's share (browser, server, core) of ours."""
+        return summary(self.figures.get("socket_floor") or [])["p50"]
+
+    def track_socket_floor_p99(self, impl: str, frames: str) -> float:
+        return summary(self.figures.get("socket_floor") or [])["p99"]
 
     def track_key_to_paint_p99_over_core(self, impl: str, frames: str) -> float:
         return summary(self.figures["key_to_paint"])["p99"] / summary(self.figures["core_edit_to_update"])["p99"]
