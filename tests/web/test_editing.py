@@ -222,3 +222,18 @@ def test_syntax_styles_from_def_style(open_text, screenshot):
     plain = page.evaluate("getComputedStyle(document.querySelector('.ed-text')).color")
     assert any(c != plain for c in colours)
     screenshot(page, "styles")
+
+
+def test_app_view_state_for_the_chrome(open_text):
+    page, path = open_text("héllo\nwörld\n")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    idle(page)
+    state = page.evaluate("symphony.app.viewState(symphony.activeView())")
+    assert state["path"] == str(path)
+    assert state["pristine"] is True
+    assert state["cursors"] == [[1, 5]]  # logical line, column in characters (not UTF-8 bytes)
+    assert state["lineCount"] == 3
+    assert state["config"]["line_ending"] == "\n"
+    assert state["language"]
+    assert page.evaluate("symphony.app.views()") == [page.evaluate("symphony.activeView()")]

@@ -42,9 +42,10 @@
 //   app.connectionState               the current connection state
 
 import { Connection, store } from "./connection.js";
-import { EditorSurface, ViewModel } from "./editor.js";
+import { EditorSurface } from "./editor.js";
+import { Timing } from "./metrics.js";
+import { ViewModel } from "./viewmodel.js";
 import { Input, comboOf } from "./input.js";
-import { charCol } from "./linecache.js";
 
 /** @typedef {import("./connection.js").WebSession} WebSession */
 /** @typedef {import("./connection.js").Hello} Hello */
@@ -90,48 +91,16 @@ const connListeners = new Set();
 /** @type {Map<string, Array<(e: KeyboardEvent) => any>>} */
 const bindings = new Map();
 let viewsChangedPending = false;
-let lastUpdateT = 0;
-let lastEditT = 0;
-let paintedSinceUpdate = true;
-/** @type {number[]} key times whose edit awaits its update */
-let pendingKeys = [];
-/** @type {number[]} key times whose update awaits its frame */
-let awaitPaint = [];
-
-const metrics = {
-  /** @type {number[]} */ keyToPaint: [],
-  /** @type {{sent: number, firstUpdate: number|null, painted: number|null, view?: string}|null} */ firstScreen: null,
-  /** @type {number[]} */ frames: [],
-  // extras (not in the contract): ms from keydown to its update applied, and ms of work per frame
-  /** @type {number[]} */ keyToUpdate: [],
-  /** @type {number[]} */ renderMs: [],
-};
-
 const surface = new EditorSurface(editorEl, {
   edit: (v, m, p) => appEdit(v, m, p),
-  painted: () => onPainted(),
+  painted: () => timing.painted(active ? views.get(active) || null : null),
 });
-
-function onPainted() {
-  const now = performance.now();
-  paintedSinceUpdate = true;
-  if (awaitPaint.length) {
-    for (const t of awaitPaint) metrics.keyToPaint.push(now - t);
-    if (metrics.keyToPaint.length > 10000) metrics.keyToPaint.splice(0, 5000);
-    awaitPaint = [];
-  }
-  const fs = metrics.firstScreen;
-  if (fs && fs.firstUpdate !== null && fs.painted === null && fs.view === active) {
-    const vm = active ? views.get(active) : null;
-    if (vm && (vm.lineCount === 0 || surface.painted.some(([, t]) => t !== null))) fs.painted = now;
-  }
-  metrics.frames = surface.frames;
-  metrics.renderMs = surface.renderMs;
-}
+const timing = new Timing(surface);
+const metrics = timing.metrics;
 
 /** @param {string} viewId @param {string} method @param {any} [params] */
 function appEdit(viewId, method, params) {
-  lastEditT = performance.now();
+  timing.edited();
   conn.edit(viewId, method, params);
 }
 
@@ -203,7 +172,7 @@ async function openFile(path) {
   const sent = performance.now();
   const id = /** @type {string} */ (await conn.request("new_view", path ? { file_path: path } : {}));
   addView(id, path || null);
-  metrics.firstScreen = { sent, firstUpdate: null, painted: null, view: id };
+  timing.opened(id, sent);
   setActiveView(id);
   return id;
 }
@@ -246,51 +215,10 @@ function flash(text) {
   setTimeout(() => { if (bannerEl.textContent === text) banner(conn.state === "connected" ? null : bannerEl.textContent); }, 5000);
 }
 
-/**
- * Edits that put the view's carets (those in the lines the page holds) back where they are.
- * @param {ViewModel} vm
- */
-function caretEdits(vm) {
-  /** @type {Array<{method: string, params: any}>} */
-  const out = [];
-  for (const [row, line] of vm.cache.cursorLines()) {
-    for (const c8 of line.cursor || []) {
-      const pos = vm.cache.logical(row, c8);
-      if (pos) out.push({ method: "gesture", params: { line: pos[0], col: pos[1], ty: out.length ? "toggle_sel" : "point_select" } });
-    }
-  }
-  return out;
-}
-
 /** @param {string} id */
 function viewState(id) {
   const vm = views.get(id);
-  if (!vm) return null;
-  /** @type {Array<[number, number]>} */
-  const cursors = [];
-  for (const [row, line] of vm.cache.cursorLines()) {
-    for (const c8 of line.cursor || []) {
-      const pos = vm.cache.logical(row, c8);
-      if (!pos) continue;
-      // the column in characters of the logical line: count the visual lines before it
-      let col = 0;
-      let r = row;
-      let rest = c8;
-      for (;;) {
-        const l = vm.cache.line(r);
-        if (!l) break;
-        if (r === row) col += charCol(l.text, rest);
-        if (l.ln || r <= 0) break;
-        r -= 1;
-        const above = vm.cache.line(r);
-        if (!above) break;
-        col += above.text.length;
-        rest = 0;
-      }
-      cursors.push([pos[0], col]);
-    }
-  }
-  return { path: vm.path, pristine: vm.pristine, language: vm.language, config: { ...vm.config }, cursors, lineCount: vm.lineCount };
+  return vm ? vm.state() : null;
 }
 
 /** @param {string} method @param {any} params */
@@ -309,23 +237,11 @@ function onNotification(method, params) {
       const wasPristine = vm.pristine;
       if (typeof u.pristine === "boolean") {
         vm.pristine = u.pristine;
-        conn.pristine(vid, u.pristine, () => conn.editRequest(vid, "scroll", vm.sent || [0, 0]), () => caretEdits(vm));
+        conn.pristine(vid, u.pristine, () => conn.editRequest(vid, "scroll", vm.sent || [0, 0]), () => vm.caretEdits());
       }
       vm.updates += 1;
-      const fs = metrics.firstScreen;
-      if (fs && fs.view === vid && fs.firstUpdate === null) fs.firstUpdate = performance.now();
-      if (vid === active) {
-        lastUpdateT = performance.now();
-        paintedSinceUpdate = false;
-        const cutoff = lastUpdateT - 2000;
-        for (const t of pendingKeys) {
-          if (t <= cutoff) continue;
-          awaitPaint.push(t);
-          metrics.keyToUpdate.push(lastUpdateT - t);
-        }
-        pendingKeys = [];
-        surface.scheduleRender();
-      }
+      timing.updated(vid, vid === active);
+      if (vid === active) surface.scheduleRender();
       if (views.has(vid) && (wasPristine !== vm.pristine || vid === active)) viewsChanged();
       break;
     }
@@ -489,7 +405,7 @@ const input = new Input(surface, {
   editRequest: (v, m, p) => conn.editRequest(v, m, p),
   save,
   chromeKey: (e) => runBinding(e),
-  keyEdit: (t) => { pendingKeys.push(t); },
+  keyEdit: (t) => timing.keyEdit(t),
 });
 
 /** @param {KeyboardEvent} e @returns {boolean} whether a chrome binding took the key */
@@ -561,26 +477,6 @@ const app = {
   save,
 };
 
-/** Resolves when no request is pending, no update came for 50 ms and a frame painted since. */
-async function whenIdle() {
-  for (let round = 0; round < 1000; round++) {
-    const start = performance.now();
-    if (conn.state === "connected" && active && views.has(active)) {
-      const vm = /** @type {ViewModel} */ (views.get(active));
-      // a barrier: an edit request is answered after the update of everything sent before it
-      try {
-        await conn.editRequest(active, "scroll", vm.sent || [0, Math.ceil(surface.screenRows) * 3]);
-      } catch { /* disconnected: wait below */ }
-    }
-    for (;;) {
-      const now = performance.now();
-      if (conn.state === "connected" && conn.pendingCount() === 0 && now - lastUpdateT >= 50 && paintedSinceUpdate && !surface.rafPending) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    if (lastEditT < start) return;
-  }
-}
-
 const sym = {
   ready,
   connected: false,
@@ -590,16 +486,9 @@ const sym = {
   views: () => [...views.values()].map((vm) => ({ view_id: vm.id, path: vm.path, pristine: vm.pristine, lines: vm.lineCount })),
   visibleLines: () => surface.painted.map(([, text]) => text),
   cursors: () => surface.visibleCursors(),
-  whenIdle,
+  whenIdle: () => timing.whenIdle(conn, () => (active ? views.get(active) || null : null)),
   metrics,
-  resetMetrics() {
-    metrics.keyToPaint.length = 0;
-    surface.frames.length = 0;
-    metrics.frames = surface.frames;
-    metrics.firstScreen = null;
-    metrics.keyToUpdate.length = 0;
-    surface.renderMs.length = 0;
-  },
+  resetMetrics: () => timing.reset(),
   /** @param {number} lines */
   scrollBy: (lines) => surface.scrollBy(lines),
   // extras for tests (not in the contract)

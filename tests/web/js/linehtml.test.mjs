@@ -1,7 +1,7 @@
-// Unit tests of the line renderer (symphony/web/static/editor.js lineHtml), run by `node --test`.
+// Unit tests of the line renderer (symphony/web/static/lines.js), run by `node --test`.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { lineHtml } from "../../../symphony/web/static/editor.js";
+import { lineHtml } from "../../../symphony/web/static/lines.js";
 
 test("plain text is escaped", () => {
   assert.equal(lineHtml({ text: "a<b>&c\n" }), "a&lt;b&gt;&amp;c");
