@@ -339,6 +339,7 @@ export class EditorSurface {
           r.g.textContent = ln;
         }
         r.g.classList.toggle("has-diag", !!(marks && marks.some((m) => m.cls.startsWith("diag"))));
+        r.g.classList.toggle("cur", !!(line && line.cursor && line.cursor.length));
         if (line && line.text.length > widest) widest = line.text.length;
       }
       painted.push([row, line ? stripNl(line.text) : null]);
