@@ -1,0 +1,157 @@
+// @ts-check
+/**
+ * The status bar, in `#status`: the last caret's position (line:col, 1-based), the language
+ * (`language_changed`), the line endings (`config_changed.line_ending`: LF or CRLF), the dirty
+ * flag (`pristine`), the connection state, the plugins' and motifs' status items
+ * (`add_status_item`, `update_status_item`, `remove_status_item`, per view) and the progress of
+ * the task running (`task_progress`).
+ * @module chrome_status
+ */
+import { h } from "./chrome_dom.js";
+
+/** @typedef {import("./chrome_dom.js").App} App */
+/** @typedef {{source: string, key: string, value: string, alignment: string}} Item */
+
+/** The longest status item value shown (a long value would fill the bar). */
+const MAX_ITEM = 60;
+
+/** @type {Record<string, string>} */
+const CONNECTION_TEXT = {
+  connecting: "connecting…", connected: "connected", reconnecting: "reconnecting…", closed: "disconnected",
+};
+
+export class StatusBar {
+  /**
+   * @param {App} app
+   * @param {HTMLElement} root the `#status` region
+   */
+  constructor(app, root) {
+    this.app = app;
+    this.root = root;
+    /** @type {Map<string, Map<string, Item>>} view id -> item key -> item */
+    this.items = new Map();
+    /** @type {Map<string, {view_id: string, kind: string, step: string, state: string}>} */
+    this.tasks = new Map();
+    this.taskText = "";
+    /** @param {string} cls @param {string} title */
+    const seg = (cls, title) => h("span", { class: `st ${cls}`, title });
+    this.left = h("span", { class: "st-items st-items-left" });
+    this.position = seg("st-position", "line:column of the last caret");
+    this.language = seg("st-language", "language");
+    this.eol = seg("st-eol", "line endings");
+    this.dirty = seg("st-dirty", "unsaved changes");
+    this.task = seg("st-task", "task progress");
+    this.right = h("span", { class: "st-items st-items-right" });
+    this.conn = seg("st-conn", "connection");
+    root.replaceChildren(this.position, this.dirty, this.left, h("span", { class: "st-spacer" }),
+      this.task, this.right, this.language, this.eol, this.conn);
+    root.hidden = false;
+
+    app.onViewsChanged(() => this.render());
+    app.onConnectionChanged?.((state) => this.renderConnection(state));
+    for (const method of ["add_status_item", "update_status_item", "remove_status_item"]) {
+      app.on(method, (params) => this.item(method, params));
+    }
+    app.on("task_progress", (params) => this.progress(params));
+    this.renderConnection(app.connectionState ?? "connected");
+    this.render();
+  }
+
+  /** Redraw the active view's segments. */
+  render() {
+    const app = this.app;
+    const view = app.activeView();
+    const state = view ? app.viewState(view) : null;
+    if (!state) {
+      for (const el of [this.position, this.language, this.eol, this.dirty]) el.textContent = "";
+      this.position.dataset.line = this.position.dataset.col = "";
+      this.renderItems(null);
+      return;
+    }
+    const cursors = state.cursors ?? [];
+    const last = cursors.length ? cursors[cursors.length - 1] : [0, 0];
+    const more = cursors.length > 1 ? ` (${cursors.length} carets)` : "";
+    this.position.textContent = `${last[0] + 1}:${last[1] + 1}${more}`;
+    this.position.dataset.line = String(last[0] + 1);
+    this.position.dataset.col = String(last[1] + 1);
+    this.language.textContent = state.language ?? "";
+    const ending = state.config?.line_ending;
+    this.eol.textContent = ending === "\r\n" ? "CRLF" : ending === "\n" ? "LF" : "";
+    this.dirty.textContent = state.pristine ? "" : "● modified";
+    this.dirty.dataset.dirty = state.pristine ? "false" : "true";
+    this.renderItems(view);
+  }
+
+  /** @param {string} state */
+  renderConnection(state) {
+    this.conn.textContent = CONNECTION_TEXT[state] ?? state;
+    this.conn.dataset.state = state;
+  }
+
+  /**
+   * Apply a status item message.
+   * @param {string} method
+   * @param {any} params
+   */
+  item(method, params) {
+    if (!params || typeof params.key !== "string" || typeof params.view_id !== "string") return;
+    let items = this.items.get(params.view_id);
+    if (!items) this.items.set(params.view_id, items = new Map());
+    if (method === "remove_status_item") {
+      items.delete(params.key);
+    } else {
+      const old = items.get(params.key);
+      items.set(params.key, {
+        source: typeof params.source === "string" ? params.source : old?.source ?? "",
+        key: params.key,
+        value: typeof params.value === "string" ? params.value : "",
+        alignment: typeof params.alignment === "string" ? params.alignment : old?.alignment ?? "left",
+      });
+    }
+    if (params.view_id === this.app.activeView()) this.renderItems(params.view_id);
+  }
+
+  /** @param {string|null} view */
+  renderItems(view) {
+    // items of views that are gone are dropped
+    const open = new Set(this.app.views());
+    for (const id of this.items.keys()) if (!open.has(id)) this.items.delete(id);
+    const items = view ? [...(this.items.get(view)?.values() ?? [])] : [];
+    /** @param {Item} item */
+    const make = (item) => {
+      const value = item.value.split(/\s+/).join(" ").trim();
+      const shown = value.length <= MAX_ITEM ? value : value.slice(0, MAX_ITEM - 1) + "…";
+      return h("span", { class: "st st-item", "data-key": item.key, "data-source": item.source, title: item.value },
+        shown);
+    };
+    this.left.replaceChildren(...items.filter((i) => i.alignment !== "right" && i.value.trim()).map(make));
+    this.right.replaceChildren(...items.filter((i) => i.alignment === "right" && i.value.trim()).map(make));
+  }
+
+  /** @param {any} params a `task_progress` */
+  progress(params) {
+    if (!params || typeof params.task_id !== "string") return;
+    this.tasks.set(params.task_id, params);
+    this.task.dataset.taskId = params.task_id;
+    this.task.dataset.state = String(params.state);
+    this.taskText = `${params.kind} › ${params.step}: ${params.state}`;
+    this.task.textContent = `⚙ ${this.taskText}`;
+  }
+
+  /**
+   * A task run from the palette ended: show its outcome in place of the progress.
+   * @param {string|null} taskId
+   * @param {string} text
+   */
+  taskEnded(taskId, text) {
+    if (taskId) this.tasks.delete(taskId);
+    this.task.dataset.state = "ended";
+    this.task.textContent = text;
+  }
+
+  /** A task run started from the palette (before its first progress). @param {string} title */
+  taskStarted(title) {
+    this.task.dataset.state = "running";
+    this.task.textContent = `⚙ ${title}…`;
+  }
+}
