@@ -290,8 +290,8 @@ export class Palette {
         .catch((/** @type {any} */ err) => { note.textContent = describeError(err); note.dataset.state = "error"; });
     };
     return h("div", { class: "task-feedback" }, "Was this useful? ",
-      h("button", { type: "button", class: "feedback-good", title: "Good result (score 1)", onclick: () => send(1) }, "👍"),
-      h("button", { type: "button", class: "feedback-bad", title: "Bad result (score 0)", onclick: () => send(0) }, "👎"),
+      h("button", { type: "button", class: "feedback-good", title: "Good result (score 1)", onclick: () => send(1) }, "+ Good"),
+      h("button", { type: "button", class: "feedback-bad", title: "Bad result (score 0)", onclick: () => send(0) }, "− Bad"),
       note);
   }
 }
