@@ -33,6 +33,8 @@ export class StatusBar {
     /** @type {Map<string, {view_id: string, kind: string, step: string, state: string}>} */
     this.tasks = new Map();
     this.taskText = "";
+    /** @type {Map<string, [number, number]>} the last caret position shown, per view */
+    this.lastPosition = new Map();
     /** @param {string} cls @param {string} title */
     const seg = (cls, title) => h("span", { class: `st ${cls}`, title });
     this.left = h("span", { class: "st-items st-items-left" });
@@ -69,7 +71,9 @@ export class StatusBar {
       return;
     }
     const cursors = state.cursors ?? [];
-    const last = cursors.length ? cursors[cursors.length - 1] : [0, 0];
+    // a caret outside the lines the page holds is not in `cursors`: keep the last one seen
+    const last = cursors.length ? cursors[cursors.length - 1] : this.lastPosition.get(view) ?? [0, 0];
+    this.lastPosition.set(view, last);
     const more = cursors.length > 1 ? ` (${cursors.length} carets)` : "";
     this.position.textContent = `${last[0] + 1}:${last[1] + 1}${more}`;
     this.position.dataset.line = String(last[0] + 1);
@@ -116,6 +120,7 @@ export class StatusBar {
     // items of views that are gone are dropped
     const open = new Set(this.app.views());
     for (const id of this.items.keys()) if (!open.has(id)) this.items.delete(id);
+    for (const id of this.lastPosition.keys()) if (!open.has(id)) this.lastPosition.delete(id);
     const items = view ? [...(this.items.get(view)?.values() ?? [])] : [];
     /** @param {Item} item */
     const make = (item) => {
