@@ -1,6 +1,6 @@
 """The ``symphony`` command: one module per subcommand in this package.
 
-``info``, ``demo``, ``edit`` (the terminal editor, in ``editor/``), ``serve``, ``node``,
+``info``, ``demo``, ``edit`` (the terminal editor, in ``editor/``), ``serve``, ``web``, ``node``,
 ``keygen``, ``artifacts``, ``dag``, ``pool``, ``ext`` and ``conductor`` each register themselves
 in ``_registry`` when imported; the modules are imported only when the command line is parsed, so
 ``symphony --version`` stays fast.
@@ -28,7 +28,7 @@ __all__ = ["COMMANDS", "build_parser", "describe", "main", "register"]
 #: The app modules, in the order their subcommands are listed.
 _COMMAND_MODULES: tuple[str, ...] = tuple(
     f"{__name__}.{name}"
-    for name in ("info", "demo", "edit", "serve", "artifacts", "dag", "pool", "ext", "conductor", "node", "keygen"))
+    for name in ("info", "demo", "edit", "serve", "web", "artifacts", "dag", "pool", "ext", "conductor", "node", "keygen"))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,7 +23,7 @@ from typing import Any
 
 from symphony.errors import CommandError
 
-__all__ = ["LazyTaskHooks", "TaskOptions", "TaskSetup", "default_store"]
+__all__ = ["LazyTaskHooks", "TaskOptions", "TaskSetup", "default_store", "serve_task_hooks"]
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +279,19 @@ def add_task_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup
                              "operators steps")
     parser.add_argument("--ext-home", metavar="DIR", default=None,
                         help="the extension host's home (default: $SYMPHONY_HOME or ~/.config/symphony)")
+
+
+def serve_task_hooks(args: argparse.Namespace) -> LazyTaskHooks | None:
+    """The conductor and the extensions for a core's frontends (``symphony serve``, ``symphony
+    web``), from the options of :func:`add_task_arguments` plus ``--no-tasks`` and
+    ``--no-bundled-plugins``: built in the background; None with ``--no-tasks``."""
+    if args.no_tasks:
+        return None
+    options = TaskOptions(store=args.store, models=args.models, config=args.config, extensions=True,
+                          extension_dirs=[os.path.abspath(d) for d in args.extensions], ext_home=args.ext_home,
+                          entry_points=not getattr(args, "no_bundled_plugins", False), workspace=os.getcwd())
+    options.check()
+    return LazyTaskHooks(options)
 
 
 def _load_config(path: str) -> dict[str, Any]:

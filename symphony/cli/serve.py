@@ -19,15 +19,18 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
+from symphony.actors import Node
 from symphony.plugins import BundledSyntax, PluginHost
 from symphony.rpc import serve_stdio
 
 from ._listen import add_listen_arguments, start_node
 from ._registry import register
-from ._tasks_setup import LazyTaskHooks, TaskOptions, add_task_arguments
+from ._tasks_setup import add_task_arguments, serve_task_hooks
 
-__all__ = ["cmd_serve"]
+__all__ = ["add_core_arguments", "cmd_serve", "core_plugins"]
+
 
 def _listen(args: argparse.Namespace) -> int:
     from symphony.rpc import XiServer
@@ -36,7 +39,7 @@ def _listen(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     node = start_node(args, "symphony-serve")
-    tasks = _tasks(args)
+    tasks = serve_task_hooks(args)
     server = XiServer(node, syntax=BundledSyntax(), tasks=tasks)
     try:
         for address in node.addresses:
@@ -51,21 +54,9 @@ def _listen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tasks(args: argparse.Namespace) -> LazyTaskHooks | None:
-    """The conductor and the extensions for the frontends, built in the background (None: --no-tasks)."""
-    if args.no_tasks:
-        return None
-    options = TaskOptions(store=args.store, models=args.models, config=args.config, extensions=True,
-                          extension_dirs=[os.path.abspath(d) for d in args.extensions], ext_home=args.ext_home,
-                          entry_points=not args.no_bundled_plugins, workspace=os.getcwd())
-    options.check()
-    return LazyTaskHooks(options)
-
-
-def _arguments(parser: argparse.ArgumentParser) -> None:
-    add_listen_arguments(parser, required=False, prefix="serve remote frontends through Symphony's "
-                                                         "transports instead of stdio: ")
-    parser.add_argument("--log-level", default="WARNING", help="logging level (to stderr)")
+def add_core_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the core a frontend talks to (its plugins, tasks and extensions): those of
+    ``symphony serve``, taken by ``symphony web`` too."""
     parser.add_argument("--plugin-dir", action="append", default=[], metavar="DIR",
                         help="a directory of plugins (NAME/manifest.toml) besides the user's data dir and the "
                              "frontend's config dir (repeatable; stdio mode)")
@@ -81,6 +72,23 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     add_task_arguments(tasks, store_flag="--conductor-store", config_flag="--conductor-config")
 
 
+def core_plugins(args: argparse.Namespace, syntax: BundledSyntax) -> Callable[[Node], PluginHost] | None:
+    """What makes the core's plugin host, from :func:`add_core_arguments`' options (None: no plugins)."""
+    if args.no_plugins:
+        return None
+    plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
+    bundled = not args.no_bundled_plugins
+    return lambda node: PluginHost(node, plugin_dirs=plugin_dirs, entry_points=bundled,
+                                   detect_language=syntax.detect_language)
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    add_listen_arguments(parser, required=False, prefix="serve remote frontends through Symphony's "
+                                                         "transports instead of stdio: ")
+    parser.add_argument("--log-level", default="WARNING", help="logging level (to stderr)")
+    add_core_arguments(parser)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the editor core for a frontend."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
@@ -88,15 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.listen:
         return _listen(args)
     syntax = BundledSyntax()
-    tasks = _tasks(args)
+    tasks = serve_task_hooks(args)
     try:
-        if args.no_plugins:
-            return serve_stdio(syntax=syntax, tasks=tasks)
-        plugin_dirs = [os.path.abspath(d) for d in args.plugin_dir]
-        bundled = not args.no_bundled_plugins
-        return serve_stdio(plugins=lambda node: PluginHost(node, plugin_dirs=plugin_dirs, entry_points=bundled,
-                                                           detect_language=syntax.detect_language),
-                           syntax=syntax, tasks=tasks)
+        return serve_stdio(plugins=core_plugins(args, syntax), syntax=syntax, tasks=tasks)
     finally:
         if tasks is not None:
             tasks.close()

@@ -49,6 +49,7 @@ NO_PARAMS = frozenset({
     "select_all", "collapse_selections", "cancel_operation", "add_selection_above", "add_selection_below",
     "selection_into_lines", "duplicate_line", "transpose", "uppercase", "lowercase", "capitalize", "indent",
     "outdent", "copy", "cut", "undo", "redo", "find_all", "replace_next", "replace_all", "debug_get_contents",
+    "resync",
     "increase_number", "decrease_number", "page_up_and_modify_selection", "page_down_and_modify_selection",
     "move_page_up", "move_page_down", *_MOVES, *(m + "_and_modify_selection" for m in _MOVES),
 })

@@ -183,6 +183,17 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
         self.views.pop(view_id, None)
         return not self.views
 
+    def cmd_resync(self, view: View, params: Any) -> None:
+        """Send the view's frontend everything again (its settings, language, the whole window
+        and where the caret is): a frontend that lost its line cache (a reloaded web page)
+        starts afresh on the same view, its unsaved edits still here."""
+        self.send("config_changed", {"view_id": view.view_id, "changes": dict(self.config)})
+        self.send("language_changed", {"view_id": view.view_id, "language_id": self.language})
+        view.reset_cache()
+        view.fe_pristine = None
+        view.last_caret = None
+        self._scroll_to(view)
+
     def view(self, view_id: str) -> View:
         try:
             return self.views[view_id]
@@ -370,6 +381,7 @@ class Buffer(EditingCommands, SelectionCommands, FindCommands, RecordingCommands
             "replace_next": self.cmd_replace_next,
             "replace_all": self.cmd_replace_all,
             "debug_get_contents": lambda v, p: str(self.rope),
+            "resync": self.cmd_resync,
             "increase_number": lambda v, p: self.change_numbers(v, 1),
             "decrease_number": lambda v, p: self.change_numbers(v, -1),
             "toggle_recording": self.cmd_toggle_recording,

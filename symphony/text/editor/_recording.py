@@ -12,7 +12,7 @@ __all__ = ["NOT_RECORDED", "RecordingCommands"]
 
 #: Edit methods a recording does not keep (they control recording, the view, or only read).
 NOT_RECORDED = frozenset({"toggle_recording", "play_recording", "clear_recording", "scroll", "resize",
-                           "request_lines", "copy", "debug_get_contents"})
+                           "request_lines", "copy", "debug_get_contents", "resync"})
 
 
 class RecordingCommands(BufferState):
