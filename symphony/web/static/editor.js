@@ -1,0 +1,639 @@
+// The editor surface: a virtual-scrolling view of one xi view's line cache.
+//
+// Only the visible lines (plus a row or two) are DOM nodes, and a row whose line object did
+// not change (the cache keeps the very object when the core `copy`s it) is not rebuilt. The
+// scroll container's height is lines x line height, clamped to MAX_PX: past that, the scroll
+// position maps to a line linearly. The page asks the core for the lines around the screen
+// (`edit scroll [first, last)`, one screen of margin each side) and holds nothing else.
+
+import { LineCache, charCol, utf8Col } from "./linecache.js";
+
+/** Past this height (px) the scroller's position maps to lines linearly. */
+export const MAX_PX = 10_000_000;
+/** Rows of the text re-based every this many lines (keeps CSS offsets small). */
+const REBASE = 1024;
+
+/** @typedef {import("./linecache.js").Line} Line */
+/** @typedef {{a: number, b: number, cls: string, title: string}} Mark */
+
+/** One xi view as the page knows it (a tab). */
+export class ViewModel {
+  /** @param {string} id @param {string|null} path */
+  constructor(id, path) {
+    this.id = id;
+    this.path = path;
+    this.cache = new LineCache();
+    this.pristine = true;
+    /** @type {string|null} */
+    this.language = null;
+    /** @type {Record<string, any>} all config_changed settings merged */
+    this.config = {};
+    /** @type {Map<number, Mark[]>} annotations by visual row (char indices) */
+    this.marks = new Map();
+    /** first visible visual line (fractional) */
+    this.top = 0;
+    /** horizontal scroll (px) */
+    this.left = 0;
+    /** @type {[number, number]|null} the last `scroll` range sent */
+    this.sent = null;
+    this.updates = 0;
+    /** widest line seen (in character cells), for the horizontal scroll extent */
+    this.widest = 0;
+  }
+
+  /** Total visual lines. */
+  get lineCount() {
+    return this.cache.length;
+  }
+
+  /**
+   * Take an update's annotations (each update's list replaces the last).
+   * @param {any[]|undefined} annotations
+   */
+  setAnnotations(annotations) {
+    this.marks = new Map();
+    if (!Array.isArray(annotations)) return;
+    for (const slice of annotations) {
+      if (!slice || !Array.isArray(slice.ranges)) continue;
+      const type = typeof slice.type === "string" ? slice.type : "annotation";
+      slice.ranges.forEach((/** @type {any} */ r, /** @type {number} */ i) => {
+        if (!Array.isArray(r) || r.length !== 4) return;
+        const [sl, sc, el, ec] = r;
+        const p = (slice.payloads || [])[i] || {};
+        const severity = ["error", "warning", "information", "hint"].includes(p.severity) ? p.severity : "error";
+        const msg = typeof p.message === "string" ? p.message : "";
+        const title = type === "diagnostic" ? `${severity}: ${msg}${p.source ? ` (${p.source})` : ""}` : msg;
+        const cls = type === "diagnostic" ? `diag diag-${severity}` : `anno anno-${type.replace(/[^\w-]/g, "")}`;
+        for (let row = sl; row <= el && row - sl < 10000; row++) {
+          const line = this.cache.line(row);
+          const text = line ? stripNl(line.text) : "";
+          const a = row === sl ? charCol(text, sc) : 0;
+          let b = row === el ? charCol(text, ec) : text.length;
+          if (b <= a) b = a + 1; // at least one column, to be visible
+          let list = this.marks.get(row);
+          if (!list) this.marks.set(row, (list = []));
+          list.push({ a, b, cls, title });
+        }
+      });
+    }
+  }
+}
+
+/** @param {string} text */
+export function stripNl(text) {
+  let end = text.length;
+  if (end && text.charCodeAt(end - 1) === 10) end--;
+  if (end && text.charCodeAt(end - 1) === 13) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** @param {string} s */
+function esc(s) {
+  return s.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
+}
+
+/** @param {number|undefined} v ARGB @returns {string|null} */
+function argb(v) {
+  if (typeof v !== "number" || v < 0 || v > 0xffffffff) return null;
+  const a = (v >>> 24) & 255;
+  if (a === 0) return null;
+  return `rgba(${(v >>> 16) & 255},${(v >>> 8) & 255},${v & 255},${(a / 255).toFixed(3)})`;
+}
+
+/** @param {any} c {r,g,b,a} @returns {string|null} */
+function rgba(c) {
+  if (!c || typeof c.r !== "number") return null;
+  const a = typeof c.a === "number" ? c.a / 255 : 1;
+  return `rgba(${c.r},${c.g},${c.b},${a.toFixed(3)})`;
+}
+
+/**
+ * The HTML of one line: syntax styles, selections (style 0), find matches (1), annotations
+ * and carets, all at character indices of the line's text.
+ * @param {Line} line @param {Mark[]|undefined} marks @returns {string}
+ */
+export function lineHtml(line, marks) {
+  const text = stripNl(line.text);
+  const styles = line.styles;
+  const cursors = line.cursor;
+  if ((!styles || !styles.length) && (!cursors || !cursors.length) && !marks) return esc(text);
+  /** @type {Array<{a: number, b: number, cls: string, title?: string}>} */
+  const spans = [];
+  let eolSel = false;
+  if (styles) {
+    let end = 0;
+    for (let k = 0; k + 2 < styles.length; k += 3) {
+      const start8 = end + styles[k];
+      end = start8 + styles[k + 1];
+      const a = charCol(text, start8), b = charCol(text, end);
+      const id = styles[k + 2];
+      if (id === 0 && end > utf8Col(text, text.length)) eolSel = true; // the newline is selected
+      if (b > a) spans.push({ a, b, cls: `s${id}` });
+    }
+  }
+  if (marks) for (const m of marks) spans.push(m);
+  const carets = cursors ? cursors.map((c) => charCol(text, c)) : [];
+  const points = new Set([0, text.length]);
+  for (const s of spans) {
+    points.add(Math.min(s.a, text.length));
+    points.add(Math.min(s.b, text.length));
+  }
+  for (const c of carets) points.add(c);
+  const cuts = [...points].sort((x, y) => x - y);
+  let html = "";
+  for (let i = 0; i < cuts.length; i++) {
+    const p = cuts[i];
+    for (const c of carets) if (c === p) html += '<span class="caret"></span>';
+    if (i + 1 >= cuts.length) break;
+    const q = cuts[i + 1];
+    if (q <= p) continue;
+    let cls = "";
+    let title = "";
+    for (const s of spans) {
+      if (s.a <= p && s.b >= q) {
+        cls += (cls ? " " : "") + s.cls;
+        if (s.title) title = s.title;
+      }
+    }
+    const part = esc(text.slice(p, q));
+    html += cls ? `<span class="${cls}"${title ? ` title="${esc(title)}"` : ""}>${part}</span>` : part;
+  }
+  // a diagnostic past the end of the line, or a selected newline: something to show
+  const past = marks ? marks.filter((m) => m.a >= text.length) : [];
+  if (past.length) html += `<span class="${past[0].cls}" title="${esc(past[0].title)}"> </span>`;
+  if (eolSel) html += '<span class="s0 eol"> </span>';
+  return html;
+}
+
+/**
+ * @typedef {object} SurfaceHost
+ * @property {(viewId: string, method: string, params?: any) => void} edit
+ * @property {() => void} [painted] called in the animation frame after each render
+ */
+
+export class EditorSurface {
+  /** @param {HTMLElement} root the #editor element @param {SurfaceHost} host */
+  constructor(root, host) {
+    this.root = root;
+    this.host = host;
+    /** @type {ViewModel|null} */
+    this.vm = null;
+    this.font = "14px ui-monospace, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+    this.lineHeight = 20;
+    root.classList.add("ed");
+    root.style.setProperty("--lh", `${this.lineHeight}px`);
+    root.style.setProperty("--font", this.font);
+    root.innerHTML = "";
+    this.scroller = div("ed-scroller");
+    this.layer = div("ed-layer");
+    this.gutter = div("ed-gutter");
+    this.gutterRows = div("ed-rows");
+    this.gutter.appendChild(this.gutterRows);
+    this.text = div("ed-text");
+    this.textRows = div("ed-rows");
+    this.text.appendChild(this.textRows);
+    this.spacer = div("ed-spacer");
+    this.layer.append(this.gutter, this.text);
+    this.scroller.append(this.layer, this.spacer);
+    root.appendChild(this.scroller);
+    this.styleSheet = document.createElement("style");
+    this.styleSheet.id = "ed-styles";
+    document.head.appendChild(this.styleSheet);
+    const canvas = document.createElement("canvas");
+    this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
+    this.ctx.font = this.font;
+    this.charWidth = this.ctx.measureText("0").width || 8;
+    /** @type {Map<number, {t: HTMLElement, g: HTMLElement, line: Line|null, marks: Mark[]|undefined, ver: number, ln: string}>} */
+    this.rows = new Map();
+    /** @type {Array<{t: HTMLElement, g: HTMLElement}>} */
+    this.free = [];
+    this.base = 0;
+    this.styleVersion = 0;
+    this.viewW = 0;
+    this.viewH = 0;
+    this.gutterW = 0;
+    this.expectedScrollTop = -1;
+    this.rafPending = false;
+    /** @type {Array<[number, string|null]>} rows painted by the last render: [row, text] */
+    this.painted = [];
+    this.scrolledSinceFrame = false;
+    this.lastFrameT = 0;
+    /** @type {number[]} */
+    this.frames = [];
+    /** @type {number[]} ms spent rendering, per frame */
+    this.renderMs = [];
+    this.scroller.addEventListener("scroll", () => this._onScroll(), { passive: true });
+    this.scroller.addEventListener("wheel", (e) => this._onWheel(e), { passive: false });
+    new ResizeObserver(() => this.measure()).observe(this.scroller);
+    this.measure();
+  }
+
+  /** Read the viewport size; tell the core when it changed. */
+  measure() {
+    const w = this.scroller.clientWidth, h = this.scroller.clientHeight;
+    if (w === this.viewW && h === this.viewH) return;
+    this.viewW = w;
+    this.viewH = h;
+    this.layer.style.height = `${h}px`;
+    this.layer.style.width = `${w}px`;
+    if (this.vm) this._sendResize(this.vm);
+    this.setTop(this.vm ? this.vm.top : 0);
+  }
+
+  /** @param {ViewModel} vm */
+  _sendResize(vm) {
+    if (this.viewW > 0 && this.viewH > 0) {
+      this.host.edit(vm.id, "resize", { width: Math.max(1, Math.round(this.viewW - this.gutterW)), height: Math.round(this.viewH) });
+    }
+  }
+
+  /** Rows that fit in the viewport (fractional). */
+  get screenRows() {
+    return Math.max(1, this.viewH / this.lineHeight);
+  }
+
+  /** @param {ViewModel|null} vm */
+  setView(vm) {
+    if (this.vm === vm) return;
+    this.vm = vm;
+    for (const r of this.rows.values()) this._release(r);
+    this.rows.clear();
+    if (vm) {
+      this._applyConfig(vm);
+      this._sendResize(vm);
+      vm.sent = null;
+      this.setTop(vm.top);
+      this.scroller.scrollLeft = vm.left;
+    }
+    this.scheduleRender();
+  }
+
+  /** @param {ViewModel} vm */
+  _applyConfig(vm) {
+    const tab = Number(vm.config.tab_size) || 4;
+    this.root.style.setProperty("--tab", String(tab));
+  }
+
+  /** The view's config changed. @param {ViewModel} vm */
+  configChanged(vm) {
+    if (vm === this.vm) {
+      this._applyConfig(vm);
+      this.scheduleRender();
+    }
+  }
+
+  /** The geometry of the scroll extent. */
+  _geometry() {
+    const vm = this.vm;
+    const total = vm ? vm.lineCount : 0;
+    const maxTop = Math.max(0, total - this.screenRows + 1);
+    const fullPx = maxTop * this.lineHeight + this.viewH;
+    const clamped = fullPx > MAX_PX;
+    const heightPx = clamped ? MAX_PX : fullPx;
+    return { total, maxTop, clamped, heightPx, range: Math.max(1, heightPx - this.viewH) };
+  }
+
+  /**
+   * Scroll so visual line `top` (fractional) is at the top of the viewport.
+   * @param {number} top
+   */
+  setTop(top) {
+    const vm = this.vm;
+    const g = this._geometry();
+    const t = Math.max(0, Math.min(g.maxTop, top || 0));
+    if (vm) vm.top = t;
+    this._updateSpacer(g);
+    const st = g.clamped ? (g.maxTop ? (t / g.maxTop) * g.range : 0) : t * this.lineHeight;
+    this.scroller.scrollTop = st;
+    this.expectedScrollTop = this.scroller.scrollTop;
+    this.scrolledSinceFrame = true;
+    this.scheduleRender();
+  }
+
+  /** Scroll by `lines` (what the wheel does). @param {number} lines */
+  scrollBy(lines) {
+    if (this.vm) this.setTop(this.vm.top + lines);
+  }
+
+  /** @param {{heightPx: number}} g */
+  _updateSpacer(g) {
+    const h = `${Math.max(0, g.heightPx - this.viewH)}px`;
+    if (this.spacer.style.height !== h) this.spacer.style.height = h;
+    const widest = this.vm ? this.vm.widest : 0;
+    const w = `${Math.ceil(this.gutterW + (widest + 4) * this.charWidth)}px`;
+    if (this.spacer.style.width !== w) this.spacer.style.width = w;
+  }
+
+  _onScroll() {
+    const vm = this.vm;
+    if (!vm) return;
+    const st = this.scroller.scrollTop;
+    if (Math.abs(st - this.expectedScrollTop) >= 1) {
+      const g = this._geometry();
+      vm.top = g.clamped ? (st / g.range) * g.maxTop : st / this.lineHeight;
+      vm.top = Math.max(0, Math.min(g.maxTop, vm.top));
+      this.expectedScrollTop = st;
+      this.scrolledSinceFrame = true;
+    }
+    vm.left = this.scroller.scrollLeft;
+    this.scheduleRender();
+  }
+
+  /** @param {WheelEvent} e */
+  _onWheel(e) {
+    if (!this.vm || e.ctrlKey) return;
+    const dy = e.deltaMode === 1 ? e.deltaY : e.deltaMode === 2 ? e.deltaY * this.screenRows : e.deltaY / this.lineHeight;
+    if (Math.abs(e.deltaY) > Math.abs(e.deltaX)) {
+      e.preventDefault();
+      this.scrollBy(dy);
+    }
+  }
+
+  /**
+   * The core moved the last caret: bring it into view.
+   * @param {number} line visual line @param {number} col UTF-8 column
+   */
+  scrollTo(line, col) {
+    const vm = this.vm;
+    if (!vm) return;
+    const rows = Math.floor(this.screenRows);
+    if (line < vm.top) this.setTop(line);
+    else if (line + 1 > vm.top + rows) this.setTop(line + 1 - rows);
+    const held = vm.cache.line(line);
+    const x = held ? this._textWidth(stripNl(held.text), charCol(stripNl(held.text), col)) : col * this.charWidth;
+    const textW = this.viewW - this.gutterW;
+    if (x < vm.left) this.scroller.scrollLeft = Math.max(0, x - 4 * this.charWidth);
+    else if (x > vm.left + textW - 2 * this.charWidth) this.scroller.scrollLeft = x - textW + 4 * this.charWidth;
+  }
+
+  /** Pixel width of the first `n` characters of `text` (tabs expanded). @param {string} text @param {number} n */
+  _textWidth(text, n) {
+    const tab = Number(this.vm && this.vm.config.tab_size) || 4;
+    let cols = 0;
+    for (let i = 0; i < n && i < text.length; i++) cols = text[i] === "\t" ? cols + tab - (cols % tab) : cols + 1;
+    return cols * this.charWidth;
+  }
+
+  /** Ask for the lines around the screen when the screen nears the edge of what was asked. */
+  _requestWindow() {
+    const vm = this.vm;
+    if (!vm || this.viewH <= 0) return;
+    const screen = Math.ceil(this.screenRows);
+    const first = Math.floor(vm.top);
+    const last = first + screen;
+    const total = vm.lineCount;
+    const sent = vm.sent;
+    const lo = Math.max(0, first - (screen >> 1)), hi = Math.min(Math.max(total, last), last + (screen >> 1));
+    if (sent && sent[0] <= lo && sent[1] >= hi) return;
+    const range = /** @type {[number, number]} */ ([Math.max(0, first - screen), last + screen]);
+    vm.sent = range;
+    this.host.edit(vm.id, "scroll", range);
+  }
+
+  /** Render in the next animation frame. */
+  scheduleRender() {
+    if (this.rafPending) return;
+    this.rafPending = true;
+    requestAnimationFrame((now) => this._frame(now));
+  }
+
+  /** @param {number} now */
+  _frame(now) {
+    this.rafPending = false;
+    if (this.scrolledSinceFrame && this.lastFrameT) this.frames.push(performance.now() - this.lastFrameT);
+    if (this.frames.length > 10000) this.frames.splice(0, 5000);
+    this.scrolledSinceFrame = false;
+    const t0 = performance.now();
+    this.render();
+    this.lastFrameT = performance.now();
+    this.renderMs.push(this.lastFrameT - t0);
+    if (this.renderMs.length > 10000) this.renderMs.splice(0, 5000);
+    if (this.host.painted) this.host.painted();
+    void now;
+  }
+
+  /** Paint the visible rows now. */
+  render() {
+    const vm = this.vm;
+    if (!vm) {
+      for (const r of this.rows.values()) this._release(r);
+      this.rows.clear();
+      this.painted = [];
+      return;
+    }
+    const lh = this.lineHeight;
+    const g = this._geometry();
+    if (vm.top > g.maxTop) vm.top = g.maxTop;
+    const digits = Math.max(3, String(g.total).length);
+    const gutterW = Math.ceil((digits + 2) * this.charWidth);
+    if (gutterW !== this.gutterW) {
+      this.gutterW = gutterW;
+      this.gutter.style.width = `${gutterW}px`;
+      this.text.style.left = `${gutterW}px`;
+      this._sendResize(vm);
+    }
+    this._updateSpacer(g);
+    const first = Math.floor(vm.top);
+    const count = Math.ceil(this.viewH / lh) + 1;
+    const end = Math.min(g.total, first + count);
+    if (first < this.base || first + count > this.base + REBASE * 2) {
+      this.base = Math.max(0, first - (first % REBASE));
+      for (const [row, r] of this.rows) this._place(r, row);
+    }
+    for (const [row, r] of this.rows) {
+      if (row < first || row >= end) {
+        this._release(r);
+        this.rows.delete(row);
+      }
+    }
+    /** @type {Array<[number, string|null]>} */
+    const painted = [];
+    let widest = vm.widest;
+    for (let row = first; row < end; row++) {
+      const line = vm.cache.line(row);
+      const marks = vm.marks.get(row);
+      let r = this.rows.get(row);
+      if (!r) {
+        const els = this.free.pop() || this._newRow();
+        r = { t: els.t, g: els.g, line: null, marks: undefined, ver: -1, ln: "" };
+        this.rows.set(row, r);
+        this._place(r, row);
+        r.t.hidden = false;
+        r.g.hidden = false;
+      }
+      if (r.line !== line || r.marks !== marks || r.ver !== this.styleVersion || (!line && r.ver !== -2)) {
+        r.line = line;
+        r.marks = marks;
+        r.ver = line ? this.styleVersion : -2;
+        r.t.innerHTML = line ? lineHtml(line, marks) : "";
+        r.t.classList.toggle("missing", !line);
+        const ln = line && line.ln ? String(line.ln) : "";
+        if (ln !== r.ln) {
+          r.ln = ln;
+          r.g.textContent = ln;
+        }
+        r.g.classList.toggle("has-diag", !!(marks && marks.some((m) => m.cls.startsWith("diag"))));
+        if (line && line.text.length > widest) widest = line.text.length;
+      }
+      painted.push([row, line ? stripNl(line.text) : null]);
+    }
+    if (widest > vm.widest) {
+      vm.widest = widest;
+      this._updateSpacer(g);
+    }
+    const shift = `translate(0px, ${-((vm.top - this.base) * lh)}px)`;
+    this.gutterRows.style.transform = shift;
+    this.textRows.style.transform = `translate(${-vm.left}px, ${-((vm.top - this.base) * lh)}px)`;
+    this.painted = painted.filter(([row]) => row + 1 > vm.top && row < vm.top + this.viewH / lh);
+    this._requestWindow();
+  }
+
+  /** @param {{t: HTMLElement, g: HTMLElement}} r @param {number} row */
+  _place(r, row) {
+    const y = `${(row - this.base) * this.lineHeight}px`;
+    r.t.style.top = y;
+    r.g.style.top = y;
+  }
+
+  _newRow() {
+    const t = div("ed-line");
+    const g = div("ed-ln");
+    this.textRows.appendChild(t);
+    this.gutterRows.appendChild(g);
+    return { t, g };
+  }
+
+  /** @param {{t: HTMLElement, g: HTMLElement}} r */
+  _release(r) {
+    r.t.hidden = true;
+    r.g.hidden = true;
+    this.free.push({ t: r.t, g: r.g });
+  }
+
+  /**
+   * A `def_style` from the core: a CSS class `s<id>`.
+   * @param {{id: number, fg_color?: number, bg_color?: number, weight?: number, italic?: boolean, underline?: boolean}} p
+   */
+  defStyle(p) {
+    if (!p || typeof p.id !== "number" || p.id < 2) return;
+    const decl = [];
+    const fg = argb(p.fg_color), bg = argb(p.bg_color);
+    if (fg) decl.push(`color:${fg}`);
+    if (bg) decl.push(`background-color:${bg}`);
+    if (typeof p.weight === "number" && p.weight >= 600) decl.push("font-weight:bold");
+    if (p.italic === true) decl.push("font-style:italic");
+    if (p.underline === true) decl.push("text-decoration:underline");
+    const sheet = /** @type {CSSStyleSheet} */ (this.styleSheet.sheet);
+    const sel = `.ed-text .s${p.id}`;
+    for (let i = sheet.cssRules.length - 1; i >= 0; i--) {
+      if (/** @type {CSSStyleRule} */ (sheet.cssRules[i]).selectorText === sel) sheet.deleteRule(i);
+    }
+    sheet.insertRule(`${sel}{${decl.join(";")}}`, sheet.cssRules.length);
+    this.styleVersion++;
+    this.scheduleRender();
+  }
+
+  /** `theme_changed`: the editor's colours. @param {any} theme */
+  setTheme(theme) {
+    if (!theme || typeof theme !== "object") return;
+    /** @type {Array<[string, any]>} */
+    const vars = [["--bg", theme.background], ["--fg", theme.foreground], ["--caret", theme.caret],
+      ["--sel", theme.selection], ["--line-hl", theme.line_highlight], ["--gutter-fg", theme.gutter_foreground],
+      ["--find", theme.find_highlight]];
+    for (const [name, c] of vars) {
+      const v = rgba(c);
+      if (v) document.documentElement.style.setProperty(name, v);
+    }
+    this.styleVersion++;
+    this.scheduleRender();
+  }
+
+  /**
+   * The visual row and UTF-8 column under a point of the page.
+   * @param {number} clientX @param {number} clientY @returns {[number, number]|null}
+   */
+  positionAt(clientX, clientY) {
+    const vm = this.vm;
+    if (!vm) return null;
+    const rect = this.text.getBoundingClientRect();
+    const y = clientY - rect.top;
+    let row = Math.floor(vm.top + y / this.lineHeight);
+    row = Math.max(0, Math.min(vm.lineCount - 1, row));
+    if (row < 0) return [0, 0];
+    const line = vm.cache.line(row);
+    if (!line) return [row, 0];
+    const text = stripNl(line.text);
+    const x = clientX - rect.left + vm.left;
+    let idx;
+    // eslint-disable-next-line no-control-regex
+    if (!/[^\x20-\x7e]/.test(text)) {
+      idx = Math.max(0, Math.min(text.length, Math.round(x / this.charWidth)));
+    } else {
+      idx = this._indexAtPoint(row, text, clientX, rect.top + (row - vm.top + 0.5) * this.lineHeight);
+    }
+    return [row, utf8Col(text, idx)];
+  }
+
+  /** Character index under the point, by the browser's own hit testing. @param {number} row @param {string} text @param {number} x @param {number} y */
+  _indexAtPoint(row, text, x, y) {
+    const r = this.rows.get(row);
+    const doc = /** @type {any} */ (document);
+    const range = r && doc.caretRangeFromPoint ? doc.caretRangeFromPoint(x, y) : null;
+    if (!r || !range || !r.t.contains(range.startContainer)) {
+      const rect = r ? r.t.getBoundingClientRect() : null;
+      return rect && x > rect.right ? text.length : 0;
+    }
+    let idx = 0;
+    const walker = document.createTreeWalker(r.t, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n === range.startContainer) return Math.min(text.length, idx + range.startOffset);
+      idx += (n.nodeValue || "").length;
+    }
+    return Math.min(text.length, idx);
+  }
+
+  /**
+   * Page coordinates of visual (row, col8), the middle of the line's height (for tests).
+   * @param {number} row @param {number} col8 @returns {[number, number]}
+   */
+  pointAt(row, col8) {
+    const vm = this.vm;
+    const rect = this.text.getBoundingClientRect();
+    const line = vm ? vm.cache.line(row) : null;
+    const text = line ? stripNl(line.text) : "";
+    const x = rect.left + 4 + this._textWidth(text, charCol(text, col8)) - (vm ? vm.left : 0);
+    return [x, rect.top + (row - (vm ? vm.top : 0) + 0.5) * this.lineHeight];
+  }
+
+  /** Page rectangle of the last caret painted (for the IME window), or null. */
+  caretRect() {
+    const carets = this.textRows.querySelectorAll(".ed-line:not([hidden]) .caret");
+    const last = carets.length ? carets[carets.length - 1] : null;
+    return last ? last.getBoundingClientRect() : null;
+  }
+
+  /** Carets painted now: `[row, col8]`. @returns {Array<[number, number]>} */
+  visibleCursors() {
+    const vm = this.vm;
+    /** @type {Array<[number, number]>} */
+    const out = [];
+    if (!vm) return out;
+    for (const [row] of this.painted) {
+      const line = vm.cache.line(row);
+      for (const c of (line && line.cursor) || []) out.push([row, c]);
+    }
+    return out;
+  }
+
+  /** Widths in px of strings in the editor font (`measure_width`). @param {string[]} strings */
+  measureStrings(strings) {
+    return strings.map((s) => this.ctx.measureText(String(s)).width);
+  }
+}
+
+/** @param {string} cls */
+function div(cls) {
+  const d = document.createElement("div");
+  d.className = cls;
+  return d;
+}
