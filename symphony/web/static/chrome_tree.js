@@ -93,9 +93,15 @@ export class FileTree {
     const depth = Number(el.dataset.depth ?? "0") + 1;
     const box = children;
     this.app.request("web_list_dir", { path: el.dataset.path })
-      .then((/** @type {Entry[]} */ entries) => {
-        const items = (Array.isArray(entries) ? entries : []).map((e) => this.item(e, depth));
-        box.replaceChildren(...(items.length ? items : [h("div", { class: "tree-note" }, "(empty)")]));
+      .then((/** @type {Entry[]|{entries: Entry[], truncated?: boolean}} */ answer) => {
+        // the server answers {path, entries, truncated} (a bare list is taken too)
+        const entries = Array.isArray(answer) ? answer : answer && Array.isArray(answer.entries) ? answer.entries : [];
+        const items = entries.filter((e) => e && typeof e.path === "string").map((e) => this.item(e, depth));
+        if (!items.length) items.push(h("div", { class: "tree-note" }, "(empty)"));
+        if (!Array.isArray(answer) && answer && answer.truncated) {
+          items.push(h("div", { class: "tree-note" }, `(only the first ${entries.length} entries)`));
+        }
+        box.replaceChildren(...items);
         el.dataset.loaded = "true";
         this.markActive();
       })
