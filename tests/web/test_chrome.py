@@ -155,6 +155,14 @@ def test_tabs_switch_edit_dirty_and_close(web_server, chrome_page, tmp_path):
     _idle(page)
     views = {v["path"]: v for v in page.evaluate("() => symphony.views()")}
     assert views[str(a)]["pristine"] and not views[str(b)]["pristine"]
+    # Alt+PageDown / Alt+PageUp go round the tabs
+    _focus_editor(page)
+    page.keyboard.press("Alt+PageDown")
+    _wait(page, f"return document.querySelector('.tab.active')?.dataset.path === {str(b)!r}")
+    page.keyboard.press("Alt+PageDown")
+    _wait(page, f"return document.querySelector('.tab.active')?.dataset.path === {str(a)!r}")
+    page.keyboard.press("Alt+PageUp")
+    _wait(page, f"return document.querySelector('.tab.active')?.dataset.path === {str(b)!r}")
     # closing the dirty tab asks; Cancel keeps it, Save writes and closes
     page.click(f".tab[data-path='{b}'] .tab-close")
     page.wait_for_selector(".close-confirm")
@@ -247,6 +255,20 @@ def test_status_bar(web_server, chrome_page, tmp_path):
     _wait(page, "return document.querySelector('.st-dirty').dataset.dirty === 'false'")
 
 
+def test_status_bar_shows_the_connection(web_server, chrome_page, tmp_path):
+    f = tmp_path / "c.txt"
+    f.write_text("c\n")
+    server = web_server(f)
+    page = chrome_page(server)
+    assert page.eval_on_selector(".st-conn", "el => el.dataset.state") == "connected"
+    server.kill()
+    _wait(page, "return document.querySelector('.st-conn').dataset.state === 'reconnecting'")
+    assert _text(page, ".st-conn") == "reconnecting…"
+    server.start()  # the same port and token
+    _wait(page, "return document.querySelector('.st-conn').dataset.state === 'connected'")
+    assert _text(page, ".st-conn") == "connected"
+
+
 def _palette(page: Any) -> list[str]:
     """Open the palette, wait for the core's answers; the ids listed."""
     page.keyboard.press("Control+Shift+P")
@@ -266,26 +288,35 @@ def test_palette_runs_a_task_and_a_command(web_server, chrome_page, tmp_path, ir
     page.wait_for_selector("#status .st-item[data-key='wordstats.words']")
     ids = _palette(page)
     assert "classify" in ids and "wordstats.count" in ids and "goto" in ids
+    # a motif's command: its result in the panel, its status item updated
+    page.click(".palette-item[data-id='wordstats.count']")
+    _wait(page, "return document.querySelector('.task-panel')?.dataset.state === 'done'")
+    assert _text(page, ".task-panel .task-title") == "Count words"
+    assert '"words": 4' in _text(page, ".task-panel .task-output")
+    _wait(page, "return document.querySelector(\".st-item[data-key='wordstats.words']\").textContent === 'words: 4'")
+    # a task, chosen by typing
+    _palette(page)
     page.fill(".palette-input", "task classify")
     assert page.eval_on_selector_all(".palette-item", "els => els.map(e => e.dataset.id)") == ["classify"]
     page.keyboard.press("Enter")
     _wait(page, "return document.querySelector('.task-panel')?.dataset.state === 'done'")
     assert page.evaluate("() => document.getElementById('palette').hidden")
-    output = _text(page, ".task-panel .task-output")
-    assert "virginica" in output
+    assert _text(page, ".task-panel .task-title") == "Task: classify"
+    assert "virginica" in _text(page, ".task-panel .task-output")
     task_id = page.eval_on_selector(".task-panel", "el => el.dataset.taskId")
     assert task_id
-    # its steps' progress reached the status bar
-    assert page.eval_on_selector(".st-task", "el => el.textContent") == "classify: done"
+    # its steps' task_progress reached the status bar, then the outcome
+    assert page.eval_on_selector(".st-task", "el => el.dataset.taskId") == task_id
+    assert _text(page, ".st-task") == "classify: done"
     page.click(".task-panel .feedback-good")
     _wait(page, "return document.querySelector('.feedback-note').dataset.state === 'sent'")
     screenshot(page, "chrome-task-result")
-    # a motif's command: its result in the panel, its status item updated
-    _palette(page)
-    page.click(".palette-item[data-id='wordstats.count']")
+    # the motif's key (ctrl+shift+w in its manifest) runs its command (a synthetic event: the
+    # browser keeps the real Ctrl+Shift+W for itself)
+    assert "Ctrl+Shift+W" in page.evaluate("() => symphony.chrome.palette.boundKeys")
+    page.evaluate("() => document.dispatchEvent(new KeyboardEvent('keydown', {key: 'W', ctrlKey: true, shiftKey: true, bubbles: true}))")
+    _wait(page, "return document.querySelector('.task-panel .task-title')?.textContent === 'Count words'")
     _wait(page, "return document.querySelector('.task-panel')?.dataset.state === 'done'")
-    assert '"words": 4' in _text(page, ".task-panel .task-output")
-    _wait(page, "return document.querySelector(\".st-item[data-key='wordstats.words']\").textContent === 'words: 4'")
     # a task that fails on this text: the error answer is shown with its code, not dropped
     _focus_editor(page)
     page.keyboard.press("Control+a")
@@ -318,3 +349,14 @@ def test_palette_without_tasks_says_why(web_server, chrome_page, tmp_path):
     page.wait_for_selector("#palette:not([hidden])")
     page.keyboard.press("Escape")
     _wait(page, "return document.getElementById('palette').hidden")
+    assert page.evaluate("() => symphony.chrome.palette.boundKeys") == []
+
+
+def test_extension_key_names(web_server, chrome_page, tmp_path):
+    f = tmp_path / "k.txt"
+    f.write_text("k\n")
+    page = chrome_page(web_server(f))
+    combos = page.evaluate("""() => import('/static/chrome_palette.js').then(m => [
+        'ctrl+shift+w', 'F5', 'alt+pagedown', 'shift+ctrl+k', 'cmd+s', 'ctrl+space', 'hyper+x', '', 5, 'ctrl+nokey'
+    ].map(m.keyCombo))""")
+    assert combos == ["Ctrl+Shift+W", "F5", "Alt+PageDown", "Ctrl+Shift+K", "Meta+S", "Ctrl+ ", None, None, None, None]

@@ -11,6 +11,7 @@
  * - Ctrl+Shift+P or F1 the task palette,
  * - Alt+PageDown / Alt+PageUp the next / previous tab (Ctrl+PageDown and Ctrl+W belong to the
  *   browser),
+ * - a motif's command key (its manifest's `key` or `keybindings`) runs the command;
  * - Escape closes the topmost of: the palette, go to line, find, a task result, a close
  *   confirmation; with none open it is the editor's (`cancel_operation`).
  * @module chrome
@@ -86,6 +87,8 @@ export function installChrome(app) {
       }
     }, true);
   }
+
+  palette.bindCommandKeys();
 
   const parts = { app, panel, tabs, tree, status, find, gotoLine, palette };
   const hooks = /** @type {any} */ (window).symphony;

@@ -24,6 +24,37 @@ import { describeError, h } from "./chrome_dom.js";
  * @property {() => void} [run] an action's function
  */
 
+/** @type {Record<string, string>} key names of extension manifests -> `KeyboardEvent.key` */
+const KEY_NAMES = {
+  esc: "Escape", escape: "Escape", enter: "Enter", return: "Enter", tab: "Tab", space: " ", backspace: "Backspace",
+  delete: "Delete", del: "Delete", insert: "Insert", home: "Home", end: "End", pageup: "PageUp", pagedown: "PageDown",
+  up: "ArrowUp", down: "ArrowDown", left: "ArrowLeft", right: "ArrowRight",
+};
+/** @type {Record<string, string>} */
+const MODIFIERS = { ctrl: "Ctrl", control: "Ctrl", alt: "Alt", option: "Alt", shift: "Shift", meta: "Meta", cmd: "Meta", super: "Meta" };
+
+/**
+ * An extension's key ("ctrl+shift+w", "f5", "alt+pagedown") as `app.bindKey` spells it
+ * ("Ctrl+Shift+W"), or null when it cannot be read.
+ * @param {unknown} spec
+ * @returns {string|null}
+ */
+export function keyCombo(spec) {
+  if (typeof spec !== "string" || !spec.trim()) return null;
+  const parts = spec.trim().toLowerCase().split("+");
+  const key = parts.pop() ?? "";
+  const mods = new Set();
+  for (const m of parts) {
+    if (!(m in MODIFIERS)) return null;
+    mods.add(MODIFIERS[m]);
+  }
+  let name = KEY_NAMES[key];
+  if (!name && key.length === 1) name = key.toUpperCase();
+  if (!name && /^f([1-9]|1[0-9]|2[0-4])$/.test(key)) name = key.toUpperCase();
+  if (!name) return null;
+  return [...["Ctrl", "Alt", "Shift", "Meta"].filter((m) => mods.has(m)), name].join("+");
+}
+
 /**
  * A result as text: a string as it is, a JSON value indented.
  * @param {any} value
@@ -78,6 +109,8 @@ export class Palette {
     this.taskBox = h("div", { class: "task-panel" });
     /** @type {string|null} the task id of the result shown (for feedback) */
     this.taskId = null;
+    /** @type {string[]} the motifs' keys bound (bindCommandKeys) */
+    this.boundKeys = [];
     app.on("task_progress", (params) => this.progress(params));
   }
 
@@ -222,6 +255,43 @@ export class Palette {
       this.running = null;
       this.showResult(entry.title, { error: describeError(err), code: err?.code });
     });
+  }
+
+  /**
+   * Bind the motifs' command keys (`extension_contributions`: a command's `key`, and
+   * `keybindings`); a key runs its command on the active view, as the palette would. A core
+   * without tasks binds nothing (the palette says why).
+   * @returns {Promise<string[]>} the combos bound
+   */
+  bindCommandKeys() {
+    const bindKey = this.app.bindKey;
+    if (typeof bindKey !== "function") return Promise.resolve([]);
+    return this.app.request("extension_contributions", {}).then((c) => {
+      const commands = c && Array.isArray(c.commands) ? c.commands.filter((x) => x && typeof x.id === "string") : [];
+      /** @type {Map<string, string>} combo -> command id */
+      const keys = new Map();
+      for (const cmd of commands) {
+        const combo = keyCombo(cmd.key);
+        if (combo) keys.set(combo, cmd.id);
+      }
+      for (const b of c && Array.isArray(c.keybindings) ? c.keybindings : []) {
+        const combo = b && typeof b.command === "string" ? keyCombo(b.key) : null;
+        if (combo) keys.set(combo, b.command);
+      }
+      for (const [combo, id] of keys) {
+        const cmd = commands.find((x) => x.id === id);
+        /** @type {Entry} */
+        const entry = { what: "command", id, title: cmd && typeof cmd.title === "string" ? cmd.title : id, detail: "" };
+        bindKey.call(this.app, combo, () => {
+          const view = this.app.activeView();
+          if (!view) return false;
+          this.run(entry, view);
+          return true;
+        });
+      }
+      this.boundKeys = [...keys.keys()];
+      return this.boundKeys;
+    }, () => []);
   }
 
   /** @param {any} params a `task_progress`: a line in the panel while its task runs */
