@@ -107,6 +107,21 @@ def test_find_next_and_a_bad_regex(web_server, chrome_page, tmp_path):
     assert "edit find" in _text(page, ".find-count")
 
 
+def test_typing_in_find_searches_the_latest_query(web_server, chrome_page, tmp_path):
+    f = tmp_path / "typing.txt"
+    f.write_text("ab abc abcd\n" * 50)
+    page = chrome_page(web_server(f))
+    _focus_editor(page)
+    page.keyboard.press("Control+f")
+    page.wait_for_selector(".find-panel .find-input")
+    page.type(".find-input", "abcd")  # key by key: later keys may come while a search is in flight
+    _wait(page, "return document.querySelector('.find-count').dataset.matches === '50'")
+    page.press(".find-input", "Backspace")  # "abc"
+    _wait(page, "return document.querySelector('.find-count').dataset.matches === '100'")
+    page.fill(".find-input", "")
+    _wait(page, "return document.querySelector('.find-count').textContent === ''")
+
+
 def test_go_to_line(web_server, chrome_page, tmp_path):
     f = tmp_path / "lines.txt"
     f.write_text("".join(f"line {i}\n" for i in range(1, 201)))

@@ -3,7 +3,8 @@
  * Find and replace (Ctrl+F, Ctrl+H) and go to line (Ctrl+G), as sections of `#panel`.
  *
  * Typing in the find field sends the edit `find {chars, case_sensitive, regex, whole_words}`
- * then `find_next {wrap_around, allow_same}` (the caret goes to the first match at or after it);
+ * then `find_next {wrap_around, allow_same}` (the caret goes to the first match at or after it),
+ * one search at a time (the next when the core has answered the last);
  * Enter / Shift+Enter (or the arrows) send `find_next` / `find_previous`; the match count comes
  * from `find_status`. Replace sends `replace {chars}` then `replace_next` or `replace_all`.
  * Escape closes the panel: `find {chars: null}` and `highlight_find {visible: false}` clear the
@@ -45,6 +46,10 @@ export class FindPanel {
     this.panel = panel;
     /** the view the search was sent to (its `find_status` is shown) */
     this.view = /** @type {string|null} */ (null);
+    /** the view whose search the core has not answered yet */
+    this.inFlight = /** @type {string|null} */ (null);
+    /** the query changed while one was in flight */
+    this.again = false;
     const search = () => this.search();
     this.input = /** @type {HTMLInputElement} */ (h("input", {
       class: "find-input", type: "text", placeholder: "Find", "aria-label": "Find", spellcheck: "false",
@@ -74,8 +79,12 @@ export class FindPanel {
     app.on("find_status", (params) => this.status(params));
     app.on("alert", (params) => {
       const msg = params && typeof params.msg === "string" ? params.msg : "";
-      if (this.isOpen() && /^edit (find|replace|multi_find)/.test(msg)) this.showCount(msg, "error");
+      if (!/^edit (find|replace|multi_find)/.test(msg)) return;
+      if (this.inFlight && /^edit find/.test(msg) && this.answered()) return;
+      if (this.isOpen()) this.showCount(msg, "error");
     });
+    // a dropped connection: the journal resends the search; do not wait for its first answer
+    app.onConnectionChanged?.(() => { this.inFlight = null; });
     app.onViewsChanged(() => {
       // the search follows the active view: a tab switch searches the newly active one
       if (this.isOpen() && this.app.activeView() !== this.view && this.input.value) this.search();
@@ -107,6 +116,8 @@ export class FindPanel {
   close() {
     if (!this.isOpen()) return;
     this.panel.hide("find");
+    this.inFlight = null;
+    this.again = false;
     const view = this.view;
     if (view && this.app.views().includes(view)) {
       this.app.edit(view, "find", { chars: null, case_sensitive: false });
@@ -124,14 +135,26 @@ export class FindPanel {
     };
   }
 
-  /** Send the query to the active view and move to the first match at or after the caret. */
+  /**
+   * Send the query to the active view and move to the first match at or after the caret.
+   * One search at a time per view: while the core has not answered the last one (its
+   * `find_status`, or an `alert` refusing it), typing only marks the query as changed, and the
+   * latest query is sent when the answer comes. So fast typing on a big file costs one search
+   * per answer, not one per key (each `find` counts the matches over the whole text).
+   */
   search() {
     const view = this.app.activeView();
     if (!view) return;
+    if (this.inFlight === view) {
+      this.again = true;
+      return;
+    }
     if (this.view && this.view !== view && this.app.views().includes(this.view)) {
       this.app.edit(this.view, "find", { chars: null, case_sensitive: false });
     }
     this.view = view;
+    this.inFlight = view;
+    this.again = false;
     const query = this.query();
     this.app.edit(view, "find", query);
     if (query.chars === null) {
@@ -160,9 +183,22 @@ export class FindPanel {
     this.app.edit(view, all ? "replace_all" : "replace_next");
   }
 
+  /** The core answered (or refused) the search in flight: send the query typed since, if any. */
+  answered() {
+    this.inFlight = null;
+    if (this.again && this.isOpen()) {
+      this.search();
+      return true;
+    }
+    this.again = false;
+    return false;
+  }
+
   /** @param {any} params a `find_status` */
   status(params) {
-    if (!params || params.view_id !== this.view || !this.isOpen()) return;
+    if (!params) return;
+    if (params.view_id === this.inFlight && this.answered()) return; // a newer query is on its way
+    if (params.view_id !== this.view || !this.isOpen()) return;
     const queries = Array.isArray(params.queries) ? params.queries : [];
     if (!queries.length) {
       this.showCount("", "");
