@@ -204,7 +204,7 @@ export class FindPanel {
       this.showCount("", "");
       return;
     }
-    const matches = queries.reduce((n, q) => n + (typeof q.matches === "number" ? q.matches : 0), 0);
+    const matches = queries.reduce((/** @type {number} */ n, /** @type {any} */ q) => n + (typeof q.matches === "number" ? q.matches : 0), 0);
     this.showCount(matches === 0 ? "No matches" : matches === 1 ? "1 match" : `${matches} matches`,
       matches === 0 ? "none" : "some", matches);
   }

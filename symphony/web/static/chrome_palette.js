@@ -267,7 +267,7 @@ export class Palette {
     const bindKey = this.app.bindKey;
     if (typeof bindKey !== "function") return Promise.resolve([]);
     return this.app.request("extension_contributions", {}).then((c) => {
-      const commands = c && Array.isArray(c.commands) ? c.commands.filter((x) => x && typeof x.id === "string") : [];
+      const commands = c && Array.isArray(c.commands) ? c.commands.filter((/** @type {any} */ x) => x && typeof x.id === "string") : [];
       /** @type {Map<string, string>} combo -> command id */
       const keys = new Map();
       for (const cmd of commands) {
@@ -279,7 +279,7 @@ export class Palette {
         if (combo) keys.set(combo, b.command);
       }
       for (const [combo, id] of keys) {
-        const cmd = commands.find((x) => x.id === id);
+        const cmd = commands.find((/** @type {any} */ x) => x.id === id);
         /** @type {Entry} */
         const entry = { what: "command", id, title: cmd && typeof cmd.title === "string" ? cmd.title : id, detail: "" };
         bindKey.call(this.app, combo, () => {

@@ -64,7 +64,7 @@ export class StatusBar {
     const app = this.app;
     const view = app.activeView();
     const state = view ? app.viewState(view) : null;
-    if (!state) {
+    if (!view || !state) {
       for (const el of [this.position, this.language, this.eol, this.dirty]) el.textContent = "";
       this.position.dataset.line = this.position.dataset.col = "";
       this.renderItems(null);
