@@ -270,6 +270,44 @@ def test_status_bar(web_server, chrome_page, tmp_path):
     _wait(page, "return document.querySelector('.st-dirty').dataset.dirty === 'false'")
 
 
+def test_status_bar_switches_line_endings_and_goes_to_line(web_server, chrome_page, tmp_path):
+    f = tmp_path / "endings.txt"
+    f.write_bytes(b"one\r\ntwo\r\n")
+    page = chrome_page(web_server(f))
+    _wait(page, "return document.querySelector('.st-eol').textContent === 'CRLF'")
+    page.click(".st-eol")
+    _wait(page, "return document.querySelector('.st-eol').textContent === 'LF'")
+    _focus_editor(page)
+    page.keyboard.type("0")
+    _wait(page, "return document.querySelector('.st-dirty').dataset.dirty === 'true'")
+    page.keyboard.press("Control+s")
+    _wait(page, "return document.querySelector('.st-dirty').dataset.dirty === 'false'")
+    assert f.read_bytes() == b"0one\ntwo\n"
+    page.click(".st-position")
+    page.wait_for_selector("#panel .goto-panel .goto-input")
+    assert page.eval_on_selector(".goto-input", "el => el.value") == "1"
+    page.fill(".goto-input", "2")
+    page.press(".goto-input", "Enter")
+    _wait(page, "return document.querySelector('.st-position').textContent === '2:1'")
+
+
+def test_alerts_are_shown(web_server, chrome_page, tmp_path):
+    f = tmp_path / "alert.txt"
+    f.write_text("a\n")
+    page = chrome_page(web_server(f))
+    # a notification the core refuses: its alert is shown, not only logged
+    page.evaluate("() => symphony.chrome.app.edit(symphony.activeView(), 'goto_line', {line: 'x'})")
+    page.wait_for_selector("#panel:not([hidden]) .alert-panel")
+    assert _text(page, ".alert-panel .alert-text").startswith("edit goto_line:")
+    page.evaluate("() => symphony.chrome.app.edit(symphony.activeView(), 'goto_line', {})")
+    _wait(page, "return document.querySelector('.alert-panel').dataset.count === '2'")
+    _focus_editor(page)
+    page.keyboard.press("Escape")
+    _wait(page, "return document.getElementById('panel').hidden")
+    page.keyboard.type("b")  # the editor still works
+    _wait(page, "return symphony.visibleLines()[0] === 'ba'")
+
+
 def test_status_bar_shows_the_connection(web_server, chrome_page, tmp_path):
     f = tmp_path / "c.txt"
     f.write_text("c\n")
@@ -318,6 +356,7 @@ def test_palette_runs_a_task_and_a_command(web_server, chrome_page, tmp_path, ir
     assert page.evaluate("() => document.getElementById('palette').hidden")
     assert _text(page, ".task-panel .task-title") == "Task: classify"
     assert "virginica" in _text(page, ".task-panel .task-output")
+    assert _text(page, ".task-panel .task-step[data-step='classify']").startswith("classify: by symphony.iris-instrument")
     task_id = page.eval_on_selector(".task-panel", "el => el.dataset.taskId")
     assert task_id
     # its steps' task_progress reached the status bar, then the outcome

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * The page's chrome around the editor: tabs (`#tabs`), the file tree (`#tree`), the status bar
- * (`#status`), find/replace, go to line and task results (`#panel`), the task palette
- * (`#palette`). main.js calls `installChrome(app)` once (the `app` API: WEB_APP_API.md).
+ * (`#status`), the core's alerts, find/replace, go to line and task results (`#panel`), the task
+ * palette (`#palette`). main.js calls `installChrome(app)` once (the `app` API: WEB_APP_API.md).
  *
  * Keys (bound with `app.bindKey`, so they come before the editor's keymap; they are not editor
  * keys in xi's keymap, so nothing is taken from it):
@@ -13,9 +13,10 @@
  *   browser),
  * - a motif's command key (its manifest's `key` or `keybindings`) runs the command;
  * - Escape closes the topmost of: the palette, go to line, find, a task result, a close
- *   confirmation; with none open it is the editor's (`cancel_operation`).
+ *   confirmation, an alert; with none open it is the editor's (`cancel_operation`).
  * @module chrome
  */
+import { Alerts } from "./chrome_alerts.js";
 import { region } from "./chrome_dom.js";
 import { FindPanel, GotoLine } from "./chrome_find.js";
 import { Palette } from "./chrome_palette.js";
@@ -47,6 +48,9 @@ export function installChrome(app) {
       run: () => { const v = app.activeView(); if (v) tabs.close(v); } },
   ]);
 
+  status.onPositionClick = () => gotoLine.open();
+  const alerts = new Alerts(app, panel, find);
+
   /** Escape: close the topmost open part; false (the editor's key) when none is open. */
   const escape = () => {
     if (palette.isOpen()) palette.close();
@@ -54,6 +58,7 @@ export function installChrome(app) {
     else if (find.isOpen()) find.close();
     else if (panel.isShown("task")) { panel.hide("task"); app.focusEditor(); }
     else if (panel.isShown("confirm")) { panel.hide("confirm"); app.focusEditor(); }
+    else if (panel.isShown("alert")) alerts.close();
     else return false;
     return true;
   };
@@ -90,7 +95,7 @@ export function installChrome(app) {
 
   palette.bindCommandKeys();
 
-  const parts = { app, panel, tabs, tree, status, find, gotoLine, palette };
+  const parts = { app, panel, tabs, tree, status, find, gotoLine, palette, alerts };
   const hooks = /** @type {any} */ (window).symphony;
   if (hooks && typeof hooks === "object") hooks.chrome = parts;
   return parts;

@@ -334,6 +334,17 @@ export class Palette {
       head.append(h("span", { class: "task-state" }, "done"));
       if (quality !== null) head.append(h("span", { class: "task-quality" }, `quality ${quality.toFixed(2)}`));
       body.push(h("pre", { class: "task-output" }, describe(output)));
+      const steps = what.task && result && result.steps && typeof result.steps === "object" ? result.steps : null;
+      if (steps) {
+        body.push(h("div", { class: "task-steps" }, ...Object.entries(steps).map(([name, st]) => {
+          const parts = [st && st.agent ? `by ${st.agent}` : null,
+            st && typeof st.quality === "number" ? `quality ${st.quality.toFixed(2)}` : null,
+            st && typeof st.latency === "number" ? `${(st.latency * 1000).toFixed(0)} ms` : null,
+            st && st.explored ? "explored" : null].filter(Boolean);
+          return h("div", { class: "task-step", "data-step": name, "data-state": "finished" },
+            `${name}: ${parts.join(", ")}`);
+        })));
+      }
       if (what.task && result && typeof result.task_id === "string") {
         this.taskId = result.task_id;
         box.dataset.taskId = result.task_id;

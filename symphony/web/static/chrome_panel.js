@@ -1,13 +1,13 @@
 // @ts-check
 /**
- * `#panel`, the band above the status bar: it holds sections (the close confirmation, find and
- * replace, go to line, a task's result), each shown or hidden on its own, in a fixed order.
+ * `#panel`, the band above the status bar: it holds sections (the core's alerts, the close
+ * confirmation, find and replace, go to line, a task's result), each shown or hidden on its own, in a fixed order.
  * The region is hidden while no section is shown.
  * @module chrome_panel
  */
 
 /** The sections, top to bottom. */
-const ORDER = ["confirm", "goto", "find", "task"];
+const ORDER = ["alert", "confirm", "goto", "find", "task"];
 
 export class Panel {
   /** @param {HTMLElement} root the `#panel` region */

@@ -38,9 +38,13 @@ export class StatusBar {
     /** @param {string} cls @param {string} title */
     const seg = (cls, title) => h("span", { class: `st ${cls}`, title });
     this.left = h("span", { class: "st-items st-items-left" });
-    this.position = seg("st-position", "line:column of the last caret");
+    this.position = seg("st-position", "line:column of the last caret (click: go to line)");
+    this.position.addEventListener("click", () => this.onPositionClick());
+    /** what a click on the position does (chrome.js: go to line) */
+    this.onPositionClick = () => {};
     this.language = seg("st-language", "language");
-    this.eol = seg("st-eol", "line endings");
+    this.eol = seg("st-eol", "line endings used on save (click: switch LF/CRLF)");
+    this.eol.addEventListener("click", () => this.switchLineEnding());
     this.dirty = seg("st-dirty", "unsaved changes");
     this.task = seg("st-task", "task progress");
     this.right = h("span", { class: "st-items st-items-right" });
@@ -84,6 +88,18 @@ export class StatusBar {
     this.dirty.textContent = state.pristine ? "" : "● modified";
     this.dirty.dataset.dirty = state.pristine ? "false" : "true";
     this.renderItems(view);
+  }
+
+  /**
+   * Switch the active view's line endings between LF and CRLF (`modify_user_config` for that
+   * view; the core answers `config_changed`, which redraws; the next save writes them).
+   */
+  switchLineEnding() {
+    const view = this.app.activeView();
+    const state = view ? this.app.viewState(view) : null;
+    if (!view || !state) return;
+    const next = state.config?.line_ending === "\r\n" ? "\n" : "\r\n";
+    this.app.notify("modify_user_config", { domain: { user_override: view }, changes: { line_ending: next } });
   }
 
   /** @param {string} state */
