@@ -97,3 +97,23 @@ export function describeError(error) {
   }
   return String(error);
 }
+
+/**
+ * Set an element's text only when it differs (the status bar and the tabs redraw on every
+ * caret move: an unchanged write would still cost the frame a style and layout pass).
+ * @param {HTMLElement} el
+ * @param {string} text
+ */
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * Set an attribute only when it differs (see setText).
+ * @param {HTMLElement} el
+ * @param {string} name
+ * @param {string} value
+ */
+export function setAttr(el, name, value) {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}

@@ -7,7 +7,7 @@
  * the task running (`task_progress`).
  * @module chrome_status
  */
-import { h } from "./chrome_dom.js";
+import { h, setAttr, setText } from "./chrome_dom.js";
 
 /** @typedef {import("./chrome_dom.js").App} App */
 /** @typedef {{source: string, key: string, value: string, alignment: string}} Item */
@@ -35,6 +35,8 @@ export class StatusBar {
     this.taskText = "";
     /** @type {Map<string, [number, number]>} the last caret position shown, per view */
     this.lastPosition = new Map();
+    /** the items drawn (their JSON), to skip redrawing them unchanged */
+    this.itemsShown = "";
     /** @param {string} cls @param {string} title */
     const seg = (cls, title) => h("span", { class: `st ${cls}`, title });
     this.left = h("span", { class: "st-items st-items-left" });
@@ -69,8 +71,9 @@ export class StatusBar {
     const view = app.activeView();
     const state = view ? app.viewState(view) : null;
     if (!view || !state) {
-      for (const el of [this.position, this.language, this.eol, this.dirty]) el.textContent = "";
-      this.position.dataset.line = this.position.dataset.col = "";
+      for (const el of [this.position, this.language, this.eol, this.dirty]) setText(el, "");
+      setAttr(this.position, "data-line", "");
+      setAttr(this.position, "data-col", "");
       this.renderItems(null);
       return;
     }
@@ -79,14 +82,14 @@ export class StatusBar {
     const last = cursors.length ? cursors[cursors.length - 1] : this.lastPosition.get(view) ?? [0, 0];
     this.lastPosition.set(view, last);
     const more = cursors.length > 1 ? ` (${cursors.length} carets)` : "";
-    this.position.textContent = `${last[0] + 1}:${last[1] + 1}${more}`;
-    this.position.dataset.line = String(last[0] + 1);
-    this.position.dataset.col = String(last[1] + 1);
-    this.language.textContent = state.language ?? "";
+    setText(this.position, `${last[0] + 1}:${last[1] + 1}${more}`);
+    setAttr(this.position, "data-line", String(last[0] + 1));
+    setAttr(this.position, "data-col", String(last[1] + 1));
+    setText(this.language, state.language ?? "");
     const ending = state.config?.line_ending;
-    this.eol.textContent = ending === "\r\n" ? "CRLF" : ending === "\n" ? "LF" : "";
-    this.dirty.textContent = state.pristine ? "" : "● modified";
-    this.dirty.dataset.dirty = state.pristine ? "false" : "true";
+    setText(this.eol, ending === "\r\n" ? "CRLF" : ending === "\n" ? "LF" : "");
+    setText(this.dirty, state.pristine ? "" : "● modified");
+    setAttr(this.dirty, "data-dirty", state.pristine ? "false" : "true");
     this.renderItems(view);
   }
 
@@ -138,6 +141,9 @@ export class StatusBar {
     for (const id of this.items.keys()) if (!open.has(id)) this.items.delete(id);
     for (const id of this.lastPosition.keys()) if (!open.has(id)) this.lastPosition.delete(id);
     const items = view ? [...(this.items.get(view)?.values() ?? [])] : [];
+    const signature = JSON.stringify(items);
+    if (signature === this.itemsShown) return; // unchanged: no DOM work on a caret move
+    this.itemsShown = signature;
     /** @param {Item} item */
     const make = (item) => {
       const value = item.value.split(/\s+/).join(" ").trim();

@@ -5,7 +5,7 @@
  * (Save / Discard / Cancel). A dot marks a tab whose view is not pristine.
  * @module chrome_tabs
  */
-import { basename, describeError, h } from "./chrome_dom.js";
+import { basename, describeError, h, setAttr, setText } from "./chrome_dom.js";
 
 /** @typedef {import("./chrome_dom.js").App} App */
 /** @typedef {import("./chrome_panel.js").Panel} Panel */
@@ -52,16 +52,16 @@ export class Tabs {
       const parent = path ? basename(path.slice(0, path.length - basename(path).length - 1)) : "";
       const label = same && parent ? `${names[i]} — ${parent}` : names[i];
       const name = /** @type {HTMLElement} */ (el.querySelector(".tab-name"));
-      if (name.textContent !== label) name.textContent = label;
-      el.title = path ?? "untitled";
-      el.dataset.path = path ?? "";
+      setText(name, label);
+      setAttr(el, "title", path ?? "untitled");
+      setAttr(el, "data-path", path ?? "");
       const dirty = state ? !state.pristine : false;
-      el.classList.toggle("dirty", dirty);
-      el.classList.toggle("active", id === active);
-      el.setAttribute("aria-selected", id === active ? "true" : "false");
+      if (el.classList.contains("dirty") !== dirty) el.classList.toggle("dirty", dirty);
+      if (el.classList.contains("active") !== (id === active)) el.classList.toggle("active", id === active);
+      setAttr(el, "aria-selected", id === active ? "true" : "false");
       if (this.root.children[i] !== el) this.root.insertBefore(el, this.root.children[i] ?? null);
     });
-    this.root.hidden = false;
+    if (this.root.hidden) this.root.hidden = false;
   }
 
   /**

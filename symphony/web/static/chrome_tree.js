@@ -18,6 +18,8 @@ export class FileTree {
   constructor(app, root) {
     this.app = app;
     this.root = root;
+    /** @type {string|null|undefined} the path marked active */
+    this.marked = undefined;
     if (!app.root) {
       root.hidden = true;
       return;
@@ -103,7 +105,7 @@ export class FileTree {
         }
         box.replaceChildren(...items);
         el.dataset.loaded = "true";
-        this.markActive();
+        this.markActive(true);
       })
       .catch((/** @type {any} */ err) => {
         box.replaceChildren(h("div", { class: "tree-note tree-error" }, describeError(err)));
@@ -113,10 +115,16 @@ export class FileTree {
       });
   }
 
-  /** Mark the file of the active view. */
-  markActive() {
+  /**
+   * Mark the file of the active view (nothing to do while it is the one marked, unless `force`:
+   * a directory just listed may hold it).
+   * @param {boolean} [force]
+   */
+  markActive(force = false) {
     const active = this.app.activeView();
-    const path = active ? this.app.viewState(active)?.path : null;
+    const path = active ? this.app.viewState(active)?.path ?? null : null;
+    if (!force && path === this.marked) return;
+    this.marked = path;
     for (const el of this.root.querySelectorAll(".tree-file.active")) el.classList.remove("active");
     if (!path) return;
     for (const el of this.root.querySelectorAll(".tree-file")) {
