@@ -367,7 +367,7 @@ def test_palette_runs_a_task_and_a_command(web_server, chrome_page, tmp_path, ir
     screenshot(page, "chrome-task-result")
     # the motif's key (ctrl+shift+w in its manifest) runs its command (a synthetic event: the
     # browser keeps the real Ctrl+Shift+W for itself)
-    assert "Ctrl+Shift+W" in page.evaluate("() => symphony.chrome.palette.boundKeys")
+    assert "Ctrl+Shift+W" in page.evaluate("() => symphony.chrome.tasks.boundKeys")
     page.evaluate("() => document.dispatchEvent(new KeyboardEvent('keydown', {key: 'W', ctrlKey: true, shiftKey: true, bubbles: true}))")
     _wait(page, "return document.querySelector('.task-panel .task-title')?.textContent === 'Count words'")
     _wait(page, "return document.querySelector('.task-panel')?.dataset.state === 'done'")
@@ -403,14 +403,14 @@ def test_palette_without_tasks_says_why(web_server, chrome_page, tmp_path):
     page.wait_for_selector("#palette:not([hidden])")
     page.keyboard.press("Escape")
     _wait(page, "return document.getElementById('palette').hidden")
-    assert page.evaluate("() => symphony.chrome.palette.boundKeys") == []
+    assert page.evaluate("() => symphony.chrome.tasks.boundKeys") == []
 
 
 def test_extension_key_names(web_server, chrome_page, tmp_path):
     f = tmp_path / "k.txt"
     f.write_text("k\n")
     page = chrome_page(web_server(f))
-    combos = page.evaluate("""() => import('/static/chrome_palette.js').then(m => [
-        'ctrl+shift+w', 'F5', 'alt+pagedown', 'shift+ctrl+k', 'cmd+s', 'ctrl+space', 'hyper+x', '', 5, 'ctrl+nokey'
+    combos = page.evaluate("""() => import('/static/chrome_tasks.js').then(m => [
+        'ctrl+shift+w', 'F5', 'alt+pagedown', 'shift+ctrl+k', 'cmd+s', 'ctrl+space', 'hyper+x', '', 5, 'ctrl+nokey', 'constructor', 'tostring+a'
     ].map(m.keyCombo))""")
-    assert combos == ["Ctrl+Shift+W", "F5", "Alt+PageDown", "Ctrl+Shift+K", "Meta+S", "Ctrl+ ", None, None, None, None]
+    assert combos == ["Ctrl+Shift+W", "F5", "Alt+PageDown", "Ctrl+Shift+K", "Meta+S", "Ctrl+ ", None, None, None, None, None, None]

@@ -22,6 +22,7 @@ import { FindPanel, GotoLine } from "./chrome_find.js";
 import { Palette } from "./chrome_palette.js";
 import { Panel } from "./chrome_panel.js";
 import { StatusBar } from "./chrome_status.js";
+import { TaskRunner } from "./chrome_tasks.js";
 import { Tabs } from "./chrome_tabs.js";
 import { FileTree } from "./chrome_tree.js";
 
@@ -39,7 +40,8 @@ export function installChrome(app) {
   const status = new StatusBar(app, region("status"));
   const find = new FindPanel(app, panel);
   const gotoLine = new GotoLine(app, panel);
-  const palette = new Palette(app, region("palette"), panel, status, [
+  const tasks = new TaskRunner(app, panel, status);
+  const palette = new Palette(app, region("palette"), tasks, [
     { what: "action", id: "find", title: "Find", detail: "Ctrl+F", run: () => find.open(false) },
     { what: "action", id: "replace", title: "Find and replace", detail: "Ctrl+H", run: () => find.open(true) },
     { what: "action", id: "goto", title: "Go to line", detail: "Ctrl+G", run: () => gotoLine.open() },
@@ -93,9 +95,9 @@ export function installChrome(app) {
     }, true);
   }
 
-  palette.bindCommandKeys();
+  tasks.bindCommandKeys();
 
-  const parts = { app, panel, tabs, tree, status, find, gotoLine, palette, alerts };
+  const parts = { app, panel, tabs, tree, status, find, gotoLine, palette, tasks, alerts };
   const hooks = /** @type {any} */ (window).symphony;
   if (hooks && typeof hooks === "object") hooks.chrome = parts;
   return parts;

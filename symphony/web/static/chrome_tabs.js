@@ -95,18 +95,19 @@ export class Tabs {
     const name = basename(state.path);
     const note = h("span", { class: "confirm-note" });
     const done = () => { this.panel.hide("confirm"); this.app.focusEditor(); };
+    const closeIt = () => { if (this.app.views().includes(id)) this.app.closeView(id); };
     const save = state.path ? h("button", {
       type: "button", class: "confirm-save",
       onclick: () => {
         note.textContent = "saving…";
         this.app.request("save", { view_id: id, file_path: state.path })
-          .then(() => { done(); this.app.closeView(id); })
+          .then(() => { done(); closeIt(); })
           .catch((/** @type {any} */ err) => { note.textContent = describeError(err); });
       },
     }, "Save") : null;
     const discard = h("button", {
       type: "button", class: "confirm-discard",
-      onclick: () => { done(); this.app.closeView(id); },
+      onclick: () => { done(); closeIt(); },
     }, "Discard");
     const cancel = h("button", { type: "button", class: "confirm-cancel", onclick: done }, "Cancel");
     const box = h("div", { class: "close-confirm", "data-view": id, role: "alertdialog" },
