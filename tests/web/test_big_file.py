@@ -104,3 +104,31 @@ def test_100mb_file_scrolled_top_middle_end(big_file, web_server, page_for, scre
     assert_bounded(page)
     first = page.evaluate("symphony.metrics.firstScreen")
     assert first is None or first["painted"] is None or first["painted"] >= first["firstUpdate"] >= first["sent"]
+
+
+def test_a_very_long_line_is_painted_around_the_caret(tmp_path, web_server, page_for):
+    path = tmp_path / "long.txt"
+    line = "".join(f"{i:06d}," for i in range(30_000))  # 210,000 characters
+    path.write_text(line + "\nnext\n", encoding="ascii")
+    page = page_for(web_server(path))
+    idle(page)
+    assert visible(page)[0] == line
+    # the DOM holds a window of the line, not all of it
+    painted = page.evaluate("document.querySelector('.ed-line:not([hidden])').textContent.length")
+    assert painted < 10_000
+    page.keyboard.press("End")
+    idle(page)
+    assert page.evaluate("symphony.cursors()")[0] == [0, len(line)]
+    caret = page.evaluate("""(() => { const c = document.querySelector('.ed-line .caret').getBoundingClientRect();
+        const t = document.querySelector('.ed-text').getBoundingClientRect();
+        return [c.left >= t.left && c.left <= t.right, c.top >= t.top && c.bottom <= t.bottom]; })()""")
+    assert caret == [True, True]
+    page.keyboard.type("END")
+    idle(page)
+    assert visible(page)[0] == line + "END"
+    # a click near the end of the line puts the caret where the click was
+    x, y = page.evaluate(f"symphony.pointAt(0, {len(line) - 7})")
+    page.mouse.click(x, y)
+    idle(page)
+    assert page.evaluate("symphony.cursors()") == [[0, len(line) - 7]]
+    assert page.errors == []

@@ -215,7 +215,7 @@ def test_save_writes_the_file(open_text):
 
 def test_syntax_styles_from_def_style(open_text, screenshot):
     page, _ = open_text("def greet(name):\n    return name  # hi\n", name="mod.py")
-    page.wait_for_function("document.querySelectorAll('.ed-line span[class^=s]').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.ed-line span[class^=s]').length > 0")
     colours = page.evaluate("""[...document.querySelectorAll('.ed-line span[class^=s]')]
         .map(e => getComputedStyle(e).color)""")
     plain = page.evaluate("getComputedStyle(document.querySelector('.ed-text')).color")

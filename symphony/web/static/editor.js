@@ -6,12 +6,16 @@
 // position maps to a line linearly. The page asks the core for the lines around the screen
 // (`edit scroll [first, last)`, one screen of margin each side) and holds nothing else.
 
-import { LineCache, charCol, utf8Col } from "./linecache.js";
+import { LineCache, charCol, utf8Col, utf8Length } from "./linecache.js";
 
 /** Past this height (px) the scroller's position maps to lines linearly. */
 export const MAX_PX = 10_000_000;
 /** Rows of the text re-based every this many lines (keeps CSS offsets small). */
 const REBASE = 1024;
+/** Lines longer than this are painted only around the screen (horizontally). */
+const CLIP_MIN = 4000;
+/** A clipped line's window moves in steps of this many characters. */
+const CLIP_STEP = 1000;
 
 /** @typedef {import("./linecache.js").Line} Line */
 /** @typedef {{a: number, b: number, cls: string, title: string}} Mark */
@@ -108,54 +112,94 @@ function rgba(c) {
 }
 
 /**
- * The HTML of one line: syntax styles, selections (style 0), find matches (1), annotations
- * and carets, all at character indices of the line's text.
- * @param {Line} line @param {Mark[]|undefined} marks @returns {string}
+ * UTF-8 column -> JS string index, for one line (an ASCII line: the identity).
+ * @param {string} text @returns {(col8: number) => number}
  */
-export function lineHtml(line, marks) {
+function columnMap(text) {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) return (c) => (c < 0 ? 0 : c > text.length ? text.length : c);
+  /** @type {number[]} */
+  const map = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const pair = c >= 0xd800 && c < 0xdc00 && i + 1 < text.length;
+    const w = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    for (let k = 0; k < w; k++) map.push(i);
+    if (pair) i++;
+  }
+  map.push(text.length);
+  return (c) => (c <= 0 ? 0 : c >= map.length ? text.length : map[c]);
+}
+
+/**
+ * The HTML of one line: syntax styles, selections (style 0), find matches (1), annotations
+ * and carets, all at character indices of the line's text. `from`/`to` clip a long line to
+ * the characters around the screen (a spacer `ch` wide stands for the ones before).
+ * @param {Line} line @param {Mark[]|undefined} marks @param {number} [from] @param {number} [to]
+ * @returns {string}
+ */
+export function lineHtml(line, marks, from = 0, to = Infinity) {
   const text = stripNl(line.text);
   const styles = line.styles;
   const cursors = line.cursor;
-  if ((!styles || !styles.length) && (!cursors || !cursors.length) && !marks) return esc(text);
+  const lo = Math.max(0, from), hi = Math.min(text.length, to);
+  const lead = lo > 0 ? `<span class="clip" style="width:${lo}ch"></span>` : "";
+  if ((!styles || !styles.length) && (!cursors || !cursors.length) && !marks) return lead + esc(text.slice(lo, hi));
+  const col = columnMap(text);
   /** @type {Array<{a: number, b: number, cls: string, title?: string}>} */
   const spans = [];
   let eolSel = false;
   if (styles) {
     let end = 0;
+    const size8 = utf8Length(text);
     for (let k = 0; k + 2 < styles.length; k += 3) {
       const start8 = end + styles[k];
       end = start8 + styles[k + 1];
-      const a = charCol(text, start8), b = charCol(text, end);
       const id = styles[k + 2];
-      if (id === 0 && end > utf8Col(text, text.length)) eolSel = true; // the newline is selected
+      if (id === 0 && end > size8) eolSel = true; // the newline is selected
+      const a = col(start8), b = col(end);
       if (b > a) spans.push({ a, b, cls: `s${id}` });
     }
   }
   if (marks) for (const m of marks) spans.push(m);
-  const carets = cursors ? cursors.map((c) => charCol(text, c)) : [];
-  const points = new Set([0, text.length]);
-  for (const s of spans) {
-    points.add(Math.min(s.a, text.length));
-    points.add(Math.min(s.b, text.length));
-  }
-  for (const c of carets) points.add(c);
-  const cuts = [...points].sort((x, y) => x - y);
-  let html = "";
-  for (let i = 0; i < cuts.length; i++) {
-    const p = cuts[i];
-    for (const c of carets) if (c === p) html += '<span class="caret"></span>';
-    if (i + 1 >= cuts.length) break;
-    const q = cuts[i + 1];
-    if (q <= p) continue;
+  const carets = cursors ? cursors.map(col) : [];
+  /** @type {number[]} */
+  const points = [0, text.length, ...carets];
+  for (const sp of spans) points.push(Math.min(sp.a, text.length), Math.min(sp.b, text.length));
+  points.sort((x, y) => x - y);
+  const byStart = spans.slice().sort((x, y) => x.a - y.a);
+  /** @type {typeof spans} */
+  let active = [];
+  let next = 0;
+  let html = lead;
+  let ci = 0;
+  const caretsSorted = carets.slice().sort((x, y) => x - y);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (i > 0 && p === points[i - 1]) continue;
+    while (ci < caretsSorted.length && caretsSorted[ci] <= p) {
+      if (caretsSorted[ci] === p && p >= lo && p <= hi) html += '<span class="caret"></span>';
+      ci++;
+    }
+    let q = -1;
+    for (let j = i + 1; j < points.length; j++) if (points[j] > p) { q = points[j]; break; }
+    if (q < 0) break;
+    if (active.length) active = active.filter((sp) => sp.b > p);
+    while (next < byStart.length && byStart[next].a <= p) {
+      if (byStart[next].b > p) active.push(byStart[next]);
+      next++;
+    }
+    const a = Math.max(p, lo), b = Math.min(q, hi);
+    if (b <= a) continue;
     let cls = "";
     let title = "";
-    for (const s of spans) {
-      if (s.a <= p && s.b >= q) {
-        cls += (cls ? " " : "") + s.cls;
-        if (s.title) title = s.title;
+    for (const sp of active) {
+      if (sp.b >= q) {
+        cls += (cls ? " " : "") + sp.cls;
+        if (sp.title) title = sp.title;
       }
     }
-    const part = esc(text.slice(p, q));
+    const part = esc(text.slice(a, b));
     html += cls ? `<span class="${cls}"${title ? ` title="${esc(title)}"` : ""}>${part}</span>` : part;
   }
   // a diagnostic past the end of the line, or a selected newline: something to show
@@ -203,7 +247,7 @@ export class EditorSurface {
     this.ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext("2d"));
     this.ctx.font = this.font;
     this.charWidth = this.ctx.measureText("0").width || 8;
-    /** @type {Map<number, {t: HTMLElement, g: HTMLElement, line: Line|null, marks: Mark[]|undefined, ver: number, ln: string}>} */
+    /** @type {Map<number, {t: HTMLElement, g: HTMLElement, line: Line|null, marks: Mark[]|undefined, ver: number, ln: string, clip: number}>} */
     this.rows = new Map();
     /** @type {Array<{t: HTMLElement, g: HTMLElement}>} */
     this.free = [];
@@ -274,10 +318,14 @@ export class EditorSurface {
     this.root.style.setProperty("--tab", String(tab));
   }
 
-  /** The view's config changed. @param {ViewModel} vm */
-  configChanged(vm) {
+  /**
+   * The view's config changed; wrapping settings: the core measures the width again.
+   * @param {ViewModel} vm @param {boolean} [wrapping]
+   */
+  configChanged(vm, wrapping) {
     if (vm === this.vm) {
       this._applyConfig(vm);
+      if (wrapping) this._sendResize(vm);
       this.scheduleRender();
     }
   }
@@ -455,17 +503,19 @@ export class EditorSurface {
       let r = this.rows.get(row);
       if (!r) {
         const els = this.free.pop() || this._newRow();
-        r = { t: els.t, g: els.g, line: null, marks: undefined, ver: -1, ln: "" };
+        r = { t: els.t, g: els.g, line: null, marks: undefined, ver: -1, ln: "", clip: -1 };
         this.rows.set(row, r);
         this._place(r, row);
         r.t.hidden = false;
         r.g.hidden = false;
       }
-      if (r.line !== line || r.marks !== marks || r.ver !== this.styleVersion || (!line && r.ver !== -2)) {
+      const clip = line ? this._clipFrom(line, vm) : 0;
+      if (r.line !== line || r.marks !== marks || r.ver !== this.styleVersion || (!line && r.ver !== -2) || r.clip !== clip) {
         r.line = line;
         r.marks = marks;
+        r.clip = clip;
         r.ver = line ? this.styleVersion : -2;
-        r.t.innerHTML = line ? lineHtml(line, marks) : "";
+        r.t.innerHTML = line ? (clip < 0 ? lineHtml(line, marks) : lineHtml(line, marks, clip, clip + this._clipSpan())) : "";
         r.t.classList.toggle("missing", !line);
         const ln = line && line.ln ? String(line.ln) : "";
         if (ln !== r.ln) {
@@ -486,6 +536,25 @@ export class EditorSurface {
     this.textRows.style.transform = `translate(${-vm.left}px, ${-((vm.top - this.base) * lh)}px)`;
     this.painted = painted.filter(([row]) => row + 1 > vm.top && row < vm.top + this.viewH / lh);
     this._requestWindow();
+  }
+
+  /**
+   * Where a long line's painted window starts (-1: paint it all). Only lines whose columns are
+   * characters (ASCII, no tab) are clipped; the window moves in steps of CLIP_STEP.
+   * @param {Line} line @param {ViewModel} vm
+   */
+  _clipFrom(line, vm) {
+    const n = line.text.length;
+    if (n <= CLIP_MIN) return -1;
+    // eslint-disable-next-line no-control-regex
+    if (/[^\x20-\x7e\n\r]/.test(line.text)) return -1;
+    const first = Math.floor(vm.left / this.charWidth);
+    return Math.max(0, Math.floor((first - CLIP_STEP / 2) / CLIP_STEP) * CLIP_STEP);
+  }
+
+  /** Characters a clipped line paints from its window's start. */
+  _clipSpan() {
+    return Math.ceil(this.viewW / this.charWidth) + 2 * CLIP_STEP;
   }
 
   /** @param {{t: HTMLElement, g: HTMLElement}} r @param {number} row */
@@ -563,7 +632,7 @@ export class EditorSurface {
     const line = vm.cache.line(row);
     if (!line) return [row, 0];
     const text = stripNl(line.text);
-    const x = clientX - rect.left + vm.left;
+    const x = clientX - rect.left + vm.left - 4; // (the line's left padding)
     let idx;
     // eslint-disable-next-line no-control-regex
     if (!/[^\x20-\x7e]/.test(text)) {

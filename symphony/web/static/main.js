@@ -38,6 +38,8 @@
 //   app.focusEditor()                 gives the keyboard back to the editor
 //   app.banner(text|null)             a message in #banner (null hides it)
 //   app.editorFont                    the CSS font of the text
+//   app.save(viewId) -> Promise       save to its path (Ctrl+S); a failure shows in #banner
+//   app.connectionState               the current connection state
 
 import { Connection, store } from "./connection.js";
 import { EditorSurface, ViewModel } from "./editor.js";
@@ -79,6 +81,8 @@ const limbo = new Map();
 let active = null;
 /** @type {Map<string, Set<(p: any) => void>>} */
 const listeners = new Map();
+/** @type {string[]} the methods of the latest notifications (debugging) */
+const recent = [];
 /** @type {Set<() => void>} */
 const viewListeners = new Set();
 /** @type {Set<(s: string) => void>} */
@@ -270,6 +274,8 @@ function viewState(id) {
 
 /** @param {string} method @param {any} params */
 function onNotification(method, params) {
+  recent.push(method);
+  if (recent.length > 200) recent.splice(0, 100);
   const p = params || {};
   const vid = typeof p.view_id === "string" ? p.view_id : null;
   switch (method) {
@@ -315,7 +321,7 @@ function onNotification(method, params) {
       if (vid && p.changes && typeof p.changes === "object") {
         const vm = limboView(vid);
         Object.assign(vm.config, p.changes);
-        surface.configChanged(vm);
+        surface.configChanged(vm, "word_wrap" in p.changes || "wrap_width" in p.changes);
         viewsChanged();
       }
       break;
@@ -580,6 +586,7 @@ const sym = {
   clipboard: () => input.clipboard,
   /** @param {string} text */
   paste: (text) => input.paste(text),
+  recent: () => recent.slice(),
   domLines: () => surface.textRows.querySelectorAll(".ed-line").length,
   heldLines: () => (active && views.has(active) ? /** @type {ViewModel} */ (views.get(active)).cache.heldCount() : 0),
   /** @param {number} line */
