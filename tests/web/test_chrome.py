@@ -341,6 +341,7 @@ def test_palette_runs_a_task_and_a_command(web_server, chrome_page, tmp_path, ir
     page.wait_for_selector("#status .st-item[data-key='wordstats.words']")
     ids = _palette(page)
     assert "classify" in ids and "wordstats.count" in ids and "goto" in ids
+    screenshot(page, "chrome-palette")
     # a motif's command: its result in the panel, its status item updated
     page.click(".palette-item[data-id='wordstats.count']")
     _wait(page, "return document.querySelector('.task-panel')?.dataset.state === 'done'")

@@ -8,6 +8,7 @@
  * @module chrome_palette
  */
 import { describeError, h } from "./chrome_dom.js";
+import { keyCombo } from "./chrome_tasks.js";
 
 /** @typedef {import("./chrome_dom.js").App} App */
 /** @typedef {import("./chrome_tasks.js").Entry} Entry */
@@ -84,7 +85,7 @@ export class Palette {
         for (const cmd of commands) {
           if (!cmd || typeof cmd.id !== "string") continue;
           const title = typeof cmd.title === "string" ? cmd.title : cmd.id;
-          found.push({ what: "command", id: cmd.id, title, detail: [cmd.key, cmd.extension].filter(Boolean).join("  ") });
+          found.push({ what: "command", id: cmd.id, title, detail: [keyCombo(cmd.key) ?? cmd.key, cmd.extension].filter(Boolean).join("  ") });
         }
       } else if (!(k.status === "rejected" && describeError(k.reason) === describeError(c.reason))) {
         this.notes.push(`commands: ${describeError(c.reason)}`);
