@@ -150,6 +150,18 @@ export class Input {
       this._edit(method);
       return;
     }
+    if (!e.ctrlKey && !e.metaKey && !e.altKey && e.key.length === 1 && !this.ta.value) {
+      // A plain character: sent from here, the textarea left untouched. Letting it reach the
+      // textarea would change the page in the key's own task, and Chromium then holds every
+      // other task (the WebSocket's update among them) until the next frame has been drawn:
+      // the key would cost two frames instead of one. Dead keys, AltGr and input methods
+      // still go through the textarea (composition and `input` events).
+      e.preventDefault();
+      if (!this.host.activeView()) return;
+      this.host.keyEdit(t);
+      this._insert(e.key);
+      return;
+    }
     if (!e.ctrlKey && !e.metaKey && (e.key.length === 1 || e.key === "Dead")) this.keyT = t; // text follows in `input`
   }
 
