@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from ._editor_client import percentile
 
-__all__ = ["CHROMIUM_ARGS", "KEYS", "POLL_MS", "SCROLL_FRAMES", "SCROLL_JS", "SCROLL_LINES", "SWEEP_STEPS",
+__all__ = ["CHROMIUM_ARGS", "KEYS", "KEY_INTERVAL_S", "POLL_MS", "SCROLL_FRAMES", "SCROLL_JS", "SCROLL_LINES", "SWEEP_STEPS",
            "UNTHROTTLED_ARGS", "WARMUP_KEYS", "Browser", "Figures", "PageSource", "chromium_path", "file_mb", "heap",
            "open_page", "renderer_mb", "summary"]
 
@@ -31,6 +31,10 @@ SWEEP_STEPS = 100   # positions visited from the top to the bottom of the file, 
 #: animation frame, keeps the page's main thread busy (unthrottled, all the time) and
 #: delayed our page's WebSocket messages by about 10 ms; a timer is nearly free.
 POLL_MS = 5
+#: The pause after a keystroke is painted, before the next one: at most 20 keys a second,
+#: faster than a fast typist. (The wait for the paint polls the page every ``POLL_MS``; each
+#: poll is a task on the page's thread, which can delay an update arriving meanwhile.)
+KEY_INTERVAL_S = 0.05
 
 #: What a session measured: name -> number (ms, MB, counts) or list of samples.
 Figures = dict[str, Any]

@@ -25,10 +25,11 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from ._web_browser import (KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
+from ._web_browser import (KEY_INTERVAL_S, KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
                            PageSource)
 
 __all__ = ["MONACO_VERSION", "MonacoDriver", "StaticSite", "monaco_dir"]
@@ -209,6 +210,7 @@ class MonacoDriver:
             count += 1
             self.page.wait_for_function("(n) => bench.keyToPaint.length >= n", arg=count, timeout=60_000,
                                         polling=POLL_MS)
+            time.sleep(KEY_INTERVAL_S)
 
     def scroll(self, frames: int = SCROLL_FRAMES) -> Figures:
         self._eval("""() => {

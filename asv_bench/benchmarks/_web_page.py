@@ -13,9 +13,10 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from typing import Any
 
-from ._web_browser import (KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
+from ._web_browser import (KEY_INTERVAL_S, KEYS, POLL_MS, SCROLL_FRAMES, SCROLL_JS, SCROLL_LINES, SWEEP_STEPS, WARMUP_KEYS, Figures,
                            PageSource)
 
 __all__ = ["FLOOR_JS", "SymphonyDriver", "WebServer"]
@@ -162,6 +163,7 @@ class SymphonyDriver:
             count += 1
             self.page.wait_for_function("(n) => window.symphony.metrics.keyToPaint.length >= n", arg=count,
                                         timeout=60_000, polling=POLL_MS)
+            time.sleep(KEY_INTERVAL_S)
 
     def scroll(self, frames: int = SCROLL_FRAMES) -> Figures:
         """``frames`` frames from the top, ``scrollBy(SCROLL_LINES)`` once a frame."""
@@ -190,6 +192,7 @@ class SymphonyDriver:
                 page.keyboard.press("x")
                 page.wait_for_function("(n) => window.__floor.length >= n", arg=n, timeout=60_000,
                                        polling=POLL_MS)
+                time.sleep(KEY_INTERVAL_S)
             return list(page.evaluate("() => window.__floor.slice()"))[warmup:]
         finally:
             page.context.close()
