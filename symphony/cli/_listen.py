@@ -20,7 +20,7 @@ from symphony.errors import CommandError, InsecureListen, SymphonyError
 
 from .keygen import read_curve_keys
 
-__all__ = ["add_listen_arguments", "start_node", "transport_options"]
+__all__ = ["add_listen_arguments", "read_secret", "start_node", "transport_options"]
 
 
 def add_listen_arguments(parser: argparse.ArgumentParser, *, required: bool, prefix: str = "") -> None:
@@ -58,7 +58,7 @@ def start_node(args: argparse.Namespace, name: str | None) -> Any:
     options = _checked_options(args.option)
     if args.curve_key_file:
         options.update(_read_curve_keys(args.curve_key_file))
-    secret = _read_secret(args.secret_file)
+    secret = read_secret(args.secret_file)
     try:
         return Node(name, threads=getattr(args, "threads", None), listen=args.listen, secret=secret,
                     insecure=args.insecure, transport_options=options)
@@ -184,7 +184,9 @@ def _coerce(name: str, value: Any, hint: Any) -> Any:
     raise CommandError(f"--option {name}={shown}: {name} takes {wanted}")
 
 
-def _read_secret(path: str | None) -> bytes | None:
+def read_secret(path: str | None) -> bytes | None:
+    """The shared secret in file ``path`` (surrounding whitespace stripped), or None without a
+    path; CommandError for an empty file (a node signing with an empty secret signs nothing)."""
     if path is None:
         return None
     with open(path, "rb") as f:

@@ -21,7 +21,7 @@ from typing import Any
 from symphony.errors import CommandError
 
 from ._args import positive_int
-from ._listen import _read_secret, add_listen_arguments, start_node
+from ._listen import add_listen_arguments, read_secret, start_node
 from ._registry import register
 
 __all__: list[str] = []
@@ -70,7 +70,7 @@ class _Session:
             if "://" not in args.connect:
                 raise CommandError(f"--connect takes the pool actor's address (tcp://HOST:PORT/pool), "
                                    f"not {args.connect!r}")
-            self.node = Node("symphony-pool-cli", secret=_read_secret(args.secret_file))
+            self.node = Node("symphony-pool-cli", secret=read_secret(args.secret_file))
             try:
                 self.client: Any = PoolClient(self.node.ref(args.connect), timeout=args.timeout)
             except Exception:

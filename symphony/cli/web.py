@@ -22,7 +22,7 @@ from typing import Any
 
 from symphony.errors import CommandError
 
-from ._listen import _read_secret
+from ._listen import read_secret
 from ._registry import register
 from ._tasks_setup import serve_task_hooks
 from .serve import add_core_arguments, core_plugins
@@ -88,7 +88,7 @@ def _make_core(args: argparse.Namespace, tasks: Any) -> Any:
     from symphony.web import RemoteSide
 
     if args.connect:
-        secret = _read_secret(args.secret_file)
+        secret = read_secret(args.secret_file)
         return lambda send: RemoteSide(args.connect, send, secret=secret)
     from symphony.plugins import BundledSyntax
     from symphony.rpc import XiCore

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from .page_state import idle, lines
+
 LINES = 1_000_000
 WIDTH = 100  # bytes a line, with its newline: 100 MB
 
@@ -28,15 +30,6 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def idle(page: Any) -> None:
-    page.evaluate("symphony.whenIdle()")
-
-
-def visible(page: Any) -> list[str | None]:
-    idle(page)
-    return page.evaluate("symphony.visibleLines()")
-
-
 def assert_bounded(page: Any) -> None:
     screen = len(page.evaluate("symphony.visibleLines()"))
     assert page.evaluate("symphony.domLines()") <= 2 * screen + 10
@@ -50,7 +43,7 @@ def test_100mb_file_scrolled_top_middle_end(big_file, web_server, page_for, scre
     idle(page)
     views = page.evaluate("symphony.views()")
     assert views[0]["lines"] == LINES + 1  # the empty line after the last newline
-    shown = visible(page)
+    shown = lines(page)
     assert shown[0] == line_text(0) and shown[1] == line_text(1)
     screen = len(shown)
     assert screen > 10
@@ -58,14 +51,14 @@ def test_100mb_file_scrolled_top_middle_end(big_file, web_server, page_for, scre
 
     # the middle, as the wheel scrolls
     page.evaluate(f"symphony.scrollBy({LINES // 2})")
-    shown = visible(page)
+    shown = lines(page)
     assert shown[0] == line_text(LINES // 2)
     assert shown[screen - 1] == line_text(LINES // 2 + screen - 1)
     assert_bounded(page)
 
     # the end
     page.evaluate(f"symphony.scrollBy({LINES * 2})")
-    shown = visible(page)
+    shown = lines(page)
     assert shown[-1] == ""
     assert shown[-2] == line_text(LINES - 1)
     assert_bounded(page)
@@ -76,17 +69,17 @@ def test_100mb_file_scrolled_top_middle_end(big_file, web_server, page_for, scre
     x, y = page.evaluate("symphony.pointAt(1005, 0)")
     page.mouse.move(x, y)
     page.mouse.wheel(0, 20 * 10)  # ten lines
-    shown = visible(page)
+    shown = lines(page)
     assert shown[0] == line_text(1010)
 
     # the core moves the caret far away: the view follows it, and typing there edits that line
     view = page.evaluate("symphony.activeView()")
     page.evaluate(f"symphony.app.edit({view!r}, 'goto_line', {{line: 750000}})")
-    shown = visible(page)
+    shown = lines(page)
     assert line_text(750000) in shown
     assert [750000, 0] in page.evaluate("symphony.cursors()")
     page.keyboard.type("EDIT ")
-    shown = visible(page)
+    shown = lines(page)
     assert "EDIT " + line_text(750000) in shown
     assert_bounded(page)
     screenshot(page, "big_file")
@@ -99,7 +92,7 @@ def test_100mb_file_scrolled_top_middle_end(big_file, web_server, page_for, scre
         requestAnimationFrame(step);
     })""")
     assert len(page.evaluate("symphony.metrics.frames")) >= 50
-    shown = visible(page)
+    shown = lines(page)
     assert shown[0] is not None and shown[0].startswith("line ")
     assert_bounded(page)
     first = page.evaluate("symphony.metrics.firstScreen")
@@ -112,7 +105,7 @@ def test_a_very_long_line_is_painted_around_the_caret(tmp_path, web_server, page
     path.write_text(line + "\nnext\n", encoding="ascii")
     page = page_for(web_server(path))
     idle(page)
-    assert visible(page)[0] == line
+    assert lines(page)[0] == line
     # the DOM holds a window of the line, not all of it
     painted = page.evaluate("document.querySelector('.ed-line:not([hidden])').textContent.length")
     assert painted < 10_000
@@ -125,7 +118,7 @@ def test_a_very_long_line_is_painted_around_the_caret(tmp_path, web_server, page
     assert caret == [True, True]
     page.keyboard.type("END")
     idle(page)
-    assert visible(page)[0] == line + "END"
+    assert lines(page)[0] == line + "END"
     # a click near the end of the line puts the caret where the click was
     x, y = page.evaluate(f"symphony.pointAt(0, {len(line) - 7})")
     page.mouse.click(x, y)

@@ -12,24 +12,7 @@ from typing import Any
 
 import pytest
 
-
-def idle(page: Any) -> None:
-    page.evaluate("symphony.whenIdle()")
-
-
-def lines(page: Any) -> list[str | None]:
-    idle(page)
-    return page.evaluate("symphony.visibleLines()")
-
-
-def cursors(page: Any) -> list[list[int]]:
-    idle(page)
-    return page.evaluate("symphony.cursors()")
-
-
-def contents(page: Any) -> str:
-    idle(page)
-    return page.evaluate("symphony.contents()")
+from .page_state import contents, cursors, idle, lines
 
 
 def click(page: Any, row: int, col: int, *, alt: bool = False, count: int = 1) -> None:

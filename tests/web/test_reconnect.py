@@ -4,23 +4,10 @@ again, another tab taking over, a wrong token. Nothing typed is lost, nothing is
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
-
-def idle(page: Any) -> None:
-    page.evaluate("symphony.whenIdle()")
-
-
-def lines(page: Any) -> list[str | None]:
-    idle(page)
-    return page.evaluate("symphony.visibleLines()")
-
-
-def contents(page: Any) -> str:
-    idle(page)
-    return page.evaluate("symphony.contents()")
+from .page_state import contents, idle, lines
 
 
 @pytest.fixture

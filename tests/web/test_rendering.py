@@ -4,18 +4,10 @@ page's own width (``measure_width`` answered with canvas widths), selections."""
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
-
-def idle(page: Any) -> None:
-    page.evaluate("symphony.whenIdle()")
-
-
-def lines(page: Any) -> list[str | None]:
-    idle(page)
-    return page.evaluate("symphony.visibleLines()")
+from .page_state import idle, lines
 
 
 def test_diagnostics_are_wavy_underlines_with_their_message(tmp_path, monkeypatch, web_server, page_for, screenshot):
