@@ -14,6 +14,7 @@ out-of-process one only once its process host gave up restarting it.
 from __future__ import annotations
 
 import builtins
+import time
 from typing import Any
 
 from ..errors import ActorDead, ExtensionFailed, ExtensionNotFound, ExtensionStateError, ExtensionTimeout
@@ -81,10 +82,16 @@ class Calls(Lifecycle):
         # an out-of-process extension times its calls out itself (killing and restarting the
         # process), so the actor is given a little longer to report it
         grace = PROCESS_GRACE if entry.manifest.out_of_process else 0.0
-        for attempt in (1, 2):  # once more if it was deactivated between activation and the ask
+        # Its instance can be dropped under the call: another call to it failed (a failed
+        # in-process instance is not trusted again) or it was deactivated. The call then goes to
+        # a fresh instance, as often as that happens within the call's own time.
+        deadline = time.monotonic() + wait
+        counted = False
+        while True:
             ref = self._activate(entry)
             process = entry.process if entry.ref is ref else None
-            if attempt == 1:
+            if not counted:
+                counted = True
                 with self._lock:
                     entry.calls += 1
             try:
@@ -98,7 +105,7 @@ class Calls(Lifecycle):
                         raise
                 return ref.ask(kind, {**payload, "timeout": wait}, timeout=wait + grace)
             except ActorDead:
-                if attempt == 2:  # deactivated twice under the call: give up
+                if time.monotonic() >= deadline:
                     raise ExtensionStateError(f"extension {entry.manifest.id} was stopped during the call") from None
             except BaseException as exc:
                 failed = self._as_failed(entry, kind, exc)
@@ -106,7 +113,6 @@ class Calls(Lifecycle):
                 if failed is exc:
                     raise
                 raise failed from exc
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _failure(self, entry: _Entry, ref: Any, failed: ExtensionFailed) -> None:
         """A call raised: count it; an in-process extension is FAILED and its instance

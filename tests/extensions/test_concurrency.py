@@ -64,6 +64,29 @@ def test_failures_in_one_do_not_disturb_another(manager):
     assert manager.info("test.b").errors == 0
 
 
+def test_calls_behind_failing_calls_go_to_a_fresh_instance(manager):
+    # a failing call drops the instance, so the calls queued behind it, on the same extension,
+    # are handed to a fresh one, however many times that happens while they wait
+    def mixed(i):
+        outcomes = []
+        for k in range(CALLS // 4):
+            if (i + k) % 2:
+                with pytest.raises(ExtensionFailed):
+                    run(manager, "test.a", "raise")
+                outcomes.append("failed")
+            else:
+                outcomes.append(run(manager, "test.a", "echo", [i, k]))
+        return outcomes
+
+    with ThreadPoolExecutor(THREADS) as executor:
+        results = list(executor.map(mixed, range(THREADS)))
+    for i, outcomes in enumerate(results):
+        assert outcomes == ["failed" if (i + k) % 2 else [i, k] for k in range(CALLS // 4)]
+    info = manager.info("test.a")
+    assert info.errors == THREADS * CALLS // 8
+    assert info.calls == THREADS * CALLS // 4
+
+
 @pytest.mark.parametrize("toggle", ["disable", "deactivate"])
 def test_lifecycle_changes_while_calls_run(manager, toggle):
     stop = threading.Event()
