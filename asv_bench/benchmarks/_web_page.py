@@ -147,6 +147,8 @@ class SymphonyDriver:
         self._type(warmup)
         self._eval("() => window.symphony.whenIdle()")
         before = self._stats()["edit_to_update_ms"]
+        echo_js = "() => window.symphony.echo ? window.symphony.echo() : {}"
+        echo_before = self._eval(echo_js)
         self._eval("() => window.symphony.resetMetrics()")
         self._type(keys)
         self._eval("() => window.symphony.whenIdle()")
@@ -154,15 +156,25 @@ class SymphonyDriver:
         core = after[len(before):] if len(after) < 1000 else after[-keys:]
         page = self._eval("() => window.symphony.metrics.keyToPaint.slice()")
         extra = self._eval("() => (window.symphony.metrics.keyToUpdate || []).slice()")
-        return {"key_to_paint": page, "core_edit_to_update": core, "key_to_update": extra}
+        confirm = self._eval("() => (window.symphony.metrics.keyToConfirm || []).slice()")
+        echo_after = self._eval(echo_js)
+        echo = {k: v - echo_before.get(k, 0) for k, v in echo_after.items()}  # the measured keys only
+        return {"key_to_paint": page, "core_edit_to_update": core, "key_to_update": extra,
+                "key_to_confirm": confirm, "echo": echo}
 
     def _type(self, n: int) -> None:
+        """``n`` keys, each waited for until painted and (with local echo) until the core's
+        update of it is painted too, so every key is measured on its own."""
         count = self._eval("() => window.symphony.metrics.keyToPaint.length")
+        confirmed = self._eval("() => (window.symphony.metrics.keyToConfirm || []).length")
         for i in range(n):
             self.page.keyboard.press("x" if i % 20 else "y")
             count += 1
-            self.page.wait_for_function("(n) => window.symphony.metrics.keyToPaint.length >= n", arg=count,
-                                        timeout=60_000, polling=POLL_MS)
+            confirmed += 1
+            self.page.wait_for_function(
+                "([n, c]) => { const m = window.symphony.metrics; return m.keyToPaint.length >= n &&"
+                " (!m.keyToConfirm || m.keyToConfirm.length >= c); }",
+                arg=[count, confirmed], timeout=60_000, polling=POLL_MS)
             time.sleep(KEY_INTERVAL_S)
 
     def scroll(self, frames: int = SCROLL_FRAMES) -> Figures:

@@ -10,8 +10,10 @@ after; the classes below read its figures. Figures are milliseconds taken in the
 ``performance.now()``:
 
 - Keystroke: from the ``keydown`` handler to the ``requestAnimationFrame`` callback after the
-  edit's update is applied (ours: ``symphony.metrics.keyToPaint``; Monaco: the frame after
-  ``onDidChangeModelContent``), one key at a time, each waited for. Ours beside the core's
+  key's text is in the page (ours: ``symphony.metrics.keyToPaint``, the local echo's predicted
+  frame, or the frame of the core's update when nothing was predicted; Monaco: the frame after
+  ``onDidChangeModelContent``), one key at a time, each waited for. Ours also to the frame
+  that painted the core's update of the key (``metrics.keyToConfirm``). Ours beside the core's
   own ``edit`` -> ``update`` time for the same keystrokes (the server's ``web_stats``), and
   the floor of any page: keystrokes from a bare WebSocket page in the same browser, keydown
   to ``update`` received. Targets: p99 <= 16 ms, and <= 2x the core's p99.
@@ -111,6 +113,21 @@ class KeystrokeCore:
 
     def track_socket_floor_p99(self, impl: str, frames: str) -> float:
         return summary(self.figures.get("socket_floor") or [])["p99"]
+
+    def track_key_to_confirm_p50(self, impl: str, frames: str) -> float:
+        """From the keydown to the frame that painted the core's update of the key (the page's
+        ``metrics.keyToConfirm``; NaN without it): the round trip the local echo hides."""
+        return summary(self.figures.get("key_to_confirm") or [])["p50"]
+
+    def track_key_to_confirm_p99(self, impl: str, frames: str) -> float:
+        return summary(self.figures.get("key_to_confirm") or [])["p99"]
+
+    def track_echo_predicted_percent(self, impl: str, frames: str) -> float:
+        """The share of the measured keys the local echo painted before the core answered."""
+        echo = self.figures.get("echo") or {}
+        keys = len(self.figures["key_to_paint"])
+        return 100.0 * echo.get("predicted", 0) / keys if keys else math.nan
+    track_echo_predicted_percent.unit = "%"  # type: ignore[attr-defined]
 
     def track_key_to_paint_p99_over_core(self, impl: str, frames: str) -> float:
         return summary(self.figures["key_to_paint"])["p99"] / summary(self.figures["core_edit_to_update"])["p99"]

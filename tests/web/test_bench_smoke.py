@@ -29,6 +29,8 @@ def _check(figures: dict, keys: bool) -> None:
     assert len(figures["key_to_paint"]) == KEYS
     if keys:
         assert len(figures["core_edit_to_update"]) == KEYS
+        assert len(figures["key_to_confirm"]) == KEYS
+        assert figures["echo"]["predicted"] == KEYS  # typed in the middle of a line: every key echoed
         assert len(figures["socket_floor"]) == KEYS
         assert figures["core_first_update_ms"] > 0
     assert len(figures["scroll"]["loop"]) == 20

@@ -1,4 +1,5 @@
-"""The page's line cache (symphony/web/static/linecache.js) under its node unit tests.
+"""The page's pure modules (line cache, line HTML, local echo; symphony/web/static/) under
+their node unit tests.
 
 Runs ``node --test tests/web/js/`` when node is installed (skipped otherwise, unless
 ``SYMPHONY_REQUIRE_BROWSER=1``, as in CI, makes a missing node a failure).

@@ -134,6 +134,20 @@ export class LineCache {
     return i < c.lines.length ? c.lines[i] : null;
   }
 
+  /**
+   * Put `line` at visual row `row`, a row the page holds (the local echo's predicted lines).
+   * @param {number} row @param {Line} line @returns {boolean} whether the row was held
+   */
+  replace(row, line) {
+    const k = this._chunkAt(row);
+    if (k < 0) return false;
+    const c = this.chunks[k];
+    const i = row - c.start;
+    if (i >= c.lines.length) return false;
+    c.lines[i] = line;
+    return true;
+  }
+
   /** How many lines the page holds (bounded by the window it asked for). */
   heldCount() {
     let n = 0;

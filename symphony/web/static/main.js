@@ -43,6 +43,7 @@
 
 import { Connection, store } from "./connection.js";
 import { EditorSurface } from "./editor.js";
+import { EXPIRE_MS, Echo } from "./echo.js";
 import { Timing } from "./metrics.js";
 import { ViewModel } from "./viewmodel.js";
 import { Input, comboOf } from "./input.js";
@@ -97,11 +98,31 @@ const surface = new EditorSurface(editorEl, {
 });
 const timing = new Timing(surface);
 const metrics = timing.metrics;
+const echo = new Echo();
 
 /** @param {string} viewId @param {string} method @param {any} [params] */
 function appEdit(viewId, method, params) {
   timing.edited();
+  const vm = viewId === active ? views.get(viewId) : undefined;
+  if (method === "insert" && vm && conn.state === "connected" && params && typeof params.chars === "string" &&
+      echo.predict(vm, params.chars)) {
+    // painted in this frame; the core's update confirms it (or replaces it) a round trip later
+    timing.echoed();
+    surface.scheduleRender();
+    setTimeout(() => {
+      if (echo.expire(vm) && vm.id === active) surface.scheduleRender();
+    }, EXPIRE_MS + 20);
+  } else {
+    echo.sent(viewId, method);
+  }
   conn.edit(viewId, method, params);
+}
+
+/** Drop every prediction (the connection went away: the core's lines stand). */
+function dropPredictions() {
+  for (const vm of views.values()) {
+    if (echo.expire(vm, true) && vm.id === active) surface.scheduleRender();
+  }
 }
 
 function viewsChanged() {
@@ -232,7 +253,9 @@ function onNotification(method, params) {
       if (!vid || !p.update) break;
       const vm = limboView(vid);
       const u = p.update;
+      echo.beforeUpdate(vm);
       vm.cache.apply(Array.isArray(u.ops) ? u.ops : []);
+      echo.afterUpdate(vm);
       vm.setAnnotations(u.annotations);
       const wasPristine = vm.pristine;
       if (typeof u.pristine === "boolean") {
@@ -393,6 +416,7 @@ const conn = new Connection({
     app.connectionState = state;
     if (state === "connected") banner(null);
     else if (reason) banner(reason);
+    if (state !== "connected") dropPredictions();
     for (const fn of connListeners) {
       try { fn(state); } catch (e) { console.error(e); }
     }
@@ -486,8 +510,10 @@ const sym = {
   views: () => [...views.values()].map((vm) => ({ view_id: vm.id, path: vm.path, pristine: vm.pristine, lines: vm.lineCount })),
   visibleLines: () => surface.painted.map(([, text]) => text),
   cursors: () => surface.visibleCursors(),
-  whenIdle: () => timing.whenIdle(conn, () => (active ? views.get(active) || null : null)),
+  whenIdle: () => timing.whenIdle(conn, () => (active ? views.get(active) || null : null), () => echo.pendingCount > 0),
   metrics,
+  /** Local echo's counts: predicted, confirmed, dropped (the core did otherwise), expired. */
+  echo: () => ({ ...echo.stats, pending: echo.pendingCount }),
   resetMetrics: () => timing.reset(),
   /** @param {number} lines */
   scrollBy: (lines) => surface.scrollBy(lines),

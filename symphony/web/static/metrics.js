@@ -1,6 +1,7 @@
 // The page's timings (`symphony.metrics`) and its idle state (`symphony.whenIdle`), as
-// WEB_DESIGN.md defines them: keydown -> the frame that painted its update, a new view's first
-// screen, the intervals between scrolling frames.
+// docs/web.md defines them: keydown -> the frame that painted its text (the local echo's
+// prediction, or the core's update when nothing was predicted), keydown -> the frame that
+// painted the core's update, a new view's first screen, the intervals between scrolling frames.
 
 /** @typedef {import("./editor.js").EditorSurface} EditorSurface */
 /** @typedef {import("./connection.js").Connection} Connection */
@@ -12,6 +13,7 @@ export class Timing {
     this.surface = surface;
     this.metrics = {
       /** @type {number[]} */ keyToPaint: [],
+      /** @type {number[]} keydown -> the frame painting the core's update of it */ keyToConfirm: [],
       /** @type {{sent: number, firstUpdate: number|null, painted: number|null, view?: string}|null} */ firstScreen: null,
       /** @type {number[]} */ frames: surface.frames,
       // extras (not in the contract): keydown -> its update applied, and the work of each frame
@@ -21,15 +23,25 @@ export class Timing {
     this.lastUpdateT = 0;
     this.lastEditT = 0;
     this.paintedSinceUpdate = true;
-    /** @type {number[]} key times whose edit awaits its update */
+    /** @type {Array<{t: number, echoed: boolean}>} keys whose edit awaits its update */
     this.pendingKeys = [];
-    /** @type {number[]} key times whose update awaits its frame */
+    /** @type {number[]} key times whose text awaits its frame */
     this.awaitPaint = [];
+    /** @type {number[]} key times whose update awaits its frame */
+    this.awaitConfirm = [];
   }
 
   /** A key at time `t` sent an edit. @param {number} t */
   keyEdit(t) {
-    this.pendingKeys.push(t);
+    this.pendingKeys.push({ t, echoed: false });
+  }
+
+  /** The last key's text was predicted (local echo): its next frame paints it. */
+  echoed() {
+    const key = this.pendingKeys[this.pendingKeys.length - 1];
+    if (!key || key.echoed) return;
+    key.echoed = true;
+    this.awaitPaint.push(key.t);
   }
 
   /** An edit went to the core. */
@@ -50,9 +62,10 @@ export class Timing {
     if (!shown) return;
     this.lastUpdateT = now;
     this.paintedSinceUpdate = false;
-    for (const t of this.pendingKeys) {
+    for (const { t, echoed } of this.pendingKeys) {
       if (t <= now - 2000) continue; // a key that changed nothing long ago
-      this.awaitPaint.push(t);
+      if (!echoed) this.awaitPaint.push(t);
+      this.awaitConfirm.push(t);
       this.metrics.keyToUpdate.push(now - t);
     }
     this.pendingKeys = [];
@@ -68,6 +81,11 @@ export class Timing {
       if (m.keyToPaint.length > 10000) m.keyToPaint.splice(0, 5000);
       this.awaitPaint = [];
     }
+    if (this.awaitConfirm.length) {
+      for (const t of this.awaitConfirm) m.keyToConfirm.push(now - t);
+      if (m.keyToConfirm.length > 10000) m.keyToConfirm.splice(0, 5000);
+      this.awaitConfirm = [];
+    }
     const fs = m.firstScreen;
     if (vm && fs && fs.firstUpdate !== null && fs.painted === null && fs.view === vm.id) {
       if (vm.lineCount === 0 || this.surface.painted.some(([, t]) => t !== null)) fs.painted = now;
@@ -79,6 +97,7 @@ export class Timing {
   reset() {
     const m = this.metrics;
     m.keyToPaint.length = 0;
+    m.keyToConfirm.length = 0;
     m.keyToUpdate.length = 0;
     this.surface.frames.length = 0;
     this.surface.renderMs.length = 0;
@@ -91,9 +110,10 @@ export class Timing {
    * Resolves when no request is pending, no update came for 50 ms and a frame painted since
    * (and no edit was sent meanwhile). A barrier first: an edit request on the view shown is
    * answered after the updates of everything sent before it.
-   * @param {Connection} conn @param {() => ViewModel|null} shown
+   * `busy`: something else is not settled yet (predictions the core has not confirmed).
+   * @param {Connection} conn @param {() => ViewModel|null} shown @param {() => boolean} [busy]
    */
-  async whenIdle(conn, shown) {
+  async whenIdle(conn, shown, busy) {
     for (let round = 0; round < 1000; round++) {
       const start = performance.now();
       const vm = shown();
@@ -105,7 +125,7 @@ export class Timing {
       for (;;) {
         const now = performance.now();
         if (conn.state === "connected" && conn.pendingCount() === 0 && now - this.lastUpdateT >= 50 &&
-            this.paintedSinceUpdate && !this.surface.rafPending) break;
+            this.paintedSinceUpdate && !this.surface.rafPending && !(busy && busy())) break;
         await new Promise((r) => setTimeout(r, 10));
       }
       if (this.lastEditT < start) return;
