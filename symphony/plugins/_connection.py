@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -35,7 +36,8 @@ class MeteredReader:
     """A binary reader that counts lines and drops those over ``max_line`` bytes.
 
     Lines the host asked for (``expect``: one per request it sent) are not counted: a process
-    answering a busy host quickly is not flooding it.
+    answering a busy host quickly is not flooding it. The budget holds over every second, not
+    per fixed second: a burst that straddles a second's boundary trips it as well.
     """
 
     def __init__(self, raw: IO[bytes], max_line: int, max_per_second: int,
@@ -44,8 +46,7 @@ class MeteredReader:
         self._max_line = max_line
         self._max_per_second = max_per_second
         self._on_over_budget = on_over_budget
-        self._window = time.monotonic()
-        self._count = 0
+        self._times: deque[float] = deque(maxlen=max_per_second + 1)  # when the last counted lines came
         self.tripped = False
         self.oversized = 0
         self._expected = 0  # lines asked for (written by senders only, under _expect_lock)
@@ -78,10 +79,9 @@ class MeteredReader:
             self._granted += 1
             return b"\n" if self.tripped else line
         now = time.monotonic()
-        if now - self._window >= 1.0:
-            self._window, self._count = now, 0
-        self._count += 1
-        if self._count > self._max_per_second:
+        times = self._times
+        times.append(now)
+        if len(times) > self._max_per_second and now - times[0] < 1.0:
             self._trip(f"sent more than {self._max_per_second} messages in a second")
         return b"\n" if self.tripped else line
 
