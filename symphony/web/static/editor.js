@@ -17,6 +17,11 @@ const REBASE = 1024;
 const CLIP_MIN = 4000;
 /** A clipped line's window moves in steps of this many characters. */
 const CLIP_STEP = 1000;
+/** While scrolling, the window asked for reaches this many frames of motion ahead. */
+const LOOKAHEAD_FRAMES = 6;
+/** ... but no further than this many screens ahead. */
+const LOOKAHEAD_SCREENS = 8;
+const FRAME_MS = 1000 / 60;
 
 /** @typedef {import("./linecache.js").Line} Line */
 /** @typedef {import("./lines.js").Mark} Mark */
@@ -71,6 +76,10 @@ export class EditorSurface {
     this.gutterW = 0;
     this.expectedScrollTop = -1;
     this.rafPending = false;
+    /** the scrolling speed (visual lines per 60 Hz frame, smoothed; negative: up) */
+    this.velocity = 0;
+    /** @type {{vm: ViewModel|null, top: number, t: number}} where the last window request saw the screen */
+    this.lastSeen = { vm: null, top: 0, t: 0 };
     /** @type {Array<[number, string|null]>} rows painted by the last render: [row, text] */
     this.painted = [];
     this.scrolledSinceFrame = false;
@@ -236,7 +245,12 @@ export class EditorSurface {
     return cols * this.charWidth;
   }
 
-  /** Ask for the lines around the screen when the screen nears the edge of what was asked. */
+  /**
+   * Ask for the lines around the screen when the screen nears the edge of what was asked:
+   * a screen of margin each side, and while scrolling, LOOKAHEAD_FRAMES of the motion more
+   * ahead, so the lines are there before the screen reaches them (a round trip to the core
+   * takes a frame or two).
+   */
   _requestWindow() {
     const vm = this.vm;
     if (!vm || this.viewH <= 0) return;
@@ -244,12 +258,36 @@ export class EditorSurface {
     const first = Math.floor(vm.top);
     const last = first + screen;
     const total = vm.lineCount;
+    const ahead = this._lookahead(vm, screen);
+    const up = ahead < 0 ? -ahead : 0, down = ahead > 0 ? ahead : 0;
     const sent = vm.sent;
-    const lo = Math.max(0, first - (screen >> 1)), hi = Math.min(Math.max(total, last), last + (screen >> 1));
+    const lo = Math.max(0, first - (screen >> 1) - (up >> 1));
+    const hi = Math.min(Math.max(total, last), last + (screen >> 1) + (down >> 1));
     if (sent && sent[0] <= lo && sent[1] >= hi) return;
-    const range = /** @type {[number, number]} */ ([Math.max(0, first - screen), last + screen]);
+    const range = /** @type {[number, number]} */ ([Math.max(0, first - screen - up), last + screen + down]);
     vm.sent = range;
     this.host.edit(vm.id, "scroll", range);
+  }
+
+  /**
+   * Lines to ask for beyond the margin, in the direction of scrolling (negative: up).
+   * @param {ViewModel} vm @param {number} screen
+   */
+  _lookahead(vm, screen) {
+    const now = performance.now();
+    const seen = this.lastSeen;
+    const dt = now - seen.t;
+    let speed = 0;
+    // a jump (more than a few screens at once) or a pause is not scrolling
+    if (seen.vm === vm && dt > 0 && dt < 200 && Math.abs(vm.top - seen.top) <= 4 * screen) {
+      speed = ((vm.top - seen.top) / dt) * FRAME_MS;
+      this.velocity = 0.5 * this.velocity + 0.5 * speed;
+    } else {
+      this.velocity = 0;
+    }
+    this.lastSeen = { vm, top: vm.top, t: now };
+    const lines = Math.min(LOOKAHEAD_SCREENS * screen, Math.ceil(Math.abs(this.velocity) * LOOKAHEAD_FRAMES));
+    return this.velocity < 0 ? -lines : lines;
   }
 
   /** Render in the next animation frame. */
