@@ -128,6 +128,7 @@ class KeystrokeCore:
         keys = len(self.figures["key_to_paint"])
         return 100.0 * echo.get("predicted", 0) / keys if keys else math.nan
     track_echo_predicted_percent.unit = "%"  # type: ignore[attr-defined]
+    track_echo_predicted_percent.higher_is_better = True  # type: ignore[attr-defined]
 
     def track_key_to_paint_p99_over_core(self, impl: str, frames: str) -> float:
         return summary(self.figures["key_to_paint"])["p99"] / summary(self.figures["core_edit_to_update"])["p99"]
