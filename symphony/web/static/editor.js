@@ -277,11 +277,9 @@ export class EditorSurface {
     const now = performance.now();
     const seen = this.lastSeen;
     const dt = now - seen.t;
-    let speed = 0;
     // a jump (more than a few screens at once) or a pause is not scrolling
     if (seen.vm === vm && dt > 0 && dt < 200 && Math.abs(vm.top - seen.top) <= 4 * screen) {
-      speed = ((vm.top - seen.top) / dt) * FRAME_MS;
-      this.velocity = 0.5 * this.velocity + 0.5 * speed;
+      this.velocity = 0.5 * this.velocity + 0.5 * ((vm.top - seen.top) / dt) * FRAME_MS;
     } else {
       this.velocity = 0;
     }
