@@ -29,24 +29,31 @@ export class Timing {
     this.awaitPaint = [];
     /** @type {number[]} key times whose update awaits its frame */
     this.awaitConfirm = [];
+    /** @type {{t: number, echoed: boolean}|null} the key whose edit is about to go (keyEdit) */
+    this.keyNext = null;
+    /** @type {{t: number, echoed: boolean}|null} the key of the edit going now (edited) */
+    this.keyNow = null;
   }
 
-  /** A key at time `t` sent an edit. @param {number} t */
+  /** A key at time `t` is about to send an edit. @param {number} t */
   keyEdit(t) {
-    this.pendingKeys.push({ t, echoed: false });
+    this.keyNext = { t, echoed: false };
+    this.pendingKeys.push(this.keyNext);
   }
 
-  /** The last key's text was predicted (local echo): its next frame paints it. */
+  /** An edit goes to the core (the key's, if keyEdit came just before). */
+  edited() {
+    this.lastEditT = performance.now();
+    this.keyNow = this.keyNext;
+    this.keyNext = null;
+  }
+
+  /** The edit going now was predicted (local echo): its key's next frame paints it. */
   echoed() {
-    const key = this.pendingKeys[this.pendingKeys.length - 1];
+    const key = this.keyNow;
     if (!key || key.echoed) return;
     key.echoed = true;
     this.awaitPaint.push(key.t);
-  }
-
-  /** An edit went to the core. */
-  edited() {
-    this.lastEditT = performance.now();
   }
 
   /** A new view was asked for at `sent`. @param {string} viewId @param {number} sent */
