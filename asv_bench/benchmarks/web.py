@@ -61,16 +61,32 @@ def _scroll(figures: Figures, key: str) -> dict[str, float]:
     return summary(figures["scroll"][key])
 
 
-class Keystroke:
-    """Keystroke to painted frame in the middle of the file, ours and Monaco's."""
+class _Session:
+    """A benchmark class reading the figures of one editor's session (``impl``)."""
 
-    params = [IMPLS, FRAMES]
+    param_names = ["impl"]
+    unit = "ms"
+    timeout = TIMEOUT
+
+    def setup(self, impl: str) -> None:
+        self.figures = session(impl)
+
+
+class _FramesSession:
+    """A benchmark class reading the figures of one editor's session at one frame pacing."""
+
     param_names = ["impl", "frames"]
     unit = "ms"
     timeout = TIMEOUT
 
     def setup(self, impl: str, frames: str) -> None:
         self.figures = session(impl, frames)
+
+
+class Keystroke(_FramesSession):
+    """Keystroke to painted frame in the middle of the file, ours and Monaco's."""
+
+    params = [IMPLS, FRAMES]
 
     def track_key_to_paint_p50(self, impl: str, frames: str) -> float:
         return summary(self.figures["key_to_paint"])["p50"]
@@ -80,17 +96,11 @@ class Keystroke:
     track_key_to_paint_p99.limit = 16.0  # type: ignore[attr-defined]
 
 
-class KeystrokeCore:
+class KeystrokeCore(_FramesSession):
     """Ours only: the core's own edit -> update time for the same keystrokes, the page's time
     to the update's arrival, and the page's p99 over the core's (target <= 2x)."""
 
     params = [["symphony"], FRAMES]
-    param_names = ["impl", "frames"]
-    unit = "ms"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str, frames: str) -> None:
-        self.figures = session(impl, frames)
 
     def track_core_edit_to_update_p50(self, impl: str, frames: str) -> float:
         return summary(self.figures["core_edit_to_update"])["p50"]
@@ -136,16 +146,10 @@ class KeystrokeCore:
     track_key_to_paint_p99_over_core.limit = 2.0  # type: ignore[attr-defined]
 
 
-class Open:
+class Open(_Session):
     """Opening the file: the first screen painted, ours and Monaco's."""
 
     params = IMPLS
-    param_names = ["impl"]
-    unit = "ms"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str) -> None:
-        self.figures = session(impl)
 
     def track_first_screen_ms(self, impl: str) -> float:
         return float(self.figures["first_screen_ms"])
@@ -159,17 +163,11 @@ class Open:
     track_file_mb.higher_is_better = True  # type: ignore[attr-defined]
 
 
-class OpenCore:
+class OpenCore(_Session):
     """Ours only: the core's own ``new_view`` -> first ``update``, and the page's first screen
     over it (target <= 1.5x)."""
 
     params = ["symphony"]
-    param_names = ["impl"]
-    unit = "ms"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str) -> None:
-        self.figures = session(impl)
 
     def track_core_first_update_ms(self, impl: str) -> float:
         return float(self.figures["core_first_update_ms"])
@@ -180,16 +178,10 @@ class OpenCore:
     track_first_screen_over_core.limit = 1.5  # type: ignore[attr-defined]
 
 
-class Scroll:
+class Scroll(_FramesSession):
     """60 lines a frame for 600 frames: the intervals between frames."""
 
     params = [IMPLS, FRAMES]
-    param_names = ["impl", "frames"]
-    unit = "ms"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str, frames: str) -> None:
-        self.figures = session(impl, frames)
 
     def track_frame_p50(self, impl: str, frames: str) -> float:
         return _scroll(self.figures, "loop")["p50"]
@@ -201,18 +193,12 @@ class Scroll:
     track_frame_p95.limit = {"frames=unthrottled": 16.0, "frames=vsync": 17.5}  # type: ignore[attr-defined]
 
 
-class ScrollPage:
+class ScrollPage(_FramesSession):
     """Ours only, while scrolling: the page's own frame intervals (``metrics.frames``), its
     render time per frame, and the share of painted lines still blank (the core's lines not
     yet arrived)."""
 
     params = [["symphony"], FRAMES]
-    param_names = ["impl", "frames"]
-    unit = "ms"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str, frames: str) -> None:
-        self.figures = session(impl, frames)
 
     def track_page_frame_p95(self, impl: str, frames: str) -> float:
         return _scroll(self.figures, "page")["p95"]
@@ -226,17 +212,12 @@ class ScrollPage:
     track_blank_lines_percent.unit = "%"  # type: ignore[attr-defined]
 
 
-class Memory:
+class Memory(_Session):
     """The page's JS heap, renderer process and DOM elements after opening, and after
     scrolling the whole file."""
 
     params = IMPLS
-    param_names = ["impl"]
     unit = "MB"
-    timeout = TIMEOUT
-
-    def setup(self, impl: str) -> None:
-        self.figures = session(impl)
 
     def track_heap_open_mb(self, impl: str) -> float:
         return float(self.figures["heap_open"]["heap_mb"])

@@ -116,6 +116,28 @@ def web_server(tmp_path) -> Iterator[Any]:
         server.stop()
 
 
+@pytest.fixture
+def ws_for(web_server) -> Iterator[Any]:
+    """A factory: ``ws_for(server, **options)`` opens a WebSocket to the server as a page would
+    (a ``WsClient``; options as for it); every socket it opened is closed after the test,
+    before its servers stop."""
+    from .ws_client import WsClient
+
+    opened: list[WsClient] = []
+
+    def connect(server: WebProcess, **options: Any) -> WsClient:
+        ws = WsClient(server.port, server.token, **options)
+        opened.append(ws)
+        return ws
+
+    yield connect
+    for ws in opened:
+        try:
+            ws.close()
+        except ConnectionError:  # a socket the server already closed
+            pass
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), shared by the session's tests."""

@@ -124,6 +124,10 @@ class WsClient:
         return self.request("edit", {"view_id": view, "method": "debug_get_contents"})
 
     def close(self) -> None:
+        """Close the socket and stop its loop (again: nothing)."""
+        if self.loop.is_closed():
+            return
+
         async def closing() -> None:
             await self.ws.close()
             await self.reader
